@@ -1,0 +1,473 @@
+"""Readers for the expert-annotated reference databases LUDB and QTDB.
+
+This module turns WFDB files into :class:`AnnotatedECG` objects (signal,
+reference waves and the regions where the reference is valid), builds
+per-sample training labels from them and holds the fixed record-level split.
+
+Both databases are published by PhysioNet under ODC-By 1.0. Where the network
+is reachable they can be fetched with ``wfdb.dl_database("ludb", PATH)`` or
+``wfdb.dl_database("qtdb", PATH)``; this module itself only reads local files.
+
+References
+----------
+* Kalyakulina A.I. et al. (2020). LUDB: A New Open-Access Validation Tool for
+  Electrocardiogram Delineation Algorithms. IEEE Access 8:186181-186190.
+* Laguna P., Mark R.G., Goldberger A.L., Moody G.B. (1997). A Database for
+  Evaluation of Algorithms for Measurement of QT and Other Waveform Intervals
+  in the ECG. Computers in Cardiology 24:673-676.
+* Goldberger A. et al. (2000). PhysioBank, PhysioToolkit, and PhysioNet.
+  Circulation 101(23):e215-e220.
+"""
+
+import csv
+import json
+import os
+from dataclasses import dataclass, field
+from importlib import resources
+
+import numpy as np
+
+from .defaults import CLASSES, UNLABELLED
+
+LUDB_LEADS = ("i", "ii", "iii", "avr", "avl", "avf", "v1", "v2", "v3", "v4", "v5", "v6")
+WAVES = ("P", "QRS", "T")
+_PEAK_SYMBOLS = {"p": "P", "t": "T", "u": "U"}  # any other peak symbol is a beat (QRS)
+_SPLIT_FILE = "splits.json"
+DEFAULT_LUDB = os.path.join("..", "shared", "data", "ludb")
+DEFAULT_QTDB = os.path.join("..", "shared", "data", "qtdb")
+
+
+@dataclass
+class AnnotatedECG:
+    """One lead of ECG with its expert reference.
+
+    Attributes
+    ----------
+    record : str
+        Record name (``"1"`` for LUDB, ``"sel100"`` for QTDB).
+    lead : str
+        Lead name as in the WFDB header.
+    signal : ndarray, shape (n_samples,)
+        Voltage in mV.
+    sampling_rate : float
+        Sampling rate in Hz.
+    waves : dict of str -> ndarray, shape (n_waves, 3)
+        For ``"P"``, ``"QRS"`` and ``"T"``: onset, peak and offset sample
+        indices (float; NaN where that point is not annotated).
+    regions : ndarray, shape (n_regions, 2)
+        ``[start, stop)`` sample ranges where the reference is complete: a
+        wave of any kind inside a region is annotated, so anything else there
+        is background. Outside the regions nothing is known.
+    """
+
+    record: str
+    lead: str
+    signal: np.ndarray
+    sampling_rate: float
+    waves: dict
+    regions: np.ndarray
+    database: str = ""
+    extra: dict = field(default_factory=dict)
+
+    def fiducials(self):
+        """Return the reference fiducials in NeuroKit's naming.
+
+        Returns
+        -------
+        dict of str -> ndarray of int64
+            Keys ``ECG_P_Onsets``, ``ECG_P_Peaks``, ``ECG_P_Offsets``,
+            ``ECG_R_Onsets``, ``ECG_R_Peaks``, ``ECG_R_Offsets``,
+            ``ECG_T_Onsets``, ``ECG_T_Peaks``, ``ECG_T_Offsets``; each holds the
+            annotated points only (NaN dropped), sorted.
+        """
+        out = {}
+        for wave, prefix in (("P", "P"), ("QRS", "R"), ("T", "T")):
+            for col, point in enumerate(("Onsets", "Peaks", "Offsets")):
+                values = self.waves[wave][:, col]
+                out[f"ECG_{prefix}_{point}"] = np.sort(values[np.isfinite(values)]).astype(np.int64)
+        return out
+
+    def labels(self):
+        """Per-sample labels, see :func:`make_labels`."""
+        return make_labels(len(self.signal), self.waves, self.regions, self.extra.get("masks"))
+
+
+# --------------------------------------------------------------------------- parsing
+def parse_waves(samples, symbols):
+    """Group WFDB delineation marks into waves.
+
+    A peak symbol (``p``, ``t``, ``u`` or any beat code such as ``N``, ``V``)
+    takes the ``(`` immediately before it as onset and the ``)`` immediately
+    after it as offset; a bracket that is not adjacent to its peak is ignored.
+
+    Parameters
+    ----------
+    samples : array-like of int
+        Annotation sample indices.
+    symbols : sequence of str
+        Annotation symbols, same length.
+
+    Returns
+    -------
+    dict of str -> ndarray, shape (n, 3)
+        Keys ``"P"``, ``"QRS"``, ``"T"`` and ``"U"``; columns onset, peak, offset
+        (NaN where missing), rows sorted by peak.
+
+    Examples
+    --------
+    >>> w = parse_waves([10, 20, 30, 50, 60], ["(", "p", ")", "N", ")"])
+    >>> w["P"].tolist(), w["QRS"].tolist()
+    ([[10.0, 20.0, 30.0]], [[nan, 50.0, 60.0]])
+    """
+    samples = np.asarray(samples, dtype=np.int64)
+    out = {k: [] for k in ("P", "QRS", "T", "U")}
+    n = len(symbols)
+    for i, sym in enumerate(symbols):
+        if sym in ("(", ")"):
+            continue
+        kind = _PEAK_SYMBOLS.get(sym, "QRS")
+        onset = samples[i - 1] if i > 0 and symbols[i - 1] == "(" else np.nan
+        offset = samples[i + 1] if i + 1 < n and symbols[i + 1] == ")" else np.nan
+        out[kind].append((onset, samples[i], offset))
+    return {k: np.asarray(v, dtype=float).reshape(-1, 3) for k, v in out.items()}
+
+
+def make_labels(n_samples, waves, regions, masks=None):
+    """Build the per-sample class labels used for training.
+
+    Parameters
+    ----------
+    n_samples : int
+        Length of the signal.
+    waves : dict of str -> ndarray, shape (n, 3)
+        As returned by :func:`parse_waves`.
+    regions : ndarray, shape (k, 2)
+        ``[start, stop)`` ranges where the reference is complete.
+    masks : ndarray, shape (m, 2), optional
+        Extra ``[start, stop)`` ranges to leave unlabelled inside the regions.
+
+    Returns
+    -------
+    ndarray of int8, shape (n_samples,)
+        0 background, 1 P, 2 QRS, 3 T and ``UNLABELLED`` (-1) outside the
+        regions. A wave whose onset or offset is missing is labelled from its
+        peak and the unknown side is left unlabelled.
+
+    Examples
+    --------
+    >>> waves = {"P": np.empty((0, 3)), "QRS": np.array([[3.0, 4.0, 6.0]]), "T": np.empty((0, 3))}
+    >>> make_labels(10, waves, np.array([[2, 8]])).tolist()
+    [-1, -1, 0, 2, 2, 2, 2, 0, -1, -1]
+    """
+    labels = np.full(n_samples, UNLABELLED, dtype=np.int8)
+    for start, stop in np.asarray(regions, dtype=np.int64).reshape(-1, 2):
+        labels[max(start, 0) : min(stop, n_samples)] = 0
+    inside = labels == 0
+    for cls, wave in enumerate(("P", "QRS", "T"), start=1):
+        for onset, peak, offset in waves.get(wave, np.empty((0, 3))):
+            lo = int(onset) if np.isfinite(onset) else int(peak)
+            hi = int(offset) if np.isfinite(offset) else int(peak)
+            labels[max(lo, 0) : min(hi + 1, n_samples)] = cls
+            if not np.isfinite(onset):  # unknown start: mask a wave-length before the peak
+                labels[max(int(peak) - (hi - int(peak)) - 1, 0) : int(peak)] = UNLABELLED
+            if not np.isfinite(offset):
+                labels[int(peak) + 1 : min(int(peak) + (int(peak) - lo) + 2, n_samples)] = UNLABELLED
+    if masks is not None:
+        for start, stop in np.asarray(masks, dtype=np.int64).reshape(-1, 2):
+            labels[max(start, 0) : min(stop, n_samples)] = UNLABELLED
+    labels[~inside] = UNLABELLED
+    return labels
+
+
+# --------------------------------------------------------------------------- LUDB
+def _wfdb():
+    import wfdb
+
+    return wfdb
+
+
+def _check_dir(path, name):
+    if not os.path.isdir(path):
+        raise FileNotFoundError(
+            f"{name} folder {path!r} does not exist. Download the database with "
+            f"wfdb.dl_database({name.lower()!r}, PATH) and pass PATH."
+        )
+    return path
+
+
+def ludb_records(path=DEFAULT_LUDB):
+    """Return LUDB record names (``"1"`` .. ``"200"``) listed in ``RECORDS``."""
+    _check_dir(path, "LUDB")
+    with open(os.path.join(path, "RECORDS")) as f:
+        return [os.path.basename(line.strip()) for line in f if line.strip()]
+
+
+def read_ludb(record, path=DEFAULT_LUDB, leads=None):
+    """Read one LUDB record, one :class:`AnnotatedECG` per lead.
+
+    Parameters
+    ----------
+    record : str or int
+        Record name, ``1`` to ``200``.
+    path : str
+        Folder holding LUDB (with ``RECORDS`` and ``data/``).
+    leads : list of str, optional
+        Lead names (``"i"``, ``"ii"``, ..., ``"v6"``); all 12 by default.
+
+    Returns
+    -------
+    list of AnnotatedECG
+        The labelled region of each lead runs from its first to its last
+        annotation mark: the unannotated first and last seconds are *not*
+        background.
+
+    Examples
+    --------
+    >>> ecg = read_ludb(1, leads=["ii"])[0]  # doctest: +SKIP
+    >>> ecg.fiducials()["ECG_R_Onsets"][:2]  # doctest: +SKIP
+    array([ 644, 1324])
+    """
+    wfdb = _wfdb()
+    base = os.path.join(_check_dir(path, "LUDB"), "data", str(record))
+    rec = wfdb.rdrecord(base)
+    leads = list(rec.sig_name) if leads is None else list(leads)
+    out = []
+    for lead in leads:
+        if lead not in rec.sig_name:
+            raise ValueError(f"lead {lead!r} is not in LUDB record {record}; leads are {rec.sig_name}.")
+        ann = wfdb.rdann(base, lead)
+        waves = parse_waves(ann.sample, ann.symbol)
+        region = np.array([[ann.sample.min(), ann.sample.max() + 1]])
+        out.append(
+            AnnotatedECG(
+                record=str(record),
+                lead=lead,
+                signal=rec.p_signal[:, rec.sig_name.index(lead)].astype(np.float64),
+                sampling_rate=float(rec.fs),
+                waves={k: waves[k] for k in WAVES},
+                regions=region,
+                database="ludb",
+            )
+        )
+    return out
+
+
+def ludb_metadata(path=DEFAULT_LUDB):
+    """Return ``ludb.csv`` as a dict ``record -> {column: value}``."""
+    with open(os.path.join(_check_dir(path, "LUDB"), "ludb.csv"), newline="") as f:
+        return {row["ID"].strip(): {k: (v or "").strip() for k, v in row.items()} for row in csv.DictReader(f)}
+
+
+# --------------------------------------------------------------------------- QTDB
+QTDB_BEAT_GAP_S = 2.0  # [s] annotated beats closer than this are one region
+
+
+def qtdb_records(path=DEFAULT_QTDB):
+    """Return the QTDB record names listed in ``RECORDS``."""
+    _check_dir(path, "QTDB")
+    with open(os.path.join(path, "RECORDS")) as f:
+        return [line.strip() for line in f if line.strip()]
+
+
+def qtdb_beats(waves):
+    """Group QTDB waves into annotated beats (one row per QRS).
+
+    The P wave attached to a beat is the last P whose peak precedes the QRS
+    peak and follows the previous QRS; the T wave is the first T after the QRS
+    and before the next QRS.
+
+    Returns
+    -------
+    ndarray, shape (n_beats, 9)
+        P on/peak/off, QRS on/peak/off, T on/peak/off (NaN where absent or not
+        annotated).
+    """
+    qrs = waves["QRS"]
+    beats = np.full((len(qrs), 9), np.nan)
+    beats[:, 3:6] = qrs
+    peaks = qrs[:, 1]
+    bounds = np.concatenate([[-np.inf], peaks, [np.inf]])
+    for i in range(len(qrs)):
+        p = waves["P"][(waves["P"][:, 1] > bounds[i]) & (waves["P"][:, 1] < peaks[i])]
+        t = waves["T"][(waves["T"][:, 1] > peaks[i]) & (waves["T"][:, 1] < bounds[i + 2])]
+        if len(p):
+            beats[i, 0:3] = p[-1]
+        if len(t):
+            beats[i, 6:9] = t[0]
+    return beats
+
+
+def read_qtdb(record, path=DEFAULT_QTDB, annotator="q1c"):
+    """Read one QTDB record, one :class:`AnnotatedECG` per lead.
+
+    QTDB marks were placed looking at both leads, so both leads share one
+    reference. Only the annotated beats are labelled: a region runs from the
+    first to the last mark of a run of annotated beats. A T wave whose onset
+    is not marked (the usual ``t)`` pattern) has the T onset *not annotated*,
+    not absent: the ST segment before its peak is left unlabelled.
+
+    Parameters
+    ----------
+    record : str
+        Record name, e.g. ``"sel100"``.
+    path : str
+        Folder holding QTDB.
+    annotator : {"q1c", "q2c"}
+        Which cardiologist's second-pass annotation to read.
+
+    Returns
+    -------
+    list of AnnotatedECG
+        ``extra["beats"]`` holds :func:`qtdb_beats` and ``extra["masks"]`` the
+        unknown ST stretches.
+    """
+    wfdb = _wfdb()
+    base = os.path.join(_check_dir(path, "QTDB"), record)
+    if not os.path.exists(f"{base}.{annotator}"):
+        raise FileNotFoundError(f"QTDB record {record!r} has no {annotator!r} annotation file.")
+    rec = wfdb.rdrecord(base)
+    ann = wfdb.rdann(base, annotator)
+    waves = parse_waves(ann.sample, ann.symbol)
+    beats = qtdb_beats(waves)
+    # regions: runs of annotated beats (first mark .. last mark of each run)
+    gap = QTDB_BEAT_GAP_S * rec.fs
+    starts = np.nanmin(beats[:, [0, 1, 3, 4]], axis=1)
+    stops = np.nanmax(beats[:, [4, 5, 7, 8]], axis=1) + 1
+    regions = []
+    for s, e in zip(starts, stops):
+        if regions and s - regions[-1][1] < gap:
+            regions[-1][1] = max(regions[-1][1], e)
+        else:
+            regions.append([s, e])
+    regions = np.asarray(regions, dtype=np.int64).reshape(-1, 2)
+    # unknown stretches: ST segment when the T onset is not marked, U waves
+    masks = []
+    for b in beats:
+        if np.isnan(b[6]) and np.isfinite(b[7]):
+            start = b[5] + 1 if np.isfinite(b[5]) else b[4] + 1
+            masks.append([start, b[7]])
+    u = waves["U"]
+    for onset, peak, offset in u:
+        masks.append([onset if np.isfinite(onset) else peak - 10, (offset if np.isfinite(offset) else peak + 10) + 1])
+    masks = np.asarray(masks, dtype=np.int64).reshape(-1, 2)
+    out = []
+    for j, lead in enumerate(rec.sig_name):
+        out.append(
+            AnnotatedECG(
+                record=record,
+                lead=lead,
+                signal=rec.p_signal[:, j].astype(np.float64),
+                sampling_rate=float(rec.fs),
+                waves={k: waves[k] for k in WAVES},
+                regions=regions,
+                database="qtdb",
+                extra={"beats": beats, "masks": masks, "annotator": annotator},
+            )
+        )
+    return out
+
+
+# --------------------------------------------------------------------------- splits
+def _ludb_stratum(row):
+    rhythm = row.get("Rhythms", "").lower()
+    if row.get("Cardiac pacing", ""):
+        return "paced"
+    if "fibrillation" in rhythm or "flutter" in rhythm:
+        return "af"
+    if "sinus" in rhythm:
+        return "sinus"
+    return "other"
+
+
+def _qtdb_stratum(record):
+    # QTDB records come from different source databases; the name tells which.
+    for prefix, name in (("sele", "st"), ("sel14", "nsr"), ("sel15", "nsr"), ("sel16", "nsr"),
+                         ("sel17", "nsr"), ("sel8", "svdb"), ("sel3", "sddb"), ("sel4", "sddb"),
+                         ("sel5", "sddb")):
+        if record.startswith(prefix):
+            return name
+    return "mitdb"
+
+
+def _stratified(records, strata, fractions, rng):
+    """Split ``records`` in parts of the given fractions within each stratum."""
+    parts = [[] for _ in fractions]
+    for s in sorted(set(strata)):
+        group = [r for r, g in zip(records, strata) if g == s]
+        rng.shuffle(group)
+        n = len(group)
+        cuts = np.round(np.cumsum(fractions)[:-1] * n).astype(int)
+        for i, chunk in enumerate(np.split(np.asarray(group, dtype=object), cuts)):
+            parts[i].extend(chunk.tolist())
+    return [sorted(p, key=_natural) for p in parts]
+
+
+def _natural(name):
+    return (len(name), name)
+
+
+def make_splits(ludb_path=DEFAULT_LUDB, qtdb_path=DEFAULT_QTDB, seed=20261129):
+    """Compute the record-level splits from the databases' metadata.
+
+    LUDB is split 60/20/20 into train/validation/test within each rhythm
+    stratum (sinus, AF/flutter, paced, other, from ``ludb.csv``); the QTDB
+    records present are split 75/25 into train/validation within each source
+    database. The result is what ``nk_qrs_lstm/data/splits.json`` stores.
+    """
+    rng = np.random.default_rng(seed)
+    meta = ludb_metadata(ludb_path)
+    records = ludb_records(ludb_path)
+    strata = [_ludb_stratum(meta[r]) for r in records]
+    train, val, test = _stratified(records, strata, [0.6, 0.2, 0.2], rng)
+    q = qtdb_records(qtdb_path)
+    qtrain, qval = _stratified(q, [_qtdb_stratum(r) for r in q], [0.75, 0.25], rng)
+    return {
+        "seed": seed,
+        "ludb": {"train": train, "validation": val, "test": test},
+        "qtdb": {"train": qtrain, "validation": qval},
+        "ludb_strata": dict(zip(records, strata)),
+    }
+
+
+def load_splits():
+    """Return the fixed record-level split shipped with the package.
+
+    Returns
+    -------
+    dict
+        ``splits["ludb"]["train" | "validation" | "test"]`` and
+        ``splits["qtdb"]["train" | "validation"]``: lists of record names.
+    """
+    text = resources.files("nk_qrs_lstm").joinpath("data").joinpath(_SPLIT_FILE).read_text()
+    return json.loads(text)
+
+
+def load_split(database, part, path=None):
+    """Read every lead of every record in one split part.
+
+    Parameters
+    ----------
+    database : {"ludb", "qtdb"}
+    part : {"train", "validation", "test"}
+    path : str, optional
+        Database folder (defaults to ``../shared/data/<database>``).
+
+    Returns
+    -------
+    list of AnnotatedECG
+    """
+    splits = load_splits()
+    if database not in ("ludb", "qtdb") or part not in splits[database]:
+        raise ValueError(
+            f"Unknown split {database!r}/{part!r}; available: "
+            + ", ".join(f"{d}/{p}" for d in ("ludb", "qtdb") for p in splits[d])
+        )
+    reader = read_ludb if database == "ludb" else read_qtdb
+    path = path or (DEFAULT_LUDB if database == "ludb" else DEFAULT_QTDB)
+    out = []
+    for rec in splits[database][part]:
+        out.extend(reader(rec, path=path))
+    return out
+
+
+CLASS_NAMES = CLASSES

@@ -1,0 +1,48 @@
+"""Constants used across the package, in one place, with their units.
+
+Durations are in seconds; sample counts are always derived from them with
+:func:`n_samples`, never written as raw numbers.
+"""
+
+# --- the model's world -------------------------------------------------------
+MODEL_RATE = 250  # [Hz] internal sampling rate of the network
+MODEL_STRIDE = 4  # [-] time reduction of the recurrent part (must divide the window)
+WINDOW_S = 8.192  # [s] inference / training window (2048 samples at 250 Hz)
+OVERLAP_S = 1.024  # [s] overlap kept on each side when stitching windows
+HIGHPASS_HZ = 0.5  # [Hz] baseline-removal cut-off applied before the network
+
+# --- accepted input ----------------------------------------------------------
+MIN_RATE = 100  # [Hz] lowest accepted sampling rate
+MAX_RATE = 2000  # [Hz] highest accepted sampling rate
+MIN_DURATION_S = 1.0  # [s] shortest signal the model can delineate
+
+# --- classes of the per-sample segmentation ----------------------------------
+CLASSES = ("background", "P", "QRS", "T")
+UNLABELLED = -1  # label value masked out of the loss and the scores
+
+# --- physiological limits used to clean segments -----------------------------
+P_MIN_S = 0.030  # [s] shortest P wave kept
+QRS_MIN_S = 0.030  # [s] shortest QRS complex kept
+T_MIN_S = 0.050  # [s] shortest T wave kept
+GAP_MERGE_S = 0.020  # [s] gaps shorter than this inside one wave are closed
+QRS_MAX_S = 0.250  # [s] longest plausible QRS (used to attach waves to beats)
+PR_MAX_S = 0.400  # [s] longest P-onset -> QRS-onset distance attached to a beat
+QT_MAX_S = 0.700  # [s] longest QRS-onset -> T-offset distance attached to a beat
+
+# --- scoring -----------------------------------------------------------------
+TOLERANCE_S = 0.150  # [s] default matching tolerance
+# CSE working party, 2 SD of expert disagreement [s]
+CSE_2SD_S = {
+    "P_Onsets": 0.0102,
+    "P_Offsets": 0.0127,
+    "R_Onsets": 0.0065,
+    "R_Offsets": 0.0116,
+    "T_Offsets": 0.0306,
+}
+# stricter tolerances where methods separate [s]
+STRICT_TOLERANCE_S = {"P": 0.050, "R": 0.040, "T": 0.100}
+
+
+def n_samples(seconds, sampling_rate):
+    """Return ``round(seconds * sampling_rate)`` as an int (at least 1)."""
+    return max(1, int(round(seconds * sampling_rate)))

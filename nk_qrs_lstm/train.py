@@ -1,0 +1,261 @@
+"""Training pipeline: reference databases -> augmented crops -> trained Keras model.
+
+Run in the background (it is long on a CPU)::
+
+    nohup python -m nk_qrs_lstm.train --out runs/main > runs/main.log 2>&1 &
+
+It is resumable: run the same command again after an interruption and it
+continues from the last finished epoch (``BackupAndRestore``). The best model
+on the validation split is saved as ``OUT/best.keras``; export it for the
+package with ``python -m nk_qrs_lstm.export OUT/best.keras``.
+"""
+
+import argparse
+import json
+import logging
+import os
+import platform
+import time
+
+import numpy as np
+
+from . import datasets
+from .augment import augment
+from .defaults import MODEL_RATE, UNLABELLED, WINDOW_S, n_samples
+from .preprocess import highpass, make_windows, normalise, resample, window_plan
+
+logger = logging.getLogger("nk_qrs_lstm")
+
+
+def to_model_rate(ecg):
+    """Resample an :class:`~nk_qrs_lstm.datasets.AnnotatedECG` and its labels to the model rate.
+
+    Returns
+    -------
+    x : ndarray
+        Signal (mV) at ``MODEL_RATE``, not yet high-passed.
+    y : ndarray of int8
+        Labels at ``MODEL_RATE`` (nearest sample of the native-rate labels).
+    """
+    labels = ecg.labels()
+    x = resample(ecg.signal, ecg.sampling_rate, MODEL_RATE)
+    idx = np.round(np.arange(len(x)) * ecg.sampling_rate / MODEL_RATE).astype(np.int64)
+    y = labels[np.minimum(idx, len(labels) - 1)]
+    return x, y
+
+
+def _trim(x, y, margin):
+    """Keep only the labelled stretch of a long record (plus a margin)."""
+    labelled = np.flatnonzero(y != UNLABELLED)
+    if not labelled.size:
+        return x[:0], y[:0]
+    lo, hi = max(labelled[0] - margin, 0), min(labelled[-1] + margin, len(x))
+    return x[lo:hi], y[lo:hi]
+
+
+def load_items(ludb_records, qtdb_records, ludb_path, qtdb_path):
+    """Read records and return a list of ``(x, y, scale, database)`` at the model rate."""
+    items = []
+    margin = n_samples(WINDOW_S, MODEL_RATE)
+    for rec in ludb_records:
+        for ecg in datasets.read_ludb(rec, path=ludb_path):
+            x, y = to_model_rate(ecg)
+            items.append((x, y, float(np.percentile(np.abs(x - np.median(x)), 99)), "ludb"))
+    for rec in qtdb_records:
+        for ecg in datasets.read_qtdb(rec, path=qtdb_path):
+            x, y = _trim(*to_model_rate(ecg), margin)
+            if len(x):
+                items.append((x, y, float(np.percentile(np.abs(x - np.median(x)), 99)), "qtdb"))
+    return items
+
+
+def validation_windows(items):
+    """Fixed, un-augmented windows covering the labelled part of each item."""
+    xs, ys = [], []
+    for x, y, _, _ in items:
+        xf = highpass(x, MODEL_RATE)
+        starts, window = window_plan(len(x))
+        labelled = np.flatnonzero(y != UNLABELLED)
+        for s in starts:
+            wy = make_windows(y.astype(float), np.array([s]), window)[0]
+            if len(x) < window:
+                wy[len(x) :] = UNLABELLED
+            if not np.any((labelled >= s) & (labelled < s + window)):
+                continue
+            xs.append(make_windows(xf, np.array([s]), window)[0])
+            ys.append(wy)
+    full = n_samples(WINDOW_S, MODEL_RATE)
+    xs = [np.pad(v, (0, full - len(v))) for v in xs]
+    ys = [np.pad(v, (0, full - len(v)), constant_values=UNLABELLED) for v in ys]
+    return normalise(np.stack(xs))[..., None], np.stack(ys).astype(np.int64)
+
+
+def _targets(y):
+    """Split labels into (class, sample weight) with unlabelled samples weighted 0."""
+    return np.where(y == UNLABELLED, 0, y).astype(np.int64), (y != UNLABELLED).astype(np.float32)
+
+
+def make_dataset(items, batch_size, steps, seed, qtdb_fraction=0.3):
+    """A Keras ``PyDataset`` of augmented crops, reproducible from ``seed``."""
+    import keras
+
+    length = n_samples(WINDOW_S, MODEL_RATE)
+    by_db = {db: [i for i, it in enumerate(items) if it[3] == db] for db in ("ludb", "qtdb")}
+
+    class Crops(keras.utils.PyDataset):
+        def __init__(self):
+            super().__init__()
+            self.epoch = 0
+
+        def __len__(self):
+            return steps
+
+        def on_epoch_end(self):
+            self.epoch += 1
+
+        def __getitem__(self, idx):
+            rng = np.random.default_rng([seed, self.epoch, idx])
+            xs, ys = [], []
+            for _ in range(batch_size):
+                db = "qtdb" if by_db["qtdb"] and rng.random() < qtdb_fraction else "ludb"
+                pool = by_db[db] or by_db["qtdb"]
+                x, y, scale, _ = items[pool[rng.integers(len(pool))]]
+                xa, ya = augment(x, y, length, rng, scale)
+                xs.append(highpass(xa, MODEL_RATE))
+                ys.append(ya)
+            y, w = _targets(np.stack(ys))
+            return normalise(np.stack(xs))[..., None], y, w
+
+    return Crops()
+
+
+class _TimeLimit:
+    """Keras callback stopping training after ``minutes`` of wall time."""
+
+    def __new__(cls, minutes):
+        import keras
+
+        class TimeLimit(keras.callbacks.Callback):
+            def on_train_begin(self, logs=None):
+                self.t0 = time.time()
+
+            def on_epoch_end(self, epoch, logs=None):
+                if minutes and (time.time() - self.t0) / 60 > minutes:
+                    logger.info("time limit of %s min reached after epoch %d", minutes, epoch + 1)
+                    self.model.stop_training = True
+
+        return TimeLimit()
+
+
+def train(out, ludb_path=datasets.DEFAULT_LUDB, qtdb_path=datasets.DEFAULT_QTDB, epochs=60, steps=200,
+          batch_size=32, seed=0, max_minutes=None, limit_records=None, patience=12, lr=3e-3,
+          model_kwargs=None, verbose=2):
+    """Train the delineation network and save ``out/best.keras``.
+
+    Parameters
+    ----------
+    out : str
+        Output folder (checkpoints, backups, log, ``train_config.json``).
+    ludb_path, qtdb_path : str
+        Database folders.
+    epochs, steps, batch_size : int
+        Epochs of ``steps`` batches of ``batch_size`` crops.
+    seed : int
+        Seed of weights, augmentation and crop sampling.
+    max_minutes : float, optional
+        Stop (cleanly, after an epoch) once this much wall time has passed.
+    limit_records : int, optional
+        Use only the first N records of each split part (smoke tests).
+    patience : int
+        Early-stopping patience in epochs (validation loss).
+    model_kwargs : dict, optional
+        Passed to :func:`nk_qrs_lstm.model.build_model`.
+
+    Returns
+    -------
+    str
+        Path of the best model.
+    """
+    import keras
+
+    from .model import build_model
+
+    os.makedirs(out, exist_ok=True)
+    splits = datasets.load_splits()
+    part = lambda db, p: splits[db][p][:limit_records]  # noqa: E731
+    t0 = time.time()
+    train_items = load_items(part("ludb", "train"), part("qtdb", "train"), ludb_path, qtdb_path)
+    val_items = load_items(part("ludb", "validation"), part("qtdb", "validation"), ludb_path, qtdb_path)
+    xv, yv = validation_windows(val_items)
+    yv, wv = _targets(yv)
+    logger.info("loaded %d training and %d validation leads (%d windows) in %.0f s",
+                len(train_items), len(val_items), len(xv), time.time() - t0)
+
+    model_kwargs = dict(model_kwargs or {})
+    model = build_model(seed=seed, **model_kwargs)
+    model.compile(
+        optimizer=keras.optimizers.Adam(lr),
+        loss="sparse_categorical_crossentropy",
+        weighted_metrics=["sparse_categorical_accuracy"],
+    )
+    config = {
+        "seed": seed, "epochs": epochs, "steps": steps, "batch_size": batch_size, "lr": lr,
+        "max_minutes": max_minutes, "limit_records": limit_records, "patience": patience,
+        "model_kwargs": model_kwargs, "ludb_path": ludb_path, "qtdb_path": qtdb_path,
+        "split_seed": splits["seed"], "train_records": {"ludb": part("ludb", "train"), "qtdb": part("qtdb", "train")},
+        "validation_records": {"ludb": part("ludb", "validation"), "qtdb": part("qtdb", "validation")},
+        "n_params": int(model.count_params()),
+        "versions": {"python": platform.python_version(), "keras": keras.__version__,
+                     "backend": keras.backend.backend(), "numpy": np.__version__},
+    }
+    with open(os.path.join(out, "train_config.json"), "w") as f:
+        json.dump(config, f, indent=1)
+    best = os.path.join(out, "best.keras")
+    callbacks = [
+        keras.callbacks.BackupAndRestore(os.path.join(out, "backup")),
+        keras.callbacks.ModelCheckpoint(best, monitor="val_loss", save_best_only=True),
+        keras.callbacks.ReduceLROnPlateau(monitor="val_loss", factor=0.5, patience=max(patience // 3, 1)),
+        keras.callbacks.EarlyStopping(monitor="val_loss", patience=patience),
+        keras.callbacks.CSVLogger(os.path.join(out, "history.csv"), append=True),
+        _TimeLimit(max_minutes),
+    ]
+    model.fit(
+        make_dataset(train_items, batch_size, steps, seed),
+        validation_data=(xv, yv, wv),
+        epochs=epochs,
+        callbacks=callbacks,
+        verbose=verbose,
+    )
+    if not os.path.exists(best):  # no validation improvement recorded (e.g. 0 epochs)
+        model.save(best)
+    with open(os.path.join(out, "train_time_s.txt"), "a") as f:
+        f.write(f"{time.time() - t0:.0f}\n")
+    return best
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(prog="nk-qrs-lstm train", description=__doc__.splitlines()[0])
+    parser.add_argument("--ludb", default=datasets.DEFAULT_LUDB, help="LUDB folder")
+    parser.add_argument("--qtdb", default=datasets.DEFAULT_QTDB, help="QTDB folder")
+    parser.add_argument("--out", required=True, help="output folder")
+    parser.add_argument("--epochs", type=int, default=60)
+    parser.add_argument("--steps", type=int, default=200)
+    parser.add_argument("--batch-size", type=int, default=32)
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--lr", type=float, default=3e-3)
+    parser.add_argument("--patience", type=int, default=12)
+    parser.add_argument("--max-minutes", type=float, default=None)
+    parser.add_argument("--limit-records", type=int, default=None)
+    parser.add_argument("--stride", type=int, default=4, choices=[1, 2, 4])
+    parser.add_argument("--lstm-units", type=int, default=32)
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
+    path = train(args.out, args.ludb, args.qtdb, epochs=args.epochs, steps=args.steps,
+                 batch_size=args.batch_size, seed=args.seed, max_minutes=args.max_minutes,
+                 limit_records=args.limit_records, patience=args.patience, lr=args.lr,
+                 model_kwargs={"stride": args.stride, "lstm_units": args.lstm_units})
+    print(path)
+
+
+if __name__ == "__main__":
+    main()
