@@ -112,6 +112,23 @@ def make_windows(signal, starts, window):
     return signal[idx]
 
 
+def keep_slices(starts, window, overlap=None):
+    """The part ``[lo, hi)`` of each window kept when stitching.
+
+    Each window gives its centre; the first keeps its start, the last its
+    end, and a window overlapping its predecessor by more than ``2 * overlap``
+    (the last one, aligned to the signal's end) skips what is already set.
+    """
+    overlap = n_samples(OVERLAP_S, MODEL_RATE) if overlap is None else overlap
+    n_win = len(starts)
+    lo = np.full(n_win, overlap, dtype=np.int64)
+    hi = np.full(n_win, window - overlap, dtype=np.int64)
+    lo[0], hi[-1] = 0, window
+    if n_win > 1:
+        lo[1:] = np.maximum(lo[1:], starts[:-1] + window - overlap - starts[1:])
+    return lo, hi
+
+
 def stitch(probas, starts, length, overlap=None):
     """Join per-window outputs into one track, keeping each window's centre.
 
@@ -126,18 +143,11 @@ def stitch(probas, starts, length, overlap=None):
     -------
     ndarray, shape (length, n_classes)
     """
-    overlap = n_samples(OVERLAP_S, MODEL_RATE) if overlap is None else overlap
     n_win, window, n_cls = probas.shape
-    out = np.empty((max(length, 1), n_cls), dtype=probas.dtype)
+    out = np.empty((max(length, window), n_cls), dtype=probas.dtype)
+    lo, hi = keep_slices(starts, window, overlap)
     for i, start in enumerate(starts):
-        lo = 0 if i == 0 else overlap
-        hi = window if i == n_win - 1 else window - overlap
-        # the last window may overlap its neighbour by more: skip what is already set
-        if i > 0:
-            lo = max(lo, int(starts[i - 1] + window - overlap - start))
-        seg = probas[i, lo:hi]
-        end = min(start + hi, length)
-        out[start + lo : end] = seg[: end - start - lo]
+        out[start + lo[i] : start + hi[i]] = probas[i, lo[i] : hi[i]]
     return out[:length]
 
 

@@ -1,0 +1,292 @@
+"""From per-sample probabilities to waves: onsets, peaks and offsets.
+
+Pure numpy functions, vectorised over waves (no per-beat Python loop):
+
+1. :func:`segments` - argmax class runs, short gaps closed, too-short runs
+   dropped, boundaries refined to a fraction of a sample where the winning
+   class changes;
+2. :func:`assemble_beats` - one row per QRS complex, with the P wave before it
+   and the T wave after it when they are in physiological order and range;
+3. :func:`find_peaks` - peaks as signal extrema inside each wave.
+
+Indices of the result are in the caller's sampling rate.
+"""
+
+import numpy as np
+
+from .defaults import (
+    GAP_MERGE_S,
+    MODEL_RATE,
+    P_MIN_S,
+    PR_MAX_S,
+    QRS_MIN_S,
+    QT_MAX_S,
+    T_MIN_S,
+    n_samples,
+)
+
+FIDUCIALS = (
+    "P_Onsets", "P_Peaks", "P_Offsets", "Q_Peaks", "R_Onsets", "R_Peaks",
+    "R_Offsets", "S_Peaks", "T_Onsets", "T_Peaks", "T_Offsets",
+)
+_MIN_S = {1: P_MIN_S, 2: QRS_MIN_S, 3: T_MIN_S}
+
+
+def _runs(mask):
+    """Start and inclusive end of each run of True in a boolean array."""
+    edges = np.diff(np.concatenate([[0], mask.astype(np.int8), [0]]))
+    return np.flatnonzero(edges == 1), np.flatnonzero(edges == -1) - 1
+
+
+def _close_gaps(mask, max_gap):
+    """Fill runs of False shorter than ``max_gap`` that lie between two True runs."""
+    starts, ends = _runs(mask)
+    if len(starts) < 2:
+        return mask
+    gaps = starts[1:] - ends[:-1] - 1
+    out = mask.copy()
+    for s, g in zip(ends[:-1][gaps <= max_gap] + 1, gaps[gaps <= max_gap]):
+        out[s : s + g] = True
+    return out
+
+
+def _crossing(margin, left):
+    """Fractional position where ``margin`` changes sign between ``left`` and ``left + 1``."""
+    a, b = margin[left], margin[left + 1]
+    denom = a - b
+    frac = np.divide(a, denom, out=np.full(len(left), 0.5), where=np.abs(denom) > 1e-12)
+    return left + np.clip(frac, 0.0, 1.0)
+
+
+def segments(proba, rate=MODEL_RATE, gap_s=GAP_MERGE_S, refine=True):
+    """Turn per-sample class probabilities into wave segments.
+
+    Parameters
+    ----------
+    proba : ndarray, shape (n_samples, 4)
+        Background, P, QRS, T probabilities (rows sum to 1).
+    rate : float
+        Sampling rate of ``proba`` in Hz.
+    gap_s : float
+        Gaps shorter than this (s) inside one wave are closed.
+    refine : bool
+        Place each boundary where the winning class changes, by linear
+        interpolation of the probability margin (sub-sample precision).
+
+    Returns
+    -------
+    dict of int -> ndarray, shape (n_waves, 2)
+        For classes 1 (P), 2 (QRS), 3 (T): onset and offset positions in
+        samples of ``proba`` (float; the onset is the first sample in the wave,
+        the offset the last).
+
+    Examples
+    --------
+    >>> p = np.zeros((20, 4)); p[:, 0] = 1; p[5:15] = [0, 0, 1, 0]
+    >>> segments(p, rate=250, refine=False)[2].tolist()
+    [[5.0, 14.0]]
+    """
+    proba = np.asarray(proba, dtype=np.float64)
+    winner = np.argmax(proba, axis=1)
+    out = {}
+    for cls in (1, 2, 3):
+        mask = _close_gaps(winner == cls, n_samples(gap_s, rate))
+        starts, ends = _runs(mask)
+        keep = (ends - starts + 1) >= n_samples(_MIN_S[cls], rate)
+        starts, ends = starts[keep].astype(float), ends[keep].astype(float)
+        if refine and len(starts):
+            others = np.delete(proba, cls, axis=1).max(axis=1)
+            margin = proba[:, cls] - others
+            inner = starts >= 1
+            starts[inner] = _crossing(margin, starts[inner].astype(int) - 1) + 0.5
+            inner = ends <= len(proba) - 2
+            ends[inner] = _crossing(margin, ends[inner].astype(int)) - 0.5
+        out[cls] = np.stack([starts, ends], axis=1) if len(starts) else np.empty((0, 2))
+    return out
+
+
+def _last_per_group(groups, values):
+    """For each distinct group, the value that appears last."""
+    uniq, first_rev = np.unique(groups[::-1], return_index=True)
+    return uniq, values[::-1][first_rev]
+
+
+def _first_per_group(groups, values):
+    uniq, first = np.unique(groups, return_index=True)
+    return uniq, values[first]
+
+
+def assemble_beats(segs, rate, pr_max_s=PR_MAX_S, qt_max_s=QT_MAX_S):
+    """Group segments into beats in physiological order P -> QRS -> T.
+
+    A P wave belongs to the QRS that follows it if it ends before that QRS
+    starts, starts after the previous QRS ends and its onset is at most
+    ``pr_max_s`` before the QRS onset (the last such P is kept). A T wave
+    belongs to the QRS before it if it starts after that QRS ends, ends
+    before the next QRS starts, and ends at most ``qt_max_s`` after the QRS
+    onset (the first such T is kept).
+
+    Parameters
+    ----------
+    segs : dict
+        Output of :func:`segments`.
+    rate : float
+        Sampling rate of the segment positions (Hz).
+
+    Returns
+    -------
+    ndarray, shape (n_qrs, 6)
+        P onset, P offset, QRS onset, QRS offset, T onset, T offset per beat
+        (NaN where the beat has no such wave).
+    """
+    qrs = segs[2]
+    beats = np.full((len(qrs), 6), np.nan)
+    beats[:, 2:4] = qrs
+    if not len(qrs):
+        return beats
+    prev_off = np.concatenate([[-np.inf], qrs[:-1, 1]])
+    next_on = np.concatenate([qrs[1:, 0], [np.inf]])
+    p = segs[1]
+    if len(p):
+        k = np.searchsorted(qrs[:, 0], p[:, 0], side="right")  # the QRS after each P
+        ok = k < len(qrs)
+        kk = np.minimum(k, len(qrs) - 1)
+        ok &= (p[:, 1] <= qrs[kk, 0]) & (p[:, 0] >= prev_off[kk])
+        ok &= (qrs[kk, 0] - p[:, 0]) <= pr_max_s * rate
+        beat, idx = _last_per_group(kk[ok], np.flatnonzero(ok))
+        beats[beat, 0:2] = p[idx]
+    t = segs[3]
+    if len(t):
+        k = np.searchsorted(qrs[:, 0], t[:, 0], side="right") - 1  # the QRS before each T
+        ok = k >= 0
+        kk = np.maximum(k, 0)
+        ok &= (t[:, 0] >= qrs[kk, 1]) & (t[:, 1] <= next_on[kk])
+        ok &= (t[:, 1] - qrs[kk, 0]) <= qt_max_s * rate
+        beat, idx = _first_per_group(kk[ok], np.flatnonzero(ok))
+        beats[beat, 4:6] = t[idx]
+    return beats
+
+
+def to_rate(positions, from_rate, to_rate, length):
+    """Map (fractional) sample positions between rates, rounding to the nearest sample.
+
+    NaN stays NaN; results are clipped to ``[0, length - 1]``.
+
+    Examples
+    --------
+    >>> to_rate(np.array([1.0, np.nan, 2.4]), 250, 1000, 100).tolist()
+    [4.0, nan, 10.0]
+    """
+    out = np.round(np.asarray(positions, dtype=float) * (to_rate / from_rate))
+    return np.clip(out, 0, length - 1)
+
+
+def _segment_argmax(score, starts, ends):
+    """Index of the maximum of ``score(idx, seg)`` inside each [start, end] (vectorised)."""
+    lengths = (ends - starts + 1).astype(np.int64)
+    offsets = np.concatenate([[0], np.cumsum(lengths)[:-1]])
+    seg = np.repeat(np.arange(len(starts)), lengths)
+    idx = starts[seg] + np.arange(lengths.sum()) - offsets[seg]
+    values = score(idx, seg)
+    best = np.maximum.reduceat(values, offsets)
+    hits = np.flatnonzero(values == best[seg])
+    _, first = np.unique(seg[hits], return_index=True)
+    return idx[hits[first]].astype(float)
+
+
+def extremum(signal, onsets, offsets, kind="deviation"):
+    """Position of a peak inside each wave.
+
+    Parameters
+    ----------
+    signal : ndarray
+        The caller's signal.
+    onsets, offsets : ndarray of float
+        Wave limits in samples of ``signal`` (NaN rows give NaN).
+    kind : {"deviation", "max", "min"}
+        ``"deviation"``: largest absolute distance from the straight line
+        joining the signal at onset and offset (P and T peaks, either
+        polarity); ``"max"`` / ``"min"``: signal maximum / minimum.
+
+    Returns
+    -------
+    ndarray of float
+
+    Examples
+    --------
+    >>> x = np.array([0, 1, 3, 1, 0, -2, 0], dtype=float)
+    >>> extremum(x, np.array([0.0, 3.0]), np.array([4.0, 6.0])).tolist()
+    [2.0, 5.0]
+    """
+    out = np.full(len(onsets), np.nan)
+    ok = np.isfinite(onsets) & np.isfinite(offsets) & (offsets >= onsets)
+    if not ok.any():
+        return out
+    on, off = onsets[ok].astype(np.int64), offsets[ok].astype(np.int64)
+    if kind == "max":
+        score = lambda idx, seg: signal[idx]  # noqa: E731
+    elif kind == "min":
+        score = lambda idx, seg: -signal[idx]  # noqa: E731
+    else:
+        span = np.maximum(off - on, 1)
+        slope = (signal[off] - signal[on]) / span
+
+        def score(idx, seg):
+            return np.abs(signal[idx] - (signal[on[seg]] + slope[seg] * (idx - on[seg])))
+
+    out[ok] = _segment_argmax(score, on, off)
+    return out
+
+
+def delineate_proba(proba, signal, sampling_rate, rate=MODEL_RATE, refine=True):
+    """Probabilities -> one row per QRS complex with every fiducial point.
+
+    Parameters
+    ----------
+    proba : ndarray, shape (n_model, 4)
+        Probabilities at ``rate`` Hz.
+    signal : ndarray, shape (n_samples,)
+        The caller's signal at ``sampling_rate`` (used for the peaks).
+    sampling_rate : float
+        Caller's sampling rate (Hz); every index returned is at this rate.
+
+    Returns
+    -------
+    dict of str -> ndarray of float
+        Keys of :data:`FIDUCIALS` (``"P_Onsets"``, ..., ``"T_Offsets"``), one
+        value per detected QRS complex, NaN where a wave is absent. Within a
+        beat: P on <= P peak <= P off <= QRS on <= Q <= R <= S <= QRS off <=
+        T on <= T peak <= T off.
+    """
+    signal = np.asarray(signal, dtype=np.float64)
+    n = len(signal)
+    beats = to_rate(assemble_beats(segments(proba, rate, refine=refine), rate), rate, sampling_rate, n)
+    # physiological order survives rounding: neighbours may touch, never cross
+    beats[:, 1] = np.fmin(beats[:, 1], beats[:, 2])
+    beats[:, 4] = np.fmax(beats[:, 4], beats[:, 3])
+    # a QRS must keep a positive duration after rounding
+    short = beats[:, 3] <= beats[:, 2]
+    beats[short, 3] = np.minimum(beats[short, 2] + 1, n - 1)
+    keep = beats[:, 3] > beats[:, 2]
+    beats = beats[keep]
+    clean = np.where(np.isfinite(signal), signal, 0.0)
+    out = {
+        "P_Onsets": beats[:, 0], "P_Offsets": beats[:, 1],
+        "R_Onsets": beats[:, 2], "R_Offsets": beats[:, 3],
+        "T_Onsets": beats[:, 4], "T_Offsets": beats[:, 5],
+    }
+    out["P_Peaks"] = extremum(clean, beats[:, 0], beats[:, 1])
+    out["T_Peaks"] = extremum(clean, beats[:, 4], beats[:, 5])
+    out["R_Peaks"] = extremum(clean, beats[:, 2], beats[:, 3])
+    out.update(qs_peaks(clean, out["R_Onsets"], out["R_Peaks"], out["R_Offsets"]))
+    return {k: out[k] for k in FIDUCIALS}
+
+
+def qs_peaks(signal, onsets, rpeaks, offsets):
+    """Q and S peaks: signal minima between QRS onset and R, and R and QRS offset.
+
+    NaN where the interval is empty or a limit is missing.
+    """
+    q = extremum(signal, onsets, rpeaks - 1, kind="min")
+    s = extremum(signal, rpeaks + 1, offsets, kind="min")
+    return {"Q_Peaks": q, "S_Peaks": s}

@@ -1,0 +1,203 @@
+"""Export a trained Keras model to ONNX and install it as the shipped model.
+
+The graph is written layer by layer with ``onnx.helper`` from the Keras
+weights (Conv1D -> ``Conv``, Bidirectional LSTM -> ONNX ``LSTM``), so export
+needs only the ``onnx`` package, not a converter. Equality with the Keras
+model is checked after export (``--check``) and by the test suite.
+
+Usage::
+
+    python -m nk_qrs_lstm.export runs/main/best.keras --card runs/main/card.json
+"""
+
+import argparse
+import hashlib
+import json
+import os
+import shutil
+
+import numpy as np
+
+OPSET = 17
+
+
+def _conv(nodes, inits, name, layer, x, activation=True):
+    """Keras Conv1D (channels last weights) -> ONNX Conv on NCL tensors."""
+    from onnx import helper, numpy_helper
+
+    kernel, bias = layer.get_weights()
+    w = np.transpose(kernel, (2, 1, 0)).astype(np.float32)  # (k, in, out) -> (out, in, k)
+    inits += [numpy_helper.from_array(w, f"{name}_W"), numpy_helper.from_array(bias.astype(np.float32), f"{name}_B")]
+    stride = layer.strides[0]
+    out = f"{name}_conv"
+    nodes.append(helper.make_node("Conv", [x, f"{name}_W", f"{name}_B"], [out], name=name,
+                                  kernel_shape=[w.shape[2]], strides=[stride], auto_pad="SAME_UPPER"))
+    if activation:
+        nodes.append(helper.make_node("Relu", [out], [f"{name}_relu"]))
+        return f"{name}_relu"
+    return out
+
+
+def _lstm_weights(cell_weights, units):
+    """Keras (i, f, c, o) gate blocks -> ONNX (i, o, f, c), transposed."""
+    kernel, recurrent, bias = cell_weights
+
+    def reorder(m):
+        i, f, c, o = np.split(m, 4, axis=-1)
+        return np.concatenate([i, o, f, c], axis=-1)
+
+    return reorder(kernel).T, reorder(recurrent).T, reorder(bias)
+
+
+def _bilstm(nodes, inits, name, layer, x_tnc):
+    """Keras Bidirectional(LSTM) on a (T, N, C) tensor -> (T, N, 2H)."""
+    from onnx import helper, numpy_helper
+
+    units = layer.forward_layer.units
+    fw = _lstm_weights(layer.forward_layer.get_weights(), units)
+    bw = _lstm_weights(layer.backward_layer.get_weights(), units)
+    W = np.stack([fw[0], bw[0]]).astype(np.float32)
+    R = np.stack([fw[1], bw[1]]).astype(np.float32)
+    B = np.stack([np.concatenate([fw[2], np.zeros_like(fw[2])]),
+                  np.concatenate([bw[2], np.zeros_like(bw[2])])]).astype(np.float32)
+    for suffix, arr in (("W", W), ("R", R), ("B", B)):
+        inits.append(numpy_helper.from_array(arr, f"{name}_{suffix}"))
+    nodes.append(helper.make_node("LSTM", [x_tnc, f"{name}_W", f"{name}_R", f"{name}_B"], [f"{name}_Y"],
+                                  name=name, hidden_size=units, direction="bidirectional"))
+    # Y: (T, 2, N, H) -> (T, N, 2, H) -> (T, N, 2H), forward then backward like Keras' concat
+    nodes.append(helper.make_node("Transpose", [f"{name}_Y"], [f"{name}_Yt"], perm=[0, 2, 1, 3]))
+    inits.append(numpy_helper.from_array(np.array([0, 0, -1], dtype=np.int64), f"{name}_shape"))
+    nodes.append(helper.make_node("Reshape", [f"{name}_Yt", f"{name}_shape"], [f"{name}_out"]))
+    return f"{name}_out"
+
+
+def keras_to_onnx(model):
+    """Translate the network of :func:`nk_qrs_lstm.model.build_model` to an ONNX model.
+
+    Parameters
+    ----------
+    model : keras.Model
+        A model built by ``build_model`` (layer names ``fine``, ``down*``,
+        ``bilstm*``, ``up``, ``head``, ``proba``).
+
+    Returns
+    -------
+    onnx.ModelProto
+        Input ``ecg`` ``(batch, time, 1)`` float32, output ``proba``
+        ``(batch, time, 4)``; batch and time are dynamic.
+    """
+    import onnx
+    from onnx import TensorProto, helper, numpy_helper
+
+    names = [layer.name for layer in model.layers]
+    nodes, inits = [], []
+    nodes.append(helper.make_node("Transpose", ["ecg"], ["x_ncl"], perm=[0, 2, 1]))
+    fine = _conv(nodes, inits, "fine", model.get_layer("fine"), "x_ncl")
+    x = fine
+    for name in sorted(n for n in names if n.startswith("down")):
+        x = _conv(nodes, inits, name, model.get_layer(name), x)
+    nodes.append(helper.make_node("Transpose", [x], ["x_tnc"], perm=[2, 0, 1]))
+    x = "x_tnc"
+    for name in sorted(n for n in names if n.startswith("bilstm")):
+        x = _bilstm(nodes, inits, name, model.get_layer(name), x)
+    nodes.append(helper.make_node("Transpose", [x], ["rnn_ncl"], perm=[1, 2, 0]))
+    x = "rnn_ncl"
+    if "up" in names:  # nearest-neighbour upsampling: (N, C, T') -> (N, C, T', s) -> (N, C, T)
+        stride = model.get_layer("up").size
+        inits += [numpy_helper.from_array(np.array([3], dtype=np.int64), "up_axes"),
+                  numpy_helper.from_array(np.array([1, 1, 1, stride], dtype=np.int64), "up_reps"),
+                  numpy_helper.from_array(np.array([0, 0, -1], dtype=np.int64), "up_shape")]
+        nodes += [helper.make_node("Unsqueeze", [x, "up_axes"], ["up_4d"]),
+                  helper.make_node("Tile", ["up_4d", "up_reps"], ["up_tiled"]),
+                  helper.make_node("Reshape", ["up_tiled", "up_shape"], ["up_out"])]
+        x = "up_out"
+    nodes.append(helper.make_node("Concat", [x, fine], ["fused"], axis=1))
+    x = _conv(nodes, inits, "head", model.get_layer("head"), "fused")
+    x = _conv(nodes, inits, "proba", model.get_layer("proba"), x, activation=False)
+    nodes.append(helper.make_node("Softmax", [x], ["proba_ncl"], axis=1))
+    nodes.append(helper.make_node("Transpose", ["proba_ncl"], ["proba"], perm=[0, 2, 1]))
+    graph = helper.make_graph(
+        nodes, "nk_qrs_lstm", [helper.make_tensor_value_info("ecg", TensorProto.FLOAT, ["batch", "time", 1])],
+        [helper.make_tensor_value_info("proba", TensorProto.FLOAT, ["batch", "time", 4])], initializer=inits)
+    onnx_model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", OPSET)],
+                                   producer_name="nk_qrs_lstm.export")
+    onnx_model.ir_version = 8
+    onnx.checker.check_model(onnx_model)
+    return onnx_model
+
+
+def sha256(path):
+    """SHA-256 hex digest of a file."""
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def max_difference(keras_path, onnx_path, n=4, length=2048, seed=0):
+    """Largest absolute difference between Keras and ONNX Runtime probabilities on random input."""
+    import keras
+    import onnxruntime as ort
+
+    x = np.random.default_rng(seed).standard_normal((n, length, 1)).astype(np.float32)
+    model = keras.saving.load_model(keras_path, compile=False)
+    ref = np.asarray(model.predict_on_batch(x))
+    got = ort.InferenceSession(onnx_path, providers=["CPUExecutionProvider"]).run(None, {"ecg": x})[0]
+    return float(np.max(np.abs(ref - got)))
+
+
+def export(keras_path, out_dir, card=None):
+    """Write ``nk_qrs_lstm.keras``, ``nk_qrs_lstm.onnx`` and their hashes into ``out_dir``.
+
+    Parameters
+    ----------
+    keras_path : str
+        Trained model (``.keras``).
+    out_dir : str
+        Destination folder (the package's ``models/`` to ship it).
+    card : dict, optional
+        Model-card fields to store in ``model_card.json`` beside the weights;
+        the file names, SHA-256 hashes and the Keras/ONNX agreement are added.
+
+    Returns
+    -------
+    dict
+        The model card written.
+    """
+    import keras
+    import onnx
+
+    os.makedirs(out_dir, exist_ok=True)
+    model = keras.saving.load_model(keras_path, compile=False)
+    k_out = os.path.join(out_dir, "nk_qrs_lstm.keras")
+    o_out = os.path.join(out_dir, "nk_qrs_lstm.onnx")
+    if os.path.abspath(keras_path) != os.path.abspath(k_out):
+        shutil.copyfile(keras_path, k_out)
+    onnx.save(keras_to_onnx(model), o_out)
+    card = dict(card or {})
+    card["files"] = {os.path.basename(p): {"sha256": sha256(p), "bytes": os.path.getsize(p)} for p in (k_out, o_out)}
+    card["onnx_opset"] = OPSET
+    card["keras_onnx_max_abs_diff"] = max_difference(k_out, o_out)
+    card["n_params"] = int(model.count_params())
+    with open(os.path.join(out_dir, "model_card.json"), "w") as f:
+        json.dump(card, f, indent=1, sort_keys=True)
+    return card
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(prog="nk-qrs-lstm export", description=__doc__.splitlines()[0])
+    parser.add_argument("model", help="trained .keras file")
+    parser.add_argument("--out", default=os.path.join(os.path.dirname(__file__), "models"))
+    parser.add_argument("--card", default=None, help="JSON file with model-card fields to include")
+    args = parser.parse_args(argv)
+    card = None
+    if args.card:
+        with open(args.card) as f:
+            card = json.load(f)
+    card = export(args.model, args.out, card)
+    print(json.dumps(card["files"], indent=1), "max |keras - onnx| =", card["keras_onnx_max_abs_diff"])
+
+
+if __name__ == "__main__":
+    main()
