@@ -491,7 +491,7 @@ def plot_accuracy(results, path, title=""):
     return path
 
 
-def render_section(by_database, figures_dir, markdown_dir, command=""):
+def render_section(by_database, figures_dir, markdown_dir, command="", results_dir=DEFAULT_RESULTS):
     """Markdown text of the accuracy section (without the markers); writes the figures."""
     runs = {}
     for results in by_database.values():
@@ -500,14 +500,14 @@ def render_section(by_database, figures_dir, markdown_dir, command=""):
                              json.dumps(r.meta.get("versions", {}), sort_keys=True)), set()).add(method)
     out = ["## Accuracy on expert-annotated databases", ""]
     out.append(f"Report written by `{command}`." if command else "")
-    out += ["", "Results come from these runs (cached under `benchmarks/results/`):", ""]
+    out += ["", f"Results come from these runs (cached under `{results_dir}`):", ""]
     for (cmd, date, versions), methods in sorted(runs.items(), key=lambda kv: kv[0][1]):
         v = ", ".join(f"{k} {val}" for k, val in json.loads(versions).items())
         out.append(f"- {', '.join(sorted(methods))}: `{cmd}` on {date} ({v})")
     out += [
         "",
         "Scoring: for each fiducial, predictions and expert marks are paired one-to-one within "
-        f"±{TOLERANCE_S * 1000:.0f} ms (closest pairs first) inside the annotated regions only; "
+        f"±{TOLERANCE_S * 1000:.0f} ms (optimal pairing: most pairs, then smallest errors) inside the annotated regions only; "
         "counts are pooled over all record-leads. *F1 strict* uses ±"
         + ", ±".join(f"{v * 1000:.0f} ms ({'QRS' if k == 'R' else k})"
                      for k, v in STRICT_TOLERANCE_S.items())
@@ -525,9 +525,12 @@ def render_section(by_database, figures_dir, markdown_dir, command=""):
         first = next(iter(results.values()))
         n_rec = len(first.records)
         per = first.n_leads / n_rec if n_rec else 0
-        lead_txt = f"{per:g} leads" if per == int(per) else f"{first.n_leads} record-leads"
+        if per == int(per):
+            size = f"{n_rec} record{'s' if n_rec != 1 else ''} × {per:g} leads"
+        else:
+            size = f"{n_rec} records, {first.n_leads} record-leads"
         head = DATABASES[database]["label"]
-        out += ["", f"### {head}: {n_rec} records × {lead_txt}", ""]
+        out += ["", f"### {head}: {size}", ""]
         if database == "qtdb":
             out += ["Both leads of each whole record are delineated; each lead is scored "
                     "against the shared q1c reference inside the annotated beats only.", ""]
@@ -539,9 +542,9 @@ def render_section(by_database, figures_dir, markdown_dir, command=""):
         if crashed:
             out.append("")
         figure = os.path.join(figures_dir, f"benchmark_accuracy_{database}.png")
-        plot_accuracy(results, figure, title=f"{head}: {n_rec} records")
+        plot_accuracy(results, figure, title=f"{head}: {size}")
         rel = os.path.relpath(figure, markdown_dir).replace(os.sep, "/")
-        out += [f"![F1 and error SD per fiducial, {head}]({rel})", ""]
+        out += [f"![F1 and error SD per fiducial, {head}]({rel})"]
     return "\n".join(out).rstrip() + "\n"
 
 
@@ -586,11 +589,12 @@ def replace_section(path, text, start=MARK_START, end=MARK_END, title="# Benchma
         f.write(f"{head}{start}\n{body}{end}{tail}")
 
 
-def write_markdown(path, by_database, command="", figures_dir=None):
+def write_markdown(path, by_database, command="", figures_dir=None, results_dir=DEFAULT_RESULTS):
     """Render the accuracy section from ``{database: {method: result}}`` into ``path``."""
     markdown_dir = os.path.dirname(os.path.abspath(path))
     figures_dir = os.path.join(markdown_dir, "figures") if figures_dir is None else figures_dir
-    replace_section(path, render_section(by_database, figures_dir, markdown_dir, command))
+    text = render_section(by_database, figures_dir, markdown_dir, command, results_dir)
+    replace_section(path, text)
 
 
 # --------------------------------------------------------------------------- command line
@@ -630,13 +634,14 @@ def main(argv=None):
         records = split_records(database, args.limit)
         ran = run_benchmark(methods, database, path=path, records=records,
                             results_dir=args.results, command=command)
-        cached = cached_results(args.results, database, records=records)
-        by_database[database] = {**ran, **{m: r for m, r in cached.items() if m not in ran}}
+        merged = {**cached_results(args.results, database, records=records), **ran}
+        order = [m for m in METHODS if m in merged] + sorted(m for m in merged if m not in METHODS)
+        by_database[database] = {m: merged[m] for m in order}
         for method, result in ran.items():
             cols = ["n_ref", "se", "ppv", "f1", "f1_strict", "mean_ms", "sd_ms"]
             logger.info("%s / %s\n%s", database, method, result.summary[cols].round(1).to_string())
     if args.markdown:
-        write_markdown(args.markdown, by_database, command=command)
+        write_markdown(args.markdown, by_database, command=command, results_dir=args.results)
         logger.info("wrote %s", args.markdown)
     return by_database
 

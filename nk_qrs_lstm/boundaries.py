@@ -260,15 +260,18 @@ def delineate_proba(proba, signal, sampling_rate, rate=MODEL_RATE, refine=True):
     """
     signal = np.asarray(signal, dtype=np.float64)
     n = len(signal)
-    beats = to_rate(assemble_beats(segments(proba, rate, refine=refine), rate), rate, sampling_rate, n)
+    beats = assemble_beats(segments(proba, rate, refine=refine), rate)
+    # a wave cut by the signal's edge has an unknown onset (or offset): NaN, not the edge
+    beats[:, 0::2][beats[:, 0::2] <= 0] = np.nan
+    beats[:, 1::2][beats[:, 1::2] >= len(proba) - 1] = np.nan
+    beats = to_rate(beats, rate, sampling_rate, n)
     # physiological order survives rounding: neighbours may touch, never cross
     beats[:, 1] = np.fmin(beats[:, 1], beats[:, 2])
     beats[:, 4] = np.fmax(beats[:, 4], beats[:, 3])
     # a QRS must keep a positive duration after rounding
     short = beats[:, 3] <= beats[:, 2]
     beats[short, 3] = np.minimum(beats[short, 2] + 1, n - 1)
-    keep = beats[:, 3] > beats[:, 2]
-    beats = beats[keep]
+    beats = beats[~(beats[:, 3] <= beats[:, 2])]
     clean = np.where(np.isfinite(signal), signal, 0.0)
     out = {
         "P_Onsets": beats[:, 0], "P_Offsets": beats[:, 1],

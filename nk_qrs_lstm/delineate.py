@@ -53,22 +53,22 @@ def available_methods():
 
 
 def _neurokit_method(canonical):
-    def delineator(ecg_cleaned, rpeaks, sampling_rate, show, show_type, check, method=canonical, **kwargs):
-        return neurokit_delineate()(ecg_cleaned, rpeaks=rpeaks, sampling_rate=sampling_rate, method=method,
+    def delineator(ecg_cleaned, rpeaks, sampling_rate, show, show_type, check, **kwargs):
+        return neurokit_delineate()(ecg_cleaned, rpeaks=rpeaks, sampling_rate=sampling_rate, method=canonical,
                                     show=show, show_type=show_type, check=check, **kwargs)
 
     return delineator
 
 
-for _canonical, _aliases in NEUROKIT_METHODS.items():
-    for _alias in _aliases:
-        register_delineator(_alias)(_neurokit_method(_canonical))
+_ALIASES = {alias: canonical for canonical, aliases in NEUROKIT_METHODS.items() for alias in aliases}
+for _canonical in NEUROKIT_METHODS:
+    register_delineator(_canonical)(_neurokit_method(_canonical))
 
 
 def _resolve(method):
     if not isinstance(method, str):
         raise TypeError(f"method must be a string, got {type(method).__name__} {method!r}.")
-    key = method.lower()
+    key = _ALIASES.get(method.lower(), method.lower())
     if key not in _DELINEATORS:
         check_option("method", method, available_methods())
     return key

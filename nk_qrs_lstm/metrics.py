@@ -162,43 +162,78 @@ def _as_points(values, name):
 
 
 def _pair_indices(reference, predicted, tolerance):
-    """Pair ``reference`` and ``predicted`` (1-D float arrays) one-to-one.
+    """Pair ``reference`` and ``predicted`` (1-D float arrays) one-to-one, optimally.
 
-    Candidate pairs are all those with ``|predicted - reference| <= tolerance``;
-    they are accepted greedily by increasing distance (ties: earlier reference,
-    then earlier prediction), each point being used at most once.
+    Among the one-to-one pairings with ``|predicted - reference| <= tolerance``
+    this returns one with the most pairs and, among those, the smallest total
+    ``|predicted - reference|``. In one dimension such a pairing never crosses
+    (sorting both sides keeps the pairs in order), so it is found by a
+    sequence-alignment dynamic programme, run separately on each stretch of
+    points that no gap wider than the tolerance interrupts.
 
     Returns
     -------
     ref_idx, pred_idx : ndarray of int
         Indices of the paired points, sorted by reference index.
     """
+    empty = np.zeros(0, dtype=np.int64)
     if reference.size == 0 or predicted.size == 0:
-        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
-    order = np.argsort(predicted, kind="stable")
-    sorted_pred = predicted[order]
-    lo = np.searchsorted(sorted_pred, reference - tolerance - _EPS, side="left")
-    hi = np.searchsorted(sorted_pred, reference + tolerance + _EPS, side="right")
-    counts = hi - lo
-    if counts.sum() == 0:
-        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
-    cand_ref = np.repeat(np.arange(reference.size), counts)
-    starts = np.repeat(lo - np.concatenate([[0], np.cumsum(counts)[:-1]]), counts)
-    cand_pred = order[np.arange(cand_ref.size) + starts]
-    distance = np.abs(predicted[cand_pred] - reference[cand_ref])
-    keep = distance <= tolerance + _EPS
-    cand_ref, cand_pred, distance = cand_ref[keep], cand_pred[keep], distance[keep]
-    ranking = np.lexsort((cand_pred, cand_ref, distance))
-    ref_used = np.zeros(reference.size, dtype=bool)
-    pred_used = np.zeros(predicted.size, dtype=bool)
-    pairs = []
-    for k in ranking:
-        r, p = cand_ref[k], cand_pred[k]
-        if not ref_used[r] and not pred_used[p]:
-            ref_used[r] = pred_used[p] = True
-            pairs.append((r, p))
-    pairs = np.array(sorted(pairs), dtype=np.int64).reshape(-1, 2)
-    return pairs[:, 0], pairs[:, 1]
+        return empty, empty
+    ref_order = np.argsort(reference, kind="stable")
+    pred_order = np.argsort(predicted, kind="stable")
+    ref_sorted, pred_sorted = reference[ref_order], predicted[pred_order]
+    # stretches: cut the merged, sorted points wherever a gap exceeds the tolerance
+    merged = np.sort(np.concatenate([ref_sorted, pred_sorted]))
+    cuts = merged[1:][np.diff(merged) > tolerance + _EPS]
+    ref_chunk = np.searchsorted(cuts, ref_sorted, side="right")
+    pred_chunk = np.searchsorted(cuts, pred_sorted, side="right")
+    ref_bounds = np.searchsorted(ref_chunk, np.arange(cuts.size + 2))
+    pred_bounds = np.searchsorted(pred_chunk, np.arange(cuts.size + 2))
+    pairs_r, pairs_p = [], []
+    for c in range(cuts.size + 1):
+        r0, r1 = ref_bounds[c], ref_bounds[c + 1]
+        p0, p1 = pred_bounds[c], pred_bounds[c + 1]
+        if r0 == r1 or p0 == p1:
+            continue
+        i, j = _align(ref_sorted[r0:r1], pred_sorted[p0:p1], tolerance)
+        pairs_r.append(ref_order[r0 + i])
+        pairs_p.append(pred_order[p0 + j])
+    if not pairs_r:
+        return empty, empty
+    ref_idx, pred_idx = np.concatenate(pairs_r), np.concatenate(pairs_p)
+    order = np.argsort(ref_idx, kind="stable")
+    return ref_idx[order].astype(np.int64), pred_idx[order].astype(np.int64)
+
+
+def _align(ref, pred, tolerance):
+    """Order-preserving optimal pairing of two sorted arrays (most pairs, then least error).
+
+    ``score[i, j]`` is the best value using the first ``i`` reference and
+    first ``j`` predicted points, a pair being worth ``big - |error|`` with
+    ``big`` larger than any possible total error, so that the number of pairs
+    comes first.
+    """
+    n, m = ref.size, pred.size
+    big = (tolerance + 1.0) * (min(n, m) + 1)
+    score = np.zeros((n + 1, m + 1))
+    for i in range(1, n + 1):
+        distance = np.abs(pred - ref[i - 1])
+        gain = np.where(distance <= tolerance + _EPS, big - distance, -np.inf)
+        row = np.maximum(score[i - 1, 1:], score[i - 1, :-1] + gain)
+        score[i, 1:] = np.maximum.accumulate(row)
+    ref_idx, pred_idx = [], []
+    i, j = n, m
+    while i > 0 and j > 0:
+        if score[i, j] == score[i, j - 1]:
+            j -= 1
+        elif score[i, j] == score[i - 1, j]:
+            i -= 1
+        else:  # the pair (i - 1, j - 1) was taken
+            ref_idx.append(i - 1)
+            pred_idx.append(j - 1)
+            i -= 1
+            j -= 1
+    return np.array(ref_idx[::-1], dtype=np.int64), np.array(pred_idx[::-1], dtype=np.int64)
 
 
 def _check_tolerance(tolerance, name):
@@ -212,10 +247,11 @@ def _check_tolerance(tolerance, name):
 def match_fiducials(reference, predicted, tolerance, sampling_rate=None):
     """Match predicted fiducials to reference fiducials one-to-one.
 
-    Every pair whose distance is at most ``tolerance`` is a candidate; pairs
-    are taken by increasing distance, each point at most once (ties go to the
-    earlier reference point, then to the earlier prediction). Order of the
-    inputs does not matter and NaN / None entries are ignored.
+    Every pair whose distance is at most ``tolerance`` is a candidate; each
+    point is used at most once and the pairing is optimal: the most pairs,
+    then the smallest total ``|predicted - reference|`` (so of two
+    predictions near one reference point the closer one is paired). Order of
+    the inputs does not matter and NaN / None entries are ignored.
 
     Parameters
     ----------

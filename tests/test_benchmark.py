@@ -1,0 +1,235 @@
+"""Tests of nk_qrs_lstm.benchmark: running, crash accounting, caching and the report."""
+
+import os
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from nk_qrs_lstm import benchmark
+from nk_qrs_lstm.benchmark import (
+    MARK_END,
+    MARK_START,
+    METHODS,
+    BenchmarkResult,
+    cached_results,
+    evaluate,
+    load_leads,
+    register_method,
+    replace_section,
+    run_benchmark,
+    split_records,
+    unmarked_ranges,
+    write_markdown,
+)
+from nk_qrs_lstm.datasets import AnnotatedECG
+from nk_qrs_lstm.metrics import DEFAULT_KEYS, SUMMARY_COLUMNS, restrict_to_regions
+
+DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
+LUDB = DATA / "ludb"
+needs_ludb = pytest.mark.skipif(not (LUDB / "RECORDS").exists(), reason="LUDB not found")
+LEADS = ["ii", "v5"]
+
+
+@pytest.fixture(scope="module")
+def record():
+    """First record of the LUDB test split."""
+    return split_records("ludb", limit=1)
+
+
+@pytest.fixture(scope="module")
+def ecgs(record):
+    if not (LUDB / "RECORDS").exists():
+        pytest.skip("LUDB not found")
+    return load_leads("ludb", record, path=str(LUDB), leads=LEADS)
+
+
+@pytest.fixture(scope="module")
+def prominence(record, ecgs):
+    return run_benchmark(["prominence"], "ludb", path=str(LUDB), records=record, leads=LEADS)[
+        "prominence"
+    ]
+
+
+def _n_ref(ecgs, key):
+    return sum(restrict_to_regions(e.fiducials()[key], e.regions).size for e in ecgs)
+
+
+# --------------------------------------------------------------------------- registry
+def test_neurokit_methods_are_registered():
+    """Check that NeuroKit's four delineators are in the registry."""
+    assert {"dwt", "prominence", "peak", "cwt"} <= set(METHODS)
+
+
+def test_unknown_method_message():
+    """Check that a misspelt method gets MNE's message with a suggestion."""
+    with pytest.raises(ValueError, match=r"Invalid value for the 'method' parameter\. .*"
+                                         r"but got 'prominance' instead\. Did you mean 'prominence'\?"):
+        run_benchmark(["prominance"], "ludb", records=[])
+
+
+def test_register_method_one_line():
+    """Check that one call registers a new method and that it can be removed again."""
+    register_method("dummy", lambda signal, sampling_rate: {})
+    try:
+        assert METHODS["dummy"](np.zeros(10), 500) == {}
+    finally:
+        del METHODS["dummy"]
+
+
+# --------------------------------------------------------------------------- running
+@needs_ludb
+def test_summary_columns_and_plausible_values(prominence, ecgs):
+    """Check that the summary has one row per fiducial, the expected columns and sane values."""
+    s = prominence.summary
+    assert list(s.index) == list(DEFAULT_KEYS)
+    assert list(s.columns) == list(SUMMARY_COLUMNS) + ["f1_strict"]
+    assert s["provided"].all()
+    assert s.loc["ECG_R_Onsets", "se"] > 50
+    assert s.loc["ECG_R_Onsets", "n_ref"] == _n_ref(ecgs, "ECG_R_Onsets")
+    assert (s["tp"] + s["fn"] == s["n_ref"]).all()
+    assert (s["f1_strict"] <= s["f1"] + 1e-9).all()
+    assert s["sd_ms"].between(0, 150).all()
+    assert prominence.crashes == [] and prominence.n_leads == 2
+    assert prominence.seconds > 0 and prominence.seconds_per_lead == prominence.seconds / 2
+    assert set(prominence.per_lead["lead"]) == set(LEADS)
+
+
+@needs_ludb
+def test_crashing_method_misses_every_reference_wave(ecgs):
+    """Check that a method that raises is counted as a crash with all its reference waves missed."""
+
+    def boom(signal, sampling_rate):
+        raise RuntimeError("no beats")
+
+    result = evaluate("boom", boom, ecgs, database="ludb")
+    assert len(result.crashes) == 2
+    assert result.crashes[0]["error"] == "RuntimeError: no beats"
+    s = result.summary
+    for key in DEFAULT_KEYS:
+        assert s.loc[key, "tp"] == 0 and s.loc[key, "fp"] == 0
+        assert s.loc[key, "fn"] == _n_ref(ecgs, key)
+        assert s.loc[key, "se"] == 0
+    assert s["ppv"].isna().all()
+
+
+@needs_ludb
+def test_partial_crash_and_keys_not_provided(ecgs):
+    """Check that a crash misses only provided keys and that absent keys are NaN rows."""
+    by_signal = {e.signal.tobytes(): e for e in ecgs}
+
+    def onsets_only(signal, sampling_rate):
+        ecg = by_signal[np.asarray(signal).tobytes()]
+        if ecg.lead == "v5":
+            raise ValueError("bad lead")
+        return {"ECG_R_Onsets": list(ecg.fiducials()["ECG_R_Onsets"]) + [np.nan, None]}
+
+    s = evaluate("onsets_only", onsets_only, ecgs, database="ludb").summary
+    ii = [e for e in ecgs if e.lead == "ii"]
+    v5 = [e for e in ecgs if e.lead == "v5"]
+    assert s.loc["ECG_R_Onsets", "tp"] == _n_ref(ii, "ECG_R_Onsets")
+    assert s.loc["ECG_R_Onsets", "fn"] == _n_ref(v5, "ECG_R_Onsets")
+    assert s.loc["ECG_R_Onsets", "fp"] == 0
+    assert s.loc["ECG_R_Onsets", "mean_ms"] == 0 and s.loc["ECG_R_Onsets", "sd_ms"] == 0
+    assert not s.loc["ECG_T_Peaks", "provided"] and np.isnan(s.loc["ECG_T_Peaks", "se"])
+
+
+def test_non_dict_output_is_a_crash():
+    """Check that a method returning something else than a dict is counted as a crash."""
+    ecg = AnnotatedECG("x", "ii", np.zeros(1000), 500.0,
+                       {w: np.array([[100.0, 110.0, 120.0]]) for w in ("P", "QRS", "T")},
+                       np.array([[0, 1000]]))
+    result = evaluate("list", lambda signal, sampling_rate: [1, 2], [ecg])
+    assert len(result.crashes) == 1 and "returned a list" in result.crashes[0]["error"]
+    assert result.summary.loc["ECG_P_Onsets", "fn"] == 1
+
+
+def test_unmarked_ranges():
+    """Check that a wave without a marked onset gives an ignore range before its peak."""
+    waves = {"P": np.empty((0, 3)), "QRS": np.array([[np.nan, 500.0, 520.0]]),
+             "T": np.array([[600.0, 650.0, np.nan]])}
+    ecg = AnnotatedECG("x", "ii", np.zeros(1000), 500.0, waves, np.array([[0, 1000]]))
+    ranges = unmarked_ranges(ecg, tolerance_s=0.1)
+    assert ranges["ECG_R_Onsets"].tolist() == [[450.0, 501.0]]
+    assert ranges["ECG_T_Offsets"].tolist() == [[650.0, 701.0]]
+    assert ranges["ECG_T_Onsets"].shape == (0, 2)
+
+
+# --------------------------------------------------------------------------- caching
+@needs_ludb
+def test_results_are_cached_and_reloaded(prominence, record, tmp_path):
+    """Check that a saved result reads back equal and that other record sets are skipped."""
+    prominence.save(tmp_path)
+    back = BenchmarkResult.load(tmp_path, "ludb", "prominence")
+    pd.testing.assert_frame_equal(back.summary, prominence.summary, check_dtype=False)
+    assert back.records == list(record) and back.n_leads == 2
+    assert back.meta["versions"]["neurokit2"]
+    assert set(cached_results(tmp_path, "ludb", records=record)) == {"prominence"}
+    assert cached_results(tmp_path, "ludb", records=["999"]) == {}
+
+
+# --------------------------------------------------------------------------- report
+def test_replace_section_keeps_everything_else(tmp_path):
+    """Check that only the text between the markers changes."""
+    path = tmp_path / "b.md"
+    before = f"# Title\n\nintro\n{MARK_START}\nold table\n{MARK_END}\n\n## Speed\nkept\n"
+    path.write_text(before)
+    replace_section(path, "new table")
+    after = path.read_text()
+    assert after == before.replace("old table", "new table")
+    replace_section(path, "again\n")
+    assert path.read_text() == before.replace("old table", "again")
+
+
+def test_replace_section_creates_and_appends(tmp_path):
+    """Check that a missing file is created with a title and a file without markers appended to."""
+    new = tmp_path / "docs" / "new.md"
+    replace_section(new, "x")
+    assert new.read_text() == f"# Benchmarks\n\n{MARK_START}\nx\n{MARK_END}\n"
+    plain = tmp_path / "plain.md"
+    plain.write_text("# Other\n\ntext\n")
+    replace_section(plain, "x")
+    assert plain.read_text() == f"# Other\n\ntext\n\n{MARK_START}\nx\n{MARK_END}\n"
+    plain.write_text(f"{MARK_START}\n{MARK_START}\n{MARK_END}\n")
+    with pytest.raises(ValueError, match=r"must hold the markers .* once each, in that order; "
+                                         r"found 2 and 1\."):
+        replace_section(plain, "x")
+
+
+@needs_ludb
+def test_markdown_report(prominence, tmp_path):
+    """Check that the report has the split, a table row per fiducial, timings and a figure."""
+    path = tmp_path / "docs" / "benchmarks.md"
+    path.parent.mkdir()
+    path.write_text(f"# Benchmarks\n\nbefore\n{MARK_START}\n{MARK_END}\nafter\n")
+    write_markdown(str(path), {"ludb": {"prominence": prominence}}, command="python -m x")
+    text = path.read_text()
+    assert text.startswith("# Benchmarks\n\nbefore\n") and text.endswith(f"{MARK_END}\nafter\n")
+    assert "### LUDB test split: 1 record × 2 leads" in text
+    assert "`python -m x`" in text and "neurokit2" in text
+    assert text.count("| prominence |") == len(DEFAULT_KEYS) + 1
+    assert "| QRS onset | prominence |" in text
+    assert (tmp_path / "docs" / "figures" / "benchmark_accuracy_ludb.png").stat().st_size > 1000
+    assert "](figures/benchmark_accuracy_ludb.png)" in text
+
+
+@needs_ludb
+def test_command_line(tmp_path, monkeypatch):
+    """Check that the command line runs one method on one record and writes cache and report."""
+    monkeypatch.chdir(tmp_path)
+    calls = []
+
+    def tiny(signal, sampling_rate):
+        calls.append(len(signal))
+        return {"ECG_R_Onsets": []}
+
+    monkeypatch.setitem(METHODS, "tiny", tiny)
+    out = benchmark.main(["--methods", "tiny", "--databases", "ludb", "--limit", "1",
+                          "--ludb", str(LUDB), "--results", "res", "--markdown", "doc.md"])
+    assert len(calls) == 12
+    assert sorted(os.listdir("res")) == ["ludb_tiny.csv", "ludb_tiny.json", "ludb_tiny_leads.csv"]
+    summary = out["ludb"]["tiny"].summary
+    assert summary.loc["ECG_R_Onsets", "se"] == 0 and not summary.loc["ECG_P_Peaks", "provided"]
+    text = (tmp_path / "doc.md").read_text()
+    assert "--methods tiny" in text and "| P onset | tiny | — | not provided |" in text

@@ -1,0 +1,125 @@
+"""Tests of nk_qrs_lstm.boundaries: probabilities -> waves."""
+
+import numpy as np
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from nk_qrs_lstm.boundaries import FIDUCIALS, assemble_beats, delineate_proba, extremum, segments, to_rate
+
+RATE = 250
+
+
+def _proba(n, runs):
+    """One-hot probabilities: background except the given (class, start, stop) runs."""
+    p = np.zeros((n, 4))
+    p[:, 0] = 1
+    for cls, start, stop in runs:
+        p[start:stop] = np.eye(4)[cls]
+    return p
+
+
+def test_segments_finds_runs_and_drops_short_ones():
+    """Check that runs become segments and runs shorter than the minimum duration are dropped."""
+    p = _proba(200, [(1, 10, 25), (2, 30, 50), (3, 80, 81), (3, 100, 140)])
+    segs = segments(p, RATE, refine=False)
+    assert segs[1].tolist() == [[10, 24]]
+    assert segs[2].tolist() == [[30, 49]]
+    assert segs[3].tolist() == [[100, 139]]  # the 1-sample T blip is gone
+
+
+def test_segments_closes_short_gaps():
+    """Check that a gap of a few samples inside a wave is closed."""
+    p = _proba(200, [(3, 50, 70), (3, 72, 100)])
+    assert segments(p, RATE, refine=False)[3].tolist() == [[50, 99]]
+
+
+def test_segments_refines_to_the_probability_crossing():
+    """Check that a boundary moves to where the class margin crosses zero."""
+    p = _proba(100, [(2, 40, 60)])
+    # sample 39 is almost QRS: the crossing is close to 39 -> onset close to 39.5
+    p[39] = [0.52, 0, 0.48, 0]
+    on, off = segments(p, RATE, refine=True)[2][0]
+    assert 39.4 < on < 40.0
+    assert off == 59.0  # crisp edge: crossing halfway between 59 and 60, minus half a sample
+
+
+def test_assemble_beats_keeps_physiological_order():
+    """Check that P attaches to the following QRS and T to the preceding one, within range."""
+    segs = {
+        1: np.array([[10.0, 25], [220, 235]]),
+        2: np.array([[40.0, 60], [250, 270]]),
+        3: np.array([[100.0, 150], [300, 360]]),
+    }
+    beats = assemble_beats(segs, RATE)
+    assert beats.tolist() == [[10, 25, 40, 60, 100, 150], [220, 235, 250, 270, 300, 360]]
+
+
+def test_assemble_beats_rejects_out_of_range_waves():
+    """Check that a P too far before its QRS and a T past the next QRS are not attached."""
+    segs = {
+        1: np.array([[0.0, 20]]),  # 140 samples = 560 ms before the QRS onset: > PR max
+        2: np.array([[140.0, 160], [200, 220]]),
+        3: np.array([[190.0, 240]]),  # overlaps the next QRS
+    }
+    beats = assemble_beats(segs, RATE)
+    assert np.isnan(beats[0, 0]) and np.isnan(beats[0, 4])
+
+
+def test_assemble_beats_keeps_last_p_and_first_t():
+    """Check that with two candidate P waves the one nearest the QRS is kept (and the first T)."""
+    segs = {1: np.array([[10.0, 20], [40, 50]]), 2: np.array([[60.0, 80]]),
+            3: np.array([[100.0, 130], [140, 170]])}
+    assert assemble_beats(segs, RATE)[0].tolist() == [40, 50, 60, 80, 100, 130]
+
+
+def test_to_rate_rounds_to_nearest():
+    """Check that positions map between rates with rounding to the nearest sample."""
+    assert to_rate(np.array([0.0, 1.5, 10.25]), 250, 360, 1000).tolist() == [0.0, 2.0, 15.0]
+    assert to_rate(np.array([3.0]), 250, 100, 1000).tolist() == [1.0]
+
+
+def test_extremum_handles_both_polarities_and_nan():
+    """Check that the deviation peak finds negative waves and NaN limits give NaN."""
+    x = np.zeros(50)
+    x[10:20] = -np.hanning(10)
+    assert extremum(x, np.array([8.0, np.nan]), np.array([22.0, 30.0])).tolist()[1] != 0
+    assert np.isnan(extremum(x, np.array([np.nan]), np.array([30.0]))[0])
+    assert extremum(x, np.array([8.0]), np.array([22.0]))[0] in (14.0, 15.0)
+
+
+@st.composite
+def _random_tracks(draw):
+    n = draw(st.integers(50, 3000))
+    classes = draw(st.lists(st.integers(0, 3), min_size=1, max_size=80))
+    lengths = draw(st.lists(st.integers(1, 120), min_size=len(classes), max_size=len(classes)))
+    track = np.repeat(classes, lengths)[:n]
+    track = np.pad(track, (0, max(0, n - len(track))))
+    noise = draw(st.floats(0, 0.4))
+    rng = np.random.default_rng(draw(st.integers(0, 2**31)))
+    p = np.eye(4)[track] + noise * rng.random((n, 4))
+    return p / p.sum(axis=1, keepdims=True)
+
+
+@settings(max_examples=60, deadline=None)
+@given(_random_tracks(), st.sampled_from([100, 250, 360, 500, 1000]))
+def test_delineate_proba_contract(proba, rate):
+    """Check that for any probabilities, fiducials are in range and in physiological order within a beat."""
+    n_out = int(np.ceil(len(proba) * rate / RATE))
+    signal = np.sin(np.arange(n_out) / 7.0)
+    table = delineate_proba(proba, signal, rate)
+    assert set(table) == set(FIDUCIALS)
+    lengths = {len(v) for v in table.values()}
+    assert len(lengths) == 1
+    for values in table.values():
+        finite = values[np.isfinite(values)]
+        assert np.all((finite >= 0) & (finite < n_out))
+        assert np.all(finite == np.round(finite))
+    order = ["P_Onsets", "P_Peaks", "P_Offsets", "R_Onsets", "Q_Peaks", "R_Peaks", "S_Peaks", "R_Offsets",
+             "T_Onsets", "T_Peaks", "T_Offsets"]
+    stacked = np.stack([table[k] for k in order], axis=1)
+    for row in stacked:
+        present = row[np.isfinite(row)]
+        assert np.all(np.diff(present) >= 0), row
+    both = np.isfinite(table["R_Onsets"]) & np.isfinite(table["R_Offsets"])
+    assert np.all(table["R_Offsets"][both] > table["R_Onsets"][both])
+    assert np.all(np.isfinite(table["R_Onsets"]) | np.isfinite(table["R_Offsets"]))

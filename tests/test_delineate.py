@@ -1,0 +1,164 @@
+"""Tests of the front door: nk_qrs_lstm.ecg_delineate against neurokit2.ecg_delineate."""
+
+import warnings
+from pathlib import Path
+
+import neurokit2 as nk
+import numpy as np
+import pandas as pd
+import pytest
+
+import nk_qrs_lstm
+from nk_qrs_lstm.delineate import available_methods, ecg_delineate_proba, ecg_delineate_table
+from nk_qrs_lstm.neurokit import NK_KEYS
+from nk_qrs_lstm.preprocess import resample
+
+LUDB = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "ludb"
+needs_ludb = pytest.mark.skipif(not LUDB.is_dir(), reason="LUDB not found in ../shared/data")
+
+
+def _simulated(rate, duration=10, heart_rate=70, seed=1):
+    ecg = nk.ecg_simulate(duration=duration, sampling_rate=rate, heart_rate=heart_rate, random_state=seed)
+    cleaned = nk.ecg_clean(ecg, sampling_rate=rate)
+    _, info = nk.ecg_peaks(cleaned, sampling_rate=rate)
+    return cleaned, info
+
+
+@pytest.mark.parametrize("rate", [250, 500, 1000])
+def test_output_contract_matches_neurokit(rate):
+    """Check that keys, columns, dtypes, lengths and NaN semantics are NeuroKit's."""
+    cleaned, info = _simulated(rate)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        nk_signals, nk_waves = nk.ecg_delineate(cleaned, info, sampling_rate=rate, method="prominence")
+    signals, waves = nk_qrs_lstm.ecg_delineate(cleaned, info, sampling_rate=rate)
+    assert list(waves) == list(nk_waves) == list(NK_KEYS)
+    assert list(signals.columns) == list(nk_signals.columns)
+    assert (signals.dtypes == nk_signals.dtypes).all()
+    assert len(signals) == len(nk_signals) == len(cleaned)
+    assert set(np.unique(signals.to_numpy())) <= {0, 1}
+    n_beats = len(info["ECG_R_Peaks"])
+    for key, values in waves.items():
+        assert isinstance(values, list) and len(values) == n_beats
+        assert all((isinstance(v, int)) or (isinstance(v, float) and np.isnan(v)) for v in values)
+        present = [v for v in values if not (isinstance(v, float) and np.isnan(v))]
+        assert signals[key].sum() == len(set(present))
+        assert all(0 <= v < len(cleaned) for v in present)
+    # on a clean simulated ECG every beat but the edge ones has every wave
+    inner = slice(1, -1)
+    for key in ("ECG_P_Onsets", "ECG_R_Onsets", "ECG_R_Offsets", "ECG_T_Offsets"):
+        assert not np.isnan(np.asarray(waves[key], dtype=float)[inner]).any(), key
+
+
+def test_inputs_neurokit_accepts():
+    """Check that list, ndarray, Series, a DataFrame with ECG_Clean and rpeaks as array or dict give the same result."""
+    cleaned, info = _simulated(500, duration=6)
+    ref = nk_qrs_lstm.ecg_delineate(cleaned, info, sampling_rate=500)[1]
+    variants = [
+        (list(cleaned), info),
+        (pd.Series(cleaned), info["ECG_R_Peaks"]),
+        (pd.DataFrame({"ECG_Raw": cleaned, "ECG_Clean": cleaned}), list(info["ECG_R_Peaks"])),
+    ]
+    for ecg, rpeaks in variants:
+        got = nk_qrs_lstm.ecg_delineate(ecg, rpeaks, sampling_rate=500)[1]
+        assert got.keys() == ref.keys()
+        for key in ref:
+            np.testing.assert_array_equal(np.asarray(got[key], dtype=float), np.asarray(ref[key], dtype=float))
+
+
+@pytest.mark.parametrize("method", ["dwt", "prominence", "peak", "cwt", "DWT", "emrich"])
+def test_neurokit_methods_pass_through_unchanged(method):
+    """Check that a NeuroKit method name returns exactly NeuroKit's own output."""
+    cleaned, info = _simulated(500, duration=6)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        ours_s, ours_w = nk_qrs_lstm.ecg_delineate(cleaned, info, sampling_rate=500, method=method)
+        nk_s, nk_w = nk.ecg_delineate(cleaned, info, sampling_rate=500, method=method)
+    pd.testing.assert_frame_equal(ours_s, nk_s)
+    assert ours_w.keys() == nk_w.keys()
+    for key in nk_w:
+        np.testing.assert_array_equal(np.asarray(ours_w[key], dtype=float), np.asarray(nk_w[key], dtype=float))
+
+
+def test_unknown_method_message():
+    """Check that a misspelt method gets MNE's message with a suggestion."""
+    with pytest.raises(ValueError) as err:
+        nk_qrs_lstm.ecg_delineate(np.zeros(1000), sampling_rate=500, method="lsmt")
+    assert str(err.value) == (
+        "Invalid value for the 'method' parameter. Allowed values are 'cwt', 'dwt', 'lstm', 'peak' and "
+        "'prominence', but got 'lsmt' instead. Did you mean 'lstm'?"
+    )
+    assert available_methods() == ["cwt", "dwt", "lstm", "peak", "prominence"]
+
+
+def test_without_rpeaks_uses_model_qrs():
+    """Check that with rpeaks=None there is one entry per QRS found, each with an onset before its offset."""
+    cleaned, info = _simulated(500, heart_rate=60)
+    _, waves = nk_qrs_lstm.ecg_delineate(cleaned, sampling_rate=500)
+    on = np.asarray(waves["ECG_R_Onsets"], dtype=float)
+    off = np.asarray(waves["ECG_R_Offsets"], dtype=float)
+    complete = np.isfinite(on) & np.isfinite(off)
+    assert abs(complete.sum() - len(info["ECG_R_Peaks"])) <= 1
+    assert np.all(off[complete] > on[complete])
+    # only complexes cut by the signal's edges may miss a boundary
+    assert set(np.flatnonzero(~complete)) <= {0, len(on) - 1}
+    table = ecg_delineate_table(cleaned, sampling_rate=500)
+    assert len(table) == len(on) and "ECG_R_Peaks" in table
+
+
+def test_proba_aligned_and_normalised():
+    """Check that per-sample probabilities have one row per input sample and sum to one."""
+    cleaned, _ = _simulated(360, duration=5)
+    proba = ecg_delineate_proba(cleaned, sampling_rate=360)
+    assert proba.shape == (len(cleaned), 4)
+    assert list(proba.columns) == ["ECG_Proba_Background", "ECG_Proba_P", "ECG_Proba_QRS", "ECG_Proba_T"]
+    np.testing.assert_allclose(proba.sum(axis=1), 1, atol=1e-4)
+
+
+def test_check_true_sets_outliers_to_nan_and_keeps_alignment():
+    """Check that check=True keeps one entry per R-peak and only removes values."""
+    cleaned, info = _simulated(500, duration=20)
+    _, plain = nk_qrs_lstm.ecg_delineate(cleaned, info, sampling_rate=500)
+    _, checked = nk_qrs_lstm.ecg_delineate(cleaned, info, sampling_rate=500, check=True)
+    for key in NK_KEYS:
+        assert len(checked[key]) == len(plain[key])
+        a, b = np.asarray(plain[key], dtype=float), np.asarray(checked[key], dtype=float)
+        kept = np.isfinite(b)
+        np.testing.assert_array_equal(a[kept], b[kept])
+
+
+def _ludb_lead(record=3, lead="ii"):
+    from nk_qrs_lstm.datasets import read_ludb
+
+    return read_ludb(record, path=str(LUDB), leads=[lead])[0]
+
+
+@needs_ludb
+@pytest.mark.parametrize("rate", [100, 250, 360, 500, 1000])
+def test_real_record_at_several_rates(rate):
+    """Check that QRS onsets of a real LUDB test record are found at any sampling rate, at that rate's indices."""
+    ecg = _ludb_lead()
+    signal = resample(ecg.signal, 500, rate)
+    _, waves = nk_qrs_lstm.ecg_delineate(signal, sampling_rate=rate)
+    ref = ecg.fiducials()["ECG_R_Onsets"] * rate / 500
+    got = np.asarray(waves["ECG_R_Onsets"], dtype=float)
+    got = got[np.isfinite(got)]
+    err_ms = np.array([np.min(np.abs(got - r)) for r in ref]) * 1000 / rate
+    assert np.all(err_ms <= 40), err_ms  # every reference QRS onset found within 40 ms
+    assert np.median(err_ms) <= 12 + 1000 / rate, err_ms
+
+
+def test_bundled_example_delineates_with_reference_accuracy():
+    """Check that the shipped model delineates the bundled (test-split) LUDB record close to its expert reference."""
+    from nk_qrs_lstm.examples import example_record_path
+    from nk_qrs_lstm.datasets import parse_waves
+    import wfdb
+
+    path = example_record_path()
+    rec = wfdb.rdrecord(path, channel_names=["ii"])
+    ann = wfdb.rdann(path, "ii")
+    ref = parse_waves(ann.sample, ann.symbol)["QRS"][:, 0]
+    _, waves = nk_qrs_lstm.ecg_delineate(rec.p_signal[:, 0], sampling_rate=500)
+    got = np.asarray(waves["ECG_R_Onsets"], dtype=float)
+    err_ms = np.array([np.min(np.abs(got[np.isfinite(got)] - r)) for r in ref[np.isfinite(ref)]]) * 2
+    assert np.all(err_ms <= 40) and np.median(err_ms) <= 12, err_ms

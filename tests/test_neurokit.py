@@ -1,0 +1,86 @@
+"""Tests of the NeuroKit2 adapter: registration, ecg_process, check, formats."""
+
+import numpy as np
+import neurokit2 as nk
+import pytest
+
+import nk_qrs_lstm
+from nk_qrs_lstm.neurokit import NK_KEYS, check_waves, match_rpeaks, waves_to_signals
+
+
+@pytest.fixture
+def simulated():
+    ecg = nk.ecg_simulate(duration=10, sampling_rate=500, heart_rate=75, random_state=4)
+    cleaned = nk.ecg_clean(ecg, sampling_rate=500)
+    _, info = nk.ecg_peaks(cleaned, sampling_rate=500)
+    return ecg, cleaned, info
+
+
+def test_register_and_unregister(simulated):
+    """Check that after register() NeuroKit itself delineates with method='lstm', and unregister() undoes it."""
+    _, cleaned, info = simulated
+    original = nk.ecg_delineate
+    nk_qrs_lstm.register()
+    try:
+        _, waves = nk.ecg_delineate(cleaned, info, sampling_rate=500, method="lstm")
+        _, ours = nk_qrs_lstm.ecg_delineate(cleaned, info, sampling_rate=500)
+        assert waves.keys() == ours.keys()
+        np.testing.assert_array_equal(np.asarray(waves["ECG_R_Onsets"], float), np.asarray(ours["ECG_R_Onsets"], float))
+        # other methods are still NeuroKit's
+        _, dwt = nk.ecg_delineate(cleaned, info, sampling_rate=500, method="dwt")
+        assert len(dwt["ECG_T_Offsets"]) == len(info["ECG_R_Peaks"])
+        # and ecg_process delineates with the learned method
+        signals, pinfo = nk.ecg_process(cleaned, sampling_rate=500)
+        _, direct = nk_qrs_lstm.ecg_delineate(signals["ECG_Clean"], pinfo["ECG_R_Peaks"], sampling_rate=500)
+        np.testing.assert_array_equal(np.asarray(pinfo["ECG_T_Offsets"], float),
+                                      np.asarray(direct["ECG_T_Offsets"], float))
+    finally:
+        nk_qrs_lstm.unregister()
+    assert nk.ecg_delineate is original
+    with pytest.raises(ValueError):
+        nk.ecg_delineate(cleaned, info, sampling_rate=500, method="lstm")
+
+
+def test_ecg_process_has_neurokits_columns(simulated):
+    """Check that ecg_process returns NeuroKit's columns and info keys, with our delineation."""
+    ecg, _, _ = simulated
+    ours, info = nk_qrs_lstm.ecg_process(ecg, sampling_rate=500)
+    theirs, nk_info = nk.ecg_process(ecg, sampling_rate=500)
+    # same columns; the delineation block is in the order of NeuroKit's prominence/cwt methods
+    assert sorted(ours.columns) == sorted(theirs.columns) and len(ours.columns) == len(theirs.columns)
+    assert list(ours.columns[:5]) == list(theirs.columns[:5])
+    assert set(nk_info) <= set(info)
+    _, direct = nk_qrs_lstm.ecg_delineate(ours["ECG_Clean"], info["ECG_R_Peaks"], sampling_rate=500)
+    for key in NK_KEYS:
+        np.testing.assert_array_equal(np.asarray(info[key], float), np.asarray(direct[key], float))
+    assert set(np.unique(ours["ECG_Phase_Ventricular"].dropna())) <= {0.0, 1.0}
+
+
+def test_check_waves_removes_only_outliers():
+    """Check that check_waves sets the point with |z| > 3 to NaN and keeps everything else."""
+    rpeaks = np.arange(20) * 500 + 100
+    onsets = list(rpeaks - 40)
+    onsets[7] = int(rpeaks[7] - 300)  # an outlier
+    onsets[3] = np.nan
+    waves = {k: list(rpeaks - 10) for k in NK_KEYS}
+    waves["ECG_R_Onsets"] = onsets
+    out = check_waves(waves, rpeaks)
+    assert np.isnan(out["ECG_R_Onsets"][7]) and np.isnan(out["ECG_R_Onsets"][3])
+    assert [v for i, v in enumerate(out["ECG_R_Onsets"]) if i not in (3, 7)] == [
+        v for i, v in enumerate(onsets) if i not in (3, 7)]
+    assert len(out["ECG_R_Onsets"]) == 20
+
+
+def test_match_rpeaks_one_to_one():
+    """Check that each QRS goes to at most one R-peak and R-peaks outside every QRS get none."""
+    on, off = np.array([100.0, 600]), np.array([150.0, 650])
+    rows = match_rpeaks(np.array([118, 128, 400, 640]), on, off, (on + off) / 2, 500)
+    assert rows.tolist() == [-1, 0, -1, 1]
+
+
+def test_waves_to_signals_ignores_nan():
+    """Check that the 0/1 DataFrame marks present points only, as int64."""
+    waves = {k: [5, np.nan, 9] for k in NK_KEYS}
+    signals = waves_to_signals(waves, 12)
+    assert signals.dtypes.unique().tolist() == [np.dtype("int64")]
+    assert signals["ECG_P_Onsets"].tolist() == [0] * 5 + [1, 0, 0, 0, 1, 0, 0]

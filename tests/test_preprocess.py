@@ -1,0 +1,171 @@
+"""Tests for nk_qrs_lstm.preprocess (resampling, filtering, normalising, windowing)."""
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from nk_qrs_lstm.defaults import MODEL_RATE, MODEL_STRIDE, OVERLAP_S, WINDOW_S, n_samples
+from nk_qrs_lstm.preprocess import (
+    highpass,
+    make_windows,
+    normalise,
+    prepare,
+    resample,
+    robust_scale,
+    stitch,
+    window_plan,
+)
+
+WINDOW = n_samples(WINDOW_S, MODEL_RATE)
+OVERLAP = n_samples(OVERLAP_S, MODEL_RATE)
+
+
+def _sine(freq, rate, seconds, phase=0.0):
+    t = np.arange(int(round(seconds * rate))) / rate
+    return np.sin(2 * np.pi * freq * t + phase)
+
+
+# --------------------------------------------------------------------------- resample
+@pytest.mark.parametrize("from_rate", [100, 128, 250, 257, 360, 500, 1000, 2000])
+@pytest.mark.parametrize("n", [1, 2, 7, 499, 500, 501, 5000])
+def test_resample_length(from_rate, n):
+    """Check that resampling n samples gives ceil(n * to / from) samples."""
+    out = resample(np.zeros(n), from_rate, MODEL_RATE)
+    assert out.shape == (int(np.ceil(n * MODEL_RATE / from_rate)),)
+
+
+def test_resample_keeps_leads_and_same_rate():
+    """Check that a 2-D signal is resampled along its first axis and the same rate returns a float copy."""
+    x = np.zeros((1000, 3))
+    assert resample(x, 500, 250).shape == (500, 3)
+    same = resample(np.arange(5), 250, 250)
+    assert same.dtype == np.float64 and same.tolist() == [0.0, 1.0, 2.0, 3.0, 4.0]
+
+
+@pytest.mark.parametrize("rate", [360, 500, 1000])
+def test_resample_round_trip_of_a_sine(rate):
+    """Check that a 5 Hz sine resampled to 250 Hz and back matches itself (edges aside)."""
+    x = _sine(5, rate, 10, phase=0.3)
+    there = resample(x, rate, MODEL_RATE)
+    np.testing.assert_allclose(there[250:-250], _sine(5, MODEL_RATE, 10, phase=0.3)[250:-250], atol=1e-2)
+    back = resample(there, MODEL_RATE, rate)
+    assert back.shape == x.shape
+    edge = rate  # one second
+    np.testing.assert_allclose(back[edge:-edge], x[edge:-edge], atol=1e-2)
+
+
+# --------------------------------------------------------------------------- highpass
+def test_highpass_removes_offset_and_slow_drift():
+    """Check that a constant, a ramp and a 0.05 Hz wave are removed."""
+    t = np.arange(20 * MODEL_RATE) / MODEL_RATE
+    drift = 3.0 + 0.5 * t + np.sin(2 * np.pi * 0.05 * t)
+    out = highpass(drift, MODEL_RATE)
+    assert np.abs(out[MODEL_RATE:-MODEL_RATE]).max() < 1e-2
+    assert np.abs(highpass(np.full(3000, -7.0), MODEL_RATE)).max() < 1e-6
+
+
+def test_highpass_keeps_a_10_hz_sine():
+    """Check that a 10 Hz sine on top of a drift comes out unchanged (zero phase, no gain)."""
+    t = np.arange(20 * MODEL_RATE) / MODEL_RATE
+    sine = np.sin(2 * np.pi * 10 * t)
+    out = highpass(sine + 2.0 + 0.2 * t, MODEL_RATE)
+    np.testing.assert_allclose(out[MODEL_RATE:-MODEL_RATE], sine[MODEL_RATE:-MODEL_RATE], atol=1e-2)
+
+
+def test_highpass_short_and_multichannel_input():
+    """Check that a signal too short to filter is only centred and columns are filtered independently."""
+    np.testing.assert_allclose(highpass(np.array([4.0]), 500), [0.0])
+    x = np.column_stack([_sine(10, 500, 5), 5 + _sine(10, 500, 5)])
+    out = highpass(x, 500)
+    np.testing.assert_allclose(out[:, 0], out[:, 1], atol=1e-9)
+
+
+# --------------------------------------------------------------------------- normalise
+@settings(max_examples=60, deadline=None)
+@given(
+    seed=st.integers(0, 2**32 - 1),
+    gain=st.floats(1e-3, 1e3),
+    offset=st.floats(-1e3, 1e3),
+)
+def test_normalise_is_invariant_to_gain_and_offset(seed, gain, offset):
+    """Check that normalise(gain * x + offset) == normalise(x) for any positive gain and offset."""
+    x = np.random.default_rng(seed).normal(size=(3, 512))
+    a, b = normalise(x), normalise(gain * x + offset)
+    assert a.dtype == np.float32 and a.shape == x.shape
+    np.testing.assert_allclose(b, a, atol=1e-4)
+
+
+def test_normalise_scale_and_flat_windows():
+    """Check that a window is centred on its median with a robust scale of 1, and flat windows stay flat."""
+    x = np.random.default_rng(1).normal(size=2000) * 3 + 10
+    out = normalise(x)
+    assert abs(np.median(out)) < 1e-6
+    assert robust_scale(out).item() == pytest.approx(1.0, rel=1e-5)
+    flat = normalise(np.full((2, 100), 4.2))
+    assert np.all(flat == 0)
+
+
+# --------------------------------------------------------------------------- windows
+@settings(max_examples=150, deadline=None)
+@given(length=st.integers(1, 20000), seed=st.integers(0, 2**32 - 1))
+def test_windows_and_stitch_reconstruct_any_track(length, seed):
+    """Check that stitch(make_windows(track)) == track exactly for any length up to 20000."""
+    track = np.random.default_rng(seed).normal(size=length)
+    starts, window = window_plan(length)
+    assert window % MODEL_STRIDE == 0 and window <= WINDOW
+    windows = make_windows(track, starts, window)
+    assert windows.shape == (len(starts), window)
+    out = stitch(windows[..., None], starts, length)
+    assert out.shape == (length, 1)
+    np.testing.assert_array_equal(out[:, 0], track)
+
+
+@settings(max_examples=100, deadline=None)
+@given(length=st.integers(1, 3000), quarter=st.integers(4, 64), overlap=st.integers(0, 60))
+def test_windows_and_stitch_with_custom_sizes(length, quarter, overlap):
+    """Check the exact reconstruction for other window lengths and overlaps."""
+    window = MODEL_STRIDE * quarter
+    overlap = min(overlap, (window - 1) // 2)
+    track = np.arange(length, dtype=float)
+    starts, used = window_plan(length, window=window, overlap=overlap)
+    out = stitch(make_windows(track, starts, used)[..., None], starts, length, overlap=overlap)
+    np.testing.assert_array_equal(out[:, 0], track)
+
+
+def test_window_plan_layout():
+    """Check the plan: one padded window for short signals, windows overlapping by 2 x overlap otherwise."""
+    starts, window = window_plan(1001)
+    assert starts.tolist() == [0] and window == 1004
+    starts, window = window_plan(WINDOW * 3)
+    assert window == WINDOW
+    assert starts[0] == 0 and starts[-1] == 2 * WINDOW
+    assert np.all(np.diff(starts)[:-1] == WINDOW - 2 * OVERLAP)
+    assert np.all(np.diff(starts) > 0)
+
+
+def test_make_windows_pads_with_the_edge_value():
+    """Check that a signal shorter than the window is padded with its last value."""
+    starts, window = window_plan(5)
+    assert make_windows(np.arange(5.0), starts, window).tolist() == [[0, 1, 2, 3, 4, 4, 4, 4]]
+
+
+# --------------------------------------------------------------------------- prepare
+def test_prepare_interpolates_and_reports_gaps():
+    """Check that NaN gaps are interpolated, reported at the model rate, and the rest is not flagged."""
+    x = _sine(5, 500, 10)
+    x[1000:1100] = np.nan  # 2.0 s to 2.2 s
+    out, bad = prepare(x, 500)
+    assert out.shape == (2500,) and bad.shape == (2500,) and bad.dtype == bool
+    assert np.all(np.isfinite(out))
+    assert np.all(bad[500:550])  # the gap at 250 Hz
+    assert not bad[:490].any() and not bad[560:].any()
+
+
+def test_prepare_without_gaps_and_all_nan():
+    """Check that a clean signal has no flag and an all-NaN one becomes zeros, all flagged."""
+    out, bad = prepare(_sine(5, 250, 4) + 3.0, 250)
+    assert out.shape == (1000,) and not bad.any()
+    assert abs(np.mean(out[250:-250])) < 0.05  # baseline removed
+    out, bad = prepare(np.full(300, np.nan), 500)
+    assert out.shape == (150,) and np.all(out == 0) and bad.all()

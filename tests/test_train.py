@@ -1,0 +1,36 @@
+"""A tiny smoke training: the pipeline runs end to end and gives a loadable, exportable model."""
+
+import json
+
+import numpy as np
+import pytest
+
+from nk_qrs_lstm import datasets
+
+keras = pytest.importorskip("keras")
+pytest.importorskip("onnx")
+
+
+def test_split_never_trains_on_test_records():
+    """Check that the records the training reads are disjoint from the LUDB test split."""
+    splits = datasets.load_splits()
+    used = set(splits["ludb"]["train"]) | set(splits["ludb"]["validation"])
+    assert not used & set(splits["ludb"]["test"])
+
+
+def test_smoke_training_and_export(tmp_path, ludb_path, qtdb_path):
+    """Check that two training steps on two records save a model that exports to ONNX with equal outputs."""
+    from nk_qrs_lstm.export import export
+    from nk_qrs_lstm.train import train
+
+    best = train(str(tmp_path / "run"), ludb_path=ludb_path, qtdb_path=qtdb_path, epochs=1, steps=2,
+                 batch_size=4, limit_records=1, verbose=0)
+    config = json.loads((tmp_path / "run" / "train_config.json").read_text())
+    assert not set(config["train_records"]["ludb"]) & set(datasets.load_splits()["ludb"]["test"])
+    model = keras.saving.load_model(best, compile=False)
+    x = np.random.default_rng(0).standard_normal((1, 512, 1)).astype("float32")
+    proba = np.asarray(model.predict_on_batch(x))
+    np.testing.assert_allclose(proba.sum(axis=-1), 1, atol=1e-5)
+    card = export(best, str(tmp_path / "models"), {"note": "smoke"})
+    assert card["keras_onnx_max_abs_diff"] < 1e-4
+    assert set(card["files"]) == {"nk_qrs_lstm.keras", "nk_qrs_lstm.onnx"}

@@ -1,0 +1,406 @@
+"""Tests for nk_qrs_lstm.wfdb_io (the WFDB adapter)."""
+
+import os
+import re
+import warnings
+
+import numpy as np
+import pytest
+import wfdb
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from nk_qrs_lstm._checks import NKQRSLSTMWarning
+from nk_qrs_lstm.datasets import parse_waves
+from nk_qrs_lstm.wfdb_io import WAVE_KEYS, read_annotations, read_record, write_annotations
+
+NAN = np.nan
+LUDB_LEADS = ["i", "ii", "iii", "avr", "avl", "avf", "v1", "v2", "v3", "v4", "v5", "v6"]
+
+
+def _waves(p, qrs, t):
+    """NeuroKit dict from three lists of (onset, peak, offset) rows."""
+    out = {}
+    for prefix, rows in (("P", p), ("R", qrs), ("T", t)):
+        rows = np.asarray(rows, dtype=float).reshape(-1, 3)
+        for col, point in enumerate(("Onsets", "Peaks", "Offsets")):
+            out[f"ECG_{prefix}_{point}"] = rows[:, col].tolist()
+    return out
+
+
+def _same(a, b):
+    """Compare two NeuroKit dicts, NaN equal to NaN."""
+    assert sorted(a) == sorted(b)
+    for key in a:
+        np.testing.assert_array_equal(np.asarray(a[key], float), np.asarray(b[key], float), err_msg=key)
+
+
+def _base(path):
+    return path[: -len(os.path.splitext(path)[1])]
+
+
+EXAMPLE = _waves(
+    p=[[100, 120, 140], [NAN, 520, 545], [900, 915, NAN]],
+    qrs=[[160, 180, 200], [560, 580, 600], [NAN, 960, 990]],
+    t=[[NAN, 300, 340], [650, 700, NAN], [1050, 1100, 1150]],
+)
+
+
+# --------------------------------------------------------------------------- writing
+def test_round_trip_is_identical(tmp_path):
+    """Check that waves written and read back are identical, NaN parts included."""
+    path = write_annotations("rec", "q1c", EXAMPLE, 250, write_dir=tmp_path)
+    assert path == os.path.join(str(tmp_path), "rec.q1c")
+    back = read_annotations(_base(path), "q1c")
+    _same(back, EXAMPLE)
+    assert all(isinstance(v, float) for values in back.values() for v in values)
+
+
+def test_file_follows_qtdb_conventions(tmp_path):
+    """Check that marks are sorted, use QTDB's symbols, num = wave type, and store fs and the lead."""
+    path = write_annotations("rec", "q1c", EXAMPLE, 250, write_dir=tmp_path, lead=1)
+    ann = wfdb.rdann(_base(path), "q1c")
+    assert ann.sample.dtype == np.int64
+    assert np.all(np.diff(ann.sample) >= 0)
+    assert "".join(ann.symbol) == "(p)(N)t)p)(N)(t(pN)(t)"
+    kinds = {"p": 0, "N": 1, "t": 2}
+    for i, sym in enumerate(ann.symbol):
+        if sym in kinds:
+            assert ann.num[i] == kinds[sym]
+    assert ann.num.tolist()[:6] == [0, 0, 0, 1, 1, 1]
+    assert set(ann.chan.tolist()) == {1}
+    assert ann.fs == 250
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    st.lists(
+        st.tuples(st.integers(2, 40), st.integers(0, 7), st.integers(0, 7), st.integers(0, 7)),
+        min_size=1,
+        max_size=12,
+    )
+)
+def test_round_trip_property(tmp_path, beats):
+    """Check that any sequence of separate waves with random missing boundaries reads back unchanged."""
+    rows = {"P": [], "R": [], "T": []}
+    cursor = 0
+    for gap, miss_p, miss_r, miss_t in beats:
+        for kind, miss in (("P", miss_p), ("R", miss_r), ("T", miss_t)):
+            cursor += gap
+            onset, peak, offset = cursor, cursor + gap // 2, cursor + gap
+            cursor += gap
+            row = [onset if miss & 1 else NAN, peak, offset if miss & 2 else NAN]
+            if miss == 4:  # a wave without peak, both boundaries known
+                row = [onset, NAN, offset]
+            rows[kind].append(row)
+    waves = _waves(rows["P"], rows["R"], rows["T"])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", NKQRSLSTMWarning)
+        path = write_annotations("prop", "lstm", waves, 500, write_dir=tmp_path)
+    _same(read_annotations(_base(path), "lstm"), waves)
+
+
+def test_qrs_without_r_peaks_is_written_as_brackets(tmp_path):
+    """Check that QRS complexes without ECG_R_Peaks become named bracket pairs and read back with a NaN peak."""
+    waves = dict(EXAMPLE)
+    del waves["ECG_R_Peaks"]
+    # the third QRS has neither peak nor onset: its lone offset 990 is left out
+    with pytest.warns(NKQRSLSTMWarning, match=r"^1 boundary point\(s\) were not written"):
+        path = write_annotations("rec", "lstm", waves, 250, write_dir=tmp_path)
+    ann = wfdb.rdann(_base(path), "lstm")
+    assert "N" not in ann.symbol
+    pairs = [(ann.sample[i], ann.aux_note[i]) for i, s in enumerate(ann.symbol) if ann.num[i] == 1]
+    assert pairs == [(160, "QRS"), (200, "QRS"), (560, "QRS"), (600, "QRS")]
+    back = read_annotations(_base(path), "lstm")
+    assert back["ECG_R_Onsets"] == [160.0, 560.0]
+    assert back["ECG_R_Offsets"] == [200.0, 600.0]
+    assert np.isnan(back["ECG_R_Peaks"]).all()
+
+
+def test_lone_boundary_without_peak_is_left_out_with_a_warning(tmp_path):
+    """Check that a wave with no peak and one boundary is not written and a NKQRSLSTMWarning says so."""
+    waves = _waves(p=[[100, NAN, NAN]], qrs=[[160, 180, 200]], t=[[NAN, NAN, 400]])
+    with pytest.warns(NKQRSLSTMWarning, match=r"^2 boundary point\(s\) were not written to rec\.lstm"):
+        path = write_annotations("rec", "lstm", waves, 250, write_dir=tmp_path)
+    assert "".join(wfdb.rdann(_base(path), "lstm").symbol) == "(N)"
+    _same(read_annotations(_base(path), "lstm"), _waves(p=[], qrs=[[160, 180, 200]], t=[]))
+
+
+def test_absent_waves_are_skipped_silently(tmp_path):
+    """Check that an all-NaN wave (NeuroKit's missing beat) writes nothing and raises no warning."""
+    waves = _waves(p=[[NAN, NAN, NAN], [500, 520, 540]], qrs=[[160, 180, 200], [560, 580, 600]], t=[])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", NKQRSLSTMWarning)
+        path = write_annotations("rec", "lstm", waves, 250, write_dir=tmp_path)
+    back = read_annotations(_base(path), "lstm")
+    assert back["ECG_P_Peaks"] == [520.0]
+    assert back["ECG_R_Peaks"] == [180.0, 580.0]
+
+
+def test_ties_keep_onset_peak_offset_order(tmp_path):
+    """Check that marks on the same sample keep onset < peak < offset and the order of the waves."""
+    # P offset == QRS onset == QRS peak; T onset == T peak == T offset
+    waves = _waves(p=[[100, 120, 150]], qrs=[[150, 150, 170]], t=[[200, 200, 200]])
+    path = write_annotations("rec", "lstm", waves, 250, write_dir=tmp_path)
+    ann = wfdb.rdann(_base(path), "lstm")
+    assert list(zip(ann.sample.tolist(), ann.symbol)) == [
+        (100, "("), (120, "p"), (150, ")"), (150, "("), (150, "N"), (170, ")"),
+        (200, "("), (200, "t"), (200, ")"),
+    ]
+    _same(read_annotations(_base(path), "lstm"), waves)
+
+
+def test_unsorted_input_is_sorted(tmp_path):
+    """Check that waves given out of order are written sorted and read back in time order."""
+    rng = np.random.default_rng(0)
+    order = rng.permutation(3)
+    shuffled = {k: list(np.asarray(v)[order]) for k, v in EXAMPLE.items()}
+    path = write_annotations("rec", "lstm", shuffled, 250, write_dir=tmp_path)
+    assert np.all(np.diff(wfdb.rdann(_base(path), "lstm").sample) >= 0)
+    _same(read_annotations(_base(path), "lstm"), EXAMPLE)
+
+
+def test_overlapping_waves_drop_the_contested_boundaries(tmp_path):
+    """Check that a P offset after the QRS onset is not misread: both contested boundaries are left out."""
+    waves = _waves(p=[[100, 120, 170]], qrs=[[160, 180, 200]], t=[])
+    with pytest.warns(NKQRSLSTMWarning, match="overlapping waves"):
+        path = write_annotations("rec", "lstm", waves, 250, write_dir=tmp_path)
+    _same(read_annotations(_base(path), "lstm"), _waves(p=[[100, 120, NAN]], qrs=[[NAN, 180, 200]], t=[]))
+
+
+def test_boundary_on_wrong_side_of_peak_is_left_out(tmp_path):
+    """Check that an onset after its own peak is dropped rather than attached to the wrong wave."""
+    waves = _waves(p=[], qrs=[[190, 180, 200]], t=[])
+    with pytest.warns(NKQRSLSTMWarning):
+        path = write_annotations("rec", "lstm", waves, 250, write_dir=tmp_path)
+    _same(read_annotations(_base(path), "lstm"), _waves(p=[], qrs=[[NAN, 180, 200]], t=[]))
+
+
+def test_empty_delineation_writes_an_empty_file(tmp_path):
+    """Check that a delineation with no wave writes a valid, empty annotation file."""
+    path = write_annotations("rec", "lstm", _waves([], [], []), 250, write_dir=tmp_path)
+    assert wfdb.rdann(_base(path), "lstm").sample.size == 0
+    assert read_annotations(_base(path), "lstm") == {k: [] for k in WAVE_KEYS}
+
+
+def test_extra_keys_and_none_values_are_accepted(tmp_path):
+    """Check that NeuroKit's extra keys are ignored and None counts as missing."""
+    waves = _waves(p=[], qrs=[[160, 180, 200]], t=[])
+    waves["ECG_Q_Peaks"] = [170]
+    waves["ECG_R_Offsets"] = [None]
+    path = write_annotations("rec", "lstm", waves, 250, write_dir=tmp_path)
+    back = read_annotations(_base(path), "lstm")
+    assert back["ECG_R_Onsets"] == [160.0] and np.isnan(back["ECG_R_Offsets"][0])
+
+
+def test_existing_file_is_replaced_without_leftovers(tmp_path):
+    """Check that writing twice replaces the file and leaves no temporary file behind."""
+    write_annotations("rec", "q1c", EXAMPLE, 250, write_dir=tmp_path)
+    write_annotations("rec", "q1c", _waves([], [[10, 20, 30]], []), 250, write_dir=tmp_path)
+    assert os.listdir(tmp_path) == ["rec.q1c"]
+    assert read_annotations(str(tmp_path / "rec"), "q1c")["ECG_R_Peaks"] == [20.0]
+
+
+def test_bad_extension_is_refused(tmp_path):
+    """Check that an extension with other characters than letters and digits gets a clear message."""
+    with pytest.raises(ValueError, match=r"^extension == 'q1c!', must contain only letters and digits\.$"):
+        write_annotations("rec", "q1c!", EXAMPLE, 250, write_dir=tmp_path)
+    with pytest.raises(ValueError, match=r"^extension == '', must contain only letters and digits\.$"):
+        write_annotations("rec", "", EXAMPLE, 250, write_dir=tmp_path)
+    with pytest.raises(ValueError, match=re.escape(
+        "extension == 'hea', must not be 'hea' or 'dat' (the record's header and signal files)."
+    )):
+        write_annotations("rec", "hea", EXAMPLE, 250, write_dir=tmp_path)
+    with pytest.raises(TypeError, match=r"^extension must be a str, got int\.$"):
+        write_annotations("rec", 1, EXAMPLE, 250, write_dir=tmp_path)
+    assert os.listdir(tmp_path) == []
+
+
+def test_bad_record_name_and_folder_are_refused(tmp_path):
+    """Check that a record name with a path or a dot, and a missing folder, get clear messages."""
+    with pytest.raises(ValueError, match=re.escape(
+        "record_name == 'a/b', must contain only letters, digits, hyphens and underscores "
+        "(give the folder as write_dir)."
+    )):
+        write_annotations("a/b", "lstm", EXAMPLE, 250, write_dir=tmp_path)
+    missing = str(tmp_path / "nope")
+    with pytest.raises(FileNotFoundError, match=re.escape(f"write_dir {missing!r} is not an existing folder.")):
+        write_annotations("rec", "lstm", EXAMPLE, 250, write_dir=missing)
+
+
+def test_bad_waves_are_refused(tmp_path):
+    """Check that missing keys, unequal lengths and non-sample values get messages naming the key."""
+    waves = dict(EXAMPLE)
+    del waves["ECG_T_Offsets"]
+    with pytest.raises(ValueError, match=r"^waves is missing the key\(s\) 'ECG_T_Offsets'; expected"):
+        write_annotations("rec", "lstm", waves, 250, write_dir=tmp_path)
+    waves = dict(EXAMPLE, ECG_P_Onsets=[100, NAN])
+    with pytest.raises(ValueError, match=re.escape(
+        "waves['ECG_P_Onsets'], waves['ECG_P_Peaks'] and waves['ECG_P_Offsets'] must have the same "
+        "length (one entry per wave), got 2, 3 and 3."
+    )):
+        write_annotations("rec", "lstm", waves, 250, write_dir=tmp_path)
+    for value in (120.5, -3, np.inf):
+        waves = dict(EXAMPLE, ECG_P_Peaks=[value, 520, 915])
+        with pytest.raises(ValueError, match=re.escape(
+            "waves['ECG_P_Peaks'] must hold whole sample indices >= 0 (NaN where missing), got"
+        )):
+            write_annotations("rec", "lstm", waves, 250, write_dir=tmp_path)
+    with pytest.raises(TypeError, match="^waves must be a dict"):
+        write_annotations("rec", "lstm", [1, 2], 250, write_dir=tmp_path)
+    with pytest.raises(ValueError, match=r"^sampling_rate == 0, must be a finite number > 0 \(Hz\)\.$"):
+        write_annotations("rec", "lstm", EXAMPLE, 0, write_dir=tmp_path)
+    with pytest.raises(TypeError, match=r"^lead must be an int \(the signal number\) or None, got str\.$"):
+        write_annotations("rec", "lstm", EXAMPLE, 250, write_dir=tmp_path, lead="ii")
+
+
+# --------------------------------------------------------------------------- reading annotations
+def test_read_annotations_filters_the_range(tmp_path):
+    """Check that sampfrom alone filters (unlike rdann), sampto is exclusive, and cut waves keep their inside points."""
+    path = write_annotations("rec", "lstm", EXAMPLE, 250, write_dir=tmp_path)
+    base = _base(path)
+    later = read_annotations(base, "lstm", sampfrom=530)
+    # the first P is dropped; the second keeps only its offset 545 (its peak 520 is outside)
+    _same({k: v for k, v in later.items() if k.startswith("ECG_P")},
+          {"ECG_P_Onsets": [NAN, 900.0], "ECG_P_Peaks": [NAN, 915.0], "ECG_P_Offsets": [545.0, NAN]})
+    assert later["ECG_R_Peaks"] == [580.0, 960.0]
+    early = read_annotations(base, "lstm", sampto=180)
+    assert early["ECG_R_Onsets"] == [160.0] and np.isnan(early["ECG_R_Peaks"][0])  # 180 excluded
+    window = read_annotations(base, "lstm", sampfrom=160, sampto=181)
+    assert window["ECG_R_Peaks"] == [180.0] and window["ECG_P_Peaks"] == []
+
+
+def test_read_annotations_skips_non_wave_marks(tmp_path):
+    """Check that rhythm and comment marks neither become a QRS nor split a wave; V and A beats are QRS."""
+    sample = np.array([5, 10, 20, 30, 40, 50, 60, 70], dtype=np.int64)
+    symbol = ["+", "(", "~", "V", ")", '"', "A", ")"]
+    wfdb.wrann("rec", "atr", sample, symbol, aux_note=["(N", "", "", "", "", "note", "", ""], write_dir=str(tmp_path))
+    back = read_annotations(str(tmp_path / "rec"), "atr")
+    assert back["ECG_R_Peaks"] == [30.0, 60.0]
+    assert back["ECG_R_Onsets"][0] == 10.0 and back["ECG_R_Offsets"] == [40.0, 70.0]
+
+
+def test_read_annotations_errors(tmp_path):
+    """Check that a missing file and a bad range get clear messages."""
+    base = str(tmp_path / "none")
+    with pytest.raises(FileNotFoundError, match=re.escape(f"annotation file {base + '.q1c'!r} does not exist.")):
+        read_annotations(base, "q1c")
+    path = write_annotations("rec", "lstm", EXAMPLE, 250, write_dir=tmp_path)
+    with pytest.raises(ValueError, match=r"^sampto == 10, must be greater than sampfrom \(10\)\.$"):
+        read_annotations(_base(path), "lstm", sampfrom=10, sampto=10)
+    with pytest.raises(ValueError, match=r"^sampfrom == -1, must be >= 0\.$"):
+        read_annotations(_base(path), "lstm", sampfrom=-1)
+    with pytest.raises(TypeError, match=r"^sampto must be an int \(a sample index\), got float\.$"):
+        read_annotations(_base(path), "lstm", sampto=10.0)
+
+
+def test_read_qtdb_sel100_q1c(qtdb_path):
+    """Check that the real QTDB sel100.q1c gives the known first annotations."""
+    waves = read_annotations(os.path.join(qtdb_path, "sel100"), "q1c")
+    first = {k: v[0] for k, v in waves.items()}
+    assert first["ECG_P_Onsets"] == 150272 and first["ECG_P_Peaks"] == 150290
+    assert first["ECG_P_Offsets"] == 150297
+    assert first["ECG_R_Onsets"] == 150316 and first["ECG_R_Peaks"] == 150330
+    assert first["ECG_R_Offsets"] == 150334
+    assert np.isnan(first["ECG_T_Onsets"])
+    assert first["ECG_T_Peaks"] == 150394 and first["ECG_T_Offsets"] == 150419
+    assert {len(v) for v in waves.values()} == {30}
+
+
+def test_read_annotations_agrees_with_parse_waves(ludb_path):
+    """Check that LUDB record 1 lead ii reads as datasets.parse_waves groups it."""
+    base = os.path.join(ludb_path, "data", "1")
+    ann = wfdb.rdann(base, "ii")
+    expected = parse_waves(ann.sample, ann.symbol)
+    waves = read_annotations(base, "ii")
+    for name, prefix in (("P", "P"), ("QRS", "R"), ("T", "T")):
+        got = np.column_stack([waves[f"ECG_{prefix}_{p}"] for p in ("Onsets", "Peaks", "Offsets")])
+        np.testing.assert_array_equal(got, expected[name])
+
+
+def test_real_annotations_survive_a_round_trip(qtdb_path, tmp_path):
+    """Check that QTDB sel100.q1c read, written and read again is unchanged."""
+    waves = read_annotations(os.path.join(qtdb_path, "sel100"), "q1c")
+    path = write_annotations("sel100", "q1c", waves, 250, write_dir=tmp_path)
+    _same(read_annotations(_base(path), "q1c"), waves)
+
+
+# --------------------------------------------------------------------------- reading records
+def test_read_record_ludb(ludb_path):
+    """Check that LUDB record 1 reads as (5000, 12) float64 in mV at 500 Hz with its lead names."""
+    signal, rate, names = read_record(os.path.join(ludb_path, "data", "1"))
+    assert signal.shape == (5000, 12) and signal.dtype == np.float64
+    assert rate == 500.0 and isinstance(rate, float)
+    assert names == LUDB_LEADS
+    assert np.all(np.isfinite(signal)) and 0.05 < np.abs(signal).max() < 20  # millivolts
+
+
+def test_read_record_accepts_a_record_and_digital_signals(ludb_path):
+    """Check that a wfdb.Record, physical or digital only, gives the same array as the path."""
+    base = os.path.join(ludb_path, "data", "1")
+    expected, _, _ = read_record(base)
+    for physical in (True, False):
+        rec = wfdb.rdrecord(base, physical=physical)
+        signal, rate, names = read_record(rec)
+        np.testing.assert_allclose(signal, expected, atol=1e-12)
+        assert rate == 500.0 and names == LUDB_LEADS
+    with pytest.raises(ValueError, match=r"^record has neither p_signal nor d_signal"):
+        read_record(wfdb.Record(record_name="x", fs=500, sig_name=["ii"], n_sig=1))
+
+
+def test_read_record_selects_leads(ludb_path):
+    """Check that leads select by name (any case), by index and by list, in the order asked."""
+    base = os.path.join(ludb_path, "data", "1")
+    full, _, _ = read_record(base)
+    signal, _, names = read_record(base, leads="ii")
+    assert names == ["ii"] and signal.shape == (5000, 1)
+    np.testing.assert_array_equal(signal[:, 0], full[:, 1])
+    signal, _, names = read_record(base, leads=["V5", 0, "avr"])
+    assert names == ["v5", "i", "avr"]
+    np.testing.assert_array_equal(signal, full[:, [10, 0, 3]])
+    signal, _, names = read_record(wfdb.rdrecord(base), leads=np.int64(6))
+    assert names == ["v1"]
+
+
+def test_read_record_errors(ludb_path, tmp_path):
+    """Check that a missing record, unknown leads and wrong types get clear messages."""
+    base = os.path.join(ludb_path, "data", "1")
+    with pytest.raises(ValueError, match=re.escape(
+        "Invalid lead 'MLII'. Available leads are 'i', 'ii', 'iii', 'avr', 'avl', 'avf', 'v1', "
+        "'v2', 'v3', 'v4', 'v5' and 'v6'."
+    )):
+        read_record(base, leads="MLII")
+    with pytest.raises(ValueError, match=re.escape(
+        "lead index 12 is out of range; the record has 12 leads (indices 0 to 11)."
+    )):
+        read_record(base, leads=12)
+    with pytest.raises(TypeError, match=r"^each lead must be a name \(str\) or an index \(int\), got bool True\.$"):
+        read_record(base, leads=[True])
+    with pytest.raises(ValueError, match=r"^leads is empty; pass None for all leads\.$"):
+        read_record(base, leads=[])
+    missing = str(tmp_path / "rec")
+    with pytest.raises(FileNotFoundError, match=re.escape(f"WFDB header {missing + '.hea'!r} does not exist")):
+        read_record(missing)
+    with pytest.raises(TypeError, match=r"^record must be a wfdb.Record or the path of a WFDB record"):
+        read_record(12)
+
+
+def test_read_record_strips_a_file_extension(ludb_path):
+    """Check that a path ending in .hea or .dat reads the record."""
+    base = os.path.join(ludb_path, "data", "1")
+    for suffix in (".hea", ".dat"):
+        _, _, names = read_record(base + suffix, leads=[0])
+        assert names == ["i"]
+
+
+def test_read_record_keeps_missing_samples_as_nan(tmp_path):
+    """Check that WFDB's missing-value samples come back as NaN, from the file and from d_signal."""
+    x = np.sin(np.linspace(0, 10, 1000))[:, None]
+    x[100:110] = np.nan
+    wfdb.wrsamp("gap", fs=250, units=["mV"], sig_name=["MLII"], p_signal=x, fmt=["16"], write_dir=str(tmp_path))
+    base = str(tmp_path / "gap")
+    for record in (base, wfdb.rdrecord(base, physical=False)):
+        signal, rate, names = read_record(record)
+        assert np.isnan(signal[100:110, 0]).all() and np.isfinite(signal[:100]).all()
+        np.testing.assert_allclose(signal[:100, 0], x[:100, 0], atol=1e-3)
+        assert rate == 250.0 and names == ["MLII"]
