@@ -6,6 +6,8 @@ Messages name the parameter, the expectation and the value received.
 
 import difflib
 import numbers
+import os
+import sys
 import warnings
 
 import numpy as np
@@ -17,9 +19,19 @@ class NKQRSLSTMWarning(UserWarning):
     """The one warning class of nk_qrs_lstm (raised at the caller's line)."""
 
 
+_PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__))
+
+
 def warn(message):
-    """Emit a :class:`NKQRSLSTMWarning` pointing at the user's call site."""
-    warnings.warn(message, NKQRSLSTMWarning, stacklevel=3)
+    """Emit a :class:`NKQRSLSTMWarning` pointing at the user's call site.
+
+    The stack level is the first frame outside this package, so the warning
+    shows the user's line whichever public function raised it.
+    """
+    frame, level = sys._getframe(1), 2
+    while frame is not None and os.path.abspath(frame.f_code.co_filename).startswith(_PACKAGE_DIR):
+        frame, level = frame.f_back, level + 1
+    warnings.warn(message, NKQRSLSTMWarning, stacklevel=level)
 
 
 def _join(values):

@@ -238,7 +238,7 @@ def extremum(signal, onsets, offsets, kind="deviation"):
     return out
 
 
-def delineate_proba(proba, signal, sampling_rate, rate=MODEL_RATE, refine=True):
+def delineate_proba(proba, signal, sampling_rate, rate=MODEL_RATE, refine=True, unknown=None):
     """Probabilities -> one row per QRS complex with every fiducial point.
 
     Parameters
@@ -249,6 +249,14 @@ def delineate_proba(proba, signal, sampling_rate, rate=MODEL_RATE, refine=True):
         The caller's signal at ``sampling_rate`` (used for the peaks).
     sampling_rate : float
         Caller's sampling rate (Hz); every index returned is at this rate.
+    rate : float
+        Sampling rate of ``proba``.
+    refine : bool
+        Sub-sample boundaries (see :func:`segments`).
+    unknown : ndarray of bool, shape (n_model,), optional
+        Samples of ``proba`` where the signal was missing (gaps). A boundary
+        next to a gap, or at the signal's edge, is unknown: NaN, never the
+        gap's edge.
 
     Returns
     -------
@@ -261,9 +269,18 @@ def delineate_proba(proba, signal, sampling_rate, rate=MODEL_RATE, refine=True):
     signal = np.asarray(signal, dtype=np.float64)
     n = len(signal)
     beats = assemble_beats(segments(proba, rate, refine=refine), rate)
-    # a wave cut by the signal's edge has an unknown onset (or offset): NaN, not the edge
-    beats[:, 0::2][beats[:, 0::2] <= 0] = np.nan
-    beats[:, 1::2][beats[:, 1::2] >= len(proba) - 1] = np.nan
+    # a wave cut by the signal's edge or by a gap has an unknown onset (or offset): NaN
+    m = len(proba)
+    unknown = np.zeros(m, dtype=bool) if unknown is None else np.asarray(unknown, dtype=bool)
+    before = np.concatenate([[True], unknown[:-1]])  # is the sample before k unknown?
+    after = np.concatenate([unknown[1:], [True]])
+    onsets, offsets = beats[:, 0::2], beats[:, 1::2]
+    with np.errstate(invalid="ignore"):
+        on_idx = np.clip(np.floor(np.nan_to_num(onsets, nan=1)), 0, m - 1).astype(np.int64)
+        off_idx = np.clip(np.ceil(np.nan_to_num(offsets, nan=0)), 0, m - 1).astype(np.int64)
+    onsets[before[on_idx] & np.isfinite(onsets)] = np.nan
+    offsets[after[off_idx] & np.isfinite(offsets)] = np.nan
+    beats[:, 0::2], beats[:, 1::2] = onsets, offsets
     beats = to_rate(beats, rate, sampling_rate, n)
     # physiological order survives rounding: neighbours may touch, never cross
     beats[:, 1] = np.fmin(beats[:, 1], beats[:, 2])

@@ -96,6 +96,11 @@ def predict_proba(signal, sampling_rate, backend="onnx"):
     -------
     ndarray of float32, shape (n_model, 4)
     """
+    return _predict(signal, sampling_rate, backend)[0]
+
+
+def _predict(signal, sampling_rate, backend):
+    """:func:`predict_proba` and the model-rate mask of gap samples."""
     x, bad = prepare(signal, sampling_rate)
     starts, window = window_plan(len(x))
     lo, hi = keep_slices(starts, window)
@@ -111,13 +116,13 @@ def predict_proba(signal, sampling_rate, backend="onnx"):
             stop = min(start + hi[j], len(x))
             out[start + lo[j] : stop] = proba[i, lo[j] : stop - start]
     out[bad] = (1.0, 0.0, 0.0, 0.0)
-    return out
+    return out, bad
 
 
 def _lstm_table(ecg, sampling_rate, rpeaks, backend):
     """Validated input -> aligned fiducials (one row per R-peak or per QRS)."""
-    proba = predict_proba(ecg, sampling_rate, backend=backend)
-    table = delineate_proba(proba, ecg, sampling_rate)
+    proba, bad = _predict(ecg, sampling_rate, backend)
+    table = delineate_proba(proba, ecg, sampling_rate, unknown=bad)
     if not len(table["R_Onsets"]):
         warn("No QRS complex was found in the signal: every wave is NaN.")
     return align_to_rpeaks(table, rpeaks, sampling_rate, ecg)
@@ -131,7 +136,30 @@ def _validate(ecg_cleaned, rpeaks, sampling_rate):
             f"ecg_cleaned has {len(ecg)} samples ({len(ecg) / rate:.3g} s at {rate:g} Hz), "
             f"must be at least {MIN_DURATION_S:g} s long."
         )
+    _warn_quality(ecg)
     return ecg, check_rpeaks(rpeaks, len(ecg)), rate
+
+
+CLIPPED_FRACTION = 0.01  # [-] share of samples at the extreme values above which a signal looks clipped
+
+
+def _warn_quality(ecg):
+    """Warn (never fail) about gaps, flat and clipped signals."""
+    finite = np.isfinite(ecg)
+    if not finite.all():
+        warn(f"ecg_cleaned has {int((~finite).sum())} non-finite samples (NaN or inf): they are treated as "
+             "gaps, and a wave boundary next to a gap is NaN.")
+    if not finite.any():
+        return
+    values = ecg[finite]
+    lo, hi = values.min(), values.max()
+    if lo == hi:
+        warn("ecg_cleaned is flat (constant): no wave can be found, every result is NaN.")
+        return
+    at_extremes = np.mean((values == lo) | (values == hi))
+    if at_extremes > CLIPPED_FRACTION:
+        warn(f"ecg_cleaned looks clipped ({100 * at_extremes:.1f}% of its samples sit at its minimum or "
+             "maximum): waves in saturated stretches may be missed.")
 
 
 @register_delineator("lstm")

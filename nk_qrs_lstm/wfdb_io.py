@@ -1,20 +1,12 @@
 """The one adapter between nk_qrs_lstm and the WFDB format (wfdb-python).
 
-Nothing else in the package writes annotation files. This module guards the
-pitfalls of wfdb-python:
-
-* ``wrann`` wants sorted ``int64`` samples and refuses an extension holding a
-  digit (``"q1c"``, ``"q2c"``, ``"pu0"``), although PhysioNet uses them; its
-  errors are cryptic (and some are raised with a second argument).
-* ``rdann`` with ``sampfrom`` but no ``sampto`` does not filter, and its
-  ``sampto`` is inclusive where ``rdrecord``'s is exclusive.
-* Marks that tie on one sample must keep the order onset, peak, offset,
-  otherwise a bracket is attached to the wrong wave when read back.
-
-Delineation marks follow QTDB's ``q1c`` files: each wave is written as ``(``
-onset, peak symbol, ``)`` offset, with the peak symbols ``p`` (P), ``N``
-(QRS) and ``t`` (T), and the wave type in the ``num`` field (0 P, 1 QRS,
-2 T).
+Nothing else in the package writes annotation files. Guarded pitfalls:
+``wrann`` wants sorted ``int64`` samples, refuses extensions with digits
+(``"q1c"``) and raises cryptic errors; ``rdann`` with ``sampfrom`` but no
+``sampto`` does not filter and its ``sampto`` is inclusive; marks tied on one
+sample must keep onset, peak, offset order or a bracket changes wave. Marks
+follow QTDB's ``q1c`` files: ``(`` onset, peak (``p``, ``N``, ``t``), ``)``
+offset, with the wave type in ``num`` (0 P, 1 QRS, 2 T).
 
 References
 ----------
@@ -75,11 +67,9 @@ def read_record(record, leads=None):
     Raises
     ------
     FileNotFoundError
-        If the header ``<record>.hea`` does not exist.
+        If ``<record>.hea`` does not exist.
     ValueError
         If a lead is unknown (the message lists the available ones).
-    TypeError
-        If ``record`` or ``leads`` has the wrong type.
 
     See Also
     --------
@@ -112,10 +102,8 @@ def read_record(record, leads=None):
         if ext in (".hea", ".dat"):
             path = root
         if not os.path.isfile(path + ".hea"):
-            raise FileNotFoundError(
-                f"WFDB header {path + '.hea'!r} does not exist; pass the record path "
-                "without extension, e.g. '../shared/data/ludb/data/1'."
-            )
+            raise FileNotFoundError(f"WFDB header {path + '.hea'!r} does not exist; pass the record path "
+                                    "without extension, e.g. '../shared/data/ludb/data/1'.")
         names = [str(n) for n in wfdb.rdheader(path).sig_name]
         index = _lead_indices(leads, names)
         channels = sorted(set(index))
@@ -123,10 +111,8 @@ def read_record(record, leads=None):
         signal = _physical(rec)[:, [channels.index(i) for i in index]]
         rate = rec.fs
     else:
-        raise TypeError(
-            "record must be a wfdb.Record or the path of a WFDB record (str or "
-            f"os.PathLike), got {type(record).__name__}."
-        )
+        raise TypeError("record must be a wfdb.Record or the path of a WFDB record (str or os.PathLike), "
+                        f"got {type(record).__name__}.")
     if rate is None or not np.isfinite(float(rate)) or float(rate) <= 0:
         raise ValueError(f"record.fs == {rate!r}, must be a sampling rate > 0 (Hz).")
     return np.ascontiguousarray(signal, dtype=np.float64), float(rate), [names[i] for i in index]
@@ -145,10 +131,8 @@ def _physical(record):
     elif record.d_signal is not None:
         signal = np.asarray(record.dac(expanded=False, return_res=64), dtype=np.float64)
     else:
-        raise ValueError(
-            "record has neither p_signal nor d_signal; read it with "
-            "wfdb.rdrecord(..., smooth_frames=True)."
-        )
+        raise ValueError("record has neither p_signal nor d_signal; read it with "
+                         "wfdb.rdrecord(..., smooth_frames=True).")
     if signal.ndim != 2:
         raise ValueError(f"record signal must be two-dimensional, got shape {signal.shape}.")
     return signal
@@ -163,35 +147,24 @@ def _lead_indices(leads, names):
     elif isinstance(leads, np.ndarray):
         leads = leads.tolist()
     if not isinstance(leads, (list, tuple)):
-        raise TypeError(
-            "leads must be a lead name, a lead index or a list of them, got "
-            f"{type(leads).__name__}."
-        )
+        raise TypeError("leads must be a lead name, a lead index or a list of them, "
+                        f"got {type(leads).__name__}.")
     if len(leads) == 0:
         raise ValueError("leads is empty; pass None for all leads.")
     index = []
     for lead in leads:
         if isinstance(lead, bool) or not isinstance(lead, (str, numbers.Integral)):
-            raise TypeError(
-                f"each lead must be a name (str) or an index (int), got {type(lead).__name__} "
-                f"{lead!r}."
-            )
+            raise TypeError(f"each lead must be a name (str) or an index (int), got {type(lead).__name__} "
+                            f"{lead!r}.")
         if isinstance(lead, str):
-            if lead in names:
-                index.append(names.index(lead))
-                continue
             folded = [i for i, n in enumerate(names) if n.lower() == lead.lower()]
-            if len(folded) != 1:
-                raise ValueError(
-                    f"Invalid lead {lead!r}. Available leads are {_join(names)}."
-                )
-            index.append(folded[0])
+            if lead not in names and len(folded) != 1:
+                raise ValueError(f"Invalid lead {lead!r}. Available leads are {_join(names)}.")
+            index.append(names.index(lead) if lead in names else folded[0])
+        elif not 0 <= int(lead) < len(names):
+            raise ValueError(f"lead index {int(lead)} is out of range; the record has {len(names)} leads "
+                             f"(indices 0 to {len(names) - 1}).")
         else:
-            if not 0 <= int(lead) < len(names):
-                raise ValueError(
-                    f"lead index {int(lead)} is out of range; the record has {len(names)} "
-                    f"leads (indices 0 to {len(names) - 1})."
-                )
             index.append(int(lead))
     return index
 
@@ -203,10 +176,8 @@ def _check_extension(extension):
     if not (extension.isascii() and extension.isalnum()):
         raise ValueError(f"extension == {extension!r}, must contain only letters and digits.")
     if extension.lower() in _RESERVED_EXTENSIONS:
-        raise ValueError(
-            f"extension == {extension!r}, must not be 'hea' or 'dat' (the record's header "
-            "and signal files)."
-        )
+        raise ValueError(f"extension == {extension!r}, must not be 'hea' or 'dat' (the record's header "
+                         "and signal files).")
     return extension
 
 
@@ -214,10 +185,8 @@ def _check_record_name(record_name):
     if not isinstance(record_name, str):
         raise TypeError(f"record_name must be a str, got {type(record_name).__name__}.")
     if not re.fullmatch(r"[-A-Za-z0-9_]+", record_name):
-        raise ValueError(
-            f"record_name == {record_name!r}, must contain only letters, digits, hyphens "
-            "and underscores (give the folder as write_dir)."
-        )
+        raise ValueError(f"record_name == {record_name!r}, must contain only letters, digits, hyphens "
+                         "and underscores (give the folder as write_dir).")
     return record_name
 
 
@@ -240,21 +209,17 @@ def write_annotations(record_name, extension, waves, sampling_rate, write_dir=".
     (0 P, 1 QRS, 2 T), as in QTDB's ``q1c`` files. Nothing is invented:
 
     * a missing onset or offset (NaN) is left out: its bracket is omitted;
-    * a wave whose peak is missing but whose onset and offset are both given
-      is written as the brackets alone, ``(`` ``)``, each carrying the wave
-      name (``"P"``, ``"QRS"`` or ``"T"``) in ``aux_note`` so that
-      :func:`read_annotations` can tell which wave they bound;
-    * a wave with no peak and a single boundary cannot be told apart from its
-      neighbours' boundaries when read back: it is not written;
-    * a wave with every point missing is absent and writes nothing.
+    * a wave without peak but with onset and offset is written as the
+      brackets alone, both naming the wave (``"P"``, ``"QRS"``, ``"T"``) in
+      ``aux_note``; this is how QRS complexes are written when ``waves`` has
+      no ``ECG_R_Peaks``;
+    * a wave without peak and with one boundary is not written (it could not
+      be told from its neighbours' boundaries when read back), nor is a wave
+      with every point missing (absent).
 
-    The QRS peak is taken from ``ECG_R_Peaks`` when that key is present;
-    otherwise QRS complexes are written as bracket pairs.
-
-    Marks are sorted by sample (ties keep onset, peak, offset and the order of
-    the waves). A boundary that would be read back as another wave's (waves
-    that overlap, or a boundary on the wrong side of its peak) is left out,
-    with a warning.
+    Marks are sorted by sample; ties keep onset, peak, offset and the order
+    of the waves. A boundary that would read back as another wave's (waves
+    that overlap, a boundary on the wrong side of its peak) is left out.
 
     Parameters
     ----------
@@ -282,14 +247,8 @@ def write_annotations(record_name, extension, waves, sampling_rate, write_dir=".
     Returns
     -------
     str
-        Path of the file written. An empty delineation writes a valid empty
-        annotation file.
-
-    Raises
-    ------
-    ValueError
-        For a bad ``extension`` or ``record_name``, missing keys, lists of
-        unequal length, or points that are not whole non-negative samples.
+        Path of the file written (an empty delineation writes a valid empty
+        annotation file).
 
     Warns
     -----
@@ -330,28 +289,17 @@ def write_annotations(record_name, extension, waves, sampling_rate, write_dir=".
     table = _waves_table(waves)
     samples, symbols, nums, aux, n_left_out = _encode(table)
     if n_left_out:
-        warn(
-            f"{n_left_out} boundary point(s) were not written to {record_name}.{extension}: "
-            "a boundary is kept only next to its own wave's peak (or, without a peak, as "
-            "an onset-offset pair), so overlapping waves and lone boundaries are left out."
-        )
+        warn(f"{n_left_out} boundary point(s) were not written to {record_name}.{extension}: a boundary "
+             "is kept only next to its own wave's peak (or, without a peak, as an onset-offset pair), "
+             "so overlapping waves and lone boundaries are left out.")
     path = os.path.join(write_dir, f"{record_name}.{extension}")
     # wfdb refuses extensions with digits: write under a letters-only name in a
     # private folder next to the target, then move the file into place at once.
     with tempfile.TemporaryDirectory(dir=write_dir) as tmp:
         written = os.path.join(tmp, f"{record_name}.{_PLACEHOLDER_EXTENSION}")
         if len(samples):
-            wfdb.wrann(
-                record_name,
-                _PLACEHOLDER_EXTENSION,
-                samples,
-                symbol=symbols,
-                chan=np.full(len(samples), chan, dtype=np.int64),
-                num=nums,
-                aux_note=aux,
-                fs=sampling_rate,
-                write_dir=tmp,
-            )
+            wfdb.wrann(record_name, _PLACEHOLDER_EXTENSION, samples, symbol=symbols, num=nums, aux_note=aux,
+                       chan=np.full(len(samples), chan, dtype=np.int64), fs=sampling_rate, write_dir=tmp)
         else:  # wfdb cannot write zero marks; an empty file is just the terminator
             with open(written, "wb") as f:
                 f.write(bytes([0, 0]))
@@ -367,34 +315,26 @@ def _points(waves, key, length=None):
     try:
         arr = np.asarray(value, dtype=np.float64)
     except (TypeError, ValueError):
-        raise TypeError(
-            f"waves[{key!r}] must be a list of sample indices (NaN where missing)."
-        ) from None
+        raise TypeError(f"waves[{key!r}] must be a list of sample indices (NaN where missing).") from None
     if arr.ndim != 1:
         raise ValueError(f"waves[{key!r}] must be one-dimensional, got shape {arr.shape}.")
     known = arr[~np.isnan(arr)]
     bad = known[~np.isfinite(known) | (known < 0) | (known != np.round(known))]
     if bad.size:
-        raise ValueError(
-            f"waves[{key!r}] must hold whole sample indices >= 0 (NaN where missing), "
-            f"got {bad[0]!r}."
-        )
+        raise ValueError(f"waves[{key!r}] must hold whole sample indices >= 0 (NaN where missing), "
+                         f"got {bad[0]!r}.")
     return arr
 
 
 def _waves_table(waves):
     """Return a list of ``(wave_type, onset, peak, offset)`` arrays per wave."""
     if not isinstance(waves, dict):
-        raise TypeError(
-            "waves must be a dict of NeuroKit delineation lists (ECG_P_Onsets, ...), got "
-            f"{type(waves).__name__}."
-        )
+        raise TypeError("waves must be a dict of NeuroKit delineation lists (ECG_P_Onsets, ...), "
+                        f"got {type(waves).__name__}.")
     missing = [k for k in WAVE_KEYS if k not in waves and k not in _OPTIONAL_KEYS]
     if missing:
-        raise ValueError(
-            f"waves is missing the key(s) {_join(missing)}; expected NeuroKit's delineation "
-            f"keys {_join(WAVE_KEYS)} (ECG_R_Peaks optional)."
-        )
+        raise ValueError(f"waves is missing the key(s) {_join(missing)}; expected NeuroKit's delineation "
+                         f"keys {_join(WAVE_KEYS)} (ECG_R_Peaks optional).")
     table = []
     for num, (_, prefix, _, _) in enumerate(_WAVES):
         keys = [f"ECG_{prefix}_{point}" for point in _POINTS]
@@ -402,11 +342,9 @@ def _waves_table(waves):
         offset = _points(waves, keys[2])
         peak = _points(waves, keys[1], length=len(onset))
         if not len(onset) == len(peak) == len(offset):
-            raise ValueError(
-                f"waves[{keys[0]!r}], waves[{keys[1]!r}] and waves[{keys[2]!r}] must have the "
-                f"same length (one entry per wave), got {len(onset)}, {len(peak)} and "
-                f"{len(offset)}."
-            )
+            raise ValueError(f"waves[{keys[0]!r}], waves[{keys[1]!r}] and waves[{keys[2]!r}] must have the "
+                             f"same length (one entry per wave), got {len(onset)}, {len(peak)} and "
+                             f"{len(offset)}.")
         table.append(np.column_stack([onset, peak, offset]))
     return table
 
@@ -508,11 +446,6 @@ def read_annotations(record_path, extension, sampto=None, sampfrom=0):
         point is not annotated. A wave cut by the range keeps its points inside
         the range only; a wave with no point inside is dropped.
 
-    Raises
-    ------
-    FileNotFoundError
-        If ``<record_path>.<extension>`` does not exist.
-
     See Also
     --------
     write_annotations
@@ -531,9 +464,7 @@ def read_annotations(record_path, extension, sampto=None, sampfrom=0):
     []
     """
     if not isinstance(record_path, (str, os.PathLike)):
-        raise TypeError(
-            f"record_path must be a str or os.PathLike, got {type(record_path).__name__}."
-        )
+        raise TypeError(f"record_path must be a str or os.PathLike, got {type(record_path).__name__}.")
     record_path = os.fspath(record_path)
     extension = _check_extension(extension)
     sampfrom, sampto = _check_range(sampfrom, sampto)
@@ -545,11 +476,8 @@ def read_annotations(record_path, extension, sampto=None, sampfrom=0):
     # rhythm, noise and comment marks ('+', '~', '"', ...) are not waves: drop
     # them before grouping so they neither become a QRS nor split a wave
     kept = [i for i, sym in enumerate(ann.symbol) if sym in _DELINEATION_SYMBOLS]
-    grouped = _decode(
-        np.asarray(ann.sample, dtype=np.int64)[kept],
-        [ann.symbol[i] for i in kept],
-        [aux[i] for i in kept],
-    )
+    grouped = _decode(np.asarray(ann.sample, dtype=np.int64)[kept], [ann.symbol[i] for i in kept],
+                      [aux[i] for i in kept])
     out = {}
     for name, prefix, _, _ in _WAVES:
         rows = grouped[name].copy()
@@ -580,12 +508,7 @@ def _decode(samples, symbols, aux):
     names = [name for name, _, _, _ in _WAVES]
     extra = {name: [] for name in names}
     for i in range(len(symbols) - 1):
-        if (
-            symbols[i] == "("
-            and symbols[i + 1] == ")"
-            and aux[i] in names
-            and aux[i + 1] == aux[i]
-        ):
+        if symbols[i] == "(" and symbols[i + 1] == ")" and aux[i] in names and aux[i + 1] == aux[i]:
             extra[aux[i]].append((samples[i], np.nan, samples[i + 1]))
     out = {}
     for name in names:

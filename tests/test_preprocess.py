@@ -70,7 +70,10 @@ def test_highpass_keeps_a_10_hz_sine():
     t = np.arange(20 * MODEL_RATE) / MODEL_RATE
     sine = np.sin(2 * np.pi * 10 * t)
     out = highpass(sine + 2.0 + 0.2 * t, MODEL_RATE)
-    np.testing.assert_allclose(out[MODEL_RATE:-MODEL_RATE], sine[MODEL_RATE:-MODEL_RATE], atol=1e-2)
+    # filtfilt's odd padding leaves a transient of about the last sample's value in the
+    # last second (here 0.25): compare away from the edges
+    inner = slice(2 * MODEL_RATE, -2 * MODEL_RATE)
+    np.testing.assert_allclose(out[inner], sine[inner], atol=2e-3)
 
 
 def test_highpass_short_and_multichannel_input():
