@@ -3,6 +3,8 @@
 Sub-commands::
 
     nk-qrs-lstm delineate RECORD [--leads ii v5] [--out-annotation EXT] [--csv FILE] [--plot FILE]
+    nk-qrs-lstm delineate-db FOLDER --out DIR [--records ...] [--leads ...] [--scheduler local|ADDRESS]
+                [--workers N] [--format parquet|csv]   # a whole WFDB database
     nk-qrs-lstm example            # delineate the bundled LUDB record and print a table
     nk-qrs-lstm train ...          # see python -m nk_qrs_lstm.train --help
     nk-qrs-lstm export MODEL ...   # see python -m nk_qrs_lstm.export --help
@@ -36,6 +38,29 @@ def _delineate(args):
     if args.plot:
         _plot(args.record, result, args.plot, leads)
         print(f"wrote {args.plot}")
+    return 0
+
+
+def _delineate_db(args):
+    from .batch import delineate_database
+
+    leads = [int(v) if v.isdigit() else v for v in args.leads] if args.leads else None
+    scheduler = args.scheduler or ("local" if args.workers else None)
+    try:
+        result = delineate_database(args.folder, args.out, records=args.records, leads=leads, scheduler=scheduler,
+                                    n_workers=args.workers, annotation_extension=args.extension,
+                                    table_format=args.format, progress=not args.quiet)
+    except (ValueError, TypeError, FileNotFoundError, ImportError) as err:  # arguments: checked before any work
+        print(f"nk-qrs-lstm delineate-db: error: {err}", file=sys.stderr)
+        return 2
+    n_done = len(result.annotation_paths)
+    print(f"Delineated {n_done} of {n_done + len(result.failures)} records in {result.elapsed_s:.1f} s "
+          f"({len(result.table)} rows).")
+    print(f"wrote {result.table_path}")
+    if len(result.failures):
+        print(result.failures.to_string(index=False))
+        print(f"wrote {result.failures_path}")
+        return 1
     return 0
 
 
@@ -99,10 +124,25 @@ def main(argv=None):
     p.add_argument("--annotation-dir", default=None, help="folder for the annotation file (default: .)")
     p.add_argument("--csv", metavar="FILE", help="write the per-lead and fused table as CSV")
     p.add_argument("--plot", metavar="FILE", help="save a plot (PNG) of signal, probabilities and boundaries")
+    d = sub.add_parser("delineate-db", help="delineate every record of a WFDB database folder",
+                       description="Delineate every record of a WFDB database (its RECORDS file, else every "
+                                   "*.hea): one annotation file per record (fused delineation) under --out, "
+                                   "one table delineation.parquet/.csv and failures.csv. Exit status 1 when "
+                                   "some records failed (the others are still written).")
+    d.add_argument("folder", help="database folder")
+    d.add_argument("--out", required=True, help="output folder")
+    d.add_argument("--records", nargs="+", help="records, relative to FOLDER (default: all), e.g. data/1")
+    d.add_argument("--leads", nargs="+", help="lead names or indices (default: all)")
+    d.add_argument("--scheduler", help="'local' (a new Dask LocalCluster) or a Dask scheduler address "
+                                       "(default: serial; 'local' when --workers is given)")
+    d.add_argument("--workers", type=int, help="number of workers of --scheduler local")
+    d.add_argument("--format", choices=("parquet", "csv"), default="parquet", help="table format")
+    d.add_argument("--extension", default="lstm", help="annotation file extension (default: lstm)")
+    d.add_argument("--quiet", action="store_true", help="no progress bar")
     for name in list(commands) + ["example"]:
         sub.add_parser(name, help=f"see nk-qrs-lstm {name} --help")
     args = parser.parse_args(argv)
-    return _delineate(args)
+    return _delineate_db(args) if args.command == "delineate-db" else _delineate(args)
 
 
 if __name__ == "__main__":

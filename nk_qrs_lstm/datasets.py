@@ -52,7 +52,8 @@ class AnnotatedECG:
     sampling_rate : float
         Sampling rate in Hz.
     waves : dict of str -> ndarray, shape (n_waves, 3)
-        For ``"P"``, ``"QRS"`` and ``"T"``: onset, peak and offset sample
+        For ``"P"``, ``"QRS"`` and ``"T"`` (and ``"U"`` and ``"?"``, waves of
+        unknown kind, see :func:`parse_waves`): onset, peak and offset sample
         indices (float; NaN where that point is not annotated).
     regions : ndarray, shape (n_regions, 2)
         ``[start, stop)`` sample ranges where the reference is complete: a
@@ -89,16 +90,26 @@ class AnnotatedECG:
 
     def labels(self):
         """Per-sample labels, see :func:`make_labels`."""
-        return make_labels(len(self.signal), self.waves, self.regions, self.extra.get("masks"))
+        return make_labels(len(self.signal), self.waves, self.regions, self.extra.get("masks"), self.sampling_rate)
 
 
 # --------------------------------------------------------------------------- parsing
+#: WFDB beat codes (any of them marks a QRS complex in a delineation file)
+BEAT_SYMBOLS = frozenset("NLRBAaJSVrFejnE/fQ?")
+#: half-width of a wave whose extent is not annotated, masked around its peak [s]
+UNKNOWN_HALF_WIDTH_S = {"P": 0.08, "QRS": 0.10, "T": 0.25, "U": 0.10, "?": 0.0}
+
+
 def parse_waves(samples, symbols):
     """Group WFDB delineation marks into waves.
 
-    A peak symbol (``p``, ``t``, ``u`` or any beat code such as ``N``, ``V``)
+    A peak symbol (``p``, ``t``, ``u`` or a beat code such as ``N``, ``V``)
     takes the ``(`` immediately before it as onset and the ``)`` immediately
-    after it as offset; a bracket that is not adjacent to its peak is ignored.
+    after it as offset. A ``( )`` pair with no peak inside takes the peak
+    just before or after it when that peak has no brackets of its own (some
+    LUDB marks put the peak one sample before the onset); otherwise it is a
+    wave of unknown kind (``"?"``). Other symbols (rhythm, noise, comments)
+    are ignored.
 
     Parameters
     ----------
@@ -110,29 +121,47 @@ def parse_waves(samples, symbols):
     Returns
     -------
     dict of str -> ndarray, shape (n, 3)
-        Keys ``"P"``, ``"QRS"``, ``"T"`` and ``"U"``; columns onset, peak, offset
-        (NaN where missing), rows sorted by peak.
+        Keys ``"P"``, ``"QRS"``, ``"T"``, ``"U"`` and ``"?"``; columns onset,
+        peak, offset (NaN where missing), rows sorted by peak (by onset for
+        ``"?"``).
 
     Examples
     --------
     >>> w = parse_waves([10, 20, 30, 50, 60], ["(", "p", ")", "N", ")"])
     >>> w["P"].tolist(), w["QRS"].tolist()
     ([[10.0, 20.0, 30.0]], [[nan, 50.0, 60.0]])
+    >>> parse_waves([5, 6, 30], ["N", "(", ")"])["QRS"].tolist()
+    [[6.0, 5.0, 30.0]]
     """
     samples = np.asarray(samples, dtype=np.int64)
-    out = {k: [] for k in ("P", "QRS", "T", "U")}
+    symbols = list(symbols)
     n = len(symbols)
-    for i, sym in enumerate(symbols):
-        if sym in ("(", ")"):
+    kinds = [_PEAK_SYMBOLS.get(s, "QRS" if s in BEAT_SYMBOLS else None) for s in symbols]
+    on = [i - 1 if kinds[i] and i > 0 and symbols[i - 1] == "(" else None for i in range(n)]
+    off = [i + 1 if kinds[i] and i + 1 < n and symbols[i + 1] == ")" else None for i in range(n)]
+    used = {j for j in on + off if j is not None}
+    unknown = []
+    for i in range(n - 1):
+        if symbols[i] != "(" or symbols[i + 1] != ")" or i in used or i + 1 in used:
             continue
-        kind = _PEAK_SYMBOLS.get(sym, "QRS")
-        onset = samples[i - 1] if i > 0 and symbols[i - 1] == "(" else np.nan
-        offset = samples[i + 1] if i + 1 < n and symbols[i + 1] == ")" else np.nan
-        out[kind].append((onset, samples[i], offset))
+        # a peak-less pair: adopt a neighbouring peak that has no bracket at all
+        for peak in (i - 1, i + 2):
+            if 0 <= peak < n and kinds[peak] and on[peak] is None and off[peak] is None:
+                on[peak], off[peak] = i, i + 1
+                break
+        else:
+            unknown.append((samples[i], np.nan, samples[i + 1]))
+        used.update((i, i + 1))
+    out = {k: [] for k in ("P", "QRS", "T", "U")}
+    for i in range(n):
+        if kinds[i]:
+            out[kinds[i]].append((samples[on[i]] if on[i] is not None else np.nan, samples[i],
+                                  samples[off[i]] if off[i] is not None else np.nan))
+    out["?"] = unknown
     return {k: np.asarray(v, dtype=float).reshape(-1, 3) for k, v in out.items()}
 
 
-def make_labels(n_samples, waves, regions, masks=None):
+def make_labels(n_samples, waves, regions, masks=None, sampling_rate=None):
     """Build the per-sample class labels used for training.
 
     Parameters
@@ -145,13 +174,18 @@ def make_labels(n_samples, waves, regions, masks=None):
         ``[start, stop)`` ranges where the reference is complete.
     masks : ndarray, shape (m, 2), optional
         Extra ``[start, stop)`` ranges to leave unlabelled inside the regions.
+    sampling_rate : float, optional
+        Hz; sets the width left unlabelled beside a peak whose onset or offset
+        is missing (:data:`UNKNOWN_HALF_WIDTH_S`). Without it, the known half
+        of the wave is mirrored.
 
     Returns
     -------
     ndarray of int8, shape (n_samples,)
         0 background, 1 P, 2 QRS, 3 T and ``UNLABELLED`` (-1) outside the
-        regions. A wave whose onset or offset is missing is labelled from its
-        peak and the unknown side is left unlabelled.
+        regions. Where an extent is unknown (a missing onset or offset, a
+        wave of unknown kind) the samples are left unlabelled, never called
+        background; other waves' labels beside a missing boundary are kept.
 
     Examples
     --------
@@ -163,18 +197,33 @@ def make_labels(n_samples, waves, regions, masks=None):
     for start, stop in np.asarray(regions, dtype=np.int64).reshape(-1, 2):
         labels[max(start, 0) : min(stop, n_samples)] = 0
     inside = labels == 0
-    for cls, wave in enumerate(("P", "QRS", "T"), start=1):
-        for onset, peak, offset in waves.get(wave, np.empty((0, 3))):
-            lo = int(onset) if np.isfinite(onset) else int(peak)
-            hi = int(offset) if np.isfinite(offset) else int(peak)
-            labels[max(lo, 0) : min(hi + 1, n_samples)] = cls
-            if not np.isfinite(onset):  # unknown start: mask a wave-length before the peak
-                labels[max(int(peak) - (hi - int(peak)) - 1, 0) : int(peak)] = UNLABELLED
+    unknown = [] if masks is None else [tuple(m) for m in np.asarray(masks, dtype=np.int64).reshape(-1, 2)]
+    beside = []  # unknown side of a wave: uncertain only where nothing else is labelled
+    for kind, cls in (("P", 1), ("QRS", 2), ("T", 3), ("U", 0), ("?", None)):
+        rows = waves.get(kind, np.empty((0, 3)))
+        for onset, peak, offset in rows:
+            if cls is None:  # a wave of unknown kind: its whole span is unknown
+                unknown.append((int(onset), int(offset) + 1))
+                continue
+            lo = int(onset) if np.isfinite(onset) else int(min(peak, offset if np.isfinite(offset) else peak))
+            hi = int(offset) if np.isfinite(offset) else int(max(peak, lo))
+            if cls:
+                labels[max(lo, 0) : min(hi + 1, n_samples)] = cls
+            if np.isfinite(onset) and np.isfinite(offset):
+                continue
+            if sampling_rate is not None:
+                half = int(round(UNKNOWN_HALF_WIDTH_S[kind] * sampling_rate))
+            else:
+                half = hi - lo + 1
+            if not np.isfinite(onset):
+                beside.append((lo - half, lo))
             if not np.isfinite(offset):
-                labels[int(peak) + 1 : min(int(peak) + (int(peak) - lo) + 2, n_samples)] = UNLABELLED
-    if masks is not None:
-        for start, stop in np.asarray(masks, dtype=np.int64).reshape(-1, 2):
-            labels[max(start, 0) : min(stop, n_samples)] = UNLABELLED
+                beside.append((hi + 1, hi + 1 + half))
+    for start, stop in beside:
+        span = labels[max(start, 0) : min(stop, n_samples)]
+        span[span == 0] = UNLABELLED
+    for start, stop in unknown:
+        labels[max(start, 0) : min(stop, n_samples)] = UNLABELLED
     labels[~inside] = UNLABELLED
     return labels
 
@@ -244,7 +293,7 @@ def read_ludb(record, path=DEFAULT_LUDB, leads=None):
                 lead=lead,
                 signal=rec.p_signal[:, rec.sig_name.index(lead)].astype(np.float64),
                 sampling_rate=float(rec.fs),
-                waves={k: waves[k] for k in WAVES},
+                waves=waves,
                 regions=region,
                 database="ludb",
             )
@@ -259,7 +308,67 @@ def ludb_metadata(path=DEFAULT_LUDB):
 
 
 # --------------------------------------------------------------------------- QTDB
-QTDB_BEAT_GAP_S = 2.0  # [s] annotated beats closer than this are one region
+QTDB_BEAT_GAP_S = 2.0  # [s] annotated beats closer than this are one region ...
+QTDB_RR_FRACTION = 0.8  # [-] ... if the gap is also shorter than this share of the median RR interval
+QTDB_MATCH_S = 0.15  # [s] a reference beat this close to an annotated QRS peak is that beat
+
+
+def _unannotated_beats(wfdb, base, qrs, rate):
+    """Beats of the record's full beat reference (``.atr``) that the delineation file skips."""
+    import os
+
+    if not os.path.exists(base + ".atr"):
+        return np.empty(0)
+    atr = wfdb.rdann(base, "atr")
+    beats = atr.sample[np.isin(atr.symbol, list(BEAT_SYMBOLS))].astype(float)
+    if not len(qrs):
+        return beats
+    peaks = np.sort(qrs[:, 1])
+    k = np.clip(np.searchsorted(peaks, beats), 1, len(peaks) - 1) if len(peaks) > 1 else np.zeros(len(beats), int)
+    near = np.minimum(np.abs(beats - peaks[k]), np.abs(beats - peaks[np.maximum(k - 1, 0)]))
+    return beats[near > QTDB_MATCH_S * rate]
+
+
+def qtdb_regions(beats, rate, unannotated=()):
+    """Regions of complete reference in a QTDB record.
+
+    A region runs from the first to the last mark of a run of annotated beats.
+    Two consecutive annotated beats are in one run only if the silence between
+    them is shorter than ``QTDB_BEAT_GAP_S`` and than ``QTDB_RR_FRACTION`` of
+    the median RR interval, and no unannotated beat of the record's ``.atr``
+    reference lies between them: a beat the cardiologist skipped is unknown,
+    not background.
+
+    Parameters
+    ----------
+    beats : ndarray, shape (n_beats, 9)
+        From :func:`qtdb_beats`.
+    rate : float
+        Hz.
+    unannotated : array-like
+        Sample indices of beats that are not annotated.
+
+    Returns
+    -------
+    ndarray of int64, shape (n_regions, 2)
+    """
+    if not len(beats):
+        return np.empty((0, 2), dtype=np.int64)
+    starts = np.nanmin(beats[:, [0, 1, 3, 4]], axis=1)
+    stops = np.nanmax(beats[:, [4, 5, 7, 8]], axis=1) + 1
+    rr = np.diff(beats[:, 4])
+    rr = rr[rr < QTDB_BEAT_GAP_S * rate]
+    max_gap = min(QTDB_BEAT_GAP_S * rate, QTDB_RR_FRACTION * np.median(rr)) if len(rr) else QTDB_BEAT_GAP_S * rate
+    unannotated = np.sort(np.asarray(unannotated, dtype=float))
+    regions = []
+    for s, e in zip(starts, stops):
+        if regions:
+            between = np.searchsorted(unannotated, s) - np.searchsorted(unannotated, regions[-1][1])
+            if s - regions[-1][1] < max_gap and between == 0:
+                regions[-1][1] = max(regions[-1][1], e)
+                continue
+        regions.append([s, e])
+    return np.asarray(regions, dtype=np.int64).reshape(-1, 2)
 
 
 def qtdb_records(path=DEFAULT_QTDB):
@@ -286,7 +395,7 @@ def qtdb_beats(waves):
     beats = np.full((len(qrs), 9), np.nan)
     beats[:, 3:6] = qrs
     peaks = qrs[:, 1]
-    bounds = np.concatenate([[-np.inf], peaks, [np.inf]])
+    bounds = np.concatenate([[-np.inf], peaks, [np.inf]])  # the QRS peaks delimit the beats
     for i in range(len(qrs)):
         p = waves["P"][(waves["P"][:, 1] > bounds[i]) & (waves["P"][:, 1] < peaks[i])]
         t = waves["T"][(waves["T"][:, 1] > peaks[i]) & (waves["T"][:, 1] < bounds[i + 2])]
@@ -329,26 +438,14 @@ def read_qtdb(record, path=DEFAULT_QTDB, annotator="q1c"):
     ann = wfdb.rdann(base, annotator)
     waves = parse_waves(ann.sample, ann.symbol)
     beats = qtdb_beats(waves)
-    # regions: runs of annotated beats (first mark .. last mark of each run)
-    gap = QTDB_BEAT_GAP_S * rec.fs
-    starts = np.nanmin(beats[:, [0, 1, 3, 4]], axis=1)
-    stops = np.nanmax(beats[:, [4, 5, 7, 8]], axis=1) + 1
-    regions = []
-    for s, e in zip(starts, stops):
-        if regions and s - regions[-1][1] < gap:
-            regions[-1][1] = max(regions[-1][1], e)
-        else:
-            regions.append([s, e])
-    regions = np.asarray(regions, dtype=np.int64).reshape(-1, 2)
-    # unknown stretches: ST segment when the T onset is not marked, U waves
+    other = _unannotated_beats(wfdb, base, waves["QRS"], rec.fs)
+    regions = qtdb_regions(beats, rec.fs, other)
+    # unknown stretches: the ST segment when the T onset is not marked
     masks = []
     for b in beats:
         if np.isnan(b[6]) and np.isfinite(b[7]):
             start = b[5] + 1 if np.isfinite(b[5]) else b[4] + 1
             masks.append([start, b[7]])
-    u = waves["U"]
-    for onset, peak, offset in u:
-        masks.append([onset if np.isfinite(onset) else peak - 10, (offset if np.isfinite(offset) else peak + 10) + 1])
     masks = np.asarray(masks, dtype=np.int64).reshape(-1, 2)
     out = []
     for j, lead in enumerate(rec.sig_name):
@@ -358,7 +455,7 @@ def read_qtdb(record, path=DEFAULT_QTDB, annotator="q1c"):
                 lead=lead,
                 signal=rec.p_signal[:, j].astype(np.float64),
                 sampling_rate=float(rec.fs),
-                waves={k: waves[k] for k in WAVES},
+                waves=waves,
                 regions=regions,
                 database="qtdb",
                 extra={"beats": beats, "masks": masks, "annotator": annotator},

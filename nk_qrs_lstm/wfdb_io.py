@@ -322,7 +322,7 @@ def _points(waves, key, length=None):
     bad = known[~np.isfinite(known) | (known < 0) | (known != np.round(known))]
     if bad.size:
         raise ValueError(f"waves[{key!r}] must hold whole sample indices >= 0 (NaN where missing), "
-                         f"got {bad[0]!r}.")
+                         f"got {float(bad[0])!r}.")
     return arr
 
 

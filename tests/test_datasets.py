@@ -47,12 +47,19 @@ def test_parse_waves_beat_codes_are_qrs():
     assert w["P"].shape == (0, 3) and w["T"].shape == (0, 3)
 
 
-def test_parse_waves_ignores_brackets_without_peak():
-    """Check that lone brackets and empty input give no wave."""
+def test_parse_waves_brackets_without_peak():
+    """Check that a peak-less pair is a wave of unknown kind, a lone bracket is nothing, and empty input is empty."""
     w = parse_waves([1, 2, 3], ["(", ")", ")"])
-    assert all(v.shape == (0, 3) for v in w.values())
+    np.testing.assert_array_equal(w["?"], [[1.0, NAN, 2.0]])
+    assert all(v.shape == (0, 3) for k, v in w.items() if k != "?")
     w = parse_waves([], [])
-    assert sorted(w) == ["P", "QRS", "T", "U"] and all(v.shape == (0, 3) for v in w.values())
+    assert sorted(w) == ["?", "P", "QRS", "T", "U"] and all(v.shape == (0, 3) for v in w.values())
+
+
+def test_parse_waves_ignores_non_wave_symbols():
+    """Check that rhythm, noise and comment marks are not read as QRS complexes."""
+    w = parse_waves([1, 2, 3, 4, 5], ["+", "(", "N", ")", "~"])
+    assert w["QRS"].tolist() == [[2.0, 3.0, 4.0]]
 
 
 # --------------------------------------------------------------------------- make_labels
@@ -78,13 +85,12 @@ def test_make_labels_clips_to_the_signal():
     assert labels.tolist() == [2, 2, 2, 0, 0, 0, 0, 0, 2, 2]
 
 
-@pytest.mark.xfail(strict=True, reason="datasets bug: a peak-only wave labels its unknown extent as background")
 def test_make_labels_peak_only_wave_is_not_background():
     """Check that a wave with neither onset nor offset leaves its surroundings unlabelled, not background."""
     waves = {"P": EMPTY, "QRS": np.array([[NAN, 20.0, NAN]]), "T": EMPTY}
-    labels = make_labels(40, waves, np.array([[0, 40]]))
+    labels = make_labels(40, waves, np.array([[0, 40]]), sampling_rate=100)
     assert labels[20] == 2
-    assert np.all(labels[15:26] != 0)
+    assert np.all(labels[10:31] != 0)  # 0.10 s either side at 100 Hz
 
 
 # --------------------------------------------------------------------------- LUDB
@@ -133,7 +139,10 @@ def test_read_ludb_all_leads_and_errors(ludb_path, tmp_path):
     """Check that all 12 leads are read by default, and an unknown lead or folder gets a clear message."""
     ecgs = read_ludb("1", path=ludb_path)
     assert [e.lead for e in ecgs] == ["i", "ii", "iii", "avr", "avl", "avf", "v1", "v2", "v3", "v4", "v5", "v6"]
-    with pytest.raises(ValueError, match=r"^lead 'II' is not in LUDB record 1; leads are \['i', 'ii'"):
+    with pytest.raises(ValueError, match=re.escape(
+        "lead 'II' is not in LUDB record 1; leads are ['i', 'ii', 'iii', 'avr', 'avl', 'avf', 'v1', "
+        "'v2', 'v3', 'v4', 'v5', 'v6']."
+    )):
         read_ludb(1, path=ludb_path, leads=["II"])
     missing = str(tmp_path / "ludb")
     with pytest.raises(FileNotFoundError, match=re.escape(
@@ -143,7 +152,6 @@ def test_read_ludb_all_leads_and_errors(ludb_path, tmp_path):
         read_ludb(1, path=missing)
 
 
-@pytest.mark.xfail(strict=True, reason="datasets bug: a QRS whose peak precedes its '(' loses both brackets")
 def test_ludb_peak_before_onset_keeps_the_wave(ludb_path):
     """Check that LUDB 7 v1's QRS marked N@1765 (@1766 )@1796 is not labelled background."""
     ecg = read_ludb(7, path=ludb_path, leads=["v1"])[0]
@@ -151,7 +159,6 @@ def test_ludb_peak_before_onset_keeps_the_wave(ludb_path):
     assert np.all(labels[1767:1796] != 0)
 
 
-@pytest.mark.xfail(strict=True, reason="datasets bug: a peak-less '(' ')' pair is ignored and labelled background")
 def test_ludb_peakless_pair_is_not_background(ludb_path):
     """Check that LUDB 8 v5's unnamed wave (@1066 )@1138 is not labelled background."""
     labels = read_ludb(8, path=ludb_path, leads=["v5"])[0].labels()
@@ -206,7 +213,6 @@ def test_read_qtdb_missing_annotator(qtdb_path):
         read_qtdb("sel14046", path=qtdb_path, annotator="q2c")
 
 
-@pytest.mark.xfail(strict=True, reason="datasets bug: regions join annotated beats across unannotated ones")
 def test_qtdb_unannotated_beat_is_not_background(qtdb_path):
     """Check that sel840's beat at 158894 (in .atr, not annotated in q1c) is not labelled background."""
     ann = wfdb.rdann(os.path.join(qtdb_path, "sel840"), "atr", sampfrom=158800, sampto=159000)

@@ -35,6 +35,15 @@ def _same(a, b):
         np.testing.assert_array_equal(np.asarray(a[key], float), np.asarray(b[key], float), err_msg=key)
 
 
+def _left_out(n, name="rec.lstm"):
+    """The whole warning for n boundary points left out, as a regular expression."""
+    return "^" + re.escape(
+        f"{n} boundary point(s) were not written to {name}: a boundary is kept only next to its own "
+        "wave's peak (or, without a peak, as an onset-offset pair), so overlapping waves and lone "
+        "boundaries are left out."
+    ) + "$"
+
+
 def _base(path):
     return path[: -len(os.path.splitext(path)[1])]
 
@@ -105,7 +114,7 @@ def test_qrs_without_r_peaks_is_written_as_brackets(tmp_path):
     waves = dict(EXAMPLE)
     del waves["ECG_R_Peaks"]
     # the third QRS has neither peak nor onset: its lone offset 990 is left out
-    with pytest.warns(NKQRSLSTMWarning, match=r"^1 boundary point\(s\) were not written"):
+    with pytest.warns(NKQRSLSTMWarning, match=_left_out(1)):
         path = write_annotations("rec", "lstm", waves, 250, write_dir=tmp_path)
     ann = wfdb.rdann(_base(path), "lstm")
     assert "N" not in ann.symbol
@@ -120,7 +129,7 @@ def test_qrs_without_r_peaks_is_written_as_brackets(tmp_path):
 def test_lone_boundary_without_peak_is_left_out_with_a_warning(tmp_path):
     """Check that a wave with no peak and one boundary is not written and a NKQRSLSTMWarning says so."""
     waves = _waves(p=[[100, NAN, NAN]], qrs=[[160, 180, 200]], t=[[NAN, NAN, 400]])
-    with pytest.warns(NKQRSLSTMWarning, match=r"^2 boundary point\(s\) were not written to rec\.lstm"):
+    with pytest.warns(NKQRSLSTMWarning, match=_left_out(2)):
         path = write_annotations("rec", "lstm", waves, 250, write_dir=tmp_path)
     assert "".join(wfdb.rdann(_base(path), "lstm").symbol) == "(N)"
     _same(read_annotations(_base(path), "lstm"), _waves(p=[], qrs=[[160, 180, 200]], t=[]))
@@ -163,7 +172,7 @@ def test_unsorted_input_is_sorted(tmp_path):
 def test_overlapping_waves_drop_the_contested_boundaries(tmp_path):
     """Check that a P offset after the QRS onset is not misread: both contested boundaries are left out."""
     waves = _waves(p=[[100, 120, 170]], qrs=[[160, 180, 200]], t=[])
-    with pytest.warns(NKQRSLSTMWarning, match="overlapping waves"):
+    with pytest.warns(NKQRSLSTMWarning, match=_left_out(2)):
         path = write_annotations("rec", "lstm", waves, 250, write_dir=tmp_path)
     _same(read_annotations(_base(path), "lstm"), _waves(p=[[100, 120, NAN]], qrs=[[NAN, 180, 200]], t=[]))
 
@@ -171,7 +180,7 @@ def test_overlapping_waves_drop_the_contested_boundaries(tmp_path):
 def test_boundary_on_wrong_side_of_peak_is_left_out(tmp_path):
     """Check that an onset after its own peak is dropped rather than attached to the wrong wave."""
     waves = _waves(p=[], qrs=[[190, 180, 200]], t=[])
-    with pytest.warns(NKQRSLSTMWarning):
+    with pytest.warns(NKQRSLSTMWarning, match=_left_out(1)):
         path = write_annotations("rec", "lstm", waves, 250, write_dir=tmp_path)
     _same(read_annotations(_base(path), "lstm"), _waves(p=[], qrs=[[NAN, 180, 200]], t=[]))
 
@@ -232,7 +241,11 @@ def test_bad_waves_are_refused(tmp_path):
     """Check that missing keys, unequal lengths and non-sample values get messages naming the key."""
     waves = dict(EXAMPLE)
     del waves["ECG_T_Offsets"]
-    with pytest.raises(ValueError, match=r"^waves is missing the key\(s\) 'ECG_T_Offsets'; expected"):
+    keys = ", ".join(repr(k) for k in WAVE_KEYS[:-1]) + f" and {WAVE_KEYS[-1]!r}"
+    with pytest.raises(ValueError, match=re.escape(
+        f"waves is missing the key(s) 'ECG_T_Offsets'; expected NeuroKit's delineation keys {keys} "
+        "(ECG_R_Peaks optional)."
+    )):
         write_annotations("rec", "lstm", waves, 250, write_dir=tmp_path)
     waves = dict(EXAMPLE, ECG_P_Onsets=[100, NAN])
     with pytest.raises(ValueError, match=re.escape(
@@ -242,11 +255,13 @@ def test_bad_waves_are_refused(tmp_path):
         write_annotations("rec", "lstm", waves, 250, write_dir=tmp_path)
     for value in (120.5, -3, np.inf):
         waves = dict(EXAMPLE, ECG_P_Peaks=[value, 520, 915])
-        with pytest.raises(ValueError, match=re.escape(
-            "waves['ECG_P_Peaks'] must hold whole sample indices >= 0 (NaN where missing), got"
-        )):
+        with pytest.raises(ValueError, match="^" + re.escape(
+            f"waves['ECG_P_Peaks'] must hold whole sample indices >= 0 (NaN where missing), got {float(value)!r}."
+        ) + "$"):
             write_annotations("rec", "lstm", waves, 250, write_dir=tmp_path)
-    with pytest.raises(TypeError, match="^waves must be a dict"):
+    with pytest.raises(TypeError, match=re.escape(
+        "waves must be a dict of NeuroKit delineation lists (ECG_P_Onsets, ...), got list."
+    )):
         write_annotations("rec", "lstm", [1, 2], 250, write_dir=tmp_path)
     with pytest.raises(ValueError, match=r"^sampling_rate == 0, must be a finite number > 0 \(Hz\)\.$"):
         write_annotations("rec", "lstm", EXAMPLE, 0, write_dir=tmp_path)
@@ -344,7 +359,9 @@ def test_read_record_accepts_a_record_and_digital_signals(ludb_path):
         signal, rate, names = read_record(rec)
         np.testing.assert_allclose(signal, expected, atol=1e-12)
         assert rate == 500.0 and names == LUDB_LEADS
-    with pytest.raises(ValueError, match=r"^record has neither p_signal nor d_signal"):
+    with pytest.raises(ValueError, match=re.escape(
+        "record has neither p_signal nor d_signal; read it with wfdb.rdrecord(..., smooth_frames=True)."
+    )):
         read_record(wfdb.Record(record_name="x", fs=500, sig_name=["ii"], n_sig=1))
 
 
@@ -379,9 +396,14 @@ def test_read_record_errors(ludb_path, tmp_path):
     with pytest.raises(ValueError, match=r"^leads is empty; pass None for all leads\.$"):
         read_record(base, leads=[])
     missing = str(tmp_path / "rec")
-    with pytest.raises(FileNotFoundError, match=re.escape(f"WFDB header {missing + '.hea'!r} does not exist")):
+    with pytest.raises(FileNotFoundError, match=re.escape(
+        f"WFDB header {missing + '.hea'!r} does not exist; pass the record path without extension, "
+        "e.g. '../shared/data/ludb/data/1'."
+    )):
         read_record(missing)
-    with pytest.raises(TypeError, match=r"^record must be a wfdb.Record or the path of a WFDB record"):
+    with pytest.raises(TypeError, match=re.escape(
+        "record must be a wfdb.Record or the path of a WFDB record (str or os.PathLike), got int."
+    )):
         read_record(12)
 
 

@@ -1,0 +1,493 @@
+"""Whole WFDB databases: every record delineated, serially or on a Dask cluster.
+
+:func:`delineate_database` finds the records of a database folder, runs
+:func:`nk_qrs_lstm.record.delineate_record` on each, writes one annotation
+file per record (the fused multi-lead delineation) and one tidy table for the
+whole database. A record that cannot be read or delineated is reported in a
+failures table; it never costs the other records their results.
+
+On Dask, each record is one task. Workers read the records and write the
+annotation files themselves, so with a remote cluster both ``folder`` and
+``out`` must be visible to every worker at the same paths (a shared file
+system).
+"""
+
+import logging
+import os
+import posixpath
+import re
+import time
+import warnings
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from ._checks import check_option, warn
+from .neurokit import NK_KEYS
+
+logger = logging.getLogger("nk_qrs_lstm")
+
+#: Fiducial columns of the table, in samples (``<key>_s``: the same in seconds).
+FIDUCIALS = ("ECG_R_Peaks",) + NK_KEYS
+#: Interval columns (ms): name -> (start fiducial, end fiducial).
+INTERVALS = {
+    "PR_ms": ("ECG_P_Onsets", "ECG_R_Onsets"),
+    "QRS_ms": ("ECG_R_Onsets", "ECG_R_Offsets"),
+    "QT_ms": ("ECG_R_Onsets", "ECG_T_Offsets"),
+}
+TABLE_COLUMNS = ("record", "lead", "beat", "sampling_rate", *FIDUCIALS, *(f"{k}_s" for k in FIDUCIALS),
+                 *INTERVALS)
+FAILURE_COLUMNS = ("record", "error", "message")
+TABLE_FORMATS = ("parquet", "csv")
+#: Environment of the workers of ``scheduler="local"``: one thread per native pool
+#: (each worker already runs one record at a time).
+WORKER_ENV = {
+    "OMP_NUM_THREADS": "1",
+    "MKL_NUM_THREADS": "1",
+    "OPENBLAS_NUM_THREADS": "1",
+    "NK_QRS_LSTM_NUM_THREADS": "1",  # ONNX Runtime's intra-op threads (nk_qrs_lstm.inference)
+}
+
+
+@dataclass
+class DatabaseDelineation:
+    """What :func:`delineate_database` computed and wrote.
+
+    Attributes
+    ----------
+    table : DataFrame
+        One row per beat and lead (``lead == "fused"`` for the multi-lead
+        fusion); columns :data:`TABLE_COLUMNS`.
+    failures : DataFrame
+        One row per record that failed: ``record``, ``error`` (exception
+        type) and ``message``.
+    table_path, failures_path : str
+        Files written.
+    annotation_paths : dict of str -> str
+        Annotation file of each record delineated.
+    elapsed_s : float
+        Wall-clock time of the whole run, cluster start included [s].
+    record_s : dict of str -> float
+        Time spent on each record, where it ran [s].
+    warnings : DataFrame
+        Warnings raised while delineating: ``record`` and ``message``.
+    """
+
+    table: pd.DataFrame
+    failures: pd.DataFrame
+    table_path: str
+    failures_path: str
+    annotation_paths: dict
+    elapsed_s: float
+    record_s: dict = field(default_factory=dict)
+    warnings: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=["record", "message"]))
+
+    def __repr__(self):
+        return (f"DatabaseDelineation(records={len(self.annotation_paths)}, failures={len(self.failures)}, "
+                f"rows={len(self.table)}, elapsed_s={self.elapsed_s:.1f})")
+
+
+# --------------------------------------------------------------------------- records
+def _natural_key(name):
+    return [int(part) if part.isdigit() else part for part in re.split(r"(\d+)", name)]
+
+
+def find_records(folder):
+    """Records of a WFDB database folder, as paths relative to it.
+
+    The folder's ``RECORDS`` file is read when there is one (its lines may
+    hold sub-folders, ``data/1``; a line ending in ``/`` is a sub-database
+    with its own records); otherwise every ``*.hea`` under the folder is a
+    record, in natural order (``2`` before ``10``).
+
+    Parameters
+    ----------
+    folder : str or os.PathLike
+        Database folder.
+
+    Returns
+    -------
+    list of str
+        Record paths relative to ``folder``, ``/``-separated, without
+        extension.
+
+    Examples
+    --------
+    >>> import os, shutil, tempfile
+    >>> from nk_qrs_lstm.examples import example_record_path
+    >>> folder = tempfile.mkdtemp()
+    >>> for sub in ("a", "b"):
+    ...     os.makedirs(os.path.join(folder, sub))
+    ...     _ = shutil.copyfile(example_record_path() + ".hea", os.path.join(folder, sub, "3.hea"))
+    >>> find_records(folder)
+    ['a/3', 'b/3']
+    """
+    folder = _check_folder(folder)
+    listing = os.path.join(folder, "RECORDS")
+    if os.path.isfile(listing):
+        names = []
+        with open(listing) as f:
+            for line in f:
+                name = line.strip()
+                if not name or name.startswith("#"):
+                    continue
+                if name.endswith("/"):
+                    names += [name + sub for sub in find_records(os.path.join(folder, name))]
+                else:
+                    names.append(name)
+        return list(dict.fromkeys(names))
+    names = []
+    for root, _, files in os.walk(folder):
+        rel = os.path.relpath(root, folder)
+        for file in files:
+            if file.endswith(".hea"):
+                path = file[: -len(".hea")] if rel == "." else os.path.join(rel, file[: -len(".hea")])
+                names.append(path.replace(os.sep, "/"))
+    return sorted(names, key=_natural_key)
+
+
+def _check_folder(folder):
+    if not isinstance(folder, (str, os.PathLike)):
+        raise TypeError(f"folder must be a str or os.PathLike, got {type(folder).__name__}.")
+    folder = os.fspath(folder)
+    if not os.path.isdir(folder):
+        raise FileNotFoundError(f"folder {folder!r} is not an existing folder.")
+    return folder
+
+
+def _check_records(folder, records):
+    if records is None:
+        names = find_records(folder)
+    else:
+        if isinstance(records, (str, os.PathLike)):
+            records = [records]
+        if not isinstance(records, (list, tuple)):
+            raise TypeError(f"records must be a list of record names, got {type(records).__name__}.")
+        names = []
+        for name in records:
+            if not isinstance(name, (str, os.PathLike)):
+                raise TypeError(f"each record must be a path relative to folder (str), got {name!r}.")
+            name = os.fspath(name).replace(os.sep, "/")
+            name = re.sub(r"\.(hea|dat)$", "", name)
+            if os.path.isabs(name) or posixpath.normpath(name).startswith(".."):
+                raise ValueError(f"record {name!r} must be a path inside folder (e.g. 'data/1').")
+            names.append(posixpath.normpath(name))
+        names = list(dict.fromkeys(names))
+    if not names:
+        raise ValueError(f"no record to delineate: folder {folder!r} has no RECORDS file and no *.hea file."
+                         if records is None else "records is empty; pass None for every record of folder.")
+    return names
+
+
+def _check_leads(leads):
+    if leads is None:
+        return None
+    if isinstance(leads, (str, int)) and not isinstance(leads, bool):
+        return [leads]
+    if not isinstance(leads, (list, tuple)) or not leads:
+        raise TypeError(f"leads must be None, a lead name or index, or a non-empty list of them, got {leads!r}.")
+    return list(leads)
+
+
+def _check_scheduler(scheduler, n_workers):
+    if n_workers is not None:
+        if isinstance(n_workers, bool) or not isinstance(n_workers, int) or n_workers < 1:
+            raise ValueError(f"n_workers == {n_workers!r}, must be a whole number >= 1.")
+        if scheduler != "local":
+            raise ValueError(f"n_workers is only used with scheduler='local', got scheduler={scheduler!r}.")
+    if scheduler is None or scheduler == "local":
+        return
+    if isinstance(scheduler, str):
+        if "://" in scheduler or re.fullmatch(r"[\w.\-\[\]:]+:\d+", scheduler):
+            return
+        check_option("scheduler", scheduler, ("local", "tcp://HOST:PORT"))
+    if type(scheduler).__name__ == "Client" and hasattr(scheduler, "submit"):
+        return
+    raise TypeError(
+        "scheduler must be None (serial), 'local', a scheduler address such as 'tcp://127.0.0.1:8786' "
+        f"or a distributed.Client, got {type(scheduler).__name__}."
+    )
+
+
+def _soft_import(name, feature, extra="dask"):
+    import importlib
+
+    try:
+        return importlib.import_module(name)
+    except ImportError as err:
+        raise ImportError(f"{feature} needs {name}: pip install 'nk-qrs-lstm[{extra}]'") from err
+
+
+# --------------------------------------------------------------------------- one record
+def record_table(result, record=None):
+    """The tidy table of one delineated record: fiducials in samples and seconds, intervals in ms.
+
+    Parameters
+    ----------
+    result : RecordDelineation
+        Output of :func:`nk_qrs_lstm.record.delineate_record`.
+    record : str, optional
+        Value of the ``record`` column (default: ``result.record_name``).
+
+    Returns
+    -------
+    DataFrame
+        Columns :data:`TABLE_COLUMNS`: ``record``, ``lead`` (``"fused"`` for
+        the fusion), ``beat``, ``sampling_rate`` (Hz), every fiducial in
+        samples and, suffixed ``_s``, in seconds, and ``PR_ms`` (QRS onset -
+        P onset), ``QRS_ms`` (QRS offset - onset), ``QT_ms`` (T offset - QRS
+        onset); NaN where a point is missing.
+
+    Examples
+    --------
+    >>> from nk_qrs_lstm.examples import example_record_path
+    >>> from nk_qrs_lstm.record import delineate_record
+    >>> table = record_table(delineate_record(example_record_path(), leads=["ii"]))
+    >>> sorted(set(table["lead"]))
+    ['fused', 'ii']
+    >>> row = table.iloc[0]
+    >>> bool(np.isclose(row["QRS_ms"], (row["ECG_R_Offsets"] - row["ECG_R_Onsets"]) * 2.0))
+    True
+    """
+    rate = float(result.sampling_rate)
+    frame = result.to_frame().reindex(columns=["record", "lead", "beat", *FIDUCIALS])
+    frame["record"] = result.record_name if record is None else record
+    frame.insert(3, "sampling_rate", rate)
+    values = frame[list(FIDUCIALS)].to_numpy(dtype=float)
+    seconds = pd.DataFrame(values / rate, columns=[f"{k}_s" for k in FIDUCIALS], index=frame.index)
+    ms = pd.DataFrame({name: (frame[end].to_numpy(dtype=float) - frame[start].to_numpy(dtype=float)) * 1000.0 / rate
+                       for name, (start, end) in INTERVALS.items()}, index=frame.index)
+    return pd.concat([frame, seconds, ms], axis=1)[list(TABLE_COLUMNS)]
+
+
+def _delineate_one(folder, record, leads, out, extension):
+    """Delineate one record and write its annotations; never raises (runs on workers).
+
+    Returns a dict: record, table or None, path or None, error (type,
+    message) or None, warnings (messages) and seconds.
+    """
+    from .record import delineate_record
+
+    start = time.perf_counter()
+    outcome = {"record": record, "table": None, "path": None, "error": None, "warnings": []}
+    try:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            result = delineate_record(os.path.join(folder, record), leads=leads,
+                                      record_name=posixpath.basename(record))
+            write_dir = os.path.join(out, posixpath.dirname(record))
+            os.makedirs(write_dir, exist_ok=True)
+            outcome["path"] = result.to_wfdb(write_dir=write_dir, extension=extension)
+            outcome["table"] = record_table(result, record)
+        # libraries' deprecation notices (wfdb under pandas 3, ...) say nothing about the record
+        outcome["warnings"] = list(dict.fromkeys(str(w.message) for w in caught if not issubclass(w.category, _NOISE)))
+    except Exception as err:  # a bad record is reported, never fatal to the run
+        outcome.update(table=None, path=None, error=_error(err))
+    outcome["seconds"] = time.perf_counter() - start
+    return outcome
+
+
+_NOISE = (DeprecationWarning, PendingDeprecationWarning, FutureWarning)
+
+
+def _error(err):
+    return type(err).__name__, str(err) or repr(err)
+
+
+# --------------------------------------------------------------------------- runners
+def _progress(total, progress):
+    from tqdm.auto import tqdm
+
+    return tqdm(total=total, disable=not progress, desc="Delineating", unit="record")
+
+
+def _run_serial(tasks, progress):
+    outcomes = {}
+    with _progress(len(tasks), progress) as bar:
+        for task in tasks:
+            outcomes[task[1]] = _delineate_one(*task)
+            bar.update()
+    return outcomes
+
+
+def _run_dask(tasks, scheduler, n_workers, progress):
+    distributed = _soft_import("distributed", "delineate_database(scheduler=...)")
+    cluster = None
+    if isinstance(scheduler, distributed.Client):
+        client = scheduler
+    elif scheduler == "local":
+        cluster = distributed.LocalCluster(n_workers=n_workers, threads_per_worker=1, processes=True,
+                                           dashboard_address="127.0.0.1:0", env=WORKER_ENV)
+        client = distributed.Client(cluster)
+    else:
+        client = distributed.Client(scheduler)
+    try:
+        futures = {client.submit(_delineate_one, *task, pure=False): task[1] for task in tasks}
+        outcomes = {}
+        with _progress(len(tasks), progress) as bar:
+            for future in distributed.as_completed(futures):
+                record = futures[future]
+                try:
+                    outcomes[record] = future.result()
+                except (KeyboardInterrupt, SystemExit):
+                    raise
+                except BaseException as err:  # the task itself never raises: the worker died or was lost
+                    outcomes[record] = {"record": record, "table": None, "path": None, "error": _error(err),
+                                        "warnings": [], "seconds": np.nan}
+                future.release()
+                bar.update()
+        return outcomes
+    finally:
+        if client is not scheduler:
+            client.close()
+        if cluster is not None:
+            cluster.close()
+
+
+# --------------------------------------------------------------------------- the database
+def delineate_database(folder, out, records=None, leads=None, scheduler=None, n_workers=None,
+                       annotation_extension="lstm", table_format="parquet", progress=True):
+    """Delineate every record of a WFDB database, serially or on Dask.
+
+    For each record, every lead (or ``leads``) is delineated and fused
+    (:func:`nk_qrs_lstm.record.delineate_record`); the fused delineation is
+    written as ``out/<record>.<annotation_extension>`` (keeping the
+    record's sub-folders, e.g. ``out/data/1.lstm``). One table for the whole
+    database is written as ``out/delineation.parquet`` (or ``.csv``), and
+    the records that failed as ``out/failures.csv`` (header only when none
+    did).
+
+    Parameters
+    ----------
+    folder : str or os.PathLike
+        Database folder (see :func:`find_records`).
+    out : str or os.PathLike
+        Output folder (created if needed).
+    records : list of str, optional
+        Records to delineate, as paths relative to ``folder`` (``"data/1"``);
+        every record of the folder by default.
+    leads : list of (str or int), optional
+        Leads to delineate in each record (names or indices); all by default.
+        A record lacking one of them fails.
+    scheduler : None or str or distributed.Client
+        ``None``: serially, in this process. ``"local"``: on a new
+        ``distributed.LocalCluster`` of ``n_workers`` processes with one
+        thread each (their native thread pools limited to one thread, see
+        :data:`WORKER_ENV`), closed at the end. An address
+        (``"tcp://10.0.0.5:8786"``): on that running cluster, whose workers
+        must see ``folder`` and ``out`` at the same paths. A
+        ``distributed.Client`` is used as is and left open.
+    n_workers : int, optional
+        Workers of ``scheduler="local"`` (default: Dask's, one per core).
+    annotation_extension : str
+        Extension of the annotation files (letters and digits).
+    table_format : {"parquet", "csv"}
+    progress : bool
+        Show a progress bar (tqdm) of the records done.
+
+    Returns
+    -------
+    DatabaseDelineation
+        The table (columns :data:`TABLE_COLUMNS`: record, lead, beat,
+        sampling rate, each fiducial in samples and seconds, PR, QRS and QT
+        intervals in ms, NaN where missing), the failures, the paths written
+        and the timing.
+
+    Raises
+    ------
+    FileNotFoundError
+        If ``folder`` does not exist.
+    ValueError, TypeError
+        For bad arguments (checked before any record is read).
+    ImportError
+        If ``scheduler`` is set without dask.distributed installed, or
+        ``table_format="parquet"`` without pyarrow.
+
+    Warns
+    -----
+    NKQRSLSTMWarning
+        When some records failed (their errors are in ``failures``).
+
+    See Also
+    --------
+    nk_qrs_lstm.record.delineate_record, record_table, find_records
+
+    Examples
+    --------
+    >>> import os, shutil, tempfile, wfdb
+    >>> from nk_qrs_lstm.examples import example_record_path
+    >>> folder, out = tempfile.mkdtemp(), tempfile.mkdtemp()
+    >>> os.makedirs(os.path.join(folder, "data"))
+    >>> for ext in ("hea", "dat"):
+    ...     _ = shutil.copyfile(f"{example_record_path()}.{ext}", os.path.join(folder, "data", f"3.{ext}"))
+    >>> result = delineate_database(folder, out, leads=["ii", "v5"], table_format="csv", progress=False)
+    >>> result
+    DatabaseDelineation(records=1, failures=0, rows=..., elapsed_s=...)
+    >>> sorted(set(result.table["lead"]))
+    ['fused', 'ii', 'v5']
+    >>> ann = wfdb.rdann(os.path.join(out, "data", "3"), "lstm")
+    >>> ann.symbol.count("N") == int(np.isfinite(result.table.query("lead == 'fused'")["ECG_R_Peaks"]).sum())
+    True
+    >>> sorted(os.listdir(out))
+    ['data', 'delineation.csv', 'failures.csv']
+    """
+    from .wfdb_io import _check_extension
+
+    start = time.perf_counter()
+    folder = _check_folder(folder)
+    if not isinstance(out, (str, os.PathLike)):
+        raise TypeError(f"out must be a str or os.PathLike, got {type(out).__name__}.")
+    out = os.fspath(out)
+    names = _check_records(folder, records)
+    leads = _check_leads(leads)
+    extension = _check_extension(annotation_extension)
+    check_option("table_format", table_format, TABLE_FORMATS)
+    _check_scheduler(scheduler, n_workers)
+    if table_format == "parquet":
+        _soft_import("pyarrow", "table_format='parquet'")
+    os.makedirs(out, exist_ok=True)
+
+    tasks = [(os.path.abspath(folder), name, leads, os.path.abspath(out), extension) for name in names]
+    if scheduler is None:
+        outcomes = _run_serial(tasks, progress)
+    else:
+        outcomes = _run_dask(tasks, scheduler, n_workers, progress)
+
+    tables, failures, notes, paths, seconds = [], [], [], {}, {}
+    for name in names:  # the records' order, whatever the order they finished in
+        outcome = outcomes[name]
+        notes += [(name, message) for message in outcome["warnings"]]
+        if outcome["error"] is not None:
+            failures.append((name, *outcome["error"]))
+            logger.warning("record %s failed: %s: %s", name, *outcome["error"])
+            continue
+        tables.append(outcome["table"])
+        paths[name] = outcome["path"]
+        seconds[name] = outcome["seconds"]
+    table = _concat(tables)
+    failures = pd.DataFrame(failures, columns=list(FAILURE_COLUMNS))
+    notes = pd.DataFrame(notes, columns=["record", "message"])
+    for name, message in notes.itertuples(index=False):
+        logger.info("record %s: %s", name, message)
+
+    table_path = os.path.join(out, f"delineation.{table_format}")
+    if table_format == "parquet":
+        table.to_parquet(table_path, index=False)
+    else:
+        table.to_csv(table_path, index=False)
+    failures_path = os.path.join(out, "failures.csv")
+    failures.to_csv(failures_path, index=False)
+    if len(failures):
+        warn(f"{len(failures)} of {len(names)} records failed and were skipped (first: {failures.iloc[0, 0]}, "
+             f"{failures.iloc[0, 1]}: {failures.iloc[0, 2]}); see {failures_path}.")
+    return DatabaseDelineation(table, failures, table_path, failures_path, paths,
+                               time.perf_counter() - start, seconds, notes)
+
+
+def _concat(tables):
+    if not tables:
+        empty = {c: pd.Series(dtype=float) for c in TABLE_COLUMNS}
+        empty.update(record=pd.Series(dtype=str), lead=pd.Series(dtype=str), beat=pd.Series(dtype=np.int64))
+        return pd.DataFrame(empty)[list(TABLE_COLUMNS)]
+    return pd.concat(tables, ignore_index=True)[list(TABLE_COLUMNS)]
