@@ -58,7 +58,7 @@ def _crossing(margin, left):
     return left + np.clip(frac, 0.0, 1.0)
 
 
-def segments(proba, rate=MODEL_RATE, gap_s=GAP_MERGE_S, refine=True):
+def segments(proba, rate=MODEL_RATE, gap_s=GAP_MERGE_S, refine=True, min_s=None):
     """Turn per-sample class probabilities into wave segments.
 
     Parameters
@@ -72,6 +72,8 @@ def segments(proba, rate=MODEL_RATE, gap_s=GAP_MERGE_S, refine=True):
     refine : bool
         Place each boundary where the winning class changes, by linear
         interpolation of the probability margin (sub-sample precision).
+    min_s : dict of int -> float, optional
+        Shortest wave kept per class (s); default P 30 ms, QRS 30 ms, T 50 ms.
 
     Returns
     -------
@@ -88,11 +90,12 @@ def segments(proba, rate=MODEL_RATE, gap_s=GAP_MERGE_S, refine=True):
     """
     proba = np.asarray(proba, dtype=np.float64)
     winner = np.argmax(proba, axis=1)
+    min_s = _MIN_S if min_s is None else min_s
     out = {}
     for cls in (1, 2, 3):
         mask = _close_gaps(winner == cls, n_samples(gap_s, rate))
         starts, ends = _runs(mask)
-        keep = (ends - starts + 1) >= n_samples(_MIN_S[cls], rate)
+        keep = (ends - starts + 1) >= n_samples(min_s[cls], rate)
         starts, ends = starts[keep].astype(float), ends[keep].astype(float)
         if refine and len(starts):
             others = np.delete(proba, cls, axis=1).max(axis=1)
@@ -238,7 +241,8 @@ def extremum(signal, onsets, offsets, kind="deviation"):
     return out
 
 
-def delineate_proba(proba, signal, sampling_rate, rate=MODEL_RATE, refine=True, unknown=None):
+def delineate_proba(proba, signal, sampling_rate, rate=MODEL_RATE, refine=True, unknown=None,
+                    gap_s=GAP_MERGE_S, min_s=None):
     """Probabilities -> one row per QRS complex with every fiducial point.
 
     Parameters
@@ -251,8 +255,8 @@ def delineate_proba(proba, signal, sampling_rate, rate=MODEL_RATE, refine=True, 
         Caller's sampling rate (Hz); every index returned is at this rate.
     rate : float
         Sampling rate of ``proba``.
-    refine : bool
-        Sub-sample boundaries (see :func:`segments`).
+    refine, gap_s, min_s
+        Passed to :func:`segments`.
     unknown : ndarray of bool, shape (n_model,), optional
         Samples of ``proba`` where the signal was missing (gaps). A boundary
         next to a gap, or at the signal's edge, is unknown: NaN, never the
@@ -268,7 +272,7 @@ def delineate_proba(proba, signal, sampling_rate, rate=MODEL_RATE, refine=True, 
     """
     signal = np.asarray(signal, dtype=np.float64)
     n = len(signal)
-    beats = assemble_beats(segments(proba, rate, refine=refine), rate)
+    beats = assemble_beats(segments(proba, rate, gap_s=gap_s, refine=refine, min_s=min_s), rate)
     # a wave cut by the signal's edge or by a gap has an unknown onset (or offset): NaN
     m = len(proba)
     unknown = np.zeros(m, dtype=bool) if unknown is None else np.asarray(unknown, dtype=bool)

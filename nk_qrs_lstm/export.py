@@ -7,7 +7,7 @@ model is checked after export (``--check``) and by the test suite.
 
 Usage::
 
-    python -m nk_qrs_lstm.export runs/main/best.keras --card runs/main/card.json
+    python -m nk_qrs_lstm.export runs/main/best.keras --run runs/main
 """
 
 import argparse
@@ -185,16 +185,70 @@ def export(keras_path, out_dir, card=None):
     return card
 
 
+def training_card(run_dir):
+    """Model-card fields describing a training run folder written by :func:`nk_qrs_lstm.train.train`.
+
+    Data, split, seed, the command that reproduces the run, software versions,
+    training time and the validation curve's best point.
+    """
+    import csv
+    import platform
+    from importlib.metadata import PackageNotFoundError, version
+
+    with open(os.path.join(run_dir, "train_config.json")) as f:
+        config = json.load(f)
+    with open(os.path.join(run_dir, "history.csv")) as f:
+        history = list(csv.DictReader(f))
+    best = min(history, key=lambda row: float(row["val_loss"])) if history else {}
+    times = []
+    if os.path.exists(os.path.join(run_dir, "train_time_s.txt")):
+        with open(os.path.join(run_dir, "train_time_s.txt")) as f:
+            times = [float(v) for v in f.read().split()]
+    versions = {"python": platform.python_version()}
+    for package in ("tensorflow-cpu", "tensorflow", "keras", "numpy", "scipy", "onnx", "onnxruntime", "neurokit2", "wfdb"):
+        try:
+            versions[package] = version(package)
+        except PackageNotFoundError:
+            pass
+    args = [f"--{k.replace('_', '-')} {config[k]}" for k in ("epochs", "steps", "batch_size", "seed", "lr", "patience")]
+    if config.get("max_minutes"):
+        args.append(f"--max-minutes {config['max_minutes']}")
+    for key, value in (config.get("model_kwargs") or {}).items():
+        args.append(f"--{key.replace('_', '-')} {value}")
+    return {
+        "model": "Conv1D front-end (stride {stride}) + {n} x BiLSTM({units}) + full-rate fusion head, "
+                 "per-sample softmax over background/P/QRS/T at 250 Hz".format(
+                     stride=config["model_kwargs"].get("stride", 4), units=config["model_kwargs"].get("lstm_units", 32),
+                     n=config["model_kwargs"].get("n_lstm", 2)),
+        "data": {
+            "LUDB": "LUDB v1.0.1 (PhysioNet, ODC-By 1.0): train split, all 12 leads, labelled span only",
+            "QTDB": "QTDB v1.0.0 (PhysioNet, ODC-By 1.0), 53-record subset: train split, both leads, q1c annotated beats only",
+        },
+        "split": {"file": "nk_qrs_lstm/data/splits.json", "seed": config["split_seed"],
+                  "train": config["train_records"], "validation": config["validation_records"],
+                  "test": "LUDB test split (never used in training or model selection)"},
+        "seed": config["seed"],
+        "command": "python -m nk_qrs_lstm.train --out " + run_dir + " " + " ".join(args),
+        "versions": versions,
+        "training_time_s": sum(times) if times else None,
+        "epochs_run": len(history),
+        "best_epoch": int(best["epoch"]) + 1 if best else None,
+        "best_val_loss": float(best["val_loss"]) if best else None,
+        "best_val_accuracy": float(best["val_sparse_categorical_accuracy"]) if best else None,
+    }
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(prog="nk-qrs-lstm export", description=__doc__.splitlines()[0])
     parser.add_argument("model", help="trained .keras file")
     parser.add_argument("--out", default=os.path.join(os.path.dirname(__file__), "models"))
-    parser.add_argument("--card", default=None, help="JSON file with model-card fields to include")
+    parser.add_argument("--run", default=None, help="training run folder: its config and history go in the card")
+    parser.add_argument("--card", default=None, help="JSON file with more model-card fields to include")
     args = parser.parse_args(argv)
-    card = None
+    card = training_card(args.run) if args.run else {}
     if args.card:
         with open(args.card) as f:
-            card = json.load(f)
+            card.update(json.load(f))
     card = export(args.model, args.out, card)
     print(json.dumps(card["files"], indent=1), "max |keras - onnx| =", card["keras_onnx_max_abs_diff"])
 

@@ -140,6 +140,8 @@ class _TimeLimit:
                 self.t0 = time.time()
 
             def on_epoch_end(self, epoch, logs=None):
+                if logs is not None:  # wall time since this (possibly resumed) run began, for the history
+                    logs["wall_s"] = round(time.time() - self.t0, 1)
                 if minutes and (time.time() - self.t0) / 60 > minutes:
                     logger.info("time limit of %s min reached after epoch %d", minutes, epoch + 1)
                     self.model.stop_training = True
@@ -212,12 +214,12 @@ def train(out, ludb_path=datasets.DEFAULT_LUDB, qtdb_path=datasets.DEFAULT_QTDB,
         json.dump(config, f, indent=1)
     best = os.path.join(out, "best.keras")
     callbacks = [
+        _TimeLimit(max_minutes),  # first: adds wall_s to the logs the other callbacks see
         keras.callbacks.BackupAndRestore(os.path.join(out, "backup")),
         keras.callbacks.ModelCheckpoint(best, monitor="val_loss", save_best_only=True),
         keras.callbacks.ReduceLROnPlateau(monitor="val_loss", factor=0.5, patience=max(patience // 3, 1)),
         keras.callbacks.EarlyStopping(monitor="val_loss", patience=patience),
         keras.callbacks.CSVLogger(os.path.join(out, "history.csv"), append=True),
-        _TimeLimit(max_minutes),
     ]
     model.fit(
         make_dataset(train_items, batch_size, steps, seed),

@@ -1,0 +1,349 @@
+"""End-to-end speed and memory: raw signal -> NeuroKit-format ``waves`` dict.
+
+Methods (each timed from the raw signal to ``(signals, waves)``):
+
+* ``lstm``: ``nk_qrs_lstm.ecg_delineate(raw, sampling_rate=fs)`` - no cleaning
+  and no R-peak detector (the model removes the baseline and finds the QRS
+  complexes itself);
+* ``lstm+nk``: ``nk.ecg_clean`` + ``nk.ecg_peaks`` + ``nk_qrs_lstm.ecg_delineate``
+  (what a NeuroKit user would run);
+* ``dwt`` and ``prominence``: ``nk.ecg_clean`` + ``nk.ecg_peaks`` +
+  ``nk.ecg_delineate(method=...)``.
+
+Signals (real ECG, nothing resampled): one LUDB record, its 12 leads one after
+the other (10 s each, 500 Hz); one 15-min QTDB record, one lead (250 Hz); 1 h
+and 24 h of a single lead at 500 Hz built by concatenating LUDB lead-II records
+(each record's median removed so the joins carry no step; the 200 records are
+cycled for 24 h).
+
+Every (method, signal) pair runs in a fresh Python process that imports
+everything, loads the signal, runs the method once on a 10-s lead (warm-up,
+untimed), then times ``repeats`` runs; the process's peak RSS
+(``getrusage(RUSAGE_SELF).ru_maxrss``) is reported with its increase over the
+RSS before the warm-up. ``dwt`` is skipped on 24 h when its 1-h time
+extrapolates beyond ``--max-seconds`` (10 min).
+
+Usage::
+
+    python benchmarks/speed.py --markdown docs/benchmarks.md     # full run (about an hour on 2 cores)
+    python benchmarks/speed.py --quick                           # without 24 h
+    python benchmarks/speed.py --smoke                           # LUDB record only, 1 repeat: checks the script
+
+The markdown file is only changed between ``<!-- speed:start -->`` and
+``<!-- speed:end -->`` (the markers are appended when absent).
+"""
+
+import argparse
+import datetime
+import gc
+import json
+import os
+import platform
+import shlex
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))  # benchmark the working tree, installed or not
+
+MARK_START = "<!-- speed:start -->"
+MARK_END = "<!-- speed:end -->"
+METHODS = ("lstm", "lstm+nk", "dwt", "prominence")
+NK_METHODS = ("dwt", "prominence")
+LUDB_RECORD = "data/1"
+QTDB_RECORD = "sel100"
+LUDB_RATE = 500  # [Hz]
+#: name -> (label, repeats)
+SIGNALS = {
+    "ludb_12": ("LUDB record 1, 12 leads x 10 s (500 Hz)", 5),
+    "qtdb_15min": (f"QTDB {QTDB_RECORD}, lead 0, 15 min (250 Hz)", 5),
+    "lead_ii_1h": ("1 h lead II, LUDB concatenated (500 Hz)", 3),
+    "lead_ii_24h": ("24 h lead II, LUDB concatenated (500 Hz)", 1),
+}
+DURATIONS_S = {"lead_ii_1h": 3600, "lead_ii_24h": 86400}
+
+
+# --------------------------------------------------------------------------- signals
+def _read(path, channels=None):
+    import wfdb
+
+    rec = wfdb.rdrecord(path, channels=channels)
+    return np.asarray(rec.p_signal, dtype=np.float64), float(rec.fs)
+
+
+def build_signals(names, data, folder):
+    """Write each signal as ``<name>.npy`` (samples x leads) in ``folder``.
+
+    Returns name -> (path, rate, seconds per lead, leads), and the path of the warm-up lead.
+    """
+    ludb, qtdb = os.path.join(data, "ludb"), os.path.join(data, "qtdb")
+    out = {}
+    lead_ii = None
+    for name in names:
+        if name == "ludb_12":
+            signal, rate = _read(os.path.join(ludb, LUDB_RECORD))
+        elif name == "qtdb_15min":
+            signal, rate = _read(os.path.join(qtdb, QTDB_RECORD), channels=[0])
+        else:
+            if lead_ii is None:
+                with open(os.path.join(ludb, "RECORDS")) as f:
+                    records = [line.strip() for line in f if line.strip()]
+                parts = []
+                for record in records:
+                    x = _read(os.path.join(ludb, record), channels=[1])[0][:, 0]  # lead ii
+                    parts.append(x - np.nanmedian(x))
+                lead_ii = np.concatenate(parts)
+            n = DURATIONS_S[name] * LUDB_RATE
+            signal, rate = np.resize(lead_ii, n)[:, None], float(LUDB_RATE)
+        path = os.path.join(folder, f"{name}.npy")
+        np.save(path, signal)
+        out[name] = (path, rate, signal.shape[0] / rate, signal.shape[1])
+        del signal
+    warmup = os.path.join(folder, "warmup.npy")
+    np.save(warmup, _read(os.path.join(ludb, LUDB_RECORD), channels=[1])[0][:, 0])
+    return out, warmup
+
+
+# --------------------------------------------------------------------------- one (method, signal), in a child
+def _method(name):
+    import neurokit2 as nk
+
+    import nk_qrs_lstm
+
+    def with_nk(delineate):
+        def run(raw, rate):
+            cleaned = nk.ecg_clean(raw, sampling_rate=rate)
+            _, info = nk.ecg_peaks(cleaned, sampling_rate=rate)
+            return delineate(cleaned, info["ECG_R_Peaks"], rate)[1]
+
+        return run
+
+    if name == "lstm":
+        return lambda raw, rate: nk_qrs_lstm.ecg_delineate(raw, sampling_rate=rate)[1]
+    if name == "lstm+nk":
+        return with_nk(lambda x, r, rate: nk_qrs_lstm.ecg_delineate(x, r, sampling_rate=rate))
+    return with_nk(lambda x, r, rate: nk.ecg_delineate(x, r, sampling_rate=rate, method=name))
+
+
+def _rss_mb():
+    import resource
+
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0  # Linux: KiB
+
+
+def child(spec):
+    """Time one method on one signal; print one JSON line."""
+    import warnings
+
+    warnings.simplefilter("ignore")
+    run = _method(spec["method"])
+    signal = np.load(spec["signal"])
+    warm = np.load(spec["warmup"])
+    before = _rss_mb()
+    run(warm, LUDB_RATE)
+    times, beats = [], 0
+    for _ in range(spec["repeats"]):
+        gc.collect()
+        start = time.perf_counter()
+        waves = [run(signal[:, j], spec["rate"]) for j in range(signal.shape[1])]
+        times.append(time.perf_counter() - start)
+        beats = sum(len(w["ECG_R_Onsets"]) for w in waves)
+        del waves
+    print(json.dumps({"times": times, "beats": beats, "peak_rss_mb": _rss_mb(), "base_rss_mb": before}))
+
+
+def run_child(method, name, signal, warmup, repeats, timeout):
+    path, rate = signal[:2]
+    spec = {"method": method, "signal": path, "rate": rate, "warmup": warmup, "repeats": repeats}
+    try:
+        done = subprocess.run([sys.executable, __file__, "--child", json.dumps(spec)], capture_output=True,
+                              text=True, timeout=timeout)
+    except subprocess.TimeoutExpired:
+        return {"status": f"timeout (> {timeout:.0f} s)"}
+    lines = [line for line in done.stdout.splitlines() if line.startswith("{")]
+    if done.returncode or not lines:
+        last = (done.stderr.strip().splitlines() or ["no output"])[-1]
+        return {"status": f"error: {last[:120]}"}
+    result = json.loads(lines[-1])
+    result["median_s"] = float(np.median(result["times"]))
+    result["status"] = "ok"
+    return result
+
+
+# --------------------------------------------------------------------------- import check
+def import_check():
+    """In a fresh process: import nk_qrs_lstm, delineate with the default backend, list heavy modules imported."""
+    code = (
+        "import sys, time; sys.path.insert(0, %r); t = time.perf_counter(); import nk_qrs_lstm; "
+        "t = time.perf_counter() - t; from nk_qrs_lstm.examples import example_record_path; "
+        "from nk_qrs_lstm.wfdb_io import read_record; x, fs, _ = read_record(example_record_path(), leads=['ii']); "
+        "nk_qrs_lstm.ecg_delineate(x[:, 0], sampling_rate=fs); "
+        "print({'import_s': round(t, 2), 'tensorflow': 'tensorflow' in sys.modules, "
+        "'keras': 'keras' in sys.modules, 'torch': 'torch' in sys.modules})"
+    ) % str(ROOT)
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    if done.returncode:
+        return {"error": done.stderr.strip().splitlines()[-1]}
+    import ast
+
+    return ast.literal_eval(done.stdout.strip().splitlines()[-1])
+
+
+# --------------------------------------------------------------------------- report
+def _versions():
+    import importlib.metadata as md
+
+    import nk_qrs_lstm
+
+    out = {"python": platform.python_version(), "nk_qrs_lstm": nk_qrs_lstm.__version__}
+    for name in ("neurokit2", "numpy", "scipy", "onnxruntime", "wfdb"):
+        try:
+            out[name] = md.version(name)
+        except md.PackageNotFoundError:
+            out[name] = "-"
+    return out
+
+
+def _cpu():
+    try:
+        with open("/proc/cpuinfo") as f:
+            names = [line.split(":", 1)[1].strip() for line in f if line.startswith("model name")]
+        model = names[0] if names else platform.processor()
+    except OSError:
+        model = platform.processor()
+    return f"{model or 'unknown CPU'}, {os.cpu_count()} logical CPUs"
+
+
+def _ort_threads():
+    from nk_qrs_lstm import inference
+
+    threads = getattr(inference, "_threads", None)
+    return threads() if callable(threads) else "?"
+
+
+def render(results, signals, check, command):
+    """The markdown section (between the markers)."""
+    lines = [
+        MARK_START,
+        "## Speed and memory",
+        "",
+        f"Command: `{command}`  ",
+        f"Date: {datetime.datetime.now(datetime.timezone.utc):%Y-%m-%d %H:%M} UTC  ",
+        "Versions: " + ", ".join(f"{k} {v}" for k, v in _versions().items()) + "  ",
+        f"Machine: {_cpu()}; ONNX Runtime intra-op threads: {_ort_threads()}",
+        "",
+        "End-to-end time from the raw signal to NeuroKit's `waves` dict (median over the repeats; 12 leads "
+        "run one after the other for LUDB). `lstm`: `nk_qrs_lstm.ecg_delineate(raw)` alone; `lstm+nk`, `dwt`, "
+        "`prominence`: `nk.ecg_clean` + `nk.ecg_peaks` + the delineator. Speed-up vs X = X's median time / "
+        "this method's (> 1: faster than X), measured in the same run. Peak RSS: whole process (interpreter, "
+        "imports and signal included), each (method, signal) in a fresh process; Δ: increase over the RSS "
+        "before the first delineation.",
+        "",
+        "| signal | method | median [s] | repeats | x real time | speed-up vs dwt | speed-up vs prominence "
+        "| beats | peak RSS [MB] | Δ RSS [MB] |",
+        "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for name, by_method in results.items():
+        duration = signals[name][2] * signals[name][3]  # [s] of signal, all leads
+        for method, r in by_method.items():
+            if r["status"] != "ok":
+                lines.append(f"| {SIGNALS[name][0]} | {method} | {r['status']} | | | | | | | |")
+                continue
+            ratio = []
+            for nk in NK_METHODS:
+                ref = by_method.get(nk, {})
+                ratio.append(f"{ref['median_s'] / r['median_s']:.2f}" if ref.get("status") == "ok" else "-")
+            lines.append(
+                f"| {SIGNALS[name][0]} | {method} | {r['median_s']:.3f} | {len(r['times'])} "
+                f"| {duration / r['median_s']:.0f} | {ratio[0]} | {ratio[1]} | {r['beats']} "
+                f"| {r['peak_rss_mb']:.0f} | {r['peak_rss_mb'] - r['base_rss_mb']:.0f} |"
+            )
+    verdict = ("does not import" if not check.get("tensorflow") and "error" not in check
+               else "IMPORTS" if check.get("tensorflow") else "could not be checked:")
+    lines += ["", f"Import check: importing nk_qrs_lstm and delineating with the default backend (ONNX) {verdict} "
+              f"TensorFlow ({check}).", MARK_END]
+    return "\n".join(lines) + "\n"
+
+
+def write_markdown(path, section):
+    """Replace the text between the speed markers of ``path`` (markers appended at the end when absent)."""
+    text = Path(path).read_text() if os.path.exists(path) else ""
+    start, end = text.find(MARK_START), text.find(MARK_END)
+    if start >= 0 and end > start:
+        text = text[:start] + section.rstrip("\n") + text[end + len(MARK_END):]
+    else:
+        text = text.rstrip("\n") + ("\n\n" if text.strip() else "") + section
+    os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
+    Path(path).write_text(text)
+
+
+# --------------------------------------------------------------------------- main
+def _skip_dwt_24h(hour, max_seconds):
+    """Why dwt is not run on 24 h (its 1-h time x 24 is over ``max_seconds``), or None to run it."""
+    if hour.get("status") != "ok":
+        return "skipped (no 1-h dwt time to extrapolate from)"
+    estimate = 24 * hour["median_s"]
+    if estimate > max_seconds:
+        return f"skipped (24 x its 1-h time = {estimate / 60:.0f} min > {max_seconds / 60:.0f} min)"
+    return None
+
+
+def main(argv=None):
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p.add_argument("--data", default=os.environ.get("NK_QRS_LSTM_DATA", str(ROOT.parent / "shared" / "data")),
+                   help="folder holding ludb/ and qtdb/")
+    p.add_argument("--quick", action="store_true", help="skip the 24-h signal")
+    p.add_argument("--smoke", action="store_true", help="LUDB record only, 1 repeat (checks that the script works)")
+    p.add_argument("--methods", nargs="+", default=list(METHODS), choices=METHODS)
+    p.add_argument("--repeats", type=int, default=None, help="repeats for every signal (default: 5, 5, 3, 1)")
+    p.add_argument("--max-seconds", type=float, default=600.0,
+                   help="skip dwt on 24 h when its 1-h time extrapolates beyond this [s]")
+    p.add_argument("--timeout", type=float, default=3600.0, help="per (method, signal) process [s]")
+    p.add_argument("--markdown", default=None, help="rewrite the speed section of this markdown file")
+    p.add_argument("--json", default=None, help="also write the raw results as JSON")
+    p.add_argument("--child", default=None, help=argparse.SUPPRESS)
+    args = p.parse_args(argv)
+    if args.child:
+        child(json.loads(args.child))
+        return 0
+    names = ["ludb_12"] if args.smoke else [n for n in SIGNALS if not (args.quick and n == "lead_ii_24h")]
+    repeats = 1 if args.smoke else args.repeats
+    check = import_check()
+    print(f"import check: {check}", flush=True)
+    results = {}
+    with tempfile.TemporaryDirectory(prefix="nk_qrs_lstm_speed_") as folder:
+        signals, warmup = build_signals(names, args.data, folder)
+        for name in names:
+            results[name] = {}
+            for method in args.methods:
+                n_rep = repeats or SIGNALS[name][1]
+                if method == "dwt" and name == "lead_ii_24h":
+                    skip = _skip_dwt_24h(results.get("lead_ii_1h", {}).get("dwt", {}), args.max_seconds)
+                    if skip:
+                        results[name][method] = {"status": skip}
+                        print(f"{name:12s} {method:10s} {skip}", flush=True)
+                        continue
+                r = run_child(method, name, signals[name], warmup, n_rep, args.timeout)
+                results[name][method] = r
+                shown = f"{r['median_s']:.3f} s, peak RSS {r['peak_rss_mb']:.0f} MB" if r["status"] == "ok" \
+                    else r["status"]
+                print(f"{name:12s} {method:10s} {shown}", flush=True)
+    command = "python benchmarks/speed.py " + " ".join(shlex.quote(a) for a in (argv if argv is not None
+                                                                                 else sys.argv[1:]))
+    section = render(results, signals, check, command.strip())
+    print(section)
+    if args.markdown:
+        write_markdown(args.markdown, section)
+        print(f"wrote {args.markdown}")
+    if args.json:
+        Path(args.json).write_text(json.dumps({"results": results, "import_check": check}, indent=1))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
