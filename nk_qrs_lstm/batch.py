@@ -413,6 +413,15 @@ def delineate_database(folder, out, records=None, leads=None, scheduler=None, n_
     --------
     nk_qrs_lstm.record.delineate_record, record_table, find_records
 
+    Notes
+    -----
+    Each record is one task; the table is assembled in the records' order,
+    so a Dask run gives the same table as a serial one. Warnings raised
+    while delineating a record are collected (``warnings``) with
+    :class:`warnings.catch_warnings`, which is process-wide: on workers
+    running several threads, a warning may be attributed to a record that
+    ran at the same time (results are not affected).
+
     Examples
     --------
     >>> import os, shutil, tempfile, wfdb

@@ -504,12 +504,16 @@ def _check_range(sampfrom, sampto):
 
 def _decode(samples, symbols, aux):
     """Group marks into waves: parse_waves plus the named peak-less pairs."""
-    grouped = parse_waves(samples, symbols)
     names = [name for name, _, _, _ in _WAVES]
     extra = {name: [] for name in names}
+    symbols = list(symbols)
     for i in range(len(symbols) - 1):
         if symbols[i] == "(" and symbols[i + 1] == ")" and aux[i] in names and aux[i + 1] == aux[i]:
             extra[aux[i]].append((samples[i], np.nan, samples[i + 1]))
+            # hide the named pair from parse_waves (which would give it to a neighbouring peak),
+            # keeping a placeholder so that no other mark becomes adjacent through it
+            symbols[i] = symbols[i + 1] = '"'
+    grouped = parse_waves(samples, symbols)
     out = {}
     for name in names:
         rows = np.vstack([grouped[name], np.asarray(extra[name], dtype=float).reshape(-1, 3)])
