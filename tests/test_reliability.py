@@ -12,40 +12,14 @@ from hypothesis import strategies as st
 
 import nk_qrs_lstm
 from nk_qrs_lstm import NKQRSLSTMWarning
+from nk_qrs_lstm.contract import check_contract as assert_contract
 from nk_qrs_lstm.delineate import available_methods
 from nk_qrs_lstm.neurokit import NK_KEYS
-
-ORDER = ["ECG_P_Onsets", "ECG_P_Peaks", "ECG_P_Offsets", "ECG_R_Onsets", "ECG_Q_Peaks", "ECG_S_Peaks",
-         "ECG_R_Offsets", "ECG_T_Onsets", "ECG_T_Peaks", "ECG_T_Offsets"]
 
 
 def _ecg(rate=500, duration=10, heart_rate=70, seed=0, noise=0.01):
     return nk.ecg_simulate(duration=duration, sampling_rate=rate, heart_rate=heart_rate, noise=noise,
                            random_state=seed)
-
-
-def assert_contract(signals, waves, n_samples, n_beats=None):
-    """The output contract of ecg_delineate, for any input."""
-    assert list(waves) == list(NK_KEYS)
-    assert list(signals.columns) == list(NK_KEYS) and len(signals) == n_samples
-    assert all(dtype == np.dtype("int64") for dtype in signals.dtypes)
-    lengths = {len(v) for v in waves.values()}
-    assert len(lengths) == 1
-    if n_beats is not None:
-        assert lengths == {n_beats}
-    table = pd.DataFrame({k: np.asarray(v, dtype=float) for k, v in waves.items()})
-    values = table.to_numpy()
-    finite = values[np.isfinite(values)]
-    assert np.all((finite >= 0) & (finite < n_samples) & (finite == np.round(finite)))
-    for row in table[ORDER].to_numpy():
-        present = row[np.isfinite(row)]
-        assert np.all(np.diff(present) >= 0), row
-    on, off = table["ECG_R_Onsets"].to_numpy(), table["ECG_R_Offsets"].to_numpy()
-    both = np.isfinite(on) & np.isfinite(off)
-    assert np.all(off[both] > on[both])
-    for key in NK_KEYS:
-        present = table[key].dropna().astype(int)
-        assert signals[key].sum() == present.nunique()
 
 
 # ----------------------------------------------------------------------------- validation messages
