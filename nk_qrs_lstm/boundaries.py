@@ -39,14 +39,17 @@ def _runs(mask):
 
 
 def _close_gaps(mask, max_gap):
-    """Fill runs of False shorter than ``max_gap`` that lie between two True runs."""
+    """Fill runs of False of at most ``max_gap`` samples that lie between two True runs."""
     starts, ends = _runs(mask)
     if len(starts) < 2:
         return mask
     gaps = starts[1:] - ends[:-1] - 1
+    short = gaps <= max_gap
+    lengths = gaps[short]
+    first = ends[:-1][short] + 1
+    idx = np.repeat(first, lengths) + np.arange(lengths.sum()) - np.repeat(np.cumsum(lengths) - lengths, lengths)
     out = mask.copy()
-    for s, g in zip(ends[:-1][gaps <= max_gap] + 1, gaps[gaps <= max_gap]):
-        out[s : s + g] = True
+    out[idx] = True
     return out
 
 

@@ -14,7 +14,7 @@ from .boundaries import delineate_proba
 from .defaults import CLASSES, MIN_DURATION_S, MODEL_RATE
 from .inference import BATCH_WINDOWS, predict_windows
 from .neurokit import SHOW_TYPES, align_to_rpeaks, check_waves, neurokit_delineate, plot_delineation, to_neurokit
-from .preprocess import keep_slices, make_windows, normalise, prepare, robust_scale, window_plan
+from .preprocess import keep_slices, make_windows, normalise, prepare, window_plan
 
 _DELINEATORS = {}
 #: NeuroKit2's method names (and the aliases it accepts), passed through.
@@ -107,9 +107,8 @@ def _predict(signal, sampling_rate, backend):
     out = np.empty((len(x), len(CLASSES)), dtype=np.float32)
     for c in range(0, len(starts), BATCH_WINDOWS):
         chunk = starts[c : c + BATCH_WINDOWS]
-        raw = make_windows(x, chunk, window)
-        proba = predict_windows(normalise(raw), backend=backend)
-        flat = robust_scale(raw)[:, 0] == 1.0
+        windows, flat = normalise(make_windows(x, chunk, window), return_flat=True)
+        proba = predict_windows(windows, backend=backend)
         proba[flat] = (1.0, 0.0, 0.0, 0.0)
         for i, start in enumerate(chunk):
             j = c + i

@@ -69,8 +69,16 @@ def verified_path(filename, directory=None):
     return path
 
 
+THREADS_ENV = "NK_QRS_LSTM_NUM_THREADS"  # set to cap ONNX Runtime's threads (e.g. 1 per Dask worker)
+
+
 def _threads():
-    return max(1, min(os.cpu_count() or 1, 4))
+    """Intra-op threads: ``$NK_QRS_LSTM_NUM_THREADS`` if set, else the usable cores (at most 4)."""
+    env = os.environ.get(THREADS_ENV)
+    if env:
+        return max(1, int(env))
+    usable = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    return max(1, min(usable, 4))
 
 
 @functools.lru_cache(maxsize=4)

@@ -109,19 +109,27 @@ def to_neurokit(aligned, n_samples):
         Exactly the keys of :data:`NK_KEYS`; one entry per R-peak (int sample
         index, or ``np.nan``).
     """
-    waves = {key: [int(v) if np.isfinite(v) else np.nan for v in aligned[key]] for key in NK_KEYS}
+    waves = {key: _as_list(aligned[key]) for key in NK_KEYS}
     return waves_to_signals(waves, n_samples), waves
+
+
+def _as_list(values):
+    """Float array -> list of Python ints, with ``np.nan`` where missing (NeuroKit's element types)."""
+    values = np.asarray(values, dtype=float)
+    out = np.full(len(values), np.nan, dtype=object)
+    finite = np.isfinite(values)
+    out[finite] = values[finite].astype(np.int64).tolist()
+    return out.tolist()
 
 
 def waves_to_signals(waves, n_samples, keys=NK_KEYS):
     """NeuroKit's 0/1 DataFrame (int64 columns) marking each fiducial."""
-    data = {}
-    for key in keys:
-        col = np.zeros(n_samples, dtype=np.int64)
-        idx = np.asarray([v for v in waves[key] if np.isfinite(v)], dtype=np.int64)
-        col[idx[(idx >= 0) & (idx < n_samples)]] = 1
-        data[key] = col
-    return pd.DataFrame(data)
+    data = np.zeros((n_samples, len(keys)), dtype=np.int64)
+    for j, key in enumerate(keys):
+        idx = np.asarray(waves[key], dtype=float)
+        idx = idx[np.isfinite(idx)].astype(np.int64)
+        data[idx[(idx >= 0) & (idx < n_samples)], j] = 1
+    return pd.DataFrame(data, columns=list(keys), copy=False)
 
 
 def check_waves(waves, rpeaks):

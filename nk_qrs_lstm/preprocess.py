@@ -53,6 +53,9 @@ def highpass(signal, sampling_rate, cutoff=HIGHPASS_HZ):
     return scipy.signal.sosfiltfilt(sos, signal, axis=0, padlen=padlen)
 
 
+FLAT_SCALE = 1e-9  # a window whose robust scale is not above this is flat
+
+
 def robust_scale(signal, axis=-1):
     """Amplitude scale robust to outliers: the 99th percentile of ``|x - median|``.
 
@@ -60,23 +63,31 @@ def robust_scale(signal, axis=-1):
     """
     centred = signal - np.median(signal, axis=axis, keepdims=True)
     scale = np.percentile(np.abs(centred), 99, axis=axis, keepdims=True)
-    return np.where(scale > 1e-9, scale, 1.0)
+    return np.where(scale > FLAT_SCALE, scale, 1.0)
 
 
-def normalise(windows):
-    """Centre each window on its median and divide by :func:`robust_scale`.
+def normalise(windows, return_flat=False):
+    """Centre each window on its median and divide by its robust scale.
+
+    The scale is the 99th percentile of ``|x - median|`` (:func:`robust_scale`).
 
     Parameters
     ----------
     windows : ndarray, shape (..., n_samples)
+    return_flat : bool
+        Also return which windows are flat (scale not above ``FLAT_SCALE``).
 
     Returns
     -------
-    ndarray of float32, same shape, gain- and offset-free.
+    ndarray of float32, same shape, gain- and offset-free
+        (and a boolean array of shape ``windows.shape[:-1]`` if ``return_flat``).
     """
     windows = np.asarray(windows, dtype=np.float64)
     centred = windows - np.median(windows, axis=-1, keepdims=True)
-    return (centred / robust_scale(windows)).astype(np.float32)
+    scale = np.percentile(np.abs(centred), 99, axis=-1, keepdims=True)
+    flat = scale <= FLAT_SCALE
+    out = (centred / np.where(flat, 1.0, scale)).astype(np.float32)
+    return (out, flat[..., 0]) if return_flat else out
 
 
 def window_plan(length, window=None, overlap=None):
