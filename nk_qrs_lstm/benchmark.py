@@ -35,7 +35,7 @@ import pandas as pd
 from ._checks import check_option
 from .datasets import DEFAULT_LUDB, DEFAULT_QTDB, load_splits, read_ludb, read_qtdb
 from .defaults import STRICT_TOLERANCE_S, TOLERANCE_S, n_samples
-from .metrics import DEFAULT_KEYS, Match, restrict_to_regions, score_record, summarise
+from .metrics import DEFAULT_KEYS, Match, _as_points, restrict_to_regions, score_record, summarise
 
 logger = logging.getLogger("nk_qrs_lstm")
 
@@ -261,9 +261,11 @@ def _versions():
 def evaluate(method, func, ecgs, database="", records=None):
     """Run ``func`` on every lead of ``ecgs`` and score it.
 
-    A lead on which ``func`` raises (or returns something else than a dict)
-    is a crash: its reference points count as missed (fn) for every fiducial
-    the method provides elsewhere.
+    A fiducial is *provided* by the method if it returns values for it on at
+    least one lead; the others are reported as NaN rows, not as misses. A
+    lead on which ``func`` raises (or returns something else than a dict) is
+    a crash: its reference points count as missed (fn) for every provided
+    fiducial (for every fiducial if the method never returns anything).
 
     Parameters
     ----------
@@ -281,6 +283,7 @@ def evaluate(method, func, ecgs, database="", records=None):
     BenchmarkResult
     """
     loose, strict, crashed, rows, crashes = [], [], [], [], []
+    present, valued = set(), set()
     seconds = 0.0
     for i, ecg in enumerate(ecgs):
         reference = ecg.fiducials()
@@ -290,6 +293,7 @@ def evaluate(method, func, ecgs, database="", records=None):
                 waves = func(ecg.signal, ecg.sampling_rate)
             if not isinstance(waves, Mapping):
                 raise TypeError(f"{method} returned a {type(waves).__name__}, not a dict of waves.")
+            has_values = {k for k in DEFAULT_KEYS if k in waves and _as_points(waves[k], k).size}
         except Exception as exc:  # a crash is a result: count it and carry on
             seconds += time.perf_counter() - start
             crashes.append({"record": ecg.record, "lead": ecg.lead,
@@ -300,6 +304,8 @@ def evaluate(method, func, ecgs, database="", records=None):
             logger.debug("%s crashed on %s/%s: %r", method, ecg.record, ecg.lead, exc)
             continue
         seconds += time.perf_counter() - start
+        present.update(k for k in DEFAULT_KEYS if k in waves)
+        valued.update(has_values)
         ignore = unmarked_ranges(ecg)
         args = (reference, waves, ecg.regions, ecg.sampling_rate)
         loose.append(score_record(*args, tolerance_s=TOLERANCE_S, ignore=ignore))
@@ -307,21 +313,21 @@ def evaluate(method, func, ecgs, database="", records=None):
         crashed.append(False)
         if (i + 1) % 50 == 0:
             logger.info("  %s: %d/%d record-leads, %.1f s", method, i + 1, len(ecgs), seconds)
-    provided = {k for scores in loose if scores for k, m in scores.items() if m is not None}
-    if not provided:
-        provided = set(DEFAULT_KEYS) if any(crashed) else set()
+    # A key is provided when the method returns values for it on some lead. Key
+    # presence alone is not enough: NeuroKit returns every key, empty, when it
+    # finds no R-peak, whatever the method.
+    provided = valued or present or set(DEFAULT_KEYS)
     for i, ecg in enumerate(ecgs):
-        if not crashed[i]:
-            continue
         reference = ecg.fiducials()
-        missed = {}
-        for key in DEFAULT_KEYS:
-            if key in provided:
-                n_ref = restrict_to_regions(reference.get(key, []), ecg.regions).size
-                missed[key] = Match(0, 0, n_ref, [], sampling_rate=ecg.sampling_rate)
-            else:
-                missed[key] = None
-        loose[i] = strict[i] = missed
+        for scores in (loose, strict):
+            if scores[i] is None:
+                scores[i] = dict.fromkeys(DEFAULT_KEYS)
+            for key in DEFAULT_KEYS:
+                if key not in provided:
+                    scores[i][key] = None
+                elif scores[i][key] is None:  # crashed, or silent on this lead: all missed
+                    n_ref = restrict_to_regions(reference.get(key, []), ecg.regions).size
+                    scores[i][key] = Match(0, 0, n_ref, [], sampling_rate=ecg.sampling_rate)
     for ecg, is_crash, lo, st in zip(ecgs, crashed, loose, strict):
         for key in DEFAULT_KEYS:
             if lo[key] is None:
@@ -336,9 +342,11 @@ def evaluate(method, func, ecgs, database="", records=None):
                                            "fn", "tp_strict", "fp_strict", "fn_strict"])
     if records is None:
         records = list(dict.fromkeys(ecg.record for ecg in ecgs))
+    signal_s = float(sum(len(ecg.signal) / ecg.sampling_rate for ecg in ecgs))
     return BenchmarkResult(method=method, database=database, summary=summary,
                            per_lead=per_lead, crashes=crashes, seconds=seconds,
-                           n_leads=len(ecgs), records=list(records))
+                           n_leads=len(ecgs), records=list(records),
+                           meta={"signal_s": signal_s})
 
 
 def _resolve_methods(methods):
@@ -384,12 +392,12 @@ def run_benchmark(methods=None, database="ludb", path=None, limit=None, records=
     for name, func in funcs.items():
         logger.info("%s on %s ...", name, database)
         result = evaluate(name, func, ecgs, database=database, records=records)
-        result.meta = {
+        result.meta.update({
             "split": DATABASES[database]["label"], "command": command,
             "date": datetime.datetime.now().isoformat(timespec="seconds"),
             "versions": _versions(), "tolerance_s": TOLERANCE_S,
             "strict_tolerance_s": STRICT_TOLERANCE_S, "leads": leads,
-        }
+        })
         logger.info("%s on %s: %.1f s, %d crashes", name, database, result.seconds,
                     len(result.crashes))
         if results_dir is not None:
@@ -408,7 +416,11 @@ def cached_results(results_dir, database, records=None):
         if not (name.startswith(prefix) and name.endswith(".json")):
             continue
         method = name[len(prefix):-len(".json")]
-        result = BenchmarkResult.load(results_dir, database, method)
+        try:
+            result = BenchmarkResult.load(results_dir, database, method)
+        except (OSError, ValueError, KeyError, TypeError) as exc:  # not one of ours
+            logger.info("skipping %s in %s: %s", name, results_dir, exc)
+            continue
         if records is not None and list(result.records) != list(records):
             logger.info("skipping cached %s on %s: run on other records", method, database)
             continue
@@ -449,12 +461,14 @@ def accuracy_table(results):
 def runs_table(results):
     """Markdown table of crashes and timings per method."""
     lines = [
-        "| Method | record-leads | crashes | total time (s) | s per record-lead |",
-        "|---|---:|---:|---:|---:|",
+        "| Method | record-leads | signal per record-lead (s) | crashes | total time (s) "
+        "| s per record-lead |",
+        "|---|---:|---:|---:|---:|---:|",
     ]
     for method, r in results.items():
-        lines.append(f"| {method} | {r.n_leads} | {len(r.crashes)} | {r.seconds:.1f} | "
-                     f"{_fmt(r.seconds_per_lead, 3)} |")
+        signal = r.meta.get("signal_s", float("nan")) / r.n_leads if r.n_leads else float("nan")
+        lines.append(f"| {method} | {r.n_leads} | {_fmt(signal, 0)} | {len(r.crashes)} | "
+                     f"{r.seconds:.1f} | {_fmt(r.seconds_per_lead, 3)} |")
     return "\n".join(lines)
 
 
@@ -537,8 +551,11 @@ def render_section(by_database, figures_dir, markdown_dir, command="", results_d
         out += [accuracy_table(results), "", runs_table(results), ""]
         crashed = {m: r.crashes for m, r in results.items() if r.crashes}
         for method, crashes in crashed.items():
-            errors = sorted({c["error"].split(":")[0] for c in crashes})
-            out.append(f"- {method} crashed on {len(crashes)} record-leads ({', '.join(errors)}).")
+            where = ", ".join(f"{c['record']}/{c['lead']}" for c in crashes[:12])
+            more = f" and {len(crashes) - 12} more" if len(crashes) > 12 else ""
+            errors = "; ".join(sorted({c["error"] for c in crashes}))
+            out.append(f"- {method} crashed on {len(crashes)} record-lead"
+                       f"{'s' if len(crashes) != 1 else ''} ({where}{more}): {errors}")
         if crashed:
             out.append("")
         figure = os.path.join(figures_dir, f"benchmark_accuracy_{database}.png")

@@ -135,6 +135,24 @@ def test_partial_crash_and_keys_not_provided(ecgs):
     assert not s.loc["ECG_T_Peaks", "provided"] and np.isnan(s.loc["ECG_T_Peaks", "se"])
 
 
+@needs_ludb
+def test_empty_output_on_a_lead_is_missed_not_unprovided(ecgs):
+    """Check that NeuroKit's all-keys-empty output (no R-peak) misses only the keys given elsewhere."""
+    by_signal = {e.signal.tobytes(): e for e in ecgs}
+
+    def silent_on_v5(signal, sampling_rate):
+        ecg = by_signal[np.asarray(signal).tobytes()]
+        if ecg.lead == "v5":
+            return {key: np.array([]) for key in DEFAULT_KEYS}
+        return {"ECG_R_Onsets": ecg.fiducials()["ECG_R_Onsets"], "ECG_T_Peaks": [np.nan]}
+
+    result = evaluate("silent", silent_on_v5, ecgs, database="ludb")
+    s = result.summary
+    assert result.crashes == []
+    assert s.loc["ECG_R_Onsets", "fn"] == _n_ref([e for e in ecgs if e.lead == "v5"], "ECG_R_Onsets")
+    assert not s.loc["ECG_T_Peaks", "provided"] and not s.loc["ECG_P_Onsets", "provided"]
+
+
 def test_non_dict_output_is_a_crash():
     """Check that a method returning something else than a dict is counted as a crash."""
     ecg = AnnotatedECG("x", "ii", np.zeros(1000), 500.0,
@@ -167,6 +185,8 @@ def test_results_are_cached_and_reloaded(prominence, record, tmp_path):
     assert back.meta["versions"]["neurokit2"]
     assert set(cached_results(tmp_path, "ludb", records=record)) == {"prominence"}
     assert cached_results(tmp_path, "ludb", records=["999"]) == {}
+    (tmp_path / "ludb_other.json").write_text('{"not": "a result"}')
+    assert set(cached_results(tmp_path, "ludb")) == {"prominence"}
 
 
 # --------------------------------------------------------------------------- report
