@@ -35,6 +35,7 @@ import pandas as pd
 from ._checks import check_option
 from .datasets import DEFAULT_LUDB, DEFAULT_QTDB, load_splits, read_ludb, read_qtdb
 from .defaults import STRICT_TOLERANCE_S, TOLERANCE_S, n_samples
+from .delineate import ecg_delineate
 from .metrics import DEFAULT_KEYS, Match, _as_points, restrict_to_regions, score_record, summarise
 
 logger = logging.getLogger("nk_qrs_lstm")
@@ -108,8 +109,8 @@ def neurokit_method(method):
 
 for _name in ("dwt", "prominence", "peak", "cwt"):
     register_method(_name, neurokit_method(_name))
-# The learned delineator is registered here, in one line:
-# register_method("lstm", <function(signal, sampling_rate) -> waves dict>)
+# the learned delineator, as a user runs it: the raw lead in, no NeuroKit cleaning or R-peak detector
+register_method("lstm", lambda signal, sampling_rate: ecg_delineate(signal, sampling_rate=sampling_rate)[1])
 
 
 # --------------------------------------------------------------------------- data
