@@ -290,8 +290,11 @@ def delineate_proba(proba, signal, sampling_rate, rate=MODEL_RATE, refine=True, 
     beats[:, 0::2], beats[:, 1::2] = onsets, offsets
     beats = to_rate(beats, rate, sampling_rate, n)
     # physiological order survives rounding: neighbours may touch, never cross
-    beats[:, 1] = np.fmin(beats[:, 1], beats[:, 2])
-    beats[:, 4] = np.fmax(beats[:, 4], beats[:, 3])
+    with np.errstate(invalid="ignore"):  # NaN compares False: a missing point stays missing
+        late_p = beats[:, 1] > beats[:, 2]
+        early_t = beats[:, 4] < beats[:, 3]
+    beats[late_p, 1] = beats[late_p, 2]
+    beats[early_t, 4] = beats[early_t, 3]
     # a QRS must keep a positive duration after rounding
     short = beats[:, 3] <= beats[:, 2]
     beats[short, 3] = np.minimum(beats[short, 2] + 1, n - 1)

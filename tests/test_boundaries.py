@@ -123,3 +123,12 @@ def test_delineate_proba_contract(proba, rate):
     both = np.isfinite(table["R_Onsets"]) & np.isfinite(table["R_Offsets"])
     assert np.all(table["R_Offsets"][both] > table["R_Onsets"][both])
     assert np.all(np.isfinite(table["R_Onsets"]) | np.isfinite(table["R_Offsets"]))
+
+
+def test_missing_waves_stay_nan():
+    """Check that a beat without P or T wave has NaN for every P or T point, never the QRS limits."""
+    p = _proba(600, [(2, 100, 125), (3, 170, 240), (1, 330, 350), (2, 370, 395)])
+    table = delineate_proba(p, np.sin(np.arange(1200) / 9.0), 500)
+    assert np.isnan(table["P_Onsets"][0]) and np.isnan(table["P_Offsets"][0]) and np.isnan(table["P_Peaks"][0])
+    assert np.isnan(table["T_Onsets"][1]) and np.isnan(table["T_Offsets"][1]) and np.isnan(table["T_Peaks"][1])
+    assert table["P_Offsets"][1] == 2 * 349 and table["T_Onsets"][0] == 2 * 170
