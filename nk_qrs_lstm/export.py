@@ -71,6 +71,73 @@ def _bilstm(nodes, inits, name, layer, x_tnc):
     return f"{name}_out"
 
 
+def upsampled_conv_kernel(kernel, stride):
+    """Kernel of the ConvTranspose equal to a SAME Conv1D applied after nearest-neighbour upsampling.
+
+    ``conv(upsample(x, stride), kernel)`` at the full rate sums, for each
+    output sample, the taps that fall on the same low-rate sample; a
+    ConvTranspose with stride ``stride`` over ``x`` computes exactly that
+    without building the upsampled tensor.
+
+    Parameters
+    ----------
+    kernel : ndarray, shape (k, c_in, c_out)
+        Keras Conv1D kernel (odd ``k``, ``padding="same"``).
+    stride : int
+
+    Returns
+    -------
+    weight : ndarray, shape (c_in, c_out, k_t)
+        ONNX ConvTranspose weight.
+    pad : int
+        Padding at both ends.
+
+    Examples
+    --------
+    >>> w, pad = upsampled_conv_kernel(np.arange(1.0, 4.0).reshape(3, 1, 1), 2)
+    >>> w[0, 0].tolist(), pad
+    ([3.0, 5.0, 3.0, 1.0], 1)
+    """
+    k = kernel.shape[0]
+    half = k // 2
+    lo, hi = -half, stride - 1 + half  # offsets d = t - stride * m that receive a tap
+    pad = -lo
+    out = np.zeros((hi - lo + 1,) + kernel.shape[1:], dtype=np.float64)
+    for d in range(lo, hi + 1):
+        # taps j with floor((d + j - half) / stride) == 0, i.e. 0 <= d + j - half < stride
+        j = np.arange(k)
+        hit = (d + j - half >= 0) & (d + j - half < stride)
+        out[d - lo] = kernel[hit].sum(axis=0)
+    return np.transpose(out, (1, 2, 0)).astype(np.float32), pad
+
+
+def _head(nodes, inits, layer, rnn, fine, stride):
+    """The fusion head without materialising the upsampled tensor.
+
+    Keras computes ``relu(conv(concat(upsample(rnn), fine)))``; the conv is
+    linear, so it is split into a ConvTranspose of the low-rate recurrent
+    features (:func:`upsampled_conv_kernel`) plus a Conv of the fine
+    features, added before the ReLU.
+    """
+    from onnx import helper, numpy_helper
+
+    kernel, bias = layer.get_weights()
+    n_rnn = kernel.shape[1] - 16  # "fuse" concatenates [recurrent features, 16 fine features]
+    w_rnn, pad = upsampled_conv_kernel(kernel[:, :n_rnn, :], stride)
+    w_fine = np.transpose(kernel[:, n_rnn:, :], (2, 1, 0)).astype(np.float32)
+    inits += [numpy_helper.from_array(w_rnn, "head_Wt"), numpy_helper.from_array(w_fine, "head_Wf"),
+              numpy_helper.from_array(bias.astype(np.float32), "head_B")]
+    nodes += [
+        helper.make_node("ConvTranspose", [rnn, "head_Wt", "head_B"], ["head_rnn"], kernel_shape=[w_rnn.shape[2]],
+                         strides=[stride], pads=[pad, pad]),
+        helper.make_node("Conv", [fine, "head_Wf"], ["head_fine"], kernel_shape=[w_fine.shape[2]],
+                         auto_pad="SAME_UPPER"),
+        helper.make_node("Add", ["head_rnn", "head_fine"], ["head_sum"]),
+        helper.make_node("Relu", ["head_sum"], ["head_relu"]),
+    ]
+    return "head_relu"
+
+
 def keras_to_onnx(model):
     """Translate the network of :func:`nk_qrs_lstm.model.build_model` to an ONNX model.
 
@@ -101,18 +168,8 @@ def keras_to_onnx(model):
     for name in sorted(n for n in names if n.startswith("bilstm")):
         x = _bilstm(nodes, inits, name, model.get_layer(name), x)
     nodes.append(helper.make_node("Transpose", [x], ["rnn_ncl"], perm=[1, 2, 0]))
-    x = "rnn_ncl"
-    if "up" in names:  # nearest-neighbour upsampling: (N, C, T') -> (N, C, T', s) -> (N, C, T)
-        stride = model.get_layer("up").size
-        inits += [numpy_helper.from_array(np.array([3], dtype=np.int64), "up_axes"),
-                  numpy_helper.from_array(np.array([1, 1, 1, stride], dtype=np.int64), "up_reps"),
-                  numpy_helper.from_array(np.array([0, 0, -1], dtype=np.int64), "up_shape")]
-        nodes += [helper.make_node("Unsqueeze", [x, "up_axes"], ["up_4d"]),
-                  helper.make_node("Tile", ["up_4d", "up_reps"], ["up_tiled"]),
-                  helper.make_node("Reshape", ["up_tiled", "up_shape"], ["up_out"])]
-        x = "up_out"
-    nodes.append(helper.make_node("Concat", [x, fine], ["fused"], axis=1))
-    x = _conv(nodes, inits, "head", model.get_layer("head"), "fused")
+    stride = model.get_layer("up").size if "up" in names else 1
+    x = _head(nodes, inits, model.get_layer("head"), "rnn_ncl", fine, stride)
     x = _conv(nodes, inits, "proba", model.get_layer("proba"), x, activation=False)
     nodes.append(helper.make_node("Softmax", [x], ["proba_ncl"], axis=1))
     nodes.append(helper.make_node("Transpose", ["proba_ncl"], ["proba"], perm=[0, 2, 1]))

@@ -16,7 +16,7 @@ import numpy as np
 from ._checks import check_option
 
 BACKENDS = ("onnx", "tensorflow")
-BATCH_WINDOWS = 64  # windows per runtime call: bounds memory for any signal length
+BATCH_WINDOWS = 16  # windows per runtime call: bounds memory for any length; small batches stay in cache
 
 
 class ModelIntegrityError(RuntimeError):

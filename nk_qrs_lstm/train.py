@@ -21,7 +21,7 @@ import numpy as np
 
 from . import datasets
 from .augment import augment
-from .defaults import MODEL_RATE, UNLABELLED, WINDOW_S, n_samples
+from .defaults import MODEL_RATE, TRAIN_WINDOW_S, UNLABELLED, n_samples
 from .preprocess import highpass, make_windows, normalise, resample, window_plan
 
 logger = logging.getLogger("nk_qrs_lstm")
@@ -56,7 +56,7 @@ def _trim(x, y, margin):
 def load_items(ludb_records, qtdb_records, ludb_path, qtdb_path):
     """Read records and return a list of ``(x, y, scale, database)`` at the model rate."""
     items = []
-    margin = n_samples(WINDOW_S, MODEL_RATE)
+    margin = n_samples(TRAIN_WINDOW_S, MODEL_RATE)
     for rec in ludb_records:
         for ecg in datasets.read_ludb(rec, path=ludb_path):
             x, y = to_model_rate(ecg)
@@ -74,7 +74,7 @@ def validation_windows(items):
     xs, ys = [], []
     for x, y, _, _ in items:
         xf = highpass(x, MODEL_RATE)
-        starts, window = window_plan(len(x))
+        starts, window = window_plan(len(x), window=n_samples(TRAIN_WINDOW_S, MODEL_RATE))
         labelled = np.flatnonzero(y != UNLABELLED)
         for s in starts:
             wy = make_windows(y.astype(float), np.array([s]), window)[0]
@@ -84,7 +84,7 @@ def validation_windows(items):
                 continue
             xs.append(make_windows(xf, np.array([s]), window)[0])
             ys.append(wy)
-    full = n_samples(WINDOW_S, MODEL_RATE)
+    full = n_samples(TRAIN_WINDOW_S, MODEL_RATE)
     xs = [np.pad(v, (0, full - len(v))) for v in xs]
     ys = [np.pad(v, (0, full - len(v)), constant_values=UNLABELLED) for v in ys]
     return normalise(np.stack(xs))[..., None], np.stack(ys).astype(np.int64)
@@ -99,7 +99,7 @@ def make_dataset(items, batch_size, steps, seed, qtdb_fraction=0.3):
     """A Keras ``PyDataset`` of augmented crops, reproducible from ``seed``."""
     import keras
 
-    length = n_samples(WINDOW_S, MODEL_RATE)
+    length = n_samples(TRAIN_WINDOW_S, MODEL_RATE)
     by_db = {db: [i for i, it in enumerate(items) if it[3] == db] for db in ("ludb", "qtdb")}
 
     class Crops(keras.utils.PyDataset):
