@@ -27,8 +27,11 @@ def variants():
         yield {"refine": refine, "gap_s": gap_s, "min_scale": min_scale}
 
 
+BASE_MIN_S = {1: 0.030, 2: 0.030, 3: 0.050}  # [s] P, QRS, T minimum durations scaled by min_scale
+
+
 def make_method(cache, refine, gap_s, min_scale):
-    min_s = {cls: value * min_scale for cls, value in boundaries._MIN_S.items()}
+    min_s = {cls: value * min_scale for cls, value in BASE_MIN_S.items()}
 
     def method(signal, sampling_rate):
         proba, bad = cache[id(signal)]
