@@ -27,7 +27,6 @@ P_MIN_S = 0.045  # [s] shortest P wave kept
 QRS_MIN_S = 0.045  # [s] shortest QRS complex kept
 T_MIN_S = 0.075  # [s] shortest T wave kept
 GAP_MERGE_S = 0.040  # [s] gaps up to this long inside one wave are closed
-QRS_MAX_S = 0.250  # [s] longest plausible QRS (used to attach waves to beats)
 PR_MAX_S = 0.400  # [s] longest P-onset -> QRS-onset distance attached to a beat
 QT_MAX_S = 0.700  # [s] longest QRS-onset -> T-offset distance attached to a beat
 
