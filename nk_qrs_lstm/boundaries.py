@@ -76,7 +76,7 @@ def segments(proba, rate=MODEL_RATE, gap_s=GAP_MERGE_S, refine=True, min_s=None)
         Place each boundary where the winning class changes, by linear
         interpolation of the probability margin (sub-sample precision).
     min_s : dict of int -> float, optional
-        Shortest wave kept per class (s); default P 30 ms, QRS 30 ms, T 50 ms.
+        Shortest wave kept per class (s); default P 45 ms, QRS 45 ms, T 75 ms.
 
     Returns
     -------
@@ -87,9 +87,9 @@ def segments(proba, rate=MODEL_RATE, gap_s=GAP_MERGE_S, refine=True, min_s=None)
 
     Examples
     --------
-    >>> p = np.zeros((20, 4)); p[:, 0] = 1; p[5:15] = [0, 0, 1, 0]
+    >>> p = np.zeros((30, 4)); p[:, 0] = 1; p[5:20] = [0, 0, 1, 0]
     >>> segments(p, rate=250, refine=False)[2].tolist()
-    [[5.0, 14.0]]
+    [[5.0, 19.0]]
     """
     proba = np.asarray(proba, dtype=np.float64)
     winner = np.argmax(proba, axis=1)
@@ -298,7 +298,9 @@ def delineate_proba(proba, signal, sampling_rate, rate=MODEL_RATE, refine=True, 
     # a QRS must keep a positive duration after rounding
     short = beats[:, 3] <= beats[:, 2]
     beats[short, 3] = np.minimum(beats[short, 2] + 1, n - 1)
-    beats = beats[~(beats[:, 3] <= beats[:, 2])]
+    # keep complexes with a positive duration and at least one known limit (a complex covering the
+    # whole signal carries no information)
+    beats = beats[~(beats[:, 3] <= beats[:, 2]) & (np.isfinite(beats[:, 2]) | np.isfinite(beats[:, 3]))]
     clean = np.where(np.isfinite(signal), signal, 0.0)
     out = {
         "P_Onsets": beats[:, 0], "P_Offsets": beats[:, 1],
