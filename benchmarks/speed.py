@@ -53,7 +53,7 @@ sys.path.insert(0, str(ROOT))  # benchmark the working tree, installed or not
 
 MARK_START = "<!-- speed:start -->"
 MARK_END = "<!-- speed:end -->"
-METHODS = ("lstm", "lstm+nk", "dwt", "prominence")
+METHODS = ("lstm", "lstm-table", "lstm+nk", "dwt", "prominence")
 NK_METHODS = ("dwt", "prominence")
 LUDB_RECORD = "data/1"
 QTDB_RECORD = "sel100"
@@ -125,6 +125,8 @@ def _method(name):
 
     if name == "lstm":
         return lambda raw, rate: nk_qrs_lstm.ecg_delineate(raw, sampling_rate=rate)[1]
+    if name == "lstm-table":  # one row per beat, no per-sample DataFrame (for Holter-length records)
+        return lambda raw, rate: nk_qrs_lstm.ecg_delineate_table(raw, sampling_rate=rate)
     if name == "lstm+nk":
         return with_nk(lambda x, r, rate: nk_qrs_lstm.ecg_delineate(x, r, sampling_rate=rate))
     return with_nk(lambda x, r, rate: nk.ecg_delineate(x, r, sampling_rate=rate, method=name))
@@ -238,7 +240,9 @@ def render(results, signals, check, command):
         f"Machine: {_cpu()}; ONNX Runtime intra-op threads: {_ort_threads()}",
         "",
         "End-to-end time from the raw signal to NeuroKit's `waves` dict (median over the repeats; 12 leads "
-        "run one after the other for LUDB). `lstm`: `nk_qrs_lstm.ecg_delineate(raw)` alone; `lstm+nk`, `dwt`, "
+        "run one after the other for LUDB). `lstm`: `nk_qrs_lstm.ecg_delineate(raw)` alone; `lstm-table`: "
+        "`nk_qrs_lstm.ecg_delineate_table(raw)` (one row per beat, without NeuroKit's one-row-per-sample "
+        "DataFrame of 10 int64 columns, which alone is 3.5 GB for 24 h at 500 Hz); `lstm+nk`, `dwt`, "
         "`prominence`: `nk.ecg_clean` + `nk.ecg_peaks` + the delineator. Speed-up vs X = X's median time / "
         "this method's (> 1: faster than X), measured in the same run. Peak RSS: whole process (interpreter, "
         "imports and signal included), each (method, signal) in a fresh process; Δ: increase over the RSS "
@@ -333,7 +337,9 @@ def main(argv=None):
                 shown = f"{r['median_s']:.3f} s, peak RSS {r['peak_rss_mb']:.0f} MB" if r["status"] == "ok" \
                     else r["status"]
                 print(f"{name:12s} {method:10s} {shown}", flush=True)
-    command = "python benchmarks/speed.py " + " ".join(shlex.quote(a) for a in (argv if argv is not None
+    threads_env = "NK_QRS_LSTM_NUM_THREADS"  # nk_qrs_lstm.inference.THREADS_ENV
+    env = f"{threads_env}={os.environ[threads_env]} " if os.environ.get(threads_env) else ""
+    command = env + "python benchmarks/speed.py " + " ".join(shlex.quote(a) for a in (argv if argv is not None
                                                                                  else sys.argv[1:]))
     section = render(results, signals, check, command.strip())
     print(section)

@@ -53,9 +53,16 @@ def _close_gaps(mask, max_gap):
     return out
 
 
-def _crossing(margin, left):
-    """Fractional position where ``margin`` changes sign between ``left`` and ``left + 1``."""
-    a, b = margin[left], margin[left + 1]
+def _margin(proba, idx, cls):
+    """``P(cls) - max(P(other classes))`` at the samples ``idx`` only."""
+    rows = proba[idx]
+    others = np.delete(rows, cls, axis=1).max(axis=1)
+    return rows[:, cls].astype(np.float64) - others
+
+
+def _crossing(proba, left, cls):
+    """Fractional position where the class margin changes sign between ``left`` and ``left + 1``."""
+    a, b = _margin(proba, left, cls), _margin(proba, left + 1, cls)
     denom = a - b
     frac = np.divide(a, denom, out=np.full(len(left), 0.5), where=np.abs(denom) > 1e-12)
     return left + np.clip(frac, 0.0, 1.0)
@@ -91,7 +98,7 @@ def segments(proba, rate=MODEL_RATE, gap_s=GAP_MERGE_S, refine=True, min_s=None)
     >>> segments(p, rate=250, refine=False)[2].tolist()
     [[5.0, 19.0]]
     """
-    proba = np.asarray(proba, dtype=np.float64)
+    proba = np.asarray(proba)
     winner = np.argmax(proba, axis=1)
     min_s = _MIN_S if min_s is None else min_s
     out = {}
@@ -100,13 +107,11 @@ def segments(proba, rate=MODEL_RATE, gap_s=GAP_MERGE_S, refine=True, min_s=None)
         starts, ends = _runs(mask)
         keep = (ends - starts + 1) >= n_samples(min_s[cls], rate)
         starts, ends = starts[keep].astype(float), ends[keep].astype(float)
-        if refine and len(starts):
-            others = np.delete(proba, cls, axis=1).max(axis=1)
-            margin = proba[:, cls] - others
+        if refine and len(starts):  # the margin is only needed beside each boundary
             inner = starts >= 1
-            starts[inner] = _crossing(margin, starts[inner].astype(int) - 1) + 0.5
+            starts[inner] = _crossing(proba, starts[inner].astype(int) - 1, cls) + 0.5
             inner = ends <= len(proba) - 2
-            ends[inner] = _crossing(margin, ends[inner].astype(int)) - 0.5
+            ends[inner] = _crossing(proba, ends[inner].astype(int), cls) - 0.5
         out[cls] = np.stack([starts, ends], axis=1) if len(starts) else np.empty((0, 2))
     return out
 

@@ -150,12 +150,12 @@ def _warn_quality(ecg):
              "gaps, and a wave boundary next to a gap is NaN.")
     if not finite.any():
         return
-    values = ecg[finite]
-    lo, hi = values.min(), values.max()
+    values = ecg if finite.all() else np.where(finite, ecg, np.nan)  # no copy in the usual case
+    lo, hi = np.nanmin(values), np.nanmax(values)
     if lo == hi:
         warn("ecg_cleaned is flat (constant): no wave can be found, every result is NaN.")
         return
-    at_extremes = np.mean((values == lo) | (values == hi))
+    at_extremes = np.count_nonzero((ecg == lo) | (ecg == hi)) / np.count_nonzero(finite)
     if at_extremes > CLIPPED_FRACTION:
         warn(f"ecg_cleaned looks clipped ({100 * at_extremes:.1f}% of its samples sit at its minimum or "
              "maximum): waves in saturated stretches may be missed.")
