@@ -1,6 +1,6 @@
 """ONNX Runtime against TensorFlow's compiled call for the shipped network, in one run.
 
-Times ``nk_qrs_lstm.inference.predict_windows`` on the same batch of real, normalised 8.192-s windows (one hour of
+Times ``nk_qrs_lstm.inference.predict_windows`` on the same batch of real, normalised inference windows (one hour of
 LUDB lead II at 250 Hz) for each backend and ONNX Runtime thread count, and checks the probabilities agree.
 
     python benchmarks/backends.py --markdown docs/benchmarks.md
@@ -67,7 +67,8 @@ def main(argv=None):
              f"Command: `python benchmarks/backends.py` ({datetime.date.today().isoformat()}; {os.cpu_count()} CPUs; "
              f"Python {platform.python_version()}; "
              + ", ".join(f"{k} {v}" for k, v in versions.items()) + "). "
-             f"The network alone on {len(windows)} windows of 8.192 s (about 1 h of LUDB lead II at 250 Hz), "
+             f"The network alone on {len(windows)} windows of {windows.shape[1] / 250:.3f} s (about 1 h of LUDB lead II "
+             "at 250 Hz), "
              f"median of {args.repeats} runs after a warm-up.", "",
              "| Backend | Threads | Seconds per hour of ECG | Relative to ONNX, 1 thread | max abs diff vs ONNX |",
              "|---|---:|---:|---:|---:|"]
