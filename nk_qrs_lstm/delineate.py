@@ -13,7 +13,15 @@ from ._checks import check_ecg, check_option, check_rpeaks, check_sampling_rate,
 from .boundaries import delineate_proba
 from .defaults import CLASSES, MIN_DURATION_S, MODEL_RATE
 from .inference import BATCH_WINDOWS, predict_windows
-from .neurokit import SHOW_TYPES, align_to_rpeaks, check_waves, neurokit_delineate, plot_delineation, to_neurokit
+from .neurokit import (
+    NK_KEYS,
+    SHOW_TYPES,
+    align_to_rpeaks,
+    check_waves,
+    neurokit_delineate,
+    plot_delineation,
+    to_neurokit,
+)
 from .preprocess import keep_slices, make_windows, normalise, prepare, window_plan
 
 _DELINEATORS = {}
@@ -334,7 +342,4 @@ def ecg_delineate_table(ecg_cleaned, rpeaks=None, sampling_rate=1000, backend="o
     """
     ecg, rpeaks, rate = _validate(ecg_cleaned, rpeaks, sampling_rate)
     aligned = _lstm_table(ecg, rate, rpeaks, backend)
-    columns = ["ECG_R_Peaks"] + [k for k in aligned if k != "ECG_R_Peaks"]
-    from .neurokit import NK_KEYS
-
-    return pd.DataFrame({k: aligned[k] for k in columns if k == "ECG_R_Peaks" or k in NK_KEYS})
+    return pd.DataFrame({k: aligned[k] for k in ("ECG_R_Peaks",) + NK_KEYS})

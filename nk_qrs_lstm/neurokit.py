@@ -157,11 +157,8 @@ def check_waves(waves, rpeaks):
 
 def plot_delineation(signal, rpeaks, signals, sampling_rate, show_type="peaks"):
     """Draw the delineation as ``neurokit2.ecg_delineate(..., show=True)`` does."""
-    nk_delineate = sys.modules["neurokit2.ecg.ecg_delineate"] if "neurokit2.ecg.ecg_delineate" in sys.modules else None
-    if nk_delineate is None:
-        _nk()
-        nk_delineate = sys.modules["neurokit2.ecg.ecg_delineate"]
-    nk_delineate._ecg_delineate_plot(
+    _nk()  # the module is shadowed by the function of the same name: reach it through sys.modules
+    sys.modules["neurokit2.ecg.ecg_delineate"]._ecg_delineate_plot(
         signal, rpeaks=np.asarray(rpeaks, dtype=np.int64), signals=signals,
         signal_features_type=show_type, sampling_rate=sampling_rate,
     )

@@ -8,6 +8,7 @@ outlier-robust onset), its offsets the 80th percentile (a late, robust
 offset) and its peaks the median.
 """
 
+import os
 from dataclasses import dataclass
 
 import numpy as np
@@ -155,8 +156,6 @@ def delineate_record(record, leads=None, backend="onnx", record_name=None):
     >>> len(waves["ECG_R_Onsets"]) == len(result.tables["ii"])
     True
     """
-    import os
-
     from .wfdb_io import read_record
 
     signal, rate, names = read_record(record, leads=leads)

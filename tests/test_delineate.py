@@ -162,3 +162,20 @@ def test_bundled_example_delineates_with_reference_accuracy():
     got = np.asarray(waves["ECG_R_Onsets"], dtype=float)
     err_ms = np.array([np.min(np.abs(got[np.isfinite(got)] - r)) for r in ref[np.isfinite(ref)]]) * 2
     assert np.all(err_ms <= 40) and np.median(err_ms) <= 12, err_ms
+
+
+@pytest.mark.parametrize("show_type", ["peaks", "bounds_R", "bounds_T", "bounds_P", "all"])
+def test_show_draws_like_neurokit(show_type):
+    """Check that show=True draws a figure for every NeuroKit show_type and returns the same result."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    cleaned, info = _simulated(500, duration=6)
+    plt.close("all")
+    _, shown = nk_qrs_lstm.ecg_delineate(cleaned, info, sampling_rate=500, show=True, show_type=show_type)
+    assert plt.get_fignums()
+    _, plain = nk_qrs_lstm.ecg_delineate(cleaned, info, sampling_rate=500)
+    assert shown.keys() == plain.keys()
+    plt.close("all")
