@@ -11,12 +11,13 @@ Usage::
 """
 
 import argparse
-import hashlib
 import json
 import os
 import shutil
 
 import numpy as np
+
+from .inference import file_sha256
 
 OPSET = 17
 
@@ -183,15 +184,6 @@ def keras_to_onnx(model):
     return onnx_model
 
 
-def sha256(path):
-    """SHA-256 hex digest of a file."""
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
-
-
 def max_difference(keras_path, onnx_path, n=4, length=2048, seed=0):
     """Largest absolute difference between Keras and ONNX Runtime probabilities on random input."""
     import keras
@@ -233,7 +225,8 @@ def export(keras_path, out_dir, card=None):
         shutil.copyfile(keras_path, k_out)
     onnx.save(keras_to_onnx(model), o_out)
     card = dict(card or {})
-    card["files"] = {os.path.basename(p): {"sha256": sha256(p), "bytes": os.path.getsize(p)} for p in (k_out, o_out)}
+    card["files"] = {os.path.basename(p): {"sha256": file_sha256(p), "bytes": os.path.getsize(p)}
+                     for p in (k_out, o_out)}
     card["onnx_opset"] = OPSET
     card["keras_onnx_max_abs_diff"] = max_difference(k_out, o_out)
     card["n_params"] = int(model.count_params())

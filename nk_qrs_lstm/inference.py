@@ -64,16 +64,22 @@ def verified_path(filename, directory=None):
         expected = json.load(f)["files"][filename]["sha256"]
     if not os.path.exists(path):
         raise ModelIntegrityError(f"The model file {path!r} is missing; reinstall nk-qrs-lstm.")
+    digest = file_sha256(path)
+    if digest != expected:
+        raise ModelIntegrityError(
+            f"The model file {path!r} is corrupted: its SHA-256 is {digest}, expected {expected}. "
+            "Reinstall nk-qrs-lstm."
+        )
+    return path
+
+
+def file_sha256(path):
+    """SHA-256 hex digest of a file (read in 1-MiB chunks)."""
     h = hashlib.sha256()
     with open(path, "rb") as f:
         for chunk in iter(lambda: f.read(1 << 20), b""):
             h.update(chunk)
-    if h.hexdigest() != expected:
-        raise ModelIntegrityError(
-            f"The model file {path!r} is corrupted: its SHA-256 is {h.hexdigest()}, expected {expected}. "
-            "Reinstall nk-qrs-lstm."
-        )
-    return path
+    return h.hexdigest()
 
 
 THREADS_ENV = "NK_QRS_LSTM_NUM_THREADS"  # set to cap ONNX Runtime's threads (e.g. 1 per Dask worker)

@@ -22,7 +22,7 @@ import numpy as np
 from . import datasets
 from .augment import augment
 from .defaults import MODEL_RATE, TRAIN_WINDOW_S, UNLABELLED, n_samples
-from .preprocess import highpass, make_windows, normalise, resample, window_plan
+from .preprocess import highpass, make_windows, normalise, resample, robust_scale, window_plan
 
 logger = logging.getLogger("nk_qrs_lstm")
 
@@ -60,12 +60,12 @@ def load_items(ludb_records, qtdb_records, ludb_path, qtdb_path):
     for rec in ludb_records:
         for ecg in datasets.read_ludb(rec, path=ludb_path):
             x, y = to_model_rate(ecg)
-            items.append((x, y, float(np.percentile(np.abs(x - np.median(x)), 99)), "ludb"))
+            items.append((x, y, float(robust_scale(x)[0]), "ludb"))
     for rec in qtdb_records:
         for ecg in datasets.read_qtdb(rec, path=qtdb_path):
             x, y = _trim(*to_model_rate(ecg), margin)
             if len(x):
-                items.append((x, y, float(np.percentile(np.abs(x - np.median(x)), 99)), "qtdb"))
+                items.append((x, y, float(robust_scale(x)[0]), "qtdb"))
     return items
 
 
