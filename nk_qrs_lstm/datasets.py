@@ -31,7 +31,6 @@ from .annotations import BEAT_SYMBOLS, make_labels, parse_waves  # noqa: F401 (r
 
 
 LUDB_LEADS = ("i", "ii", "iii", "avr", "avl", "avf", "v1", "v2", "v3", "v4", "v5", "v6")
-WAVES = ("P", "QRS", "T")
 _SPLIT_FILE = "splits.json"
 DEFAULT_LUDB = os.path.join("..", "shared", "data", "ludb")
 DEFAULT_QTDB = os.path.join("..", "shared", "data", "qtdb")
