@@ -4,4 +4,4 @@ import importlib.util
 
 collect_ignore = []
 if importlib.util.find_spec("keras") is None:
-    collect_ignore += ["nk_qrs_lstm/model.py", "nk_qrs_lstm/train.py", "nk_qrs_lstm/export.py"]
+    collect_ignore += ["nk_qrs_lstm/training/model.py", "nk_qrs_lstm/training/train.py", "nk_qrs_lstm/training/export.py"]

@@ -1,6 +1,6 @@
 """ONNX Runtime against TensorFlow's compiled call for the shipped network, in one run.
 
-Times ``nk_qrs_lstm.inference.predict_windows`` on the same batch of real, normalised inference windows (one hour of
+Times ``nk_qrs_lstm.runtime.predict_windows`` on the same batch of real, normalised inference windows (one hour of
 LUDB lead II at 250 Hz) for each backend and ONNX Runtime thread count, and checks the probabilities agree.
 
     python benchmarks/backends.py --markdown docs/benchmarks.md
@@ -15,8 +15,9 @@ import time
 
 import numpy as np
 
-from nk_qrs_lstm import datasets, inference
-from nk_qrs_lstm.benchmark import replace_section
+from nk_qrs_lstm import runtime as inference
+from nk_qrs_lstm.training import datasets
+from nk_qrs_lstm.evaluation.benchmark import replace_section
 from nk_qrs_lstm.preprocess import make_windows, normalise, prepare, window_plan
 
 

@@ -12,9 +12,9 @@ import time
 import dask
 import distributed
 
-from nk_qrs_lstm import datasets
+from nk_qrs_lstm.training import datasets
 from nk_qrs_lstm.batch import delineate_database
-from nk_qrs_lstm.benchmark import replace_section
+from nk_qrs_lstm.evaluation.benchmark import replace_section
 
 
 def main(argv=None):

@@ -14,8 +14,8 @@ import shlex
 import sys
 
 import nk_qrs_lstm
-from nk_qrs_lstm import datasets
-from nk_qrs_lstm.benchmark import accuracy_table, evaluate, replace_section
+from nk_qrs_lstm.training import datasets
+from nk_qrs_lstm.evaluation.benchmark import accuracy_table, evaluate, replace_section
 from nk_qrs_lstm.record import delineate_record
 
 PARTS = {"ludb": ("test", "LUDB test split, 40 records x 12 leads"),

@@ -222,7 +222,7 @@ def _cpu():
 
 
 def _ort_threads():
-    from nk_qrs_lstm import inference
+    from nk_qrs_lstm import runtime as inference
 
     threads = getattr(inference, "_threads", None)
     return threads() if callable(threads) else "?"
@@ -337,7 +337,7 @@ def main(argv=None):
                 shown = f"{r['median_s']:.3f} s, peak RSS {r['peak_rss_mb']:.0f} MB" if r["status"] == "ok" \
                     else r["status"]
                 print(f"{name:12s} {method:10s} {shown}", flush=True)
-    threads_env = "NK_QRS_LSTM_NUM_THREADS"  # nk_qrs_lstm.inference.THREADS_ENV
+    threads_env = "NK_QRS_LSTM_NUM_THREADS"  # nk_qrs_lstm.runtime.THREADS_ENV
     env = f"{threads_env}={os.environ[threads_env]} " if os.environ.get(threads_env) else ""
     command = env + "python benchmarks/speed.py " + " ".join(shlex.quote(a) for a in (argv if argv is not None
                                                                                  else sys.argv[1:]))

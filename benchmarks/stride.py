@@ -4,7 +4,7 @@ Speed: both architectures (``build_model(stride=1)`` and ``build_model(stride=4)
 the same hour of real ECG windows. Accuracy: the validation-split loss of two training runs with the same seed, data
 and learning rate, compared at equal numbers of training steps:
 
-    python -m nk_qrs_lstm.train --out runs/stride1 --epochs 4 --steps 100 --stride 1 --seed 0 --patience 100
+    python -m nk_qrs_lstm.training.train --out runs/stride1 --epochs 4 --steps 100 --stride 1 --seed 0 --patience 100
     (runs/main is the shipped model's run, stride 4, 200 steps per epoch)
     python benchmarks/stride.py --markdown docs/benchmarks.md
 """
@@ -18,15 +18,15 @@ import time
 
 import numpy as np
 
-from nk_qrs_lstm.benchmark import replace_section
+from nk_qrs_lstm.evaluation.benchmark import replace_section
 
 
 def onnx_seconds(stride, windows, repeats=3):
     import onnx
     import onnxruntime as ort
 
-    from nk_qrs_lstm.export import keras_to_onnx
-    from nk_qrs_lstm.model import build_model
+    from nk_qrs_lstm.training.export import keras_to_onnx
+    from nk_qrs_lstm.training.model import build_model
 
     path = os.path.join(tempfile.mkdtemp(), f"stride{stride}.onnx")
     onnx.save(keras_to_onnx(build_model(stride=stride)), path)

@@ -11,10 +11,10 @@ Corpora:
 
 Methods: ``lstm`` is ``nk_qrs_lstm.ecg_delineate(signal, sampling_rate=fs)``
 (raw signal, no R-peaks); ``dwt``, ``prominence``, ``peak`` and ``cwt`` are
-NeuroKit's pipeline as :func:`nk_qrs_lstm.benchmark.neurokit_method` runs it
+NeuroKit's pipeline as :func:`nk_qrs_lstm.evaluation.benchmark.neurokit_method` runs it
 (``ecg_clean`` -> ``ecg_peaks`` -> ``ecg_delineate``), with NeuroKit's
 ``signals`` and R-peaks captured on the way. Each output is checked with
-:func:`nk_qrs_lstm.contract.contract_violations` (``n_beats=None``); for
+:func:`nk_qrs_lstm.evaluation.contract.contract_violations` (``n_beats=None``); for
 NeuroKit the lists are also compared with its R-peak count ("misaligned").
 
 Any exception is a crash, except our method's clear ``ValueError`` /
@@ -110,7 +110,7 @@ class Item:
 
 # --------------------------------------------------------------------------- corpora
 def _ludb(record, ludb):
-    from nk_qrs_lstm.datasets import read_ludb
+    from nk_qrs_lstm.training.datasets import read_ludb
 
     return read_ludb(record, path=ludb)
 
@@ -122,7 +122,7 @@ def ludb_items(ludb, records):
 
 
 def qtdb_items(qtdb, records):
-    from nk_qrs_lstm.datasets import read_qtdb
+    from nk_qrs_lstm.training.datasets import read_qtdb
 
     for record in records:
         for ecg in read_qtdb(record, path=qtdb):
@@ -142,7 +142,7 @@ def _heart_rate(ecg):
 
 def fuzz_bases(ludb, qtdb):
     """The real leads the fuzz cases are built from: (name, signal, fs, heart rate), chosen with the seed."""
-    from nk_qrs_lstm.datasets import load_splits, ludb_records, qtdb_records, read_qtdb
+    from nk_qrs_lstm.training.datasets import load_splits, ludb_records, qtdb_records, read_qtdb
 
     rng = _rng("bases")
     strata = load_splits()["ludb_strata"]
@@ -229,7 +229,7 @@ def fuzz_signal(case, x, fs, hr, rng):
 
 def fuzz_items(ludb, qtdb, chosen=None):
     """The fuzz corpus, lazily; ``chosen`` (a dict) receives the base leads and records used."""
-    from nk_qrs_lstm.datasets import load_splits
+    from nk_qrs_lstm.training.datasets import load_splits
 
     chosen = {} if chosen is None else chosen
     bases = fuzz_bases(ludb, qtdb)
@@ -280,7 +280,7 @@ class _Capture:
 def _setup_worker():
     import neurokit2 as nk
 
-    from nk_qrs_lstm import benchmark
+    from nk_qrs_lstm.evaluation import benchmark
 
     capture = _Capture(nk.ecg_delineate)
     nk.ecg_delineate = capture  # neurokit_method looks nk.ecg_delineate up at call time
@@ -291,7 +291,7 @@ def _setup_worker():
 def run_one(method, signal, fs, state):
     """Run ``method`` on one signal; a small JSON-able dict (status, seconds, violations ...)."""
     from nk_qrs_lstm import ecg_delineate
-    from nk_qrs_lstm.contract import contract_violations
+    from nk_qrs_lstm.evaluation.contract import contract_violations
 
     capture, runners = state
     capture.last = None
@@ -514,7 +514,7 @@ def render(report):
            "*crashes*: any exception (or no result within "
            f"{meta['timeout_s']:g} s); *refused*: our method's clear `ValueError`/`TypeError` from its input "
            "validation; *contract violations*: outputs breaking "
-           "`nk_qrs_lstm.contract.contract_violations` (exact keys in order, one int64 0/1 column per key, "
+           "`nk_qrs_lstm.evaluation.contract.contract_violations` (exact keys in order, one int64 0/1 column per key, "
            "equal list lengths, int indices in range or NaN, P ≤ QRS ≤ T within a beat, DataFrame = dict); "
            "*of which values*: those with a bad index, a float index or fiducials out of order (the others break "
            "only the format: keys, types, list lengths); *misaligned lists*: NeuroKit's lists not of one entry "
@@ -574,7 +574,7 @@ def render(report):
 
 
 def write_markdown(path, text):
-    from nk_qrs_lstm.benchmark import replace_section
+    from nk_qrs_lstm.evaluation.benchmark import replace_section
 
     replace_section(path, text, start=MARK_START, end=MARK_END)
 
@@ -650,7 +650,7 @@ def main(argv=None):
     if args.only:
         reproduce(args.only, args.methods, ludb, qtdb)
         return None
-    from nk_qrs_lstm.datasets import ludb_records, qtdb_records
+    from nk_qrs_lstm.training.datasets import ludb_records, qtdb_records
 
     names = [c for c in args.corpora if not (args.no_fuzz and c == "fuzz")]
     thin = [(m, c, int(k)) for m, c, k in (t.split(":") for t in args.thin)]

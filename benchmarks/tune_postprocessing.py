@@ -13,8 +13,9 @@ import time
 import numpy as np
 import pandas as pd
 
-from nk_qrs_lstm import boundaries, datasets
-from nk_qrs_lstm.benchmark import evaluate
+from nk_qrs_lstm import boundaries
+from nk_qrs_lstm.training import datasets
+from nk_qrs_lstm.evaluation.benchmark import evaluate
 from nk_qrs_lstm.delineate import _predict
 from nk_qrs_lstm.neurokit import align_to_rpeaks, to_neurokit
 

@@ -19,7 +19,7 @@ import pandas as pd  # noqa: E402
 import wfdb  # noqa: E402
 
 import nk_qrs_lstm  # noqa: E402
-from nk_qrs_lstm.datasets import parse_waves  # noqa: E402
+from nk_qrs_lstm.training.datasets import parse_waves  # noqa: E402
 from nk_qrs_lstm.examples import example_record_path  # noqa: E402
 from nk_qrs_lstm.plotting import plot_proba  # noqa: E402
 

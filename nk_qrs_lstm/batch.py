@@ -46,7 +46,7 @@ WORKER_ENV = {
     "OMP_NUM_THREADS": "1",
     "MKL_NUM_THREADS": "1",
     "OPENBLAS_NUM_THREADS": "1",
-    "NK_QRS_LSTM_NUM_THREADS": "1",  # ONNX Runtime's intra-op threads (nk_qrs_lstm.inference)
+    "NK_QRS_LSTM_NUM_THREADS": "1",  # ONNX Runtime's intra-op threads (nk_qrs_lstm.runtime)
 }
 
 

@@ -6,9 +6,9 @@ Sub-commands::
     nk-qrs-lstm delineate-db FOLDER --out DIR [--records ...] [--leads ...] [--scheduler local|ADDRESS]
                 [--workers N] [--format parquet|csv]   # a whole WFDB database
     nk-qrs-lstm example            # delineate the bundled LUDB record and print a table
-    nk-qrs-lstm train ...          # see python -m nk_qrs_lstm.train --help
-    nk-qrs-lstm export MODEL ...   # see python -m nk_qrs_lstm.export --help
-    nk-qrs-lstm benchmark ...      # see python -m nk_qrs_lstm.benchmark --help
+    nk-qrs-lstm train ...          # see python -m nk_qrs_lstm.training.train --help
+    nk-qrs-lstm export MODEL ...   # see python -m nk_qrs_lstm.training.export --help
+    nk-qrs-lstm benchmark ...      # see python -m nk_qrs_lstm.evaluation.benchmark --help
 """
 
 import argparse
@@ -106,7 +106,7 @@ def _plot(record, result, path, leads):
 
 def main(argv=None):
     argv = list(sys.argv[1:] if argv is None else argv)
-    commands = {"train": "nk_qrs_lstm.train", "export": "nk_qrs_lstm.export", "benchmark": "nk_qrs_lstm.benchmark"}
+    commands = {"train": "nk_qrs_lstm.training.train", "export": "nk_qrs_lstm.training.export", "benchmark": "nk_qrs_lstm.evaluation.benchmark"}
     if argv and argv[0] in commands:
         import importlib
 

@@ -12,7 +12,7 @@ import pandas as pd
 from ._checks import check_ecg, check_option, check_rpeaks, check_sampling_rate, warn
 from .boundaries import delineate_proba
 from .defaults import CLASSES, MIN_DURATION_S, MODEL_RATE
-from .inference import BATCH_WINDOWS, predict_windows
+from .runtime import BATCH_WINDOWS, predict_windows
 from .neurokit import (
     NK_KEYS,
     SHOW_TYPES,

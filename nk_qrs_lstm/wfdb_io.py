@@ -25,7 +25,7 @@ import numpy as np
 import wfdb
 
 from ._checks import _join, check_sampling_rate, warn
-from .datasets import parse_waves
+from .training.annotations import parse_waves
 
 # (wave name in parse_waves, NeuroKit prefix, peak symbol, num = wave type)
 _WAVES = (("P", "P", "p", 0), ("QRS", "R", "N", 1), ("T", "T", "t", 2))
@@ -416,7 +416,7 @@ def _encode(table):
 def read_annotations(record_path, extension, sampto=None, sampfrom=0):
     """Read a WFDB delineation file into NeuroKit's format.
 
-    Waves are grouped with :func:`nk_qrs_lstm.datasets.parse_waves` (a peak
+    Waves are grouped with :func:`nk_qrs_lstm.training.datasets.parse_waves` (a peak
     takes the ``(`` right before it and the ``)`` right after it; any WFDB beat
     code such as ``N``, ``V`` or ``A`` is a QRS), plus the peak-less bracket
     pairs written by :func:`write_annotations` (named in ``aux_note``). Marks

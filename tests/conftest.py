@@ -42,15 +42,15 @@ def qtdb_path():
 
 @pytest.fixture(scope="session")
 def sel100(qtdb_path):
-    """QTDB record sel100 read by :func:`nk_qrs_lstm.datasets.read_qtdb` (both leads)."""
-    from nk_qrs_lstm.datasets import read_qtdb
+    """QTDB record sel100 read by :func:`nk_qrs_lstm.training.datasets.read_qtdb` (both leads)."""
+    from nk_qrs_lstm.training.datasets import read_qtdb
 
     return read_qtdb("sel100", path=qtdb_path)
 
 
 @pytest.fixture(scope="session")
 def ludb1_ii(ludb_path):
-    """Lead ii of LUDB record 1 read by :func:`nk_qrs_lstm.datasets.read_ludb`."""
-    from nk_qrs_lstm.datasets import read_ludb
+    """Lead ii of LUDB record 1 read by :func:`nk_qrs_lstm.training.datasets.read_ludb`."""
+    from nk_qrs_lstm.training.datasets import read_ludb
 
     return read_ludb(1, path=ludb_path, leads=["ii"])[0]

@@ -128,7 +128,7 @@ def test_check_true_sets_outliers_to_nan_and_keeps_alignment():
 
 
 def _ludb_lead(record=3, lead="ii"):
-    from nk_qrs_lstm.datasets import read_ludb
+    from nk_qrs_lstm.training.datasets import read_ludb
 
     return read_ludb(record, path=str(LUDB), leads=[lead])[0]
 
@@ -151,7 +151,7 @@ def test_real_record_at_several_rates(rate):
 def test_bundled_example_delineates_with_reference_accuracy():
     """Check that the shipped model delineates the bundled (test-split) LUDB record close to its expert reference."""
     from nk_qrs_lstm.examples import example_record_path
-    from nk_qrs_lstm.datasets import parse_waves
+    from nk_qrs_lstm.training.datasets import parse_waves
     import wfdb
 
     path = example_record_path()

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 import nk_qrs_lstm
 from nk_qrs_lstm import NKQRSLSTMWarning
-from nk_qrs_lstm.contract import check_contract as assert_contract
+from nk_qrs_lstm.evaluation.contract import check_contract as assert_contract
 from nk_qrs_lstm.delineate import available_methods
 from nk_qrs_lstm.neurokit import NK_KEYS
 

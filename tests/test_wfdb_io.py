@@ -11,7 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from nk_qrs_lstm._checks import NKQRSLSTMWarning
-from nk_qrs_lstm.datasets import parse_waves
+from nk_qrs_lstm.training.datasets import parse_waves
 from nk_qrs_lstm.wfdb_io import WAVE_KEYS, read_annotations, read_record, write_annotations
 
 NAN = np.nan

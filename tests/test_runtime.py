@@ -1,4 +1,4 @@
-"""Tests of nk_qrs_lstm.inference: shipped weights, integrity, backends."""
+"""Tests of nk_qrs_lstm.runtime: shipped weights, integrity, backends."""
 
 import shutil
 import subprocess
@@ -7,8 +7,8 @@ import sys
 import numpy as np
 import pytest
 
-from nk_qrs_lstm import inference
-from nk_qrs_lstm.inference import ModelIntegrityError, get_runner, model_card, model_dir, predict_windows
+from nk_qrs_lstm import runtime
+from nk_qrs_lstm.runtime import ModelIntegrityError, get_runner, model_card, model_dir, predict_windows
 
 
 def test_model_card_describes_the_shipped_files():
@@ -16,7 +16,7 @@ def test_model_card_describes_the_shipped_files():
     card = model_card()
     assert set(card["files"]) == {"nk_qrs_lstm.keras", "nk_qrs_lstm.onnx"}
     for name in card["files"]:
-        inference.verified_path(name)
+        runtime.verified_path(name)
         assert card["files"][name]["bytes"] < 5 * 2**20  # shipped weights stay small
 
 

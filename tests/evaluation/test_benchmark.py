@@ -1,4 +1,4 @@
-"""Tests of nk_qrs_lstm.benchmark: running, crash accounting, caching and the report."""
+"""Tests of nk_qrs_lstm.evaluation.benchmark: running, crash accounting, caching and the report."""
 
 import os
 from pathlib import Path
@@ -7,8 +7,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from nk_qrs_lstm import benchmark
-from nk_qrs_lstm.benchmark import (
+from nk_qrs_lstm.evaluation import benchmark
+from nk_qrs_lstm.evaluation.benchmark import (
     MARK_END,
     MARK_START,
     METHODS,
@@ -23,8 +23,8 @@ from nk_qrs_lstm.benchmark import (
     unmarked_ranges,
     write_markdown,
 )
-from nk_qrs_lstm.datasets import AnnotatedECG
-from nk_qrs_lstm.metrics import DEFAULT_KEYS, SUMMARY_COLUMNS, restrict_to_regions
+from nk_qrs_lstm.training.datasets import AnnotatedECG
+from nk_qrs_lstm.evaluation.metrics import DEFAULT_KEYS, SUMMARY_COLUMNS, restrict_to_regions
 
 DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 LUDB = DATA / "ludb"

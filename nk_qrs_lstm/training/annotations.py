@@ -6,7 +6,7 @@ by the dataset readers, the WFDB adapter and training.
 
 import numpy as np
 
-from .defaults import UNLABELLED
+from ..defaults import UNLABELLED
 
 _PEAK_SYMBOLS = {"p": "P", "t": "T", "u": "U"}  # beat codes are QRS, see BEAT_SYMBOLS
 

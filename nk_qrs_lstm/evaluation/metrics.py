@@ -24,7 +24,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from .defaults import CSE_2SD_S, TOLERANCE_S
+from ..defaults import CSE_2SD_S, TOLERANCE_S
 
 DEFAULT_KEYS = (
     "ECG_P_Onsets",

@@ -22,7 +22,7 @@ import numbers
 
 import numpy as np
 
-from .neurokit import NK_KEYS
+from ..neurokit import NK_KEYS
 
 #: Fiducials in the order they must follow within one beat.
 BEAT_ORDER = (

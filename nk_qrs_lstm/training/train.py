@@ -2,12 +2,12 @@
 
 Run in the background (it is long on a CPU)::
 
-    nohup python -m nk_qrs_lstm.train --out runs/main > runs/main.log 2>&1 &
+    nohup python -m nk_qrs_lstm.training.train --out runs/main > runs/main.log 2>&1 &
 
 It is resumable: run the same command again after an interruption and it
 continues from the last finished epoch (``BackupAndRestore``). The best model
 on the validation split is saved as ``OUT/best.keras``; export it for the
-package with ``python -m nk_qrs_lstm.export OUT/best.keras``.
+package with ``python -m nk_qrs_lstm.training.export OUT/best.keras``.
 """
 
 import argparse
@@ -21,14 +21,14 @@ import numpy as np
 
 from . import datasets
 from .augment import augment
-from .defaults import MODEL_RATE, TRAIN_WINDOW_S, UNLABELLED, n_samples
-from .preprocess import highpass, make_windows, normalise, resample, robust_scale, window_plan
+from ..defaults import MODEL_RATE, TRAIN_WINDOW_S, UNLABELLED, n_samples
+from ..preprocess import highpass, make_windows, normalise, resample, robust_scale, window_plan
 
 logger = logging.getLogger("nk_qrs_lstm")
 
 
 def to_model_rate(ecg):
-    """Resample an :class:`~nk_qrs_lstm.datasets.AnnotatedECG` and its labels to the model rate.
+    """Resample an :class:`~nk_qrs_lstm.training.datasets.AnnotatedECG` and its labels to the model rate.
 
     Returns
     -------
@@ -171,7 +171,7 @@ def train(out, ludb_path=datasets.DEFAULT_LUDB, qtdb_path=datasets.DEFAULT_QTDB,
     patience : int
         Early-stopping patience in epochs (validation loss).
     model_kwargs : dict, optional
-        Passed to :func:`nk_qrs_lstm.model.build_model`.
+        Passed to :func:`nk_qrs_lstm.training.model.build_model`.
 
     Returns
     -------

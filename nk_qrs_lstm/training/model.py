@@ -2,13 +2,13 @@
 
 Keras 3, backend-neutral (only ``keras.layers``), so it trains under
 TensorFlow or JAX. Imported by training and export code only: delineation
-runs the exported ONNX file (see :mod:`nk_qrs_lstm.inference`).
+runs the exported ONNX file (see :mod:`nk_qrs_lstm.runtime`).
 """
 
 import keras
 from keras import layers
 
-from .defaults import CLASSES, MODEL_STRIDE
+from ..defaults import CLASSES, MODEL_STRIDE
 
 
 def build_model(conv_filters=32, lstm_units=32, n_lstm=2, stride=MODEL_STRIDE, seed=0):

@@ -23,14 +23,14 @@ class ModelIntegrityError(RuntimeError):
     """A shipped model file is missing or does not match its recorded SHA-256."""
 
 
-MODEL_DIR_ENV = "NK_QRS_LSTM_MODEL_DIR"  # a folder written by nk_qrs_lstm.export, to run your own model
+MODEL_DIR_ENV = "NK_QRS_LSTM_MODEL_DIR"  # a folder written by nk_qrs_lstm.training.export, to run your own model
 
 
 def model_dir():
     """Folder of the weights and model card in use.
 
     The shipped model, unless ``$NK_QRS_LSTM_MODEL_DIR`` names a folder written
-    by ``python -m nk_qrs_lstm.export`` (its files are hash-checked the same way).
+    by ``python -m nk_qrs_lstm.training.export`` (its files are hash-checked the same way).
     """
     return os.environ.get(MODEL_DIR_ENV) or str(resources.files("nk_qrs_lstm").joinpath("models"))
 

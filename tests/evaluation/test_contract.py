@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from nk_qrs_lstm.contract import KINDS, check_contract, contract_violations
+from nk_qrs_lstm.evaluation.contract import KINDS, check_contract, contract_violations
 from nk_qrs_lstm.neurokit import NK_KEYS, waves_to_signals
 
 N = 1000  # [samples] length of the hand-made signal

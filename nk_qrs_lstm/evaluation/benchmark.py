@@ -4,14 +4,14 @@ Every registered method is run on the LUDB test split (each of the 12 leads
 of each record, 500 Hz, 10 s) and on the QTDB validation split (both leads of
 each record, 250 Hz, whole 15-min records as a user would run them, each lead
 scored against the shared ``q1c`` reference inside the annotated regions).
-Fiducials are matched one-to-one (:mod:`nk_qrs_lstm.metrics`) at ±150 ms and
+Fiducials are matched one-to-one (:mod:`nk_qrs_lstm.evaluation.metrics`) at ±150 ms and
 at stricter per-wave tolerances.
 
 Results are cached per method and database under ``--results`` so that a new
 method can be added to the report without re-running the others::
 
-    python -m nk_qrs_lstm.benchmark --methods dwt prominence peak cwt --markdown docs/benchmarks.md
-    python -m nk_qrs_lstm.benchmark --methods lstm --markdown docs/benchmarks.md
+    python -m nk_qrs_lstm.evaluation.benchmark --methods dwt prominence peak cwt --markdown docs/benchmarks.md
+    python -m nk_qrs_lstm.evaluation.benchmark --methods lstm --markdown docs/benchmarks.md
 """
 
 import argparse
@@ -32,10 +32,10 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from ._checks import check_option
-from .datasets import DEFAULT_LUDB, DEFAULT_QTDB, load_splits, read_ludb, read_qtdb
-from .defaults import STRICT_TOLERANCE_S, TOLERANCE_S, n_samples
-from .delineate import ecg_delineate
+from .._checks import check_option
+from ..training.datasets import DEFAULT_LUDB, DEFAULT_QTDB, load_splits, read_ludb, read_qtdb
+from ..defaults import STRICT_TOLERANCE_S, TOLERANCE_S, n_samples
+from ..delineate import ecg_delineate
 from .metrics import DEFAULT_KEYS, Match, _as_points, restrict_to_regions, score_record, summarise
 
 logger = logging.getLogger("nk_qrs_lstm")
@@ -190,7 +190,7 @@ class BenchmarkResult:
     Attributes
     ----------
     summary : pandas.DataFrame
-        :func:`~nk_qrs_lstm.metrics.summarise` at ±150 ms plus ``f1_strict``
+        :func:`~nk_qrs_lstm.evaluation.metrics.summarise` at ±150 ms plus ``f1_strict``
         (F1 at :data:`~nk_qrs_lstm.defaults.STRICT_TOLERANCE_S`).
     per_lead : pandas.DataFrame
         tp / fp / fn per record-lead and fiducial, at both tolerances.
@@ -618,7 +618,7 @@ def write_markdown(path, by_database, command="", figures_dir=None, results_dir=
 # --------------------------------------------------------------------------- command line
 def _parser():
     p = argparse.ArgumentParser(
-        prog="python -m nk_qrs_lstm.benchmark",
+        prog="python -m nk_qrs_lstm.evaluation.benchmark",
         description="Accuracy benchmark of ECG delineators on LUDB (test split) and QTDB "
                     "(validation split).",
     )
@@ -645,7 +645,7 @@ def main(argv=None):
     methods = list(METHODS) if args.methods is None else args.methods
     for m in methods:
         check_option("method", m, tuple(METHODS))
-    command = "python -m nk_qrs_lstm.benchmark " + shlex.join(argv)
+    command = "python -m nk_qrs_lstm.evaluation.benchmark " + shlex.join(argv)
     by_database = {}
     for database in args.databases:
         path = args.ludb if database == "ludb" else args.qtdb

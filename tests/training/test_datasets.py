@@ -1,4 +1,4 @@
-"""Tests for nk_qrs_lstm.datasets (LUDB / QTDB readers, labels, splits)."""
+"""Tests for nk_qrs_lstm.training.datasets (LUDB / QTDB readers, labels, splits)."""
 
 import os
 import re
@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 import wfdb
 
-from nk_qrs_lstm.datasets import (
+from nk_qrs_lstm.training.datasets import (
     AnnotatedECG,
     load_split,
     load_splits,

@@ -5,7 +5,7 @@ import json
 import numpy as np
 import pytest
 
-from nk_qrs_lstm import datasets
+from nk_qrs_lstm.training import datasets
 
 keras = pytest.importorskip("keras")
 pytest.importorskip("onnx")
@@ -20,8 +20,8 @@ def test_split_never_trains_on_test_records():
 
 def test_smoke_training_and_export(tmp_path, ludb_path, qtdb_path):
     """Check that two training steps on two records save a model that exports to ONNX with equal outputs."""
-    from nk_qrs_lstm.export import export
-    from nk_qrs_lstm.train import train
+    from nk_qrs_lstm.training.export import export
+    from nk_qrs_lstm.training.train import train
 
     best = train(str(tmp_path / "run"), ludb_path=ludb_path, qtdb_path=qtdb_path, epochs=1, steps=2,
                  batch_size=4, limit_records=1, verbose=0)

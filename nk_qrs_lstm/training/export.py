@@ -7,7 +7,7 @@ model is checked after export (``--check``) and by the test suite.
 
 Usage::
 
-    python -m nk_qrs_lstm.export runs/main/best.keras --run runs/main
+    python -m nk_qrs_lstm.training.export runs/main/best.keras --run runs/main
 """
 
 import argparse
@@ -17,7 +17,7 @@ import shutil
 
 import numpy as np
 
-from .inference import file_sha256
+from ..runtime import file_sha256
 
 OPSET = 17
 
@@ -140,7 +140,7 @@ def _head(nodes, inits, layer, rnn, fine, stride):
 
 
 def keras_to_onnx(model):
-    """Translate the network of :func:`nk_qrs_lstm.model.build_model` to an ONNX model.
+    """Translate the network of :func:`nk_qrs_lstm.training.model.build_model` to an ONNX model.
 
     Parameters
     ----------
@@ -178,7 +178,7 @@ def keras_to_onnx(model):
         nodes, "nk_qrs_lstm", [helper.make_tensor_value_info("ecg", TensorProto.FLOAT, ["batch", "time", 1])],
         [helper.make_tensor_value_info("proba", TensorProto.FLOAT, ["batch", "time", 4])], initializer=inits)
     onnx_model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", OPSET)],
-                                   producer_name="nk_qrs_lstm.export")
+                                   producer_name="nk_qrs_lstm.training.export")
     onnx_model.ir_version = 8
     onnx.checker.check_model(onnx_model)
     return onnx_model
@@ -236,7 +236,7 @@ def export(keras_path, out_dir, card=None):
 
 
 def training_card(run_dir):
-    """Model-card fields describing a training run folder written by :func:`nk_qrs_lstm.train.train`.
+    """Model-card fields describing a training run folder written by :func:`nk_qrs_lstm.training.train.train`.
 
     Data, split, seed, the command that reproduces the run, software versions,
     training time and the validation curve's best point.
@@ -278,7 +278,7 @@ def training_card(run_dir):
                   "train": config["train_records"], "validation": config["validation_records"],
                   "test": "LUDB test split (never used in training or model selection)"},
         "seed": config["seed"],
-        "command": "python -m nk_qrs_lstm.train --out " + run_dir + " " + " ".join(args),
+        "command": "python -m nk_qrs_lstm.training.train --out " + run_dir + " " + " ".join(args),
         "versions": versions,
         "training_time_s": sum(times) if times else None,
         "epochs_run": len(history),
@@ -291,7 +291,7 @@ def training_card(run_dir):
 def main(argv=None):
     parser = argparse.ArgumentParser(prog="nk-qrs-lstm export", description=__doc__.splitlines()[0])
     parser.add_argument("model", help="trained .keras file")
-    parser.add_argument("--out", default=os.path.join(os.path.dirname(__file__), "models"))
+    parser.add_argument("--out", default=os.path.join(os.path.dirname(os.path.dirname(__file__)), "models"))
     parser.add_argument("--run", default=None, help="training run folder: its config and history go in the card")
     parser.add_argument("--card", default=None, help="JSON file with more model-card fields to include")
     args = parser.parse_args(argv)

@@ -1,4 +1,4 @@
-"""Tests of nk_qrs_lstm.metrics: one-to-one matching, region handling, summaries."""
+"""Tests of nk_qrs_lstm.evaluation.metrics: one-to-one matching, region handling, summaries."""
 
 import numpy as np
 import pandas as pd
@@ -7,7 +7,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from nk_qrs_lstm.defaults import CSE_2SD_S, STRICT_TOLERANCE_S
-from nk_qrs_lstm.metrics import (
+from nk_qrs_lstm.evaluation.metrics import (
     DEFAULT_KEYS,
     SUMMARY_COLUMNS,
     Match,

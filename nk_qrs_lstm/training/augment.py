@@ -7,7 +7,7 @@ normalisation (so augmentations meet the same preprocessing as real input).
 
 import numpy as np
 
-from .defaults import MODEL_RATE, UNLABELLED
+from ..defaults import MODEL_RATE, UNLABELLED
 
 
 def random_crop(signal, labels, length, rng, stretch=1.0):
