@@ -1,5 +1,6 @@
 """Tests of the front door: nk_qrs_lstm.ecg_delineate against neurokit2.ecg_delineate."""
 
+import os
 import warnings
 from pathlib import Path
 
@@ -13,7 +14,7 @@ from nk_qrs_lstm.delineate import available_methods, ecg_delineate_proba, ecg_de
 from nk_qrs_lstm.neurokit import NK_KEYS
 from nk_qrs_lstm.preprocess import resample
 
-LUDB = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "ludb"
+LUDB = Path(os.environ.get("NK_QRS_LSTM_DATA", Path(__file__).resolve().parents[1].parent / "shared" / "data")) / "ludb"
 needs_ludb = pytest.mark.skipif(not LUDB.is_dir(), reason="LUDB not found in ../shared/data")
 
 

@@ -26,7 +26,7 @@ from nk_qrs_lstm.evaluation.benchmark import (
 from nk_qrs_lstm.training.datasets import AnnotatedECG
 from nk_qrs_lstm.evaluation.metrics import DEFAULT_KEYS, SUMMARY_COLUMNS, restrict_to_regions
 
-DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
+DATA = Path(os.environ.get("NK_QRS_LSTM_DATA", Path(__file__).resolve().parents[2].parent / "shared" / "data"))
 LUDB = DATA / "ludb"
 needs_ludb = pytest.mark.skipif(not (LUDB / "RECORDS").exists(), reason="LUDB not found")
 LEADS = ["ii", "v5"]
