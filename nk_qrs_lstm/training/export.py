@@ -288,13 +288,23 @@ def training_card(run_dir):
     }
 
 
-def main(argv=None):
-    parser = argparse.ArgumentParser(prog="nk-qrs-lstm export", description=__doc__.splitlines()[0])
-    parser.add_argument("model", help="trained .keras file")
-    parser.add_argument("--out", default=os.path.join(os.path.dirname(os.path.dirname(__file__)), "models"))
-    parser.add_argument("--run", default=None, help="training run folder: its config and history go in the card")
+def _parser():
+    """The command-line parser of ``nk-qrs-lstm export``."""
+    parser = argparse.ArgumentParser(
+        prog="nk-qrs-lstm export", description=__doc__.splitlines()[0],
+        epilog="Needs the train extra: pip install \"nk-qrs-lstm[train]\".")
+    parser.add_argument("model", help="trained .keras file (e.g. runs/main/best.keras)")
+    parser.add_argument("--out", default=os.path.join(os.path.dirname(os.path.dirname(__file__)), "models"),
+                        help="folder for the ONNX and Keras files and the model card (default: the package's "
+                             "models folder, i.e. replace the shipped model)")
+    parser.add_argument("--run", default=None,
+                        help="training run folder: its config and history go in the model card")
     parser.add_argument("--card", default=None, help="JSON file with more model-card fields to include")
-    args = parser.parse_args(argv)
+    return parser
+
+
+def main(argv=None):
+    args = _parser().parse_args(argv)
     card = training_card(args.run) if args.run else {}
     if args.card:
         with open(args.card) as f:

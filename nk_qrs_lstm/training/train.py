@@ -235,22 +235,38 @@ def train(out, ludb_path=datasets.DEFAULT_LUDB, qtdb_path=datasets.DEFAULT_QTDB,
     return best
 
 
+def _parser():
+    """The command-line parser of ``nk-qrs-lstm train``."""
+    parser = argparse.ArgumentParser(
+        prog="nk-qrs-lstm train", description=__doc__.splitlines()[0],
+        epilog="Needs the train extra: pip install \"nk-qrs-lstm[train]\". Resumable: run the same command "
+               "again after an interruption. Export the result with: nk-qrs-lstm export OUT/best.keras --run OUT")
+    parser.add_argument("--ludb", default=datasets.DEFAULT_LUDB, help="LUDB folder (default: %(default)s)")
+    parser.add_argument("--qtdb", default=datasets.DEFAULT_QTDB, help="QTDB folder (default: %(default)s)")
+    parser.add_argument("--out", required=True, help="output folder: checkpoints, log, best.keras")
+    parser.add_argument("--epochs", type=int, default=60, help="maximum number of epochs (default: %(default)s)")
+    parser.add_argument("--steps", type=int, default=200, help="batches per epoch (default: %(default)s)")
+    parser.add_argument("--batch-size", type=int, default=32, help="crops per batch (default: %(default)s)")
+    parser.add_argument("--seed", type=int, default=0,
+                        help="seed of the weights, augmentation and crop sampling (default: %(default)s)")
+    parser.add_argument("--lr", type=float, default=3e-3, help="initial learning rate (default: %(default)s)")
+    parser.add_argument("--patience", type=int, default=12,
+                        help="early-stopping patience, in epochs without a better validation loss "
+                             "(default: %(default)s)")
+    parser.add_argument("--max-minutes", type=float, default=None,
+                        help="stop cleanly after the epoch during which this much wall time has passed "
+                             "(default: no limit)")
+    parser.add_argument("--limit-records", type=int, default=None,
+                        help="use only the first N records of each split part, for smoke tests (default: all)")
+    parser.add_argument("--stride", type=int, default=4, choices=[1, 2, 4],
+                        help="the recurrent layers run at 250/STRIDE Hz (default: %(default)s)")
+    parser.add_argument("--lstm-units", type=int, default=32,
+                        help="units per direction of each bidirectional LSTM (default: %(default)s)")
+    return parser
+
+
 def main(argv=None):
-    parser = argparse.ArgumentParser(prog="nk-qrs-lstm train", description=__doc__.splitlines()[0])
-    parser.add_argument("--ludb", default=datasets.DEFAULT_LUDB, help="LUDB folder")
-    parser.add_argument("--qtdb", default=datasets.DEFAULT_QTDB, help="QTDB folder")
-    parser.add_argument("--out", required=True, help="output folder")
-    parser.add_argument("--epochs", type=int, default=60)
-    parser.add_argument("--steps", type=int, default=200)
-    parser.add_argument("--batch-size", type=int, default=32)
-    parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--lr", type=float, default=3e-3)
-    parser.add_argument("--patience", type=int, default=12)
-    parser.add_argument("--max-minutes", type=float, default=None)
-    parser.add_argument("--limit-records", type=int, default=None)
-    parser.add_argument("--stride", type=int, default=4, choices=[1, 2, 4])
-    parser.add_argument("--lstm-units", type=int, default=32)
-    args = parser.parse_args(argv)
+    args = _parser().parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
     path = train(args.out, args.ludb, args.qtdb, epochs=args.epochs, steps=args.steps,
                  batch_size=args.batch_size, seed=args.seed, max_minutes=args.max_minutes,
