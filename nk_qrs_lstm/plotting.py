@@ -5,22 +5,34 @@ import numpy as np
 _COLOURS = {"P": "tab:green", "QRS": "tab:red", "T": "tab:blue"}
 
 
-def plot_proba(signal, proba, sampling_rate, waves=None, ax=None, title=None):
+def plot_proba(signal, proba, sampling_rate, waves=None, ax=None, title=None, start=0.0):
     """Plot one lead, its class probabilities and the onsets/offsets found.
+
+    The ECG is drawn in black on the left axis, the P, QRS and T
+    probabilities as shaded areas on the right axis (0 to 1), the onsets and
+    offsets of ``waves`` as dotted lines; the legend sits above the axes,
+    right-aligned, so that it hides no beat (the title is left-aligned).
 
     Parameters
     ----------
     signal : array-like
         The ECG lead.
     proba : DataFrame
-        Output of :func:`nk_qrs_lstm.ecg_delineate_proba` (same length).
+        Output of :func:`nk_qrs_lstm.ecg_delineate_proba` (same length as
+        ``signal``; columns ``ECG_Proba_P``, ``ECG_Proba_QRS`` and
+        ``ECG_Proba_T`` are drawn).
     sampling_rate : float
         Hz.
     waves : dict, optional
-        ``waves`` of :func:`nk_qrs_lstm.ecg_delineate`; onsets and offsets are
-        drawn as dotted lines.
+        ``waves`` of :func:`nk_qrs_lstm.ecg_delineate`, as sample indices into
+        ``signal``; onsets and offsets are drawn as dotted lines, NaN skipped.
     ax : matplotlib Axes, optional
+        Where to draw (default: a new 12 x 4 inch figure).
     title : str, optional
+        Title, left-aligned above the axes.
+    start : float
+        Time in seconds of ``signal``'s first sample, when it is a window cut
+        from a longer record: the time axis then reads record time.
 
     Returns
     -------
@@ -39,7 +51,7 @@ def plot_proba(signal, proba, sampling_rate, waves=None, ax=None, title=None):
     import matplotlib.pyplot as plt
 
     signal = np.asarray(signal, dtype=float)
-    t = np.arange(len(signal)) / sampling_rate
+    t = start + np.arange(len(signal)) / sampling_rate
     if ax is None:
         fig, ax = plt.subplots(figsize=(12, 4))
     else:
@@ -47,9 +59,11 @@ def plot_proba(signal, proba, sampling_rate, waves=None, ax=None, title=None):
     ax.plot(t, signal, color="black", lw=1, label="ECG")
     ax.set_xlabel("Time (s)")
     ax.set_ylabel("ECG")
+    if len(t) > 1:
+        ax.set_xlim(t[0], t[-1])
     ax2 = ax.twinx()
     for wave, colour in _COLOURS.items():
-        ax2.fill_between(t, 0, proba[f"ECG_Proba_{wave}"].to_numpy(), color=colour, alpha=0.25, lw=0,
+        ax2.fill_between(t, 0, proba[f"ECG_Proba_{wave}"].to_numpy(dtype=float), color=colour, alpha=0.25, lw=0,
                          label=f"P({wave})")
     ax2.set_ylim(0, 1.05)
     ax2.set_ylabel("Probability")
@@ -57,11 +71,14 @@ def plot_proba(signal, proba, sampling_rate, waves=None, ax=None, title=None):
         prefixes = {"P": "ECG_P", "QRS": "ECG_R", "T": "ECG_T"}
         for wave, prefix in prefixes.items():
             for key in (f"{prefix}_Onsets", f"{prefix}_Offsets"):
-                for v in waves.get(key, []):
-                    if np.isfinite(v):
-                        ax.axvline(v / sampling_rate, color=_COLOURS[wave], ls=":", lw=1)
-    ax2.legend(loc="upper right", fontsize=8)
+                values = np.asarray(waves.get(key, []), dtype=float)
+                for v in values[np.isfinite(values)]:
+                    ax.axvline(start + v / sampling_rate, color=_COLOURS[wave], ls=":", lw=1)
+    # one legend for both axes, above the plot (right), out of the way of the last beat
+    handles = ax.get_legend_handles_labels()[0] + ax2.get_legend_handles_labels()[0]
+    ax2.legend(handles=handles, loc="lower right", bbox_to_anchor=(1.0, 1.0), ncol=len(handles), fontsize=8,
+               frameon=False, borderaxespad=0.2)
     if title:
-        ax.set_title(title)
+        ax.set_title(title, loc="left", fontsize=10)
     fig.tight_layout()
     return fig
