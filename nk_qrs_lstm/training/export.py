@@ -1,9 +1,11 @@
 """Export a trained Keras model to ONNX and install it as the shipped model.
 
-The graph is written layer by layer with ``onnx.helper`` from the Keras
-weights (Conv1D -> ``Conv``, Bidirectional LSTM -> ONNX ``LSTM``), so export
-needs only the ``onnx`` package, not a converter. Equality with the Keras
-model is checked after export (``--check``) and by the test suite.
+The graph is derived from the Keras model itself (layer types, sizes and
+connections from its config, weights from its layers; see
+:mod:`nk_qrs_lstm.training.onnx_layers`) and written with ``onnx.helper``, so
+export needs only the ``onnx`` package, not a converter. The agreement with
+the Keras model is measured after export (stored in the model card) and
+checked by the test suite.
 
 Usage::
 
@@ -18,165 +20,151 @@ import shutil
 import numpy as np
 
 from ..runtime import file_sha256
+from .onnx_layers import TRANSLATORS, Tensor, UnsupportedLayerError, tensor_keys, unsupported
+from .onnx_layers import upsampled_conv_kernel  # noqa: F401 (documented here)
 
 OPSET = 17
 
 
-def _conv(nodes, inits, name, layer, x, activation=True):
-    """Keras Conv1D (channels last weights) -> ONNX Conv on NCL tensors."""
-    from onnx import helper, numpy_helper
+class _Graph:
+    """ONNX nodes and initialisers being built from one Keras functional model.
 
-    kernel, bias = layer.get_weights()
-    w = np.transpose(kernel, (2, 1, 0)).astype(np.float32)  # (k, in, out) -> (out, in, k)
-    inits += [numpy_helper.from_array(w, f"{name}_W"), numpy_helper.from_array(bias.astype(np.float32), f"{name}_B")]
-    stride = layer.strides[0]
-    out = f"{name}_conv"
-    nodes.append(helper.make_node("Conv", [x, f"{name}_W", f"{name}_B"], [out], name=name,
-                                  kernel_shape=[w.shape[2]], strides=[stride], auto_pad="SAME_UPPER"))
-    if activation:
-        nodes.append(helper.make_node("Relu", [out], [f"{name}_relu"]))
-        return f"{name}_relu"
-    return out
-
-
-def _lstm_weights(cell_weights, units):
-    """Keras (i, f, c, o) gate blocks -> ONNX (i, o, f, c), transposed."""
-    kernel, recurrent, bias = cell_weights
-
-    def reorder(m):
-        i, f, c, o = np.split(m, 4, axis=-1)
-        return np.concatenate([i, o, f, c], axis=-1)
-
-    return reorder(kernel).T, reorder(recurrent).T, reorder(bias)
-
-
-def _bilstm(nodes, inits, name, layer, x_tnc):
-    """Keras Bidirectional(LSTM) on a (T, N, C) tensor -> (T, N, 2H)."""
-    from onnx import helper, numpy_helper
-
-    units = layer.forward_layer.units
-    fw = _lstm_weights(layer.forward_layer.get_weights(), units)
-    bw = _lstm_weights(layer.backward_layer.get_weights(), units)
-    W = np.stack([fw[0], bw[0]]).astype(np.float32)
-    R = np.stack([fw[1], bw[1]]).astype(np.float32)
-    B = np.stack([np.concatenate([fw[2], np.zeros_like(fw[2])]),
-                  np.concatenate([bw[2], np.zeros_like(bw[2])])]).astype(np.float32)
-    for suffix, arr in (("W", W), ("R", R), ("B", B)):
-        inits.append(numpy_helper.from_array(arr, f"{name}_{suffix}"))
-    nodes.append(helper.make_node("LSTM", [x_tnc, f"{name}_W", f"{name}_R", f"{name}_B"], [f"{name}_Y"],
-                                  name=name, hidden_size=units, direction="bidirectional"))
-    # Y: (T, 2, N, H) -> (T, N, 2, H) -> (T, N, 2H), forward then backward like Keras' concat
-    nodes.append(helper.make_node("Transpose", [f"{name}_Y"], [f"{name}_Yt"], perm=[0, 2, 1, 3]))
-    inits.append(numpy_helper.from_array(np.array([0, 0, -1], dtype=np.int64), f"{name}_shape"))
-    nodes.append(helper.make_node("Reshape", [f"{name}_Yt", f"{name}_shape"], [f"{name}_out"]))
-    return f"{name}_out"
-
-
-def upsampled_conv_kernel(kernel, stride):
-    """Kernel of the ConvTranspose equal to a SAME Conv1D applied after nearest-neighbour upsampling.
-
-    ``conv(upsample(x, stride), kernel)`` at the full rate sums, for each
-    output sample, the taps that fall on the same low-rate sample; a
-    ConvTranspose with stride ``stride`` over ``x`` computes exactly that
-    without building the upsampled tensor.
-
-    Parameters
-    ----------
-    kernel : ndarray, shape (k, c_in, c_out)
-        Keras Conv1D kernel (odd ``k``, ``padding="same"``).
-    stride : int
-
-    Returns
-    -------
-    weight : ndarray, shape (c_in, c_out, k_t)
-        ONNX ConvTranspose weight.
-    pad : int
-        Padding at both ends.
-
-    Examples
-    --------
-    >>> w, pad = upsampled_conv_kernel(np.arange(1.0, 4.0).reshape(3, 1, 1), 2)
-    >>> w[0, 0].tolist(), pad
-    ([3.0, 5.0, 3.0, 1.0], 1)
+    Keras tensors are keyed ``(layer name, node index, tensor index)`` as in
+    the model's config; :meth:`value` emits a tensor's producer on demand
+    (inputs first), so the node list is in topological order and tensors no
+    consumer asks for (those a fused rewrite skips) are never built.
     """
-    k = kernel.shape[0]
-    half = k // 2
-    lo, hi = -half, stride - 1 + half  # offsets d = t - stride * m that receive a tap
-    pad = -lo
-    out = np.zeros((hi - lo + 1,) + kernel.shape[1:], dtype=np.float64)
-    for d in range(lo, hi + 1):
-        # taps j with floor((d + j - half) / stride) == 0, i.e. 0 <= d + j - half < stride
-        j = np.arange(k)
-        hit = (d + j - half >= 0) & (d + j - half < stride)
-        out[d - lo] = kernel[hit].sum(axis=0)
-    return np.transpose(out, (1, 2, 0)).astype(np.float32), pad
 
+    def __init__(self, model):
+        from onnx import helper, numpy_helper
 
-def _head(nodes, inits, layer, rnn, fine, stride):
-    """The fusion head without materialising the upsampled tensor.
+        self.helper, self.numpy_helper = helper, numpy_helper
+        self.model = model
+        config = model.get_config()
+        if "input_layers" not in config:
+            raise UnsupportedLayerError(
+                f"Cannot export model {model.name!r} ({type(model).__name__}) to ONNX: only functional models "
+                "(keras.Model(inputs, outputs)) are supported.")
+        self.entries = {entry["name"]: entry for entry in config["layers"]}
+        single = lambda keys: [keys] if keys and isinstance(keys[0], str) else keys  # noqa: E731
+        self.inputs = [tuple(k) for k in single(config["input_layers"])]
+        self.outputs = [tuple(k) for k in single(config["output_layers"])]
+        if len(self.inputs) != 1 or len(self.outputs) != 1:
+            raise UnsupportedLayerError(
+                f"Cannot export model {model.name!r} to ONNX: it has {len(self.inputs)} inputs and "
+                f"{len(self.outputs)} outputs, must have 1 of each.")
+        self.consumers = {key: [("<output>", 0)] for key in self.outputs}
+        for name, entry in self.entries.items():
+            for index, node in enumerate(entry["inbound_nodes"]):
+                for key in tensor_keys(node["args"]):
+                    self.consumers.setdefault(key, []).append((name, index))
+        self.nodes, self.inits, self.values = [], [], {}
+        self.used = {"ecg", "proba"}
+        self._converted = {}
 
-    Keras computes ``relu(conv(concat(upsample(rnn), fine)))``; the conv is
-    linear, so it is split into a ConvTranspose of the low-rate recurrent
-    features (:func:`upsampled_conv_kernel`) plus a Conv of the fine
-    features, added before the ReLU.
-    """
-    from onnx import helper, numpy_helper
+    # --- naming and node helpers --------------------------------------------
+    def fresh(self, base):
+        """A tensor name not used yet, ``base`` if free."""
+        name, i = base, 1
+        while name in self.used:
+            name, i = f"{base}_{i}", i + 1
+        self.used.add(name)
+        return name
 
-    kernel, bias = layer.get_weights()
-    n_rnn = kernel.shape[1] - 16  # "fuse" concatenates [recurrent features, 16 fine features]
-    w_rnn, pad = upsampled_conv_kernel(kernel[:, :n_rnn, :], stride)
-    w_fine = np.transpose(kernel[:, n_rnn:, :], (2, 1, 0)).astype(np.float32)
-    inits += [numpy_helper.from_array(w_rnn, "head_Wt"), numpy_helper.from_array(w_fine, "head_Wf"),
-              numpy_helper.from_array(bias.astype(np.float32), "head_B")]
-    nodes += [
-        helper.make_node("ConvTranspose", [rnn, "head_Wt", "head_B"], ["head_rnn"], kernel_shape=[w_rnn.shape[2]],
-                         strides=[stride], pads=[pad, pad]),
-        helper.make_node("Conv", [fine, "head_Wf"], ["head_fine"], kernel_shape=[w_fine.shape[2]],
-                         auto_pad="SAME_UPPER"),
-        helper.make_node("Add", ["head_rnn", "head_fine"], ["head_sum"]),
-        helper.make_node("Relu", ["head_sum"], ["head_relu"]),
-    ]
-    return "head_relu"
+    def const(self, base, array):
+        """Add an initialiser; return its name."""
+        name = self.fresh(base)
+        self.inits.append(self.numpy_helper.from_array(np.asarray(array), name))
+        return name
+
+    def node(self, op, inputs, output, **attrs):
+        """Add one ONNX node with one output named after ``output``; return the output's name."""
+        output = self.fresh(output)
+        self.nodes.append(self.helper.make_node(op, list(inputs), [output], **attrs))
+        return output
+
+    def to_layout(self, tensor, layout):
+        """The same tensor in ``layout`` (one Transpose, made once)."""
+        if tensor.layout == layout:
+            return tensor
+        key = (tensor.name, layout)
+        if key not in self._converted:
+            perm = [tensor.layout.index(axis) for axis in layout]
+            self._converted[key] = Tensor(self.node("Transpose", [tensor.name], f"{tensor.name}_{layout}",
+                                                    perm=perm), layout, tensor.channels)
+        return self._converted[key]
+
+    # --- the walk -------------------------------------------------------------
+    def value(self, key):
+        """The ONNX tensor of Keras tensor ``key`` = (layer name, node index, tensor index)."""
+        key = tuple(key)
+        if key not in self.values:
+            name, node_index, tensor_index = key
+            entry = self.entries[name]
+            layer = self.model.get_layer(name)
+            translate = TRANSLATORS.get(entry["class_name"])
+            if translate is None:
+                raise unsupported(layer)
+            if tensor_index != 0:
+                raise unsupported(layer, f"only its first output is supported, got output {tensor_index}.")
+            keys = []
+            if entry["inbound_nodes"]:
+                call = entry["inbound_nodes"][node_index]
+                if tensor_keys(call.get("kwargs", {})):
+                    raise unsupported(layer, "its call receives a tensor as a keyword argument (mask, state), "
+                                              "only positional inputs are supported.")
+                keys = tensor_keys(call["args"])
+            prefix = name if node_index == 0 else f"{name}_call{node_index}"
+            self.values[key] = translate(self, layer, entry["config"], keys, prefix, node_index)
+        return self.values[key]
+
+    def only_consumer(self, key, consumer):
+        """Whether Keras tensor ``key`` feeds ``consumer`` = (layer name, node index) and nothing else."""
+        return self.consumers.get(tuple(key), []) == [consumer]
 
 
 def keras_to_onnx(model):
-    """Translate the network of :func:`nk_qrs_lstm.training.model.build_model` to an ONNX model.
+    """Translate a Keras functional model to an ONNX model, layer by layer, from the model's own config.
+
+    Layer types, sizes, kernels, strides, padding, activations and the
+    connections are read from the model (see
+    :mod:`nk_qrs_lstm.training.onnx_layers`), so a network of another shape
+    exports without changes here; an unknown layer or option is refused.
 
     Parameters
     ----------
     model : keras.Model
-        A model built by ``build_model`` (layer names ``fine``, ``down*``,
-        ``bilstm*``, ``up``, ``head``, ``proba``).
+        A functional model with one input ``(batch, time, channels)`` and one
+        output ``(batch, time, classes)``, made of the layer types in
+        :func:`~nk_qrs_lstm.training.onnx_layers.supported_layers` (e.g. one
+        built by :func:`nk_qrs_lstm.training.model.build_model`).
 
     Returns
     -------
     onnx.ModelProto
         Input ``ecg`` ``(batch, time, 1)`` float32, output ``proba``
         ``(batch, time, 4)``; batch and time are dynamic.
+
+    Raises
+    ------
+    UnsupportedLayerError
+        For a layer type or option the exporter does not translate; the
+        message names the layer, its class and the supported types or values.
     """
     import onnx
-    from onnx import TensorProto, helper, numpy_helper
+    from onnx import TensorProto, helper
 
-    names = [layer.name for layer in model.layers]
-    nodes, inits = [], []
-    nodes.append(helper.make_node("Transpose", ["ecg"], ["x_ncl"], perm=[0, 2, 1]))
-    fine = _conv(nodes, inits, "fine", model.get_layer("fine"), "x_ncl")
-    x = fine
-    for name in sorted(n for n in names if n.startswith("down")):
-        x = _conv(nodes, inits, name, model.get_layer(name), x)
-    nodes.append(helper.make_node("Transpose", [x], ["x_tnc"], perm=[2, 0, 1]))
-    x = "x_tnc"
-    for name in sorted(n for n in names if n.startswith("bilstm")):
-        x = _bilstm(nodes, inits, name, model.get_layer(name), x)
-    nodes.append(helper.make_node("Transpose", [x], ["rnn_ncl"], perm=[1, 2, 0]))
-    stride = model.get_layer("up").size if "up" in names else 1
-    x = _head(nodes, inits, model.get_layer("head"), "rnn_ncl", fine, stride)
-    x = _conv(nodes, inits, "proba", model.get_layer("proba"), x, activation=False)
-    nodes.append(helper.make_node("Softmax", [x], ["proba_ncl"], axis=1))
-    nodes.append(helper.make_node("Transpose", ["proba_ncl"], ["proba"], perm=[0, 2, 1]))
-    graph = helper.make_graph(
-        nodes, "nk_qrs_lstm", [helper.make_tensor_value_info("ecg", TensorProto.FLOAT, ["batch", "time", 1])],
-        [helper.make_tensor_value_info("proba", TensorProto.FLOAT, ["batch", "time", 4])], initializer=inits)
+    g = _Graph(model)
+    out = g.to_layout(g.value(g.outputs[0]), "ntc")
+    source = g.value(g.inputs[0])
+    if out.name == source.name:
+        out = out._replace(name=g.node("Identity", [out.name], "identity"))
+    for node in g.nodes:  # the last tensor gets the public output name
+        node.input[:] = ["proba" if n == out.name else n for n in node.input]
+        node.output[:] = ["proba" if n == out.name else n for n in node.output]
+    info = lambda name, tensor: helper.make_tensor_value_info(  # noqa: E731
+        name, TensorProto.FLOAT, ["batch", "time", tensor.channels])
+    graph = helper.make_graph(g.nodes, "nk_qrs_lstm", [info("ecg", source)], [info("proba", out)], initializer=g.inits)
     onnx_model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", OPSET)],
                                    producer_name="nk_qrs_lstm.training.export")
     onnx_model.ir_version = 8
