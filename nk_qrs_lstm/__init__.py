@@ -6,8 +6,9 @@ off those probabilities and returned in NeuroKit2's formats.
 """
 
 from ._checks import NKQRSLSTMWarning
-from .delineate import available_methods, ecg_delineate, ecg_delineate_proba, ecg_delineate_table, register_delineator
-from .neurokit import ecg_process, register, unregister
+from .delineate import ecg_delineate, ecg_delineate_proba, ecg_delineate_table
+from .integration import ecg_process, register, unregister
+from .registry import available_methods, register_delineator
 
 __version__ = "0.1.0"
 

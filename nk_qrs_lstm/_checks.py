@@ -11,18 +11,23 @@ import sys
 import warnings
 
 import numpy as np
+from neurokit2.misc import NeuroKitWarning
 
-from .defaults import MAX_RATE, MIN_RATE
+from .defaults import MIN_RATE
 
 
-class NKQRSLSTMWarning(UserWarning):
-    """The one warning class of nk_qrs_lstm (raised at the caller's line)."""
+class NKQRSLSTMWarning(NeuroKitWarning):
+    """The one warning class of nk_qrs_lstm (raised at the caller's line).
+
+    A subclass of NeuroKit2's ``NeuroKitWarning``, so filters set for
+    NeuroKit's warnings apply to ours too.
+    """
 
 
 _PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__))
 
 
-def warn(message):
+def warn(message, category=NKQRSLSTMWarning):
     """Emit a :class:`NKQRSLSTMWarning` pointing at the user's call site.
 
     The stack level is the first frame outside this package, so the warning
@@ -31,7 +36,7 @@ def warn(message):
     frame, level = sys._getframe(1), 2
     while frame is not None and os.path.abspath(frame.f_code.co_filename).startswith(_PACKAGE_DIR):
         frame, level = frame.f_back, level + 1
-    warnings.warn(message, NKQRSLSTMWarning, stacklevel=level)
+    warnings.warn(message, category, stacklevel=level)
 
 
 def _join(values):
@@ -63,7 +68,7 @@ def check_option(name, value, allowed):
 
 
 def check_sampling_rate(sampling_rate, name="sampling_rate"):
-    """Return ``sampling_rate`` as a float in [MIN_RATE, MAX_RATE] Hz."""
+    """Return ``sampling_rate`` as a float of at least ``MIN_RATE`` Hz (any higher rate is resampled)."""
     if isinstance(sampling_rate, bool) or not isinstance(sampling_rate, numbers.Real):
         raise TypeError(
             f"{name} must be a number (Hz), got {type(sampling_rate).__name__} "
@@ -72,10 +77,8 @@ def check_sampling_rate(sampling_rate, name="sampling_rate"):
     rate = float(sampling_rate)
     if not np.isfinite(rate) or rate <= 0:
         raise ValueError(f"{name} == {sampling_rate!r}, must be a finite number > 0 (Hz).")
-    if rate < MIN_RATE or rate > MAX_RATE:
-        raise ValueError(
-            f"{name} == {sampling_rate!r}, must be between {MIN_RATE} and {MAX_RATE} Hz."
-        )
+    if rate < MIN_RATE:
+        raise ValueError(f"{name} == {sampling_rate!r}, must be at least {MIN_RATE} Hz.")
     return rate
 
 

@@ -15,6 +15,7 @@ Indices of the result are in the caller's sampling rate.
 import numpy as np
 
 from .defaults import (
+    BEAT_KEYS,
     GAP_MERGE_S,
     MODEL_RATE,
     P_MIN_S,
@@ -25,10 +26,6 @@ from .defaults import (
     n_samples,
 )
 
-FIDUCIALS = (
-    "P_Onsets", "P_Peaks", "P_Offsets", "Q_Peaks", "R_Onsets", "R_Peaks",
-    "R_Offsets", "S_Peaks", "T_Onsets", "T_Peaks", "T_Offsets",
-)
 _MIN_S = {1: P_MIN_S, 2: QRS_MIN_S, 3: T_MIN_S}
 
 
@@ -178,20 +175,6 @@ def assemble_beats(segs, rate, pr_max_s=PR_MAX_S, qt_max_s=QT_MAX_S):
     return beats
 
 
-def to_rate(positions, from_rate, to_rate, length):
-    """Map (fractional) sample positions between rates, rounding to the nearest sample.
-
-    NaN stays NaN; results are clipped to ``[0, length - 1]``.
-
-    Examples
-    --------
-    >>> to_rate(np.array([1.0, np.nan, 2.4]), 250, 1000, 100).tolist()
-    [4.0, nan, 10.0]
-    """
-    out = np.round(np.asarray(positions, dtype=float) * (to_rate / from_rate))
-    return np.clip(out, 0, length - 1)
-
-
 def _segment_argmax(score, starts, ends):
     """Index of the maximum of ``score(idx, seg)`` inside each [start, end] (vectorised)."""
     lengths = (ends - starts + 1).astype(np.int64)
@@ -250,7 +233,7 @@ def extremum(signal, onsets, offsets, kind="deviation"):
 
 
 def delineate_proba(proba, signal, sampling_rate, rate=MODEL_RATE, refine=True, unknown=None,
-                    gap_s=GAP_MERGE_S, min_s=None):
+                    gap_s=GAP_MERGE_S, min_s=None, ratio=None, offset=0, clean=None):
     """Probabilities -> one row per QRS complex with every fiducial point.
 
     Parameters
@@ -258,7 +241,7 @@ def delineate_proba(proba, signal, sampling_rate, rate=MODEL_RATE, refine=True, 
     proba : ndarray, shape (n_model, 4)
         Probabilities at ``rate`` Hz.
     signal : ndarray, shape (n_samples,)
-        The caller's signal at ``sampling_rate`` (used for the peaks).
+        The caller's whole signal at ``sampling_rate`` (used for the peaks).
     sampling_rate : float
         Caller's sampling rate (Hz); every index returned is at this rate.
     rate : float
@@ -267,21 +250,37 @@ def delineate_proba(proba, signal, sampling_rate, rate=MODEL_RATE, refine=True, 
         Passed to :func:`segments`.
     unknown : ndarray of bool, shape (n_model,), optional
         Samples of ``proba`` where the signal was missing (gaps). A boundary
-        next to a gap, or at the signal's edge, is unknown: NaN, never the
+        next to a gap, or at the edge of ``proba``, is unknown: NaN, never the
         gap's edge.
+    ratio : float, optional
+        Caller samples per sample of ``proba`` (default
+        ``sampling_rate / rate``); the pipeline passes the exact ratio of its
+        resampler so that indices never drift.
+    offset : int
+        Position of ``proba[0]`` in the whole model-rate track (``proba`` may
+        be one block of a long signal).
+    clean : ndarray, optional
+        ``signal`` with non-finite samples set to 0 (computed when omitted).
 
     Returns
     -------
-    dict of str -> ndarray of float
-        Keys of :data:`FIDUCIALS` (``"P_Onsets"``, ..., ``"T_Offsets"``), one
-        value per detected QRS complex, NaN where a wave is absent. Within a
-        beat: P on <= P peak <= P off <= QRS on <= Q <= R <= S <= QRS off <=
-        T on <= T peak <= T off.
+    dict of str -> ndarray
+        Keys of :data:`~nk_qrs_lstm.defaults.BEAT_KEYS` (float, one value per
+        detected QRS complex, NaN where a wave is absent), plus ``"span_on"``
+        and ``"span_off"`` (the QRS run's extent in caller samples, known even
+        where a limit is NaN: used to match R-peaks) and ``"owner"`` (int: the
+        first model sample of the QRS run in the whole track). Within a beat:
+        P on <= P peak <= P off <= QRS on <= Q <= R <= S <= QRS off <= T on <=
+        T peak <= T off.
     """
     signal = np.asarray(signal, dtype=np.float64)
     n = len(signal)
-    beats = assemble_beats(segments(proba, rate, gap_s=gap_s, refine=refine, min_s=min_s), rate)
-    # a wave cut by the signal's edge or by a gap has an unknown onset (or offset): NaN
+    ratio = sampling_rate / rate if ratio is None else ratio
+    segs = segments(proba, rate, gap_s=gap_s, refine=refine, min_s=min_s)
+    beats = assemble_beats(segs, rate)
+    spans = np.clip(np.round((segs[2] + offset) * ratio), 0, n - 1)  # before any NaN: for matching R-peaks
+    owner = np.floor(segs[2][:, 0]).astype(np.int64) + offset
+    # a wave cut by the edge of proba or by a gap has an unknown onset (or offset): NaN
     m = len(proba)
     unknown = np.zeros(m, dtype=bool) if unknown is None else np.asarray(unknown, dtype=bool)
     before = np.concatenate([[True], unknown[:-1]])  # is the sample before k unknown?
@@ -293,7 +292,7 @@ def delineate_proba(proba, signal, sampling_rate, rate=MODEL_RATE, refine=True, 
     onsets[before[on_idx] & np.isfinite(onsets)] = np.nan
     offsets[after[off_idx] & np.isfinite(offsets)] = np.nan
     beats[:, 0::2], beats[:, 1::2] = onsets, offsets
-    beats = to_rate(beats, rate, sampling_rate, n)
+    beats = np.clip(np.round((beats + offset) * ratio), 0, n - 1)
     # physiological order survives rounding: neighbours may touch, never cross
     with np.errstate(invalid="ignore"):  # NaN compares False: a missing point stays missing
         late_p = beats[:, 1] > beats[:, 2]
@@ -305,18 +304,21 @@ def delineate_proba(proba, signal, sampling_rate, rate=MODEL_RATE, refine=True, 
     beats[short, 3] = np.minimum(beats[short, 2] + 1, n - 1)
     # keep complexes with a positive duration and at least one known limit (a complex covering the
     # whole signal carries no information)
-    beats = beats[~(beats[:, 3] <= beats[:, 2]) & (np.isfinite(beats[:, 2]) | np.isfinite(beats[:, 3]))]
-    clean = np.where(np.isfinite(signal), signal, 0.0)
+    keep = ~(beats[:, 3] <= beats[:, 2]) & (np.isfinite(beats[:, 2]) | np.isfinite(beats[:, 3]))
+    beats, spans, owner = beats[keep], spans[keep], owner[keep]
+    clean = np.where(np.isfinite(signal), signal, 0.0) if clean is None else clean
     out = {
-        "P_Onsets": beats[:, 0], "P_Offsets": beats[:, 1],
-        "R_Onsets": beats[:, 2], "R_Offsets": beats[:, 3],
-        "T_Onsets": beats[:, 4], "T_Offsets": beats[:, 5],
+        "ECG_P_Onsets": beats[:, 0], "ECG_P_Offsets": beats[:, 1],
+        "ECG_R_Onsets": beats[:, 2], "ECG_R_Offsets": beats[:, 3],
+        "ECG_T_Onsets": beats[:, 4], "ECG_T_Offsets": beats[:, 5],
     }
-    out["P_Peaks"] = extremum(clean, beats[:, 0], beats[:, 1])
-    out["T_Peaks"] = extremum(clean, beats[:, 4], beats[:, 5])
-    out["R_Peaks"] = extremum(clean, beats[:, 2], beats[:, 3])
-    out.update(qs_peaks(clean, out["R_Onsets"], out["R_Peaks"], out["R_Offsets"]))
-    return {k: out[k] for k in FIDUCIALS}
+    out["ECG_P_Peaks"] = extremum(clean, beats[:, 0], beats[:, 1])
+    out["ECG_T_Peaks"] = extremum(clean, beats[:, 4], beats[:, 5])
+    out["ECG_R_Peaks"] = extremum(clean, beats[:, 2], beats[:, 3])
+    out.update(qs_peaks(clean, out["ECG_R_Onsets"], out["ECG_R_Peaks"], out["ECG_R_Offsets"]))
+    table = {k: out[k] for k in BEAT_KEYS}
+    table.update(span_on=spans[:, 0], span_off=spans[:, 1], owner=owner)
+    return table
 
 
 def qs_peaks(signal, onsets, rpeaks, offsets):
@@ -326,4 +328,4 @@ def qs_peaks(signal, onsets, rpeaks, offsets):
     """
     q = extremum(signal, onsets, rpeaks - 1, kind="min")
     s = extremum(signal, rpeaks + 1, offsets, kind="min")
-    return {"Q_Peaks": q, "S_Peaks": s}
+    return {"ECG_Q_Peaks": q, "ECG_S_Peaks": s}

@@ -13,13 +13,38 @@ OVERLAP_S = 1.024  # [s] overlap kept on each side when stitching windows
 HIGHPASS_HZ = 0.5  # [Hz] baseline-removal cut-off applied before the network
 
 # --- accepted input ----------------------------------------------------------
-MIN_RATE = 100  # [Hz] lowest accepted sampling rate
-MAX_RATE = 2000  # [Hz] highest accepted sampling rate
+MIN_RATE = 100  # [Hz] lowest accepted sampling rate (no upper limit: higher rates are resampled)
+RATIO_MAX_DENOMINATOR = 1000  # [-] largest up/down factor of the rational rate conversion
 MIN_DURATION_S = 1.0  # [s] shortest signal the model can delineate
+
+# --- streaming -----------------------------------------------------------------
+BLOCK_S = 3600.0  # [s] longest stretch of signal turned into probabilities at once
+BLOCK_MARGIN_S = 4.0  # [s] probabilities decoded beyond each block edge (> PR_MAX_S + QT_MAX_S + a wave)
+FILTER_MARGIN_S = 40.0  # [s] signal filtered beyond each block edge (the 0.5-Hz high-pass forgets in ~1 s)
 
 # --- classes of the per-sample segmentation ----------------------------------
 CLASSES = ("background", "P", "QRS", "T")
 UNLABELLED = -1  # label value masked out of the loss and the scores
+
+# --- the one list of fiducial names -------------------------------------------
+#: NeuroKit's ``waves`` keys, in the order of its ``prominence`` / ``cwt`` methods.
+NK_KEYS = (
+    "ECG_P_Onsets", "ECG_P_Peaks", "ECG_P_Offsets", "ECG_Q_Peaks", "ECG_R_Onsets",
+    "ECG_R_Offsets", "ECG_S_Peaks", "ECG_T_Onsets", "ECG_T_Peaks", "ECG_T_Offsets",
+)
+#: One row of a beat table: the R-peak, then every key of :data:`NK_KEYS`.
+BEAT_KEYS = ("ECG_R_Peaks",) + NK_KEYS
+#: Fiducials in time order within one beat (P onset first, T offset last).
+BEAT_ORDER = (
+    "ECG_P_Onsets", "ECG_P_Peaks", "ECG_P_Offsets", "ECG_R_Onsets", "ECG_Q_Peaks", "ECG_R_Peaks",
+    "ECG_S_Peaks", "ECG_R_Offsets", "ECG_T_Onsets", "ECG_T_Peaks", "ECG_T_Offsets",
+)
+#: Wave name -> key prefix (``"QRS"`` is ``ECG_R_*`` as in NeuroKit).
+WAVE_PREFIX = {"P": "ECG_P", "QRS": "ECG_R", "T": "ECG_T"}
+
+# --- matching the caller's R-peaks to the QRS complexes found -----------------
+RPEAK_REACH_S = 0.150  # [s] farthest an R-peak may lie outside the QRS it is given ...
+RPEAK_REACH_RR = 0.5  # [-] ... and never past this fraction of its RR intervals
 
 # --- physiological limits used to clean segments -----------------------------
 # chosen on the validation split by benchmarks/tune_postprocessing.py (results/tuning_validation.csv)

@@ -1,186 +1,116 @@
-"""The front door: NeuroKit-compatible ``ecg_delineate`` and the method registry.
+"""The front door: NeuroKit-compatible ``ecg_delineate`` and friends.
 
-``method="lstm"`` runs the learned delineator; NeuroKit2's own methods
-(``"dwt"``, ``"cwt"``, ``"peak"``, ``"prominence"`` and their aliases) are
-passed to :func:`neurokit2.ecg_delineate` unchanged, so one call site can
-switch between classical and learned methods.
+Validates once, picks the method from the one registry
+(:mod:`nk_qrs_lstm.registry`), runs the one pipeline
+(:mod:`nk_qrs_lstm.pipeline`) for the learned methods, then formats, applies
+``check`` and plots once. NeuroKit2's own methods (``"dwt"``, ``"cwt"``,
+``"peak"``, ``"prominence"`` and their aliases) are passed to
+:func:`neurokit2.ecg_delineate` unchanged, so one call site can switch
+between classical and learned methods.
 """
+
+import inspect
 
 import numpy as np
 import pandas as pd
 
 from ._checks import check_ecg, check_option, check_rpeaks, check_sampling_rate, warn
-from .boundaries import delineate_proba
-from .defaults import CLASSES, MIN_DURATION_S, MODEL_RATE
-from .runtime import BATCH_WINDOWS, predict_windows
-from .neurokit import (
-    NK_KEYS,
-    SHOW_TYPES,
-    align_to_rpeaks,
-    check_waves,
-    neurokit_delineate,
-    plot_delineation,
-    to_neurokit,
-)
-from .preprocess import keep_slices, make_windows, normalise, prepare, window_plan
+from .defaults import BEAT_KEYS, CLASSES, MIN_DURATION_S
+from .neurokit import NO_RPEAKS_MESSAGE, SHOW_TYPES, check_table, empty_result, table_to_frame, to_neurokit
+from .pipeline import delineate_lead, resample_proba
+from .registry import available_methods, get_method, register_delineator  # noqa: F401 (public here too)
 
-_DELINEATORS = {}
-#: NeuroKit2's method names (and the aliases it accepts), passed through.
-NEUROKIT_METHODS = {
-    "dwt": ("dwt", "discrete wavelet transform"),
-    "cwt": ("cwt", "continuous wavelet transform"),
-    "peak": ("peak", "peaks", "derivative", "gradient"),
-    "prominence": ("prominence", "peak-prominence", "emrich", "emrich2024"),
-}
 PROBA_COLUMNS = tuple(f"ECG_Proba_{c.capitalize() if c == 'background' else c}" for c in CLASSES)
-
-
-def register_delineator(name):
-    """Decorator adding a delineator to the registry under ``name``.
-
-    The function is called as ``f(ecg_cleaned, rpeaks, sampling_rate, show,
-    show_type, check, **kwargs)`` and returns ``(signals, waves)``.
-    """
-
-    def decorator(func):
-        _DELINEATORS[name] = func
-        return func
-
-    return decorator
-
-
-def available_methods():
-    """Canonical names accepted by :func:`ecg_delineate`.
-
-    Examples
-    --------
-    >>> available_methods()
-    ['cwt', 'dwt', 'lstm', 'peak', 'prominence']
-    """
-    return sorted(set(_DELINEATORS) | set(NEUROKIT_METHODS))
-
-
-def _neurokit_method(canonical):
-    def delineator(ecg_cleaned, rpeaks, sampling_rate, show, show_type, check, **kwargs):
-        return neurokit_delineate()(ecg_cleaned, rpeaks=rpeaks, sampling_rate=sampling_rate, method=canonical,
-                                    show=show, show_type=show_type, check=check, **kwargs)
-
-    return delineator
-
-
-_ALIASES = {alias: canonical for canonical, aliases in NEUROKIT_METHODS.items() for alias in aliases}
-for _canonical in NEUROKIT_METHODS:
-    register_delineator(_canonical)(_neurokit_method(_canonical))
-
-
-def _resolve(method):
-    if not isinstance(method, str):
-        raise TypeError(f"method must be a string, got {type(method).__name__} {method!r}.")
-    key = _ALIASES.get(method.lower(), method.lower())
-    if key not in _DELINEATORS:
-        check_option("method", method, available_methods())
-    return key
-
-
-# --------------------------------------------------------------------------- the learned method
-def predict_proba(signal, sampling_rate, backend="onnx"):
-    """Per-sample class probabilities of one lead, at the model rate.
-
-    The signal is resampled to :data:`MODEL_RATE`, high-passed, cut into
-    overlapping windows normalised one by one, run through the network in
-    batches of ``BATCH_WINDOWS`` windows (memory stays bounded for any
-    length) and stitched back. Gaps (NaN/inf input) and flat windows are
-    background.
-
-    Parameters
-    ----------
-    signal : ndarray, shape (n_samples,)
-        Validated single-lead signal.
-    sampling_rate : float
-        Hz.
-    backend : {"onnx", "tensorflow"}
-
-    Returns
-    -------
-    ndarray of float32, shape (n_model, 4)
-    """
-    return _predict(signal, sampling_rate, backend)[0]
-
-
-def _predict(signal, sampling_rate, backend):
-    """:func:`predict_proba` and the model-rate mask of gap samples."""
-    x, bad = prepare(signal, sampling_rate)
-    starts, window = window_plan(len(x))
-    lo, hi = keep_slices(starts, window)
-    out = np.empty((len(x), len(CLASSES)), dtype=np.float32)
-    for c in range(0, len(starts), BATCH_WINDOWS):
-        chunk = starts[c : c + BATCH_WINDOWS]
-        windows, flat = normalise(make_windows(x, chunk, window), return_flat=True)
-        proba = predict_windows(windows, backend=backend)
-        proba[flat] = (1.0, 0.0, 0.0, 0.0)
-        for i, start in enumerate(chunk):
-            j = c + i
-            stop = min(start + hi[j], len(x))
-            out[start + lo[j] : stop] = proba[i, lo[j] : stop - start]
-    out[bad] = (1.0, 0.0, 0.0, 0.0)
-    return out, bad
-
-
-def _lstm_table(ecg, sampling_rate, rpeaks, backend):
-    """Validated input -> aligned fiducials (one row per R-peak or per QRS)."""
-    proba, bad = _predict(ecg, sampling_rate, backend)
-    table = delineate_proba(proba, ecg, sampling_rate, unknown=bad)
-    if not len(table["R_Onsets"]):
-        warn("No QRS complex was found in the signal: every wave is NaN.")
-    return align_to_rpeaks(table, rpeaks, sampling_rate, ecg)
-
-
-def _validate(ecg_cleaned, rpeaks, sampling_rate):
-    ecg = check_ecg(ecg_cleaned, name="ecg_cleaned")
-    rate = check_sampling_rate(sampling_rate)
-    if len(ecg) < MIN_DURATION_S * rate:
-        raise ValueError(
-            f"ecg_cleaned has {len(ecg)} samples ({len(ecg) / rate:.3g} s at {rate:g} Hz), "
-            f"must be at least {MIN_DURATION_S:g} s long."
-        )
-    _warn_quality(ecg)
-    return ecg, check_rpeaks(rpeaks, len(ecg)), rate
-
-
 CLIPPED_FRACTION = 0.01  # [-] share of samples at the extreme values above which a signal looks clipped
 
 
-def _warn_quality(ecg):
+# --------------------------------------------------------------------------- the learned method
+@register_delineator("lstm")
+def lstm(ecg, rpeaks, sampling_rate, backend="onnx"):
+    """The shipped Conv + BiLSTM network, through the one pipeline.
+
+    Parameters
+    ----------
+    ecg : ndarray
+        Validated lead.
+    rpeaks : ndarray of int or None
+    sampling_rate : float
+    backend : {"onnx", "tensorflow"}
+        Runtime of the network.
+
+    Returns
+    -------
+    dict of str -> ndarray of float
+        Per-beat table (:func:`nk_qrs_lstm.pipeline.align`).
+    """
+    return delineate_lead(ecg, sampling_rate, rpeaks, backend=backend)[0]
+
+
+# --------------------------------------------------------------------------- validation
+def validate_input(ecg_cleaned, rpeaks, sampling_rate, name="ecg_cleaned"):
+    """Check one lead, its R-peaks and rate once; warn about gaps, flat and clipped signals.
+
+    Returns
+    -------
+    ecg : ndarray of float64
+    rpeaks : ndarray of int64 or None
+    sampling_rate : float
+    """
+    ecg = check_ecg(ecg_cleaned, name=name)
+    rate = check_sampling_rate(sampling_rate)
+    if len(ecg) < MIN_DURATION_S * rate:
+        raise ValueError(
+            f"{name} has {len(ecg)} samples ({len(ecg) / rate:.3g} s at {rate:g} Hz), "
+            f"must be at least {MIN_DURATION_S:g} s long."
+        )
+    _warn_quality(ecg, name)
+    return ecg, check_rpeaks(rpeaks, len(ecg)), rate
+
+
+def _warn_quality(ecg, name="ecg_cleaned"):
     """Warn (never fail) about gaps, flat and clipped signals."""
     finite = np.isfinite(ecg)
     if not finite.all():
-        warn(f"ecg_cleaned has {int((~finite).sum())} non-finite samples (NaN or inf): they are treated as "
+        warn(f"{name} has {int((~finite).sum())} non-finite samples (NaN or inf): they are treated as "
              "gaps, and a wave boundary next to a gap is NaN.")
     if not finite.any():
         return
     values = ecg if finite.all() else np.where(finite, ecg, np.nan)  # no copy in the usual case
     lo, hi = np.nanmin(values), np.nanmax(values)
     if lo == hi:
-        warn("ecg_cleaned is flat (constant): no wave can be found, every result is NaN.")
+        warn(f"{name} is flat (constant): no wave can be found, every result is NaN.")
         return
     at_extremes = np.count_nonzero((ecg == lo) | (ecg == hi)) / np.count_nonzero(finite)
     if at_extremes > CLIPPED_FRACTION:
-        warn(f"ecg_cleaned looks clipped ({100 * at_extremes:.1f}% of its samples sit at its minimum or "
+        warn(f"{name} looks clipped ({100 * at_extremes:.1f}% of its samples sit at its minimum or "
              "maximum): waves in saturated stretches may be missed.")
 
 
-@register_delineator("lstm")
-def _lstm(ecg_cleaned, rpeaks, sampling_rate, show, show_type, check, backend="onnx"):
-    ecg, rpeaks, rate = _validate(ecg_cleaned, rpeaks, sampling_rate)
-    aligned = _lstm_table(ecg, rate, rpeaks, backend)
-    signals, waves = to_neurokit(aligned, len(ecg))
-    used_rpeaks = aligned["ECG_R_Peaks"]
-    if check:
-        waves = check_waves(waves, used_rpeaks)
-        signals = to_neurokit({**aligned, **{k: np.asarray(v, dtype=float) for k, v in waves.items()}}, len(ecg))[0]
-    if show:
-        plot_delineation(ecg, used_rpeaks[np.isfinite(used_rpeaks)], signals, rate, show_type)
-    return signals, waves
+def _check_kwargs(method, kwargs):
+    """Refuse keyword arguments the learned method does not take, naming the allowed ones."""
+    params = inspect.signature(method.func).parameters
+    if any(p.kind is p.VAR_KEYWORD for p in params.values()):
+        return
+    allowed = [name for name in list(params)[3:]]
+    for key in kwargs:
+        if key not in allowed:
+            listed = ", ".join(repr(a) for a in allowed) or "none"
+            raise TypeError(f"ecg_delineate() got an unexpected keyword argument {key!r} for method "
+                            f"{method.name!r}; its keyword arguments are: {listed}.")
+
+
+def _learned_table(method, ecg_cleaned, rpeaks, sampling_rate, kwargs):
+    """Validated input -> the learned method's per-beat table (None when there are no R-peaks)."""
+    _check_kwargs(method, kwargs)
+    ecg, rpeaks, rate = validate_input(ecg_cleaned, rpeaks, sampling_rate)
+    if rpeaks is not None and not len(rpeaks):
+        warn(NO_RPEAKS_MESSAGE)
+        return ecg, rate, None
+    table = method.func(ecg, rpeaks, rate, **kwargs)
+    if rpeaks is None and not len(table["ECG_R_Peaks"]):
+        warn(NO_RPEAKS_MESSAGE)
+        return ecg, rate, None
+    return ecg, rate, table
 
 
 # --------------------------------------------------------------------------- public functions
@@ -206,7 +136,8 @@ def ecg_delineate(ecg_cleaned, rpeaks=None, sampling_rate=1000, method="lstm", s
         (no R-peak detector needed); with a NeuroKit method, NeuroKit's
         ``ecg_peaks`` is run.
     sampling_rate : float
-        Hz, from 100 to 2000 for ``"lstm"``. Indices are returned at this rate.
+        Hz, at least 100 for ``"lstm"`` (any higher rate is resampled). Indices are
+        returned at this rate.
     method : str
         ``"lstm"``, ``"dwt"``, ``"cwt"``, ``"peak"`` or ``"prominence"``
         (NeuroKit2's aliases are accepted too).
@@ -219,7 +150,9 @@ def ecg_delineate(ecg_cleaned, rpeaks=None, sampling_rate=1000, method="lstm", s
         (|z| > 3), NeuroKit's intended check.
     **kwargs
         ``backend="onnx"`` (default) or ``"tensorflow"`` for ``"lstm"``;
-        NeuroKit's keyword arguments for its methods.
+        NeuroKit's keyword arguments for its methods. An R-peak is given the
+        QRS complex nearest to it within 150 ms and half its RR interval
+        (:func:`nk_qrs_lstm.pipeline.match_rpeaks`).
 
     Returns
     -------
@@ -234,7 +167,10 @@ def ecg_delineate(ecg_cleaned, rpeaks=None, sampling_rate=1000, method="lstm", s
     Warns
     -----
     NKQRSLSTMWarning
-        When no QRS complex is found.
+        NeuroKit's "No R-peaks were detected..." when ``rpeaks`` is empty, or
+        ``None`` and no QRS complex is found (the result is then NeuroKit's
+        empty one: zero ``signals`` and empty float arrays); also for gaps,
+        flat and clipped signals. A subclass of ``NeuroKitWarning``.
 
     See Also
     --------
@@ -261,10 +197,22 @@ def ecg_delineate(ecg_cleaned, rpeaks=None, sampling_rate=1000, method="lstm", s
     >>> list(signals.columns) == list(waves)
     True
     """
-    key = _resolve(method)
+    method = get_method(method)
     if not isinstance(show_type, str) or show_type not in SHOW_TYPES:
         check_option("show_type", show_type, SHOW_TYPES)
-    return _DELINEATORS[key](ecg_cleaned, rpeaks, sampling_rate, show, show_type, check, **kwargs)
+    if method.kind == "neurokit":
+        return method.func(ecg_cleaned, rpeaks, sampling_rate, show, show_type, check, **kwargs)
+    ecg, rate, table = _learned_table(method, ecg_cleaned, rpeaks, sampling_rate, kwargs)
+    if table is None:
+        return empty_result(len(ecg))
+    if check:
+        table = check_table(table)
+    signals, waves = to_neurokit(table, len(ecg))
+    if show:
+        from .plotting import plot_delineation
+
+        plot_delineation(ecg, table, rate, show_type)
+    return signals, waves
 
 
 def ecg_delineate_proba(ecg_cleaned, sampling_rate=1000, backend="onnx", show=False):
@@ -300,37 +248,41 @@ def ecg_delineate_proba(ecg_cleaned, sampling_rate=1000, backend="onnx", show=Fa
     >>> bool(np.allclose(proba.sum(axis=1), 1, atol=1e-4))
     True
     """
-    ecg, _, rate = _validate(ecg_cleaned, None, sampling_rate)
-    proba = predict_proba(ecg, rate, backend=backend)
-    frame = pd.DataFrame(resample_proba(proba, rate, len(ecg)), columns=list(PROBA_COLUMNS))
-    if show:
+    ecg, _, rate = validate_input(ecg_cleaned, None, sampling_rate)
+    table, proba, rate_map = delineate_lead(ecg, rate, backend=backend, keep_proba=True)
+    frame = pd.DataFrame(resample_proba(proba, rate_map, len(ecg)), columns=list(PROBA_COLUMNS))
+    if show:  # the boundaries of the same network run
         from .plotting import plot_proba
 
-        plot_proba(ecg, frame, rate, waves=ecg_delineate(ecg, sampling_rate=rate, backend=backend)[1])
+        plot_proba(ecg, frame, rate, waves=table)
     return frame
 
 
-def resample_proba(proba, sampling_rate, n_samples):
-    """Probabilities at the model rate -> ``n_samples`` rows at ``sampling_rate`` (linear)."""
-    pos = np.arange(n_samples) * (MODEL_RATE / sampling_rate)
-    grid = np.arange(len(proba))
-    return np.stack([np.interp(pos, grid, proba[:, j]) for j in range(proba.shape[1])], axis=1)
-
-
-def ecg_delineate_table(ecg_cleaned, rpeaks=None, sampling_rate=1000, backend="onnx"):
+def ecg_delineate_table(ecg_cleaned, rpeaks=None, sampling_rate=1000, method="lstm", **kwargs):
     """The learned delineation as a tidy table, one row per beat.
 
     Parameters
     ----------
     ecg_cleaned, rpeaks, sampling_rate
         As in :func:`ecg_delineate`.
-    backend : {"onnx", "tensorflow"}
+    method : str
+        A learned method (``"lstm"``, or one added with
+        :func:`register_delineator`).
+    **kwargs
+        The method's options (``backend="onnx"`` or ``"tensorflow"`` for
+        ``"lstm"``).
 
     Returns
     -------
     DataFrame
         Columns ``ECG_R_Peaks`` and every key of :func:`ecg_delineate`'s
-        ``waves``, as float sample indices (NaN where absent).
+        ``waves``, as nullable integer sample indices (``Int64``, ``<NA>``
+        where absent). Memory beyond the input and the table stays bounded
+        for any length (the signal is processed in blocks of one hour).
+
+    See Also
+    --------
+    ecg_delineate, nk_qrs_lstm.record.delineate_record
 
     Examples
     --------
@@ -340,6 +292,10 @@ def ecg_delineate_table(ecg_cleaned, rpeaks=None, sampling_rate=1000, backend="o
     >>> 6 <= len(table) <= 9
     True
     """
-    ecg, rpeaks, rate = _validate(ecg_cleaned, rpeaks, sampling_rate)
-    aligned = _lstm_table(ecg, rate, rpeaks, backend)
-    return pd.DataFrame({k: aligned[k] for k in ("ECG_R_Peaks",) + NK_KEYS})
+    method = get_method(method)
+    if method.kind != "learned":
+        check_option("method", method.name, available_methods("learned"))
+    _, _, table = _learned_table(method, ecg_cleaned, rpeaks, sampling_rate, kwargs)
+    if table is None:
+        table = {k: np.zeros(0) for k in BEAT_KEYS}
+    return table_to_frame(table, BEAT_KEYS)

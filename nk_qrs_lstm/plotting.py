@@ -82,3 +82,79 @@ def plot_proba(signal, proba, sampling_rate, waves=None, ax=None, title=None, st
         ax.set_title(title, loc="left", fontsize=10)
     fig.tight_layout()
     return fig
+
+
+#: What each NeuroKit ``show_type`` draws: fiducial keys.
+SHOW_KEYS = {
+    "peaks": ("ECG_P_Peaks", "ECG_Q_Peaks", "ECG_S_Peaks", "ECG_T_Peaks"),
+    "bounds_R": ("ECG_R_Onsets", "ECG_R_Offsets"),
+    "bounds_P": ("ECG_P_Onsets", "ECG_P_Offsets"),
+    "bounds_T": ("ECG_T_Onsets", "ECG_T_Offsets"),
+}
+SHOW_KEYS["all"] = tuple(k for keys in SHOW_KEYS.values() for k in keys)
+BEAT_WINDOW_S = (-0.35, 0.55)  # [s] around each R-peak, as NeuroKit's delineation plot
+
+
+def plot_delineation(signal, table, sampling_rate, show_type="peaks", ax=None):
+    """Every beat overlaid around its R-peak, with the chosen fiducials marked.
+
+    The figure ``ecg_delineate(..., show=True)`` draws, in the manner of
+    NeuroKit2's: heartbeats from -0.35 s to 0.55 s around each R-peak, one
+    marker per fiducial of ``show_type``.
+
+    Parameters
+    ----------
+    signal : ndarray
+        The lead.
+    table : dict of str -> ndarray
+        Per-beat table (``ECG_R_Peaks`` and NeuroKit's keys, NaN where absent).
+    sampling_rate : float
+        Hz.
+    show_type : {"peaks", "bounds_R", "bounds_T", "bounds_P", "all"}
+    ax : matplotlib Axes, optional
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        Its axes hold one line per beat and one marker collection per
+        fiducial key, labelled with the key.
+
+    Examples
+    --------
+    >>> import matplotlib
+    >>> matplotlib.use("Agg")
+    >>> import neurokit2 as nk
+    >>> import nk_qrs_lstm
+    >>> ecg = nk.ecg_simulate(duration=5, sampling_rate=500, random_state=0)
+    >>> table = nk_qrs_lstm.ecg_delineate_table(ecg, sampling_rate=500)
+    >>> fig = plot_delineation(ecg, {k: table[k].to_numpy(float) for k in table}, 500, "bounds_R")
+    >>> sorted(c.get_label() for c in fig.axes[0].collections)
+    ['ECG_R_Offsets', 'ECG_R_Onsets']
+    """
+    import matplotlib.pyplot as plt
+
+    signal = np.asarray(signal, dtype=float)
+    if ax is None:
+        fig, ax = plt.subplots(figsize=(8, 5))
+    else:
+        fig = ax.figure
+    rpeaks = np.asarray(table["ECG_R_Peaks"], dtype=float)
+    beats = np.flatnonzero(np.isfinite(rpeaks))
+    lo, hi = (int(round(s * sampling_rate)) for s in BEAT_WINDOW_S)
+    for b in beats:
+        r = int(rpeaks[b])
+        a, z = max(r + lo, 0), min(r + hi, len(signal))
+        ax.plot((np.arange(a, z) - r) / sampling_rate, signal[a:z], color="grey", lw=0.6, alpha=0.5)
+    cmap = plt.get_cmap("tab10")
+    for j, key in enumerate(SHOW_KEYS[show_type]):
+        values = np.asarray(table[key], dtype=float)[beats]
+        ok = np.isfinite(values)
+        idx = values[ok].astype(np.int64)
+        ax.scatter((idx - rpeaks[beats][ok]) / sampling_rate, signal[idx], s=14, color=cmap(j % 10), label=key,
+                   zorder=3)
+    ax.set_xlabel("Time relative to the R-peak (s)")
+    ax.set_ylabel("ECG")
+    ax.set_title("Delineated heartbeats")
+    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8)
+    fig.tight_layout()
+    return fig

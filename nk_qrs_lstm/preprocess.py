@@ -3,37 +3,92 @@
 Pure numpy/scipy functions; nothing here imports a deep-learning framework.
 """
 
+from dataclasses import dataclass
 from fractions import Fraction
 
 import numpy as np
 import scipy.signal
 
-from .defaults import HIGHPASS_HZ, MODEL_RATE, MODEL_STRIDE, OVERLAP_S, WINDOW_S, n_samples
+from .defaults import HIGHPASS_HZ, MODEL_RATE, MODEL_STRIDE, OVERLAP_S, RATIO_MAX_DENOMINATOR, WINDOW_S, n_samples
 
 
-def resample(signal, from_rate, to_rate):
-    """Resample along the first axis with a polyphase filter.
+@dataclass(frozen=True)
+class RateMap:
+    """The one exact mapping between the caller's sampling rate and the model's.
+
+    The signal is resampled by the rational factor ``up / down`` (a
+    polyphase filter), so the network sees ``model_rate = sampling_rate * up /
+    down`` Hz, within 0.1 % of :data:`MODEL_RATE` (the
+    network does not notice); indices are mapped back
+    with the same factor, so they never drift however long the signal.
+
+    Examples
+    --------
+    >>> m = RateMap.for_rate(499.7)
+    >>> (m.up, m.down), round(m.model_rate, 2)
+    ((500, 999), 250.1)
+    >>> float(m.to_caller(m.to_model(4997.0)))
+    4997.0
+    """
+
+    sampling_rate: float
+    up: int
+    down: int
+
+    @classmethod
+    def for_rate(cls, sampling_rate, model_rate=MODEL_RATE):
+        """The map for a caller's ``sampling_rate`` (Hz)."""
+        frac = Fraction(str(float(sampling_rate)))  # the decimal the caller wrote, exactly
+        frac = (Fraction(model_rate) / frac).limit_denominator(RATIO_MAX_DENOMINATOR)
+        return cls(float(sampling_rate), frac.numerator, frac.denominator)
+
+    @property
+    def model_rate(self):
+        """Sampling rate the network sees (Hz)."""
+        return self.sampling_rate * self.up / self.down
+
+    @property
+    def ratio(self):
+        """Caller samples per model sample (``down / up``)."""
+        return self.down / self.up
+
+    def n_model(self, n_samples):
+        """Model-rate length of ``n_samples`` caller samples (``ceil(n * up / down)``)."""
+        return -(-int(n_samples) * self.up // self.down)
+
+    def to_model(self, positions):
+        """Caller-rate positions -> model-rate positions (float)."""
+        return np.asarray(positions, dtype=float) * self.up / self.down
+
+    def to_caller(self, positions):
+        """Model-rate positions -> caller-rate positions (float)."""
+        return np.asarray(positions, dtype=float) * self.down / self.up
+
+
+def resample(signal, up, down):
+    """Resample along the first axis by ``up / down`` with a polyphase filter.
 
     Parameters
     ----------
     signal : ndarray, shape (n_samples, ...)
-    from_rate, to_rate : float
-        Sampling rates in Hz.
+    up, down : int
+        Rational factor (see :class:`RateMap`).
 
     Returns
     -------
     ndarray
-        ``ceil(n_samples * to_rate / from_rate)`` samples.
+        ``ceil(n_samples * up / down)`` samples. Output sample ``j`` sits at
+        input position ``j * down / up``; a slice of the input that starts at
+        a multiple of ``down`` gives the same interior samples as the whole.
 
     Examples
     --------
-    >>> resample(np.zeros(500), 500, 250).shape
+    >>> resample(np.zeros(500), 1, 2).shape
     (250,)
     """
-    if from_rate == to_rate:
+    if up == down:
         return np.asarray(signal, dtype=np.float64)
-    frac = Fraction(to_rate / from_rate).limit_denominator(1000)
-    return scipy.signal.resample_poly(signal, frac.numerator, frac.denominator, axis=0, padtype="line")
+    return scipy.signal.resample_poly(signal, up, down, axis=0, padtype="line")
 
 
 def highpass(signal, sampling_rate, cutoff=HIGHPASS_HZ):
@@ -140,52 +195,78 @@ def keep_slices(starts, window, overlap=None):
     return lo, hi
 
 
-def stitch(probas, starts, length, overlap=None):
+def stitch(probas, starts, length, overlap=None, lo=None, hi=None, first=0, out=None):
     """Join per-window outputs into one track, keeping each window's centre.
+
+    The only stitching of the package: the pipeline calls it for every block.
 
     Parameters
     ----------
     probas : ndarray, shape (n_windows, window, n_classes)
+        Outputs of the windows ``starts`` (all windows, or a run of them).
     starts : ndarray of int, shape (n_windows,)
+        Start of each window in the whole track.
     length : int
-        Length of the original signal.
+        Length of the whole track.
+    overlap : int, optional
+        Samples dropped at each inner window edge (default ``OVERLAP_S``).
+    lo, hi : ndarray of int, optional
+        Kept part ``[lo, hi)`` of each window (:func:`keep_slices` of the whole
+        plan; computed from ``starts`` when omitted, which is right only when
+        ``starts`` is the whole plan).
+    first : int
+        Track position of ``out[0]`` (when stitching one block of a long track).
+    out : ndarray, optional
+        Array to fill (default: a new one covering ``[first, length)``).
 
     Returns
     -------
-    ndarray, shape (length, n_classes)
+    ndarray, shape (len(out), n_classes)
     """
     n_win, window, n_cls = probas.shape
-    out = np.empty((max(length, window), n_cls), dtype=probas.dtype)
-    lo, hi = keep_slices(starts, window, overlap)
+    if lo is None:
+        lo, hi = keep_slices(starts, window, overlap)
+    if out is None:
+        out = np.empty((length - first, n_cls), dtype=probas.dtype)
+    stop_at = first + len(out)
     for i, start in enumerate(starts):
-        out[start + lo[i] : start + hi[i]] = probas[i, lo[i] : hi[i]]
-    return out[:length]
+        a, b = max(start + lo[i], first), min(start + hi[i], stop_at)
+        if a < b:
+            out[a - first : b - first] = probas[i, a - start : b - start]
+    return out
 
 
-def prepare(signal, sampling_rate):
+def prepare(signal, rate_map):
     """Resample one lead to the model rate and remove its baseline.
 
     Non-finite samples are linearly interpolated (and reported in the mask).
 
+    Parameters
+    ----------
+    signal : ndarray, shape (n_samples,)
+        Caller-rate signal (or a slice starting at a multiple of ``rate_map.down``).
+    rate_map : RateMap
+
     Returns
     -------
     x : ndarray, shape (n_model,)
-        Signal at :data:`MODEL_RATE` Hz, high-passed.
+        Signal at ``rate_map.model_rate`` Hz, high-passed.
     bad : ndarray of bool, shape (n_model,)
         True where the input was not finite.
     """
     signal = np.asarray(signal, dtype=np.float64)
     bad = ~np.isfinite(signal)
-    if bad.any():
+    has_bad = bad.any()
+    if has_bad:
         good = np.flatnonzero(~bad)
         signal = signal.copy()
         if good.size:
             signal[bad] = np.interp(np.flatnonzero(bad), good, signal[good])
         else:
             signal[:] = 0.0
-    x = highpass(resample(signal, sampling_rate, MODEL_RATE), MODEL_RATE)
-    if bad.any():
-        bad = resample(bad.astype(float), sampling_rate, MODEL_RATE) > 0.01
+    x = highpass(resample(signal, rate_map.up, rate_map.down), rate_map.model_rate)
+    if has_bad:
+        bad = resample(bad.astype(float), rate_map.up, rate_map.down) > 0.01
     else:
         bad = np.zeros(len(x), dtype=bool)
     return x, bad

@@ -14,8 +14,10 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from .delineate import ecg_delineate_table
-from .neurokit import NK_KEYS, to_neurokit
+from .defaults import NK_KEYS
+from .delineate import PROBA_COLUMNS, validate_input
+from .neurokit import table_to_frame, to_neurokit
+from .pipeline import delineate_lead, resample_proba
 
 FUSE_WINDOW_S = 0.10  # [s] QRS centres closer than this across leads are one beat
 ONSET_PERCENTILE = 20
@@ -36,6 +38,10 @@ class RecordDelineation:
     fused : DataFrame
         One row per beat seen in at least half of the leads, fused over leads,
         with a column ``n_leads``.
+    proba : dict of str -> DataFrame or None
+        Per lead, the class probabilities at the record's rate (columns
+        ``ECG_Proba_*``), from the same network run, when
+        ``delineate_record(..., keep_proba=True)``.
     """
 
     record_name: str
@@ -43,11 +49,12 @@ class RecordDelineation:
     n_samples: int
     tables: dict
     fused: pd.DataFrame
+    proba: dict = None
 
     def neurokit(self, lead=None):
         """NeuroKit's ``(signals, waves)`` for one lead, or for the fused delineation (``lead=None``)."""
         table = self.fused if lead is None else self.tables[lead]
-        return to_neurokit({k: table[k].to_numpy(dtype=float) for k in NK_KEYS}, self.n_samples)
+        return to_neurokit({k: table[k].to_numpy(dtype=float, na_value=np.nan) for k in NK_KEYS}, self.n_samples)
 
     def to_frame(self):
         """One tidy table: record, lead (``"fused"`` for the fusion), beat, every fiducial."""
@@ -98,7 +105,7 @@ def fuse_leads(tables, sampling_rate, min_fraction=0.5):
     columns = ["ECG_R_Peaks"] + [k for k in NK_KEYS]
     frames = []
     for i, table in enumerate(tables.values()):
-        frame = table.reindex(columns=columns).copy()
+        frame = table.reindex(columns=columns).astype(float)
         frame["lead"] = i
         frames.append(frame)
     if not frames:
@@ -123,7 +130,7 @@ def fuse_leads(tables, sampling_rate, min_fraction=0.5):
     return out[columns + ["n_leads"]].round().reset_index(drop=True).astype(float)
 
 
-def delineate_record(record, leads=None, backend="onnx", record_name=None):
+def delineate_record(record, leads=None, backend="onnx", record_name=None, keep_proba=False):
     """Delineate every lead of a WFDB record and fuse them.
 
     Parameters
@@ -136,6 +143,9 @@ def delineate_record(record, leads=None, backend="onnx", record_name=None):
     backend : {"onnx", "tensorflow"}
     record_name : str, optional
         Name used in tables and annotation files (default: the record's).
+    keep_proba : bool
+        Keep each lead's class probabilities on the result (``result.proba``),
+        for plots: the network runs once per lead either way.
 
     Returns
     -------
@@ -161,6 +171,11 @@ def delineate_record(record, leads=None, backend="onnx", record_name=None):
     signal, rate, names = read_record(record, leads=leads)
     if record_name is None:
         record_name = getattr(record, "record_name", None) or os.path.basename(os.fspath(record))
-    tables = {name: ecg_delineate_table(signal[:, j], sampling_rate=rate, backend=backend)
-              for j, name in enumerate(names)}
-    return RecordDelineation(record_name, rate, signal.shape[0], tables, fuse_leads(tables, rate))
+    tables, probas = {}, ({} if keep_proba else None)
+    for j, name in enumerate(names):
+        ecg, _, rate = validate_input(signal[:, j], None, rate, name=f"lead {name!r}")
+        table, proba, rate_map = delineate_lead(ecg, rate, backend=backend, keep_proba=keep_proba)
+        tables[name] = table_to_frame(table)
+        if keep_proba:
+            probas[name] = pd.DataFrame(resample_proba(proba, rate_map, len(ecg)), columns=list(PROBA_COLUMNS))
+    return RecordDelineation(record_name, rate, signal.shape[0], tables, fuse_leads(tables, rate), probas)

@@ -4,7 +4,8 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from nk_qrs_lstm.boundaries import FIDUCIALS, assemble_beats, delineate_proba, extremum, segments, to_rate
+from nk_qrs_lstm.boundaries import assemble_beats, delineate_proba, extremum, segments
+from nk_qrs_lstm.defaults import BEAT_KEYS, BEAT_ORDER
 
 RATE = 250
 
@@ -72,12 +73,6 @@ def test_assemble_beats_keeps_last_p_and_first_t():
     assert assemble_beats(segs, RATE)[0].tolist() == [40, 50, 60, 80, 100, 130]
 
 
-def test_to_rate_rounds_to_nearest():
-    """Check that positions map between rates with rounding to the nearest sample."""
-    assert to_rate(np.array([0.0, 1.5, 10.25]), 250, 360, 1000).tolist() == [0.0, 2.0, 15.0]
-    assert to_rate(np.array([3.0]), 250, 100, 1000).tolist() == [1.0]
-
-
 def test_extremum_handles_both_polarities_and_nan():
     """Check that the deviation peak finds negative waves and NaN limits give NaN."""
     x = np.zeros(50)
@@ -107,28 +102,27 @@ def test_delineate_proba_contract(proba, rate):
     n_out = int(np.ceil(len(proba) * rate / RATE))
     signal = np.sin(np.arange(n_out) / 7.0)
     table = delineate_proba(proba, signal, rate)
-    assert set(table) == set(FIDUCIALS)
+    assert set(table) == set(BEAT_KEYS) | {"span_on", "span_off", "owner"}
     lengths = {len(v) for v in table.values()}
     assert len(lengths) == 1
-    for values in table.values():
+    assert np.all(np.isfinite(table["span_on"])) and np.all(table["span_off"] >= table["span_on"])
+    for values in (table[k] for k in BEAT_KEYS):
         finite = values[np.isfinite(values)]
         assert np.all((finite >= 0) & (finite < n_out))
         assert np.all(finite == np.round(finite))
-    order = ["P_Onsets", "P_Peaks", "P_Offsets", "R_Onsets", "Q_Peaks", "R_Peaks", "S_Peaks", "R_Offsets",
-             "T_Onsets", "T_Peaks", "T_Offsets"]
-    stacked = np.stack([table[k] for k in order], axis=1)
+    stacked = np.stack([table[k] for k in BEAT_ORDER], axis=1)
     for row in stacked:
         present = row[np.isfinite(row)]
         assert np.all(np.diff(present) >= 0), row
-    both = np.isfinite(table["R_Onsets"]) & np.isfinite(table["R_Offsets"])
-    assert np.all(table["R_Offsets"][both] > table["R_Onsets"][both])
-    assert np.all(np.isfinite(table["R_Onsets"]) | np.isfinite(table["R_Offsets"]))
+    both = np.isfinite(table["ECG_R_Onsets"]) & np.isfinite(table["ECG_R_Offsets"])
+    assert np.all(table["ECG_R_Offsets"][both] > table["ECG_R_Onsets"][both])
+    assert np.all(np.isfinite(table["ECG_R_Onsets"]) | np.isfinite(table["ECG_R_Offsets"]))
 
 
 def test_missing_waves_stay_nan():
     """Check that a beat without P or T wave has NaN for every P or T point, never the QRS limits."""
     p = _proba(600, [(2, 100, 125), (3, 170, 240), (1, 330, 350), (2, 370, 395)])
     table = delineate_proba(p, np.sin(np.arange(1200) / 9.0), 500)
-    assert np.isnan(table["P_Onsets"][0]) and np.isnan(table["P_Offsets"][0]) and np.isnan(table["P_Peaks"][0])
-    assert np.isnan(table["T_Onsets"][1]) and np.isnan(table["T_Offsets"][1]) and np.isnan(table["T_Peaks"][1])
-    assert table["P_Offsets"][1] == 2 * 349 and table["T_Onsets"][0] == 2 * 170
+    assert np.isnan(table["ECG_P_Onsets"][0]) and np.isnan(table["ECG_P_Offsets"][0]) and np.isnan(table["ECG_P_Peaks"][0])
+    assert np.isnan(table["ECG_T_Onsets"][1]) and np.isnan(table["ECG_T_Offsets"][1]) and np.isnan(table["ECG_T_Peaks"][1])
+    assert table["ECG_P_Offsets"][1] == 2 * 349 and table["ECG_T_Onsets"][0] == 2 * 170

@@ -12,7 +12,7 @@ import pytest
 import nk_qrs_lstm
 from nk_qrs_lstm.delineate import available_methods, ecg_delineate_proba, ecg_delineate_table
 from nk_qrs_lstm.neurokit import NK_KEYS
-from nk_qrs_lstm.preprocess import resample
+from nk_qrs_lstm.preprocess import RateMap, resample
 
 LUDB = Path(os.environ.get("NK_QRS_LSTM_DATA", Path(__file__).resolve().parents[1].parent / "shared" / "data")) / "ludb"
 needs_ludb = pytest.mark.skipif(not LUDB.is_dir(), reason="LUDB not found in ../shared/data")
@@ -139,7 +139,8 @@ def _ludb_lead(record=3, lead="ii"):
 def test_real_record_at_several_rates(rate):
     """Check that QRS onsets of a real LUDB test record are found at any sampling rate, at that rate's indices."""
     ecg = _ludb_lead()
-    signal = resample(ecg.signal, 500, rate)
+    m = RateMap.for_rate(500, model_rate=rate)
+    signal = resample(ecg.signal, m.up, m.down)
     _, waves = nk_qrs_lstm.ecg_delineate(signal, sampling_rate=rate)
     ref = ecg.fiducials()["ECG_R_Onsets"] * rate / 500
     got = np.asarray(waves["ECG_R_Onsets"], dtype=float)

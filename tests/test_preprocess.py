@@ -7,6 +7,7 @@ from hypothesis import strategies as st
 
 from nk_qrs_lstm.defaults import MODEL_RATE, MODEL_STRIDE, OVERLAP_S, WINDOW_S, n_samples
 from nk_qrs_lstm.preprocess import (
+    RateMap,
     highpass,
     make_windows,
     normalise,
@@ -27,29 +28,54 @@ def _sine(freq, rate, seconds, phase=0.0):
 
 
 # --------------------------------------------------------------------------- resample
-@pytest.mark.parametrize("from_rate", [100, 128, 250, 257, 360, 500, 1000, 2000])
+def _resample(x, from_rate, to_rate):
+    m = RateMap.for_rate(from_rate, model_rate=to_rate)
+    return resample(x, m.up, m.down)
+
+
+@pytest.mark.parametrize("from_rate", [100, 128, 250, 257, 360, 499.7, 500, 1000, 1999, 2000, 4000, 10000])
 @pytest.mark.parametrize("n", [1, 2, 7, 499, 500, 501, 5000])
 def test_resample_length(from_rate, n):
-    """Check that resampling n samples gives ceil(n * to / from) samples."""
-    out = resample(np.zeros(n), from_rate, MODEL_RATE)
-    assert out.shape == (int(np.ceil(n * MODEL_RATE / from_rate)),)
+    """Check that resampling n samples gives rate_map.n_model(n) = ceil(n * up / down) samples."""
+    m = RateMap.for_rate(from_rate)
+    out = resample(np.zeros(n), m.up, m.down)
+    assert out.shape == (m.n_model(n),) == (int(np.ceil(n * m.up / m.down)),)
+
+
+@pytest.mark.parametrize("rate", [100, 128, 257, 360, 499.7, 500, 1000, 1999, 2000, 4000, 8000, 10000, 333.3333])
+def test_rate_map_is_exact_both_ways_and_close_to_the_model_rate(rate):
+    """Check that the rational factor is small, the model rate within 0.1 % of 250 Hz and the mapping exact."""
+    m = RateMap.for_rate(rate)
+    assert m.up <= 1000 and m.down <= 1000
+    assert abs(m.model_rate - MODEL_RATE) <= 1e-3 * MODEL_RATE
+    pos = np.array([0.0, 1.0, 12345.0, 3_600_000.0])
+    np.testing.assert_allclose(m.to_caller(m.to_model(pos)), pos, rtol=0, atol=1e-6)
 
 
 def test_resample_keeps_leads_and_same_rate():
     """Check that a 2-D signal is resampled along its first axis and the same rate returns a float copy."""
     x = np.zeros((1000, 3))
-    assert resample(x, 500, 250).shape == (500, 3)
-    same = resample(np.arange(5), 250, 250)
+    assert resample(x, 1, 2).shape == (500, 3)
+    same = resample(np.arange(5), 1, 1)
     assert same.dtype == np.float64 and same.tolist() == [0.0, 1.0, 2.0, 3.0, 4.0]
+
+
+def test_resample_of_a_slice_aligned_on_down_equals_the_whole():
+    """Check that resampling a slice starting at a multiple of `down` gives the whole's interior samples."""
+    m = RateMap.for_rate(360)  # 25 / 36
+    x = np.random.default_rng(0).normal(size=36 * 400)
+    whole = resample(x, m.up, m.down)
+    part = resample(x[36 * 100 :], m.up, m.down)
+    np.testing.assert_allclose(part[500:5000], whole[2500 + 500 : 2500 + 5000], atol=1e-12)
 
 
 @pytest.mark.parametrize("rate", [360, 500, 1000])
 def test_resample_round_trip_of_a_sine(rate):
     """Check that a 5 Hz sine resampled to 250 Hz and back matches itself (edges aside)."""
     x = _sine(5, rate, 10, phase=0.3)
-    there = resample(x, rate, MODEL_RATE)
+    there = _resample(x, rate, MODEL_RATE)
     np.testing.assert_allclose(there[250:-250], _sine(5, MODEL_RATE, 10, phase=0.3)[250:-250], atol=1e-2)
-    back = resample(there, MODEL_RATE, rate)
+    back = _resample(there, MODEL_RATE, rate)
     assert back.shape == x.shape
     edge = rate  # one second
     np.testing.assert_allclose(back[edge:-edge], x[edge:-edge], atol=1e-2)
@@ -158,7 +184,7 @@ def test_prepare_interpolates_and_reports_gaps():
     """Check that NaN gaps are interpolated, reported at the model rate, and the rest is not flagged."""
     x = _sine(5, 500, 10)
     x[1000:1100] = np.nan  # 2.0 s to 2.2 s
-    out, bad = prepare(x, 500)
+    out, bad = prepare(x, RateMap.for_rate(500))
     assert out.shape == (2500,) and bad.shape == (2500,) and bad.dtype == bool
     assert np.all(np.isfinite(out))
     assert np.all(bad[500:550])  # the gap at 250 Hz
@@ -167,8 +193,8 @@ def test_prepare_interpolates_and_reports_gaps():
 
 def test_prepare_without_gaps_and_all_nan():
     """Check that a clean signal has no flag and an all-NaN one becomes zeros, all flagged."""
-    out, bad = prepare(_sine(5, 250, 4) + 3.0, 250)
+    out, bad = prepare(_sine(5, 250, 4) + 3.0, RateMap.for_rate(250))
     assert out.shape == (1000,) and not bad.any()
     assert abs(np.mean(out[250:-250])) < 0.05  # baseline removed
-    out, bad = prepare(np.full(300, np.nan), 500)
+    out, bad = prepare(np.full(300, np.nan), RateMap.for_rate(500))
     assert out.shape == (150,) and np.all(out == 0) and bad.all()

@@ -81,8 +81,10 @@ def _check_waves(waves, n_samples, n_beats):
     lengths = {}
     for key in keys:
         values = waves[key]
-        if not isinstance(values, list):
-            out.append(("list_type", f"waves[{key!r}] must be a list, got {type(values).__name__}."))
+        empty_array = isinstance(values, np.ndarray) and values.ndim == 1 and values.size == 0
+        if not isinstance(values, list) and not empty_array:  # NeuroKit's no-R-peak answer: empty arrays
+            out.append(("list_type", f"waves[{key!r}] must be a list (or, without R-peaks, an empty array), "
+                                     f"got {type(values).__name__}."))
             try:
                 values = list(values)
             except TypeError:

@@ -22,7 +22,7 @@ import numpy as np
 from . import datasets
 from .augment import augment
 from ..defaults import MODEL_RATE, TRAIN_WINDOW_S, UNLABELLED, n_samples
-from ..preprocess import highpass, make_windows, normalise, resample, robust_scale, window_plan
+from ..preprocess import RateMap, highpass, make_windows, normalise, resample, robust_scale, window_plan
 
 logger = logging.getLogger("nk_qrs_lstm")
 
@@ -38,8 +38,9 @@ def to_model_rate(ecg):
         Labels at ``MODEL_RATE`` (nearest sample of the native-rate labels).
     """
     labels = ecg.labels()
-    x = resample(ecg.signal, ecg.sampling_rate, MODEL_RATE)
-    idx = np.round(np.arange(len(x)) * ecg.sampling_rate / MODEL_RATE).astype(np.int64)
+    rate_map = RateMap.for_rate(ecg.sampling_rate)
+    x = resample(ecg.signal, rate_map.up, rate_map.down)
+    idx = np.round(rate_map.to_caller(np.arange(len(x)))).astype(np.int64)
     y = labels[np.minimum(idx, len(labels) - 1)]
     return x, y
 

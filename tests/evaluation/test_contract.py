@@ -155,7 +155,7 @@ def test_array_instead_of_list_is_detected():
     signals, waves = _valid()
     waves["ECG_R_Onsets"] = np.asarray(waves["ECG_R_Onsets"])
     messages = contract_violations(signals, waves, N)
-    assert messages == ["waves['ECG_R_Onsets'] must be a list, got ndarray."]
+    assert messages == ["waves['ECG_R_Onsets'] must be a list (or, without R-peaks, an empty array), got ndarray."]
 
 
 def test_wrong_row_count_is_detected():

@@ -1,0 +1,144 @@
+"""NeuroKit2 itself with the learned delineator: opt-in registration and ``ecg_process``.
+
+This module sits above the front door (:mod:`nk_qrs_lstm.delineate`) and is
+imported by nothing inside the package but ``__init__``.
+"""
+
+import sys
+
+import pandas as pd
+
+from .defaults import NK_KEYS
+from .delineate import ecg_delineate as _ours
+from .neurokit import _ORIGINALS, _nk
+
+
+def _process_order(keys=NK_KEYS):
+    """NeuroKit's ``ecg_process`` column order (its default method): P and T peaks before their limits."""
+
+    def rank(key):
+        wave, point = key.split("_")[1:]
+        group = {"P": 0, "T": 2}.get(wave, 1)
+        return (group, not (group != 1 and point == "Peaks"), keys.index(key))
+
+    return tuple(sorted(keys, key=rank))
+
+
+#: Delineation columns in the order ``neurokit2.ecg_process`` gives them.
+PROCESS_KEYS = _process_order()
+
+
+def register(default=False):
+    """Make NeuroKit2 itself use the learned delineator (opt-in).
+
+    After this call ``neurokit2.ecg_delineate(..., method="lstm")`` runs
+    nk_qrs_lstm, every other method still runs NeuroKit's, and
+    ``neurokit2.ecg_process`` delineates with ``"lstm"``. Undo with
+    :func:`unregister`.
+
+    Parameters
+    ----------
+    default : bool
+        Also make ``"lstm"`` the default method of ``neurokit2.ecg_delineate``
+        (NeuroKit's default, ``"dwt"``, is kept otherwise).
+
+    See Also
+    --------
+    unregister, nk_qrs_lstm.ecg_delineate
+
+    Examples
+    --------
+    >>> import neurokit2 as nk
+    >>> import nk_qrs_lstm
+    >>> nk_qrs_lstm.register()
+    >>> nk.ecg_delineate.__module__
+    'nk_qrs_lstm.integration'
+    >>> nk_qrs_lstm.unregister()
+    >>> nk.ecg_delineate.__module__
+    'neurokit2.ecg.ecg_delineate'
+    """
+    nk = _nk()
+    if _ORIGINALS:
+        unregister()
+    process_mod = sys.modules["neurokit2.ecg.ecg_process"]
+    _ORIGINALS.update(ecg_delineate=nk.ecg_delineate, process_delineate=process_mod.ecg_delineate)
+    default_method = "lstm" if default else "dwt"
+
+    def ecg_delineate(ecg_cleaned, rpeaks=None, sampling_rate=1000, method=default_method, show=False,
+                      show_type="peaks", check=False, **kwargs):
+        return _ours(ecg_cleaned, rpeaks=rpeaks, sampling_rate=sampling_rate, method=method, show=show,
+                     show_type=show_type, check=check, **kwargs)
+
+    def process_delineate(ecg_cleaned, rpeaks=None, sampling_rate=1000, method="lstm", **kwargs):
+        signals, waves = _ours(ecg_cleaned, rpeaks=rpeaks, sampling_rate=sampling_rate, method=method, **kwargs)
+        return signals[[k for k in PROCESS_KEYS if k in signals]], waves
+
+    ecg_delineate.__doc__ = _ours.__doc__
+    for target in (nk, nk.ecg, sys.modules["neurokit2.ecg.ecg_delineate"]):
+        target.ecg_delineate = ecg_delineate
+    process_mod.ecg_delineate = process_delineate
+
+
+def unregister():
+    """Undo :func:`register`: NeuroKit2 is as it was."""
+    if not _ORIGINALS:
+        return
+    nk = _nk()
+    for target in (nk, nk.ecg, sys.modules["neurokit2.ecg.ecg_delineate"]):
+        target.ecg_delineate = _ORIGINALS["ecg_delineate"]
+    sys.modules["neurokit2.ecg.ecg_process"].ecg_delineate = _ORIGINALS["process_delineate"]
+    _ORIGINALS.clear()
+
+
+def ecg_process(ecg_signal, sampling_rate=1000, method="neurokit", delineate_method="lstm"):
+    """NeuroKit's ``ecg_process`` with the learned delineation.
+
+    The same steps, outputs and column order as :func:`neurokit2.ecg_process`
+    (cleaning, R-peaks with artifact correction, rate, quality, delineation,
+    cardiac phases), with the delineation done by ``delineate_method``.
+    NeuroKit's own delineation is not run (it is slow and can crash).
+
+    Parameters
+    ----------
+    ecg_signal : array-like
+        Raw ECG.
+    sampling_rate : float
+        Hz.
+    method : str
+        NeuroKit's processing method (cleaning and R-peaks).
+    delineate_method : str
+        Any method of :func:`nk_qrs_lstm.ecg_delineate`.
+
+    Returns
+    -------
+    signals : DataFrame
+        Columns of ``neurokit2.ecg_process``, in its order.
+    info : dict
+        NeuroKit's info dict with the delineation keys.
+
+    See Also
+    --------
+    neurokit2.ecg_process, nk_qrs_lstm.ecg_delineate
+
+    Examples
+    --------
+    >>> import neurokit2 as nk
+    >>> ecg = nk.ecg_simulate(duration=10, sampling_rate=500, random_state=0)
+    >>> signals, info = ecg_process(ecg, sampling_rate=500)
+    >>> "ECG_P_Onsets" in signals and "ECG_Phase_Atrial" in signals
+    True
+    """
+    nk = _nk()
+    ecg_signal = nk.signal_sanitize(ecg_signal)
+    cleaned = nk.ecg_clean(ecg_signal, sampling_rate=sampling_rate, method=method)
+    instant_peaks, info = nk.ecg_peaks(cleaned, sampling_rate=sampling_rate, method=method,
+                                       correct_artifacts=True)
+    rate = nk.signal_rate(info, sampling_rate=sampling_rate, desired_length=len(cleaned))
+    quality = nk.ecg_quality(cleaned, rpeaks=info["ECG_R_Peaks"], sampling_rate=sampling_rate)
+    signals = pd.DataFrame({"ECG_Raw": ecg_signal, "ECG_Clean": cleaned, "ECG_Rate": rate, "ECG_Quality": quality})
+    delin_signals, waves = _ours(cleaned, rpeaks=info["ECG_R_Peaks"], sampling_rate=sampling_rate,
+                                 method=delineate_method)
+    info.update(waves)
+    phase = nk.ecg_phase(cleaned, rpeaks=info["ECG_R_Peaks"], delineate_info=waves, sampling_rate=sampling_rate)
+    delin_signals = delin_signals[[k for k in PROCESS_KEYS if k in delin_signals]]
+    return pd.concat([signals, instant_peaks, delin_signals, phase], axis=1), info
