@@ -26,7 +26,7 @@ import warnings
 
 import numpy as np
 
-from . import __version__
+from . import NKQRSLSTMWarning, __version__
 
 PROG = "nk-qrs-lstm"
 PLOT_START_S = 0.0  # [s] default start of the --plot window
@@ -342,7 +342,7 @@ def build_parser():
 
 def _show_warning(message, category, filename, lineno, file=None, line=None):
     """Print a warning as one line, without the source line."""
-    kind = "" if category.__name__ == "NKQRSLSTMWarning" else f"{category.__name__}: "
+    kind = "" if issubclass(category, NKQRSLSTMWarning) else f"{category.__name__}: "
     print(f"{PROG}: warning: {kind}{' '.join(str(message).split())}", file=sys.stderr if file is None else file)
 
 
