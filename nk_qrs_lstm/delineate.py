@@ -80,7 +80,7 @@ def _warn_quality(ecg, name="ecg_cleaned"):
     if lo == hi:
         warn(f"{name} is flat (constant): no wave can be found, every result is NaN.")
         return
-    at_extremes = np.count_nonzero((ecg == lo) | (ecg == hi)) / np.count_nonzero(finite)
+    at_extremes = (np.count_nonzero(ecg == lo) + np.count_nonzero(ecg == hi)) / np.count_nonzero(finite)
     if at_extremes > CLIPPED_FRACTION:
         warn(f"{name} looks clipped ({100 * at_extremes:.1f}% of its samples sit at its minimum or "
              "maximum): waves in saturated stretches may be missed.")

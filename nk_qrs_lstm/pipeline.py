@@ -154,7 +154,9 @@ def find_beats(signal, rate_map, backend="onnx", keep_proba=False, **block_kw):
     proba : ndarray or None
         The probability track (model rate) if ``keep_proba``.
     """
-    clean = np.where(np.isfinite(signal), signal, 0.0)
+    finite = np.isfinite(signal)
+    clean = signal if finite.all() else np.where(finite, signal, 0.0)  # no copy in the usual case
+    del finite
     parts = []
     proba = np.empty((rate_map.n_model(len(signal)), len(CLASSES)), np.float32) if keep_proba else None
     for blk in iter_proba(signal, rate_map, backend, **block_kw):

@@ -174,10 +174,23 @@ def test_show_draws_like_neurokit(show_type):
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
+    from nk_qrs_lstm.plotting import SHOW_KEYS
+
     cleaned, info = _simulated(500, duration=6)
     plt.close("all")
     _, shown = nk_qrs_lstm.ecg_delineate(cleaned, info, sampling_rate=500, show=True, show_type=show_type)
-    assert plt.get_fignums()
+    assert len(plt.get_fignums()) == 1
+    ax = plt.gcf().axes[0]
+    # one marker collection per fiducial of show_type, one marker per beat where it exists, at that sample
+    markers = {c.get_label(): c.get_offsets() for c in ax.collections}
+    assert sorted(markers) == sorted(SHOW_KEYS[show_type])
+    rpeaks = np.asarray(info["ECG_R_Peaks"], float)
+    for key, xy in markers.items():
+        values = np.asarray(shown[key], float)
+        ok = np.isfinite(values)
+        assert len(xy) == ok.sum() > 0
+        np.testing.assert_allclose(xy[:, 0], (values[ok] - rpeaks[ok]) / 500)
+        np.testing.assert_allclose(xy[:, 1], cleaned[values[ok].astype(int)])
     _, plain = nk_qrs_lstm.ecg_delineate(cleaned, info, sampling_rate=500)
-    assert shown.keys() == plain.keys()
+    assert shown == plain
     plt.close("all")

@@ -184,3 +184,32 @@ def test_empty_rpeaks_give_neurokits_warning_and_empty_arrays(rpeaks):
         signals, waves = nk_qrs_lstm.ecg_delineate(ecg, rpeaks, sampling_rate=500)
     assert all(isinstance(v, np.ndarray) and v.size == 0 and v.dtype == float for v in waves.values())
     assert signals.shape == (len(ecg), 10) and int(signals.to_numpy().sum()) == 0
+
+
+def test_network_runs_once_per_lead_for_plots(monkeypatch):
+    """Check that ecg_delineate_proba(show=True) and delineate_record(keep_proba=True) run the network once per lead."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from nk_qrs_lstm import pipeline
+    from nk_qrs_lstm.examples import example_record_path
+    from nk_qrs_lstm.record import delineate_record
+
+    calls = []
+    real = pipeline.predict_windows
+
+    def counting(windows, **kwargs):
+        calls.append(len(windows))
+        return real(windows, **kwargs)
+
+    monkeypatch.setattr(pipeline, "predict_windows", counting)
+    ecg = nk.ecg_simulate(duration=10, sampling_rate=500, random_state=0)
+    nk_qrs_lstm.ecg_delineate_proba(ecg, sampling_rate=500, show=True)
+    plt.close("all")
+    assert len(calls) == 1
+    calls.clear()
+    result = delineate_record(example_record_path(), leads=["ii", "v5"], keep_proba=True)
+    assert len(calls) == 2
+    assert sorted(result.proba) == ["ii", "v5"] and result.proba["ii"].shape == (result.n_samples, 4)
