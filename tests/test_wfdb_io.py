@@ -393,7 +393,7 @@ def test_read_record_errors(ludb_path, tmp_path):
         read_record(base, leads=12)
     with pytest.raises(TypeError, match=r"^each lead must be a name \(str\) or an index \(int\), got bool True\.$"):
         read_record(base, leads=[True])
-    with pytest.raises(ValueError, match=r"^leads is empty; pass None for all leads\.$"):
+    with pytest.raises(ValueError, match=r"^leads is empty; pass None for every ECG lead\.$"):
         read_record(base, leads=[])
     missing = str(tmp_path / "rec")
     with pytest.raises(FileNotFoundError, match=re.escape(

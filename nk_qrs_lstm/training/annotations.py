@@ -7,75 +7,10 @@ by the dataset readers, the WFDB adapter and training.
 import numpy as np
 
 from ..defaults import UNLABELLED
+from ..wfdb_io.marks import BEAT_SYMBOLS, parse_waves  # noqa: F401 (re-exported; marks <-> waves live there)
 
-_PEAK_SYMBOLS = {"p": "P", "t": "T", "u": "U"}  # beat codes are QRS, see BEAT_SYMBOLS
-
-
-#: WFDB beat codes (any of them marks a QRS complex in a delineation file)
-BEAT_SYMBOLS = frozenset("NLRBAaJSVrFejnE/fQ?")
 #: half-width of a wave whose extent is not annotated, masked around its peak [s]
 UNKNOWN_HALF_WIDTH_S = {"P": 0.08, "QRS": 0.10, "T": 0.25, "U": 0.10, "?": 0.0}
-
-
-def parse_waves(samples, symbols):
-    """Group WFDB delineation marks into waves.
-
-    A peak symbol (``p``, ``t``, ``u`` or a beat code such as ``N``, ``V``)
-    takes the ``(`` immediately before it as onset and the ``)`` immediately
-    after it as offset. A ``( )`` pair with no peak inside takes the peak
-    just before or after it when that peak has no brackets of its own (some
-    LUDB marks put the peak one sample before the onset); otherwise it is a
-    wave of unknown kind (``"?"``). Other symbols (rhythm, noise, comments)
-    are ignored.
-
-    Parameters
-    ----------
-    samples : array-like of int
-        Annotation sample indices.
-    symbols : sequence of str
-        Annotation symbols, same length.
-
-    Returns
-    -------
-    dict of str -> ndarray, shape (n, 3)
-        Keys ``"P"``, ``"QRS"``, ``"T"``, ``"U"`` and ``"?"``; columns onset,
-        peak, offset (NaN where missing), rows sorted by peak (by onset for
-        ``"?"``).
-
-    Examples
-    --------
-    >>> w = parse_waves([10, 20, 30, 50, 60], ["(", "p", ")", "N", ")"])
-    >>> w["P"].tolist(), w["QRS"].tolist()
-    ([[10.0, 20.0, 30.0]], [[nan, 50.0, 60.0]])
-    >>> parse_waves([5, 6, 30], ["N", "(", ")"])["QRS"].tolist()
-    [[6.0, 5.0, 30.0]]
-    """
-    samples = np.asarray(samples, dtype=np.int64)
-    symbols = list(symbols)
-    n = len(symbols)
-    kinds = [_PEAK_SYMBOLS.get(s, "QRS" if s in BEAT_SYMBOLS else None) for s in symbols]
-    on = [i - 1 if kinds[i] and i > 0 and symbols[i - 1] == "(" else None for i in range(n)]
-    off = [i + 1 if kinds[i] and i + 1 < n and symbols[i + 1] == ")" else None for i in range(n)]
-    used = {j for j in on + off if j is not None}
-    unknown = []
-    for i in range(n - 1):
-        if symbols[i] != "(" or symbols[i + 1] != ")" or i in used or i + 1 in used:
-            continue
-        # a peak-less pair: adopt a neighbouring peak that has no bracket at all
-        for peak in (i - 1, i + 2):
-            if 0 <= peak < n and kinds[peak] and on[peak] is None and off[peak] is None:
-                on[peak], off[peak] = i, i + 1
-                break
-        else:
-            unknown.append((samples[i], np.nan, samples[i + 1]))
-        used.update((i, i + 1))
-    out = {k: [] for k in ("P", "QRS", "T", "U")}
-    for i in range(n):
-        if kinds[i]:
-            out[kinds[i]].append((samples[on[i]] if on[i] is not None else np.nan, samples[i],
-                                  samples[off[i]] if off[i] is not None else np.nan))
-    out["?"] = unknown
-    return {k: np.asarray(v, dtype=float).reshape(-1, 3) for k, v in out.items()}
 
 
 def make_labels(n_samples, waves, regions, masks=None, sampling_rate=None):

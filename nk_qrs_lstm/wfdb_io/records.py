@@ -1,0 +1,298 @@
+"""WFDB records in: every layout read as one float array of the ECG leads.
+
+Single-segment records, multi-segment records of fixed layout and of
+variable layout (a layout segment naming every channel, segments that hold
+only some channels, null ``~`` segments) all read the same way: one column
+per lead in physical units, NaN where a segment lacks the channel or the
+record holds WFDB's "missing" value. Channels with the same name get unique
+names (``ECG``, ``ECG_2``). By default only the ECG channels are read: a
+channel is an ECG lead by its name (``II``, ``aVR``, ``V5``, ``MLII``,
+``ECG1``...) or, when its name says nothing, by its units (mV or uV); other
+biosignals (ABP, PLETH, RESP...) are skipped with a warning.
+"""
+
+import copy
+import numbers
+import os
+import re
+from typing import NamedTuple
+
+import numpy as np
+import wfdb
+
+from .._checks import _join, warn
+
+#: Channel names read as ECG leads (whole name, any case).
+ECG_NAME = re.compile(r"i{1,3}|a?v[rlf]|v.*|ml.*|mcl.*|cm.*|cc.*|d\d+|di{1,3}|ecg.*|ekg.*|lead.*", re.IGNORECASE)
+#: Channel names of other biosignals, never read as ECG whatever their units (start of the name, any case).
+OTHER_NAME = re.compile(r"abp|art|ao|n?bp|pap|cvp|icp|lap|rap|pawp|uap|pleth|ppg|spo2|sao2|so2|resp|thor|abd|"
+                        r"chest|airflow|flow|nasal|oral|co2|etco2|eeg|eog|emg|eda|gsr|temp|pulse|hr\b|sv\b",
+                        re.IGNORECASE)
+#: Units of ECG channels (lower case).
+ECG_UNITS = frozenset({"mv", "uv", "\u03bcv", "\u00b5v"})
+_EXTENSIONS = (".hea", ".dat")  # stripped from a record path
+_NULL_SEGMENT = "~"
+
+
+class RecordSignals(NamedTuple):
+    """What :func:`read_signals` returns."""
+
+    signal: np.ndarray  #: (n_samples, n_leads) float64, physical units, NaN where missing
+    sampling_rate: float  #: Hz
+    lead_names: list  #: unique names of the columns
+    channels: list  #: signal number of each column in the record
+    record_name: str  #: the record's name (the path's last part, without extension)
+
+
+def read_record(record, leads=None):
+    """Read a WFDB record as a float array in physical units.
+
+    Parameters
+    ----------
+    record : wfdb.Record or wfdb.MultiRecord or str or os.PathLike
+        A record already read by wfdb, or the path of a local record without
+        extension (``"../shared/data/ludb/data/1"``); single- or
+        multi-segment. A trailing ``.hea`` or ``.dat`` is dropped.
+    leads : str or int or list of (str or int), optional
+        Leads to return, by name (as returned, see below; matched ignoring
+        case when the exact name is absent and the match is unique) or by
+        signal number. By default, every ECG channel: a channel named like
+        an ECG lead (``I``, ``II``, ``III``, ``aVR``, ``aVL``, ``aVF``,
+        ``V1``-``V6``, ``V*``, ``MLII``, ``ML*``, ``MCL*``, ``CM5``, ``D1``,
+        ``ECG*``, ``EKG*``, ``lead*``, any case) or, when the name is none of
+        these nor another biosignal's (ABP, PLETH, RESP, EEG...), whose units
+        are mV or uV.
+
+    Returns
+    -------
+    signal : ndarray of float64, shape (n_samples, n_leads)
+        Physical values (the header's units, usually mV); NaN where the
+        record holds WFDB's "missing" value, in null segments, and where a
+        segment of a variable-layout record lacks the channel.
+    sampling_rate : float
+        Sampling rate in Hz.
+    lead_names : list of str
+        Names of the returned leads, in the order of the columns. Channels
+        sharing a name are told apart by a suffix: ``ECG``, ``ECG_2``.
+
+    Raises
+    ------
+    FileNotFoundError
+        If ``<record>.hea`` does not exist.
+    ValueError
+        If a lead is unknown (the message lists the available ones), or if
+        ``leads`` is None and no channel looks like an ECG lead.
+
+    Warns
+    -----
+    NKQRSLSTMWarning
+        When channels share a name (and are renamed), or when ``leads`` is
+        None and some channels are skipped as not ECG.
+
+    See Also
+    --------
+    nk_qrs_lstm.wfdb_io.write_annotations, nk_qrs_lstm.wfdb_io.read_annotations
+
+    Examples
+    --------
+    >>> import os, tempfile
+    >>> import neurokit2 as nk
+    >>> import wfdb
+    >>> ecg = nk.ecg_simulate(duration=10, sampling_rate=500, random_state=0)
+    >>> folder = tempfile.mkdtemp()
+    >>> wfdb.wrsamp("sim", fs=500, units=["mV", "mV"], sig_name=["ii", "v1"],
+    ...             p_signal=np.column_stack([ecg, -ecg]), fmt=["16", "16"], write_dir=folder)
+    >>> signal, fs, names = read_record(os.path.join(folder, "sim"))
+    >>> signal.shape, fs, names
+    ((5000, 2), 500.0, ['ii', 'v1'])
+    >>> signal, fs, names = read_record(os.path.join(folder, "sim.hea"), leads="V1")
+    >>> signal.shape, names
+    ((5000, 1), ['v1'])
+    """
+    return tuple(read_signals(record, leads))[:3]
+
+
+def read_signals(record, leads=None):
+    """:func:`read_record`, plus the signal number of each lead and the record's name.
+
+    Returns
+    -------
+    RecordSignals
+        ``signal``, ``sampling_rate``, ``lead_names`` (as
+        :func:`read_record`), ``channels`` (signal number of each column in
+        the record, e.g. 10 for V5 of a 12-lead record) and ``record_name``
+        (``record.record_name``, or the path's last part without extension).
+    """
+    if isinstance(record, wfdb.MultiRecord):
+        record = _single(record)
+    if isinstance(record, wfdb.Record):
+        if record.sig_name is None:
+            raise ValueError("record.sig_name is None; the record must name its leads.")
+        name = record.record_name or "record"
+        names = _unique_names(record.sig_name, name)
+        index = _choose(leads, names, record.units, name)
+        signal, rate = _physical(record)[:, index], record.fs
+    elif isinstance(record, (str, os.PathLike)):
+        path = record_path(record)
+        name = os.path.basename(path)
+        sig_name, units = _header_channels(path)
+        names = _unique_names(sig_name, name)
+        index = _choose(leads, names, units, name)
+        channels = sorted(set(index))
+        rec = wfdb.rdrecord(path, channels=channels, m2s=True, physical=True)
+        signal = _physical(rec)[:, [channels.index(i) for i in index]]
+        rate = rec.fs
+    else:
+        raise TypeError("record must be a wfdb.Record or the path of a WFDB record (str or os.PathLike), "
+                        f"got {type(record).__name__}.")
+    if rate is None or not np.isfinite(float(rate)) or float(rate) <= 0:
+        raise ValueError(f"record.fs == {rate!r}, must be a sampling rate > 0 (Hz).")
+    return RecordSignals(np.ascontiguousarray(signal, dtype=np.float64), float(rate), [names[i] for i in index],
+                         index, name)
+
+
+def record_path(record):
+    """The path of a record without extension: ``"data/1.hea"`` -> ``"data/1"`` (the one place it is stripped).
+
+    Raises FileNotFoundError if the record's header does not exist.
+
+    Examples
+    --------
+    >>> from nk_qrs_lstm.examples import example_record_path
+    >>> record_path(example_record_path() + ".dat") == example_record_path()
+    True
+    """
+    path = os.fspath(record)
+    root, ext = os.path.splitext(path)
+    if ext in _EXTENSIONS:
+        path = root
+    if not os.path.isfile(path + ".hea"):
+        raise FileNotFoundError(f"WFDB header {path + '.hea'!r} does not exist; pass the record path "
+                                "without extension, e.g. '../shared/data/ludb/data/1'.")
+    return path
+
+
+def _header_channels(path):
+    """Channel names and units of a record's header, whatever its layout."""
+    header = wfdb.rdheader(path)
+    if isinstance(header, wfdb.MultiRecord):
+        # variable layout: the first segment is the layout naming every channel; fixed: any segment does
+        segments = [s for s in header.seg_name if s != _NULL_SEGMENT]
+        if not segments:
+            raise ValueError(f"multi-segment record {path!r} has only null segments ('~'); there is no signal "
+                             "to read.")
+        header = wfdb.rdheader(os.path.join(os.path.dirname(path), segments[0]))
+    if header.sig_name is None:
+        raise ValueError(f"record {path!r} has no signal (its header names no channel).")
+    return header.sig_name, header.units
+
+
+def _single(multi):
+    """A MultiRecord as one Record in physical units (segments read as digital values are converted)."""
+    multi = copy.copy(multi)
+    segments = []
+    for segment in multi.segments:
+        if segment is not None and segment.p_signal is None and segment.d_signal is not None:
+            segment = copy.copy(segment)
+            segment.p_signal = segment.dac(expanded=False, return_res=64)
+        segments.append(segment)
+    multi.segments = segments
+    return multi.multi_to_single(physical=True)
+
+
+def _physical(record):
+    """Return the 2-D physical signal of a Record (converting digital values)."""
+    if record.p_signal is not None:
+        signal = np.asarray(record.p_signal, dtype=np.float64)
+    elif record.d_signal is not None:
+        signal = np.asarray(record.dac(expanded=False, return_res=64), dtype=np.float64)
+    else:
+        raise ValueError("record has neither p_signal nor d_signal; read it with "
+                         "wfdb.rdrecord(..., smooth_frames=True).")
+    if signal.ndim != 2:
+        raise ValueError(f"record signal must be two-dimensional, got shape {signal.shape}.")
+    return signal
+
+
+def _unique_names(sig_name, record_name):
+    """Channel names made unique (``ECG``, ``ECG_2``), with a warning when some are renamed."""
+    names = [str(n) for n in sig_name]
+    taken, unique = set(names), []
+    for name in names:
+        if name not in unique:
+            unique.append(name)
+            continue
+        k = 2
+        while f"{name}_{k}" in taken:
+            k += 1
+        taken.add(f"{name}_{k}")
+        unique.append(f"{name}_{k}")
+    if unique != names:
+        shared = sorted({n for n in names if names.count(n) > 1})
+        warn(f"Record {record_name!r} has several channels named {_join(shared)}; they are read as "
+             f"{_join(u for u, n in zip(unique, names) if n in shared)} (pass these names as leads).")
+    return unique
+
+
+def is_ecg_channel(name, units=None):
+    """Whether a channel is an ECG lead, by its name or, failing that, by its units.
+
+    Examples
+    --------
+    >>> [is_ecg_channel(n, u) for n, u in [("MLII", None), ("aVR", "mV"), ("ABP", "mmHg"), ("sig", "uV"),
+    ...                                    ("EEG C4-A1", "uV"), ("PLETH", "NU")]]
+    [True, True, False, True, False, False]
+    """
+    name = str(name).strip()
+    if ECG_NAME.fullmatch(name):
+        return True
+    if OTHER_NAME.match(name):
+        return False
+    return isinstance(units, str) and units.strip().lower() in ECG_UNITS
+
+
+def _choose(leads, names, units, record_name):
+    """Column indices of ``leads``; without leads, the ECG channels (warning about the others)."""
+    if leads is not None:
+        return _lead_indices(leads, names)
+    units = list(units) if units is not None else [None] * len(names)
+    index = [i for i, (name, unit) in enumerate(zip(names, units)) if is_ecg_channel(name, unit)]
+    described = [f"{n} ({u})" if u else n for n, u in zip(names, units)]
+    if not index:
+        raise ValueError(f"Record {record_name!r} has no ECG channel: none of its channels "
+                         f"{_join(described)} is named like an ECG lead (I, II, V1, MLII, ECG...) or in mV or "
+                         "uV. Pass leads= to choose the channels to delineate.")
+    if len(index) < len(names):
+        skipped = [described[i] for i in range(len(names)) if i not in index]
+        warn(f"Record {record_name!r}: channel(s) {_join(skipped)} do not look like ECG leads and are "
+             "skipped; pass leads= to choose the channels to delineate.")
+    return index
+
+
+def _lead_indices(leads, names):
+    """Turn ``leads`` (a name, an index or a list of them) into column indices."""
+    if isinstance(leads, (str, numbers.Integral)):
+        leads = [leads]
+    elif isinstance(leads, np.ndarray):
+        leads = leads.tolist()
+    if not isinstance(leads, (list, tuple)):
+        raise TypeError("leads must be a lead name, a lead index or a list of them, "
+                        f"got {type(leads).__name__}.")
+    if len(leads) == 0:
+        raise ValueError("leads is empty; pass None for every ECG lead.")
+    index = []
+    for lead in leads:
+        if isinstance(lead, bool) or not isinstance(lead, (str, numbers.Integral)):
+            raise TypeError(f"each lead must be a name (str) or an index (int), got {type(lead).__name__} "
+                            f"{lead!r}.")
+        if isinstance(lead, str):
+            folded = [i for i, n in enumerate(names) if n.lower() == lead.lower()]
+            if lead not in names and len(folded) != 1:
+                raise ValueError(f"Invalid lead {lead!r}. Available leads are {_join(names)}.")
+            index.append(names.index(lead) if lead in names else folded[0])
+        elif not 0 <= int(lead) < len(names):
+            raise ValueError(f"lead index {int(lead)} is out of range; the record has {len(names)} leads "
+                             f"(indices 0 to {len(names) - 1}).")
+        else:
+            index.append(int(lead))
+    return index
