@@ -147,7 +147,7 @@ def ecg_delineate(ecg_cleaned, rpeaks=None, sampling_rate=1000, method="lstm", s
         What to plot.
     check : bool
         Set to NaN the points whose distance to their R-peak is an outlier
-        (|z| > 3), NeuroKit's intended check.
+        (``|z| > 3``), NeuroKit's intended check.
     **kwargs
         ``backend="onnx"`` (default) or ``"tensorflow"`` for ``"lstm"``;
         NeuroKit's keyword arguments for its methods. An R-peak is given the
