@@ -5,7 +5,7 @@ benchmarks and users check the same thing, for our method and NeuroKit's.
 
 The contract:
 
-* ``waves`` is a dict with exactly the keys of :data:`~nk_qrs_lstm.neurokit.NK_KEYS`,
+* ``waves`` is a dict with exactly the keys of :data:`~nk_qrs_lstm.defaults.NK_KEYS`,
   in that order; each value is a list, all lists have the same length (one
   entry per R-peak, ``n_beats`` when known);
 * every entry is an int sample index in ``[0, n_samples)`` or NaN (a float
@@ -22,13 +22,8 @@ import numbers
 
 import numpy as np
 
-from ..neurokit import NK_KEYS
+from ..defaults import BEAT_ORDER, NK_KEYS  # within a beat: the keys of BEAT_ORDER that waves has (not R peaks)
 
-#: Fiducials in the order they must follow within one beat.
-BEAT_ORDER = (
-    "ECG_P_Onsets", "ECG_P_Peaks", "ECG_P_Offsets", "ECG_R_Onsets", "ECG_Q_Peaks",
-    "ECG_S_Peaks", "ECG_R_Offsets", "ECG_T_Onsets", "ECG_T_Peaks", "ECG_T_Offsets",
-)
 #: Kinds of violation, the first word of :func:`contract_violations` codes.
 KINDS = ("waves_type", "keys", "list_type", "lengths", "n_beats", "value_type", "range", "order",
          "qrs_width", "signals_type", "columns", "rows", "dtype", "binary", "signals_mismatch")
@@ -119,7 +114,7 @@ def _check_waves(waves, n_samples, n_beats):
 def _check_order(columns):
     """Within-beat order of the fiducials present (only rows that every list has)."""
     out = []
-    present = [k for k in BEAT_ORDER if k in columns]
+    present = [k for k in BEAT_ORDER if k in columns]  # ECG_R_Peaks is not a waves key
     if not present:
         return out
     n = min(len(columns[k]) for k in present)

@@ -1,30 +1,37 @@
 """Tests of nk_qrs_lstm.evaluation.benchmark: running, crash accounting, caching and the report."""
 
 import os
+import warnings
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
 
+import neurokit2 as nk
+
+from nk_qrs_lstm.defaults import BEAT_KEYS
 from nk_qrs_lstm.evaluation import benchmark
 from nk_qrs_lstm.evaluation.benchmark import (
+    FIDUCIAL_NAMES,
     MARK_END,
     MARK_START,
-    METHODS,
     BenchmarkResult,
     cached_results,
     evaluate,
     load_leads,
-    register_method,
+    method_names,
     replace_section,
+    report_order,
     run_benchmark,
+    run_method,
     split_records,
     unmarked_ranges,
     write_markdown,
 )
-from nk_qrs_lstm.training.datasets import AnnotatedECG
 from nk_qrs_lstm.evaluation.metrics import DEFAULT_KEYS, SUMMARY_COLUMNS, restrict_to_regions
+from nk_qrs_lstm.registry import available_methods, register_delineator, unregister_delineator
+from nk_qrs_lstm.training.datasets import AnnotatedECG
 
 DATA = Path(os.environ.get("NK_QRS_LSTM_DATA", Path(__file__).resolve().parents[2].parent / "shared" / "data"))
 LUDB = DATA / "ludb"
@@ -56,10 +63,29 @@ def _n_ref(ecgs, key):
     return sum(restrict_to_regions(e.fiducials()[key], e.regions).size for e in ecgs)
 
 
-# --------------------------------------------------------------------------- registry
-def test_neurokit_methods_are_registered():
-    """Check that NeuroKit's four delineators are in the registry."""
-    assert {"dwt", "prominence", "peak", "cwt"} <= set(METHODS)
+@pytest.fixture
+def tiny():
+    """A learned method registered for one test ("Tiny"): one beat per lead, only its QRS onset; the calls."""
+    calls = []
+
+    @register_delineator("Tiny")
+    def tiny_method(ecg, rpeaks, sampling_rate):
+        calls.append(len(ecg))
+        beat = {key: np.full(1, np.nan) for key in BEAT_KEYS}
+        beat["ECG_R_Peaks"][0], beat["ECG_R_Onsets"][0] = 1010.0, 1000.0
+        return beat
+
+    yield calls
+    unregister_delineator("tiny")
+
+
+# --------------------------------------------------------------------------- methods, from the registry
+def test_default_methods_are_the_registry():
+    """Check that the benchmark's default methods are every registered method, learned ones first."""
+    assert method_names() == available_methods("learned") + available_methods("neurokit")
+    assert set(method_names()) == set(available_methods())
+    assert method_names(["LSTM", "emrich", "prominence"]) == ["lstm", "prominence"]
+    assert report_order(["zz_old", "dwt", "lstm"]) == ["lstm", "dwt", "zz_old"]
 
 
 def test_unknown_method_message():
@@ -69,13 +95,59 @@ def test_unknown_method_message():
         run_benchmark(["prominance"], "ludb", records=[])
 
 
-def test_register_method_one_line():
-    """Check that one call registers a new method and that it can be removed again."""
-    register_method("dummy", lambda signal, sampling_rate: {})
-    try:
-        assert METHODS["dummy"](np.zeros(10), 500) == {}
-    finally:
-        del METHODS["dummy"]
+@needs_ludb
+def test_benchmark_runs_a_method_registered_later(tiny, record):
+    """Check that a method added with register_delineator is benchmarked by default and through its name."""
+    assert "tiny" in method_names()
+    results = run_benchmark(database="ludb", path=str(LUDB), records=record, leads=["ii"])
+    assert list(results) == method_names() and "tiny" in results
+    assert results["tiny"].n_leads == 1 and results["tiny"].crashes == [] and tiny == [5000]
+    results = run_benchmark(["TINY"], "ludb", path=str(LUDB), records=record)
+    assert list(results) == ["tiny"] and len(tiny) == 1 + 12
+    summary = results["tiny"].summary
+    assert summary.loc["ECG_R_Onsets", "provided"] and summary.loc["ECG_R_Onsets", "tp"] <= 12
+    assert not summary.loc["ECG_P_Onsets", "provided"] and not summary.loc["ECG_R_Offsets", "provided"]
+
+
+def test_unregistered_method_is_gone():
+    """Check that a method removed with unregister_delineator is no longer run nor accepted."""
+    register_delineator("Tiny")(lambda ecg, rpeaks, sampling_rate: {})
+    unregister_delineator("tiny")
+    assert "tiny" not in method_names()
+    with pytest.raises(ValueError, match=r"but got 'tiny' instead"):
+        run_benchmark(["tiny"], "ludb", records=[])
+
+
+@pytest.mark.parametrize("method", available_methods("neurokit"))
+def test_neurokit_methods_run_as_a_user_runs_them(method):
+    """Check that a NeuroKit method runs as ecg_clean -> ecg_peaks -> ecg_delineate, with NeuroKit's output."""
+    ecg = nk.ecg_simulate(duration=8, sampling_rate=500, heart_rate=70, random_state=4)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        signals, waves, rpeaks = run_method(method, ecg, 500)
+        cleaned = nk.ecg_clean(ecg, sampling_rate=500)
+        _, info = nk.ecg_peaks(cleaned, sampling_rate=500)
+        nk_signals, nk_waves = nk.ecg_delineate(cleaned, info, sampling_rate=500, method=method)
+    np.testing.assert_array_equal(rpeaks, info["ECG_R_Peaks"])
+    pd.testing.assert_frame_equal(signals, nk_signals)
+    assert list(waves) == list(nk_waves)
+    for key in nk_waves:
+        np.testing.assert_array_equal(np.asarray(waves[key], float), np.asarray(nk_waves[key], float))
+
+
+def test_learned_method_runs_on_the_raw_lead(tiny):
+    """Check that a learned method gets the raw lead, no R-peaks, and returns one entry per beat it found."""
+    signal = np.sin(np.arange(3000) / 50.0)
+    signals, waves, rpeaks = run_method("tiny", signal, 500)
+    assert rpeaks is None and tiny == [3000]
+    assert waves["ECG_R_Onsets"] == [1000] and len(signals) == 3000
+
+
+def test_fiducial_names_come_from_the_one_list():
+    """Check that every fiducial of a beat has a display name and the scored ones read as before."""
+    assert list(FIDUCIAL_NAMES) == list(BEAT_KEYS)
+    assert [FIDUCIAL_NAMES[k] for k in DEFAULT_KEYS] == [
+        "P onset", "P peak", "P offset", "QRS onset", "QRS offset", "T onset", "T peak", "T offset"]
 
 
 # --------------------------------------------------------------------------- running
@@ -235,21 +307,20 @@ def test_markdown_report(prominence, tmp_path):
 
 
 @needs_ludb
-def test_command_line(tmp_path, monkeypatch):
-    """Check that the command line runs one method on one record and writes cache and report."""
+def test_command_line(tiny, tmp_path, monkeypatch):
+    """Check that the command line runs one registered method on one record and writes cache and report."""
     monkeypatch.chdir(tmp_path)
-    calls = []
-
-    def tiny(signal, sampling_rate):
-        calls.append(len(signal))
-        return {"ECG_R_Onsets": []}
-
-    monkeypatch.setitem(METHODS, "tiny", tiny)
     out = benchmark.main(["--methods", "tiny", "--databases", "ludb", "--limit", "1",
                           "--ludb", str(LUDB), "--results", "res", "--markdown", "doc.md"])
-    assert len(calls) == 12
+    assert tiny == [5000] * 12
     assert sorted(os.listdir("res")) == ["ludb_tiny.csv", "ludb_tiny.json", "ludb_tiny_leads.csv"]
     summary = out["ludb"]["tiny"].summary
-    assert summary.loc["ECG_R_Onsets", "se"] == 0 and not summary.loc["ECG_P_Peaks", "provided"]
+    assert summary.loc["ECG_R_Onsets", "provided"] and not summary.loc["ECG_P_Peaks", "provided"]
     text = (tmp_path / "doc.md").read_text()
     assert "--methods tiny" in text and "| P onset | tiny | — | not provided |" in text
+
+
+def test_command_line_refuses_an_unknown_method():
+    """Check that the command line stops on an unregistered method before reading any data."""
+    with pytest.raises(ValueError, match=r"but got 'tiny' instead"):
+        benchmark.main(["--methods", "tiny", "--databases", "ludb", "--ludb", "/nonexistent"])
