@@ -67,7 +67,7 @@ def test_inputs_neurokit_accepts():
             np.testing.assert_array_equal(np.asarray(got[key], dtype=float), np.asarray(ref[key], dtype=float))
 
 
-@pytest.mark.parametrize("method", ["dwt", "prominence", "peak", "cwt", "DWT", "emrich"])
+@pytest.mark.parametrize("method", available_methods("neurokit") + ["DWT", "emrich"])  # + capitals, an alias
 def test_neurokit_methods_pass_through_unchanged(method):
     """Check that a NeuroKit method name returns exactly NeuroKit's own output."""
     cleaned, info = _simulated(500, duration=6)
