@@ -251,6 +251,8 @@ def training_card(run_dir):
     args = [f"--{k.replace('_', '-')} {config[k]}" for k in ("epochs", "steps", "batch_size", "seed", "lr", "patience")]
     if config.get("max_minutes"):
         args.append(f"--max-minutes {config['max_minutes']}")
+    if config.get("augment"):  # runs before --augment existed used v1
+        args.append(f"--augment {config['augment']}")
     for key, value in (config.get("model_kwargs") or {}).items():
         args.append(f"--{key.replace('_', '-')} {value}")
     return {

@@ -20,11 +20,12 @@ import time
 import numpy as np
 
 from . import datasets
-from .augment import augment
+from .augment import augment, augment_v2
 from ..defaults import MODEL_RATE, TRAIN_WINDOW_S, UNLABELLED, n_samples
 from ..preprocess import RateMap, highpass, make_windows, normalise, resample, robust_scale, window_plan
 
 logger = logging.getLogger("nk_qrs_lstm")
+AUGMENTATIONS = {"v1": augment, "v2": augment_v2}  # --augment: v1 is the shipped model's recipe
 
 
 def to_model_rate(ecg):
@@ -96,9 +97,13 @@ def _targets(y):
     return np.where(y == UNLABELLED, 0, y).astype(np.int64), (y != UNLABELLED).astype(np.float32)
 
 
-def make_dataset(items, batch_size, steps, seed, qtdb_fraction=0.3):
-    """A Keras ``PyDataset`` of augmented crops, reproducible from ``seed``."""
+def make_dataset(items, batch_size, steps, seed, qtdb_fraction=0.3, augmentation="v1"):
+    """A Keras ``PyDataset`` of crops augmented by ``AUGMENTATIONS[augmentation]``, reproducible from ``seed``."""
     import keras
+
+    if augmentation not in AUGMENTATIONS:
+        raise ValueError(f"augmentation == {augmentation!r}, must be one of {', '.join(map(repr, AUGMENTATIONS))}.")
+    recipe = AUGMENTATIONS[augmentation]
 
     length = n_samples(TRAIN_WINDOW_S, MODEL_RATE)
     by_db = {db: [i for i, it in enumerate(items) if it[3] == db] for db in ("ludb", "qtdb")}
@@ -121,7 +126,7 @@ def make_dataset(items, batch_size, steps, seed, qtdb_fraction=0.3):
                 db = "qtdb" if by_db["qtdb"] and rng.random() < qtdb_fraction else "ludb"
                 pool = by_db[db] or by_db["qtdb"]
                 x, y, scale, _ = items[pool[rng.integers(len(pool))]]
-                xa, ya = augment(x, y, length, rng, scale)
+                xa, ya = recipe(x, y, length, rng, scale)
                 xs.append(highpass(xa, MODEL_RATE))
                 ys.append(ya)
             y, w = _targets(np.stack(ys))
@@ -152,7 +157,7 @@ class _TimeLimit:
 
 def train(out, ludb_path=datasets.DEFAULT_LUDB, qtdb_path=datasets.DEFAULT_QTDB, epochs=60, steps=200,
           batch_size=32, seed=0, max_minutes=None, limit_records=None, patience=12, lr=3e-3,
-          model_kwargs=None, verbose=2):
+          model_kwargs=None, verbose=2, augmentation="v1"):
     """Train the delineation network and save ``out/best.keras``.
 
     Parameters
@@ -173,6 +178,9 @@ def train(out, ludb_path=datasets.DEFAULT_LUDB, qtdb_path=datasets.DEFAULT_QTDB,
         Early-stopping patience in epochs (validation loss).
     model_kwargs : dict, optional
         Passed to :func:`nk_qrs_lstm.training.model.build_model`.
+    augmentation : {"v1", "v2"}
+        Augmentation recipe: ``"v1"`` (:func:`~nk_qrs_lstm.training.augment.augment`, the shipped model's) or
+        ``"v2"`` (:func:`~nk_qrs_lstm.training.augment.augment_v2`, with its default configuration).
 
     Returns
     -------
@@ -204,7 +212,7 @@ def train(out, ludb_path=datasets.DEFAULT_LUDB, qtdb_path=datasets.DEFAULT_QTDB,
     config = {
         "seed": seed, "epochs": epochs, "steps": steps, "batch_size": batch_size, "lr": lr,
         "max_minutes": max_minutes, "limit_records": limit_records, "patience": patience,
-        "model_kwargs": model_kwargs, "ludb_path": ludb_path, "qtdb_path": qtdb_path,
+        "model_kwargs": model_kwargs, "augment": augmentation, "ludb_path": ludb_path, "qtdb_path": qtdb_path,
         "split_seed": splits["seed"], "train_records": {"ludb": part("ludb", "train"), "qtdb": part("qtdb", "train")},
         "validation_records": {"ludb": part("ludb", "validation"), "qtdb": part("qtdb", "validation")},
         "n_params": int(model.count_params()),
@@ -223,7 +231,7 @@ def train(out, ludb_path=datasets.DEFAULT_LUDB, qtdb_path=datasets.DEFAULT_QTDB,
         keras.callbacks.CSVLogger(os.path.join(out, "history.csv"), append=True),
     ]
     model.fit(
-        make_dataset(train_items, batch_size, steps, seed),
+        make_dataset(train_items, batch_size, steps, seed, augmentation=augmentation),
         validation_data=(xv, yv, wv),
         epochs=epochs,
         callbacks=callbacks,
@@ -263,6 +271,9 @@ def _parser():
                         help="the recurrent layers run at 250/STRIDE Hz (default: %(default)s)")
     parser.add_argument("--lstm-units", type=int, default=32,
                         help="units per direction of each bidirectional LSTM (default: %(default)s)")
+    parser.add_argument("--augment", default="v1", choices=sorted(AUGMENTATIONS),
+                        help="augmentation recipe: v1 = the shipped model's, v2 = v1 + heart rate, wave sizes, "
+                             "input filters and artefacts (default: %(default)s)")
     return parser
 
 
@@ -272,7 +283,7 @@ def main(argv=None):
     path = train(args.out, args.ludb, args.qtdb, epochs=args.epochs, steps=args.steps,
                  batch_size=args.batch_size, seed=args.seed, max_minutes=args.max_minutes,
                  limit_records=args.limit_records, patience=args.patience, lr=args.lr,
-                 model_kwargs={"stride": args.stride, "lstm_units": args.lstm_units})
+                 model_kwargs={"stride": args.stride, "lstm_units": args.lstm_units}, augmentation=args.augment)
     print(path)
 
 

@@ -1,0 +1,158 @@
+"""Distortions a recorded ECG may carry: the filters a user may have applied, and artefacts.
+
+Used by :func:`nk_qrs_lstm.training.augment.augment_v2`. Each function takes
+a numpy ``Generator``; signals are one lead at ``MODEL_RATE`` in mV, before
+high-pass and normalisation; none changes the length or the labels.
+"""
+
+import functools
+
+import numpy as np
+from scipy import signal as signal_lib
+
+from ..defaults import MODEL_RATE, n_samples
+
+BACKGROUND, P, QRS, T = 0, 1, 2, 3  # label values (see defaults.CLASSES)
+FILTERS = ("neurokit", "biosppy", "pantompkins1985", "hamilton2002", "elgendi2010", "engzeemod2012",
+           "lowpass", "moving_average", "notch", "bandpass")
+
+
+def qrs_onsets(labels):
+    """Indices where a labelled QRS complex starts."""
+    labels = np.asarray(labels)
+    return np.flatnonzero((labels[1:] == QRS) & (labels[:-1] != QRS)) + 1
+
+
+# --- input filters a user may have applied --------------------------------------------------------------------------
+def input_filter(signal, rng, kinds=FILTERS):
+    """Apply one filter drawn uniformly from ``kinds`` (see :data:`FILTERS`).
+
+    ``neurokit`` ... ``engzeemod2012`` are ``neurokit2.ecg_clean``'s methods
+    that work at 250 Hz (``biosppy`` through an equal, faster FFT
+    implementation; ``neurokit`` with a 50 or 60 Hz powerline); ``lowpass``:
+    Butterworth, order 1-4, cut-off 20 Hz to 95 % of Nyquist (log-uniform);
+    ``moving_average``: 2-10 samples; ``notch``: 50 or 60 Hz, Q 5-50;
+    ``bandpass``: Butterworth 5-15 Hz, order 1-3. The last four are zero-phase
+    or causal at random.
+
+    Parameters
+    ----------
+    signal : ndarray
+        One lead at ``MODEL_RATE``.
+    rng : numpy.random.Generator
+    kinds : sequence of str
+        Names from :data:`FILTERS`.
+
+    Returns
+    -------
+    ndarray
+        The filtered signal, same length.
+    """
+    unknown = sorted(set(kinds) - set(FILTERS))
+    if unknown or not len(kinds):
+        raise ValueError(f"kinds == {tuple(kinds)!r}, must be a non-empty selection of {FILTERS!r}.")
+    kind = kinds[rng.integers(len(kinds))]
+    x = np.asarray(signal, dtype=float)
+    if kind == "biosppy":
+        return _biosppy(x)
+    if kind in FILTERS[:6]:
+        import neurokit2 as nk
+
+        extra = {"powerline": 50 if rng.random() < 0.5 else 60} if kind == "neurokit" else {}
+        return np.asarray(nk.ecg_clean(x, sampling_rate=MODEL_RATE, method=kind, **extra), dtype=float)
+    if kind == "moving_average":
+        width = int(rng.integers(2, 11))
+        padded = np.pad(x, (width - 1, 0) if rng.random() < 0.5 else (width // 2, (width - 1) // 2), mode="edge")
+        return np.convolve(padded, np.full(width, 1.0 / width), mode="valid")
+    nyquist = MODEL_RATE / 2
+    if kind == "lowpass":
+        sos = signal_lib.butter(int(rng.integers(1, 5)), np.exp(rng.uniform(np.log(20.0), np.log(0.95 * nyquist))),
+                                fs=MODEL_RATE, output="sos")
+    elif kind == "bandpass":
+        sos = signal_lib.butter(int(rng.integers(1, 4)), (5.0, 15.0), btype="band", fs=MODEL_RATE, output="sos")
+    else:  # notch
+        sos = signal_lib.tf2sos(*signal_lib.iirnotch(50.0 if rng.random() < 0.5 else 60.0, rng.uniform(5, 50),
+                                                     fs=MODEL_RATE))
+    if rng.random() < 0.5:
+        return signal_lib.sosfiltfilt(sos, x)
+    return signal_lib.sosfilt(sos, x, zi=signal_lib.sosfilt_zi(sos) * x[0])[0]
+
+
+@functools.lru_cache(maxsize=None)
+def _biosppy_taps():
+    """``ecg_clean(method="biosppy")``'s FIR band-pass (0.67-45 Hz) applied forward and backward, as one kernel."""
+    numtaps = int(1.5 * MODEL_RATE) | 1
+    b = signal_lib.firwin(numtaps, [0.67, 45.0], pass_zero=False, fs=MODEL_RATE)
+    return np.convolve(b, b[::-1]), numtaps
+
+
+def _biosppy(x):
+    """``neurokit2.ecg_clean(x, 250, method="biosppy")`` (``filtfilt`` with odd padding) by one FFT convolution."""
+    taps, numtaps = _biosppy_taps()
+    pad = min(3 * numtaps, len(x) - 1)
+    ext = np.concatenate([2 * x[0] - x[pad:0:-1], x, 2 * x[-1] - x[-2 : -pad - 2 : -1]])
+    out = signal_lib.fftconvolve(ext, taps, mode="same")[pad : pad + len(x)]
+    return out - out.mean()
+
+
+# --- artefacts ------------------------------------------------------------------------------------------------------
+def add_spikes(signal, rng, scale, count=(1, 5), amplitude=(1.0, 10.0)):
+    """Add ``count`` narrow spikes (1-3 samples, either polarity) of ``amplitude`` x ``scale`` at random places."""
+    x = np.array(signal, dtype=float)
+    for _ in range(int(rng.integers(count[0], count[1] + 1))):
+        start, width = int(rng.integers(len(x))), int(rng.integers(1, 4))
+        x[start : start + width] += rng.choice([-1.0, 1.0]) * rng.uniform(*amplitude) * scale
+    return x
+
+
+def saturate(signal, rng, level=(0.3, 0.9)):
+    """Clip the signal like a saturated amplifier: at one or both sides, at ``level`` of its range from the median."""
+    x = np.asarray(signal, dtype=float)
+    centre = np.median(x)
+    side = int(rng.integers(3))  # 0 top, 1 bottom, 2 both
+    top = centre + rng.uniform(*level) * (x.max() - centre) if side != 1 else np.inf
+    bottom = centre - rng.uniform(*level) * (centre - x.min()) if side != 0 else -np.inf
+    return np.clip(x, bottom, top)
+
+
+def add_electrode_motion(signal, rng, scale, duration_s=(0.2, 2.0), amplitude=(1.0, 20.0)):
+    """Add one electrode-motion burst: a large, slow excursion (smoothed random walk, or a step that decays).
+
+    Its size is log-uniform in ``amplitude`` x ``scale`` and its duration in
+    ``duration_s``; it fades in and out with a Hann window (a step: starts
+    at once and decays exponentially).
+    """
+    x = np.array(signal, dtype=float)
+    n = min(n_samples(rng.uniform(*duration_s), MODEL_RATE), len(x))
+    size = np.exp(rng.uniform(np.log(amplitude[0]), np.log(amplitude[1]))) * scale * rng.choice([-1.0, 1.0])
+    if rng.random() < 0.7:
+        walk = np.cumsum(rng.standard_normal(n))
+        width = n_samples(0.05, MODEL_RATE)
+        walk = np.convolve(np.pad(walk, width, mode="edge"), np.full(width, 1.0 / width), mode="same")[width:-width]
+        walk -= np.linspace(walk[0], walk[-1], n)
+        shape = walk / max(np.max(np.abs(walk)), 1e-12) * np.hanning(n)
+    else:
+        shape = np.exp(-np.arange(n) / (rng.uniform(0.1, 0.5) * n))
+    start = int(rng.integers(len(x) - n + 1))
+    x[start : start + n] += size * shape
+    return x
+
+
+def add_pacing_spikes(signal, labels, rng, scale, amplitude=(2.0, 10.0)):
+    """Add pacemaker spikes: a 1-2 sample pulse 1-5 samples before some QRS onsets, with a small opposite tail.
+
+    One amplitude (``amplitude`` x ``scale``, either polarity) and width per
+    call; each QRS is paced with a probability drawn in 0.3-1.
+    """
+    x = np.array(signal, dtype=float)
+    onsets = qrs_onsets(labels)
+    onsets = onsets[rng.random(len(onsets)) < rng.uniform(0.3, 1.0)]
+    size = rng.uniform(*amplitude) * scale * rng.choice([-1.0, 1.0])
+    width, tail_len = int(rng.integers(1, 3)), n_samples(0.04, MODEL_RATE)
+    tail = -rng.uniform(0.05, 0.2) * size * np.exp(-np.arange(tail_len) / rng.uniform(1.0, 5.0))
+    for onset in onsets:
+        start = max(int(onset - rng.integers(1, 6)), 0)
+        x[start : start + width] += size
+        end = min(start + width + tail_len, len(x))
+        x[start + width : end] += tail[: end - start - width]
+    return x
