@@ -24,22 +24,23 @@ import numpy as np
 import pandas as pd
 
 from ._checks import check_option, warn
-from .neurokit import NK_KEYS
+from .database import (  # noqa: F401 (FIDUCIALS, INTERVALS, find_records, record_table: public here too)
+    FAILURE_COLUMNS,
+    FIDUCIALS,
+    INTERVALS,
+    TABLE_COLUMNS,
+    TABLE_FORMATS,
+    check_folder,
+    check_leads,
+    check_out,
+    check_records,
+    concat_tables,
+    find_records,
+    record_table,
+)
 
 logger = logging.getLogger("nk_qrs_lstm")
 
-#: Fiducial columns of the table, in samples (``<key>_s``: the same in seconds).
-FIDUCIALS = ("ECG_R_Peaks",) + NK_KEYS
-#: Interval columns (ms): name -> (start fiducial, end fiducial).
-INTERVALS = {
-    "PR_ms": ("ECG_P_Onsets", "ECG_R_Onsets"),
-    "QRS_ms": ("ECG_R_Onsets", "ECG_R_Offsets"),
-    "QT_ms": ("ECG_R_Onsets", "ECG_T_Offsets"),
-}
-TABLE_COLUMNS = ("record", "lead", "beat", "sampling_rate", *FIDUCIALS, *(f"{k}_s" for k in FIDUCIALS),
-                 *INTERVALS)
-FAILURE_COLUMNS = ("record", "error", "message")
-TABLE_FORMATS = ("parquet", "csv")
 #: Environment of the workers of ``scheduler="local"``: one thread per native pool
 #: (each worker already runs one record at a time).
 WORKER_ENV = {
@@ -88,108 +89,7 @@ class DatabaseDelineation:
                 f"rows={len(self.table)}, elapsed_s={self.elapsed_s:.1f})")
 
 
-# --------------------------------------------------------------------------- records
-def _natural_key(name):
-    return [int(part) if part.isdigit() else part for part in re.split(r"(\d+)", name)]
-
-
-def find_records(folder):
-    """Records of a WFDB database folder, as paths relative to it.
-
-    The folder's ``RECORDS`` file is read when there is one (its lines may
-    hold sub-folders, ``data/1``; a line ending in ``/`` is a sub-database
-    with its own records); otherwise every ``*.hea`` under the folder is a
-    record, in natural order (``2`` before ``10``).
-
-    Parameters
-    ----------
-    folder : str or os.PathLike
-        Database folder.
-
-    Returns
-    -------
-    list of str
-        Record paths relative to ``folder``, ``/``-separated, without
-        extension.
-
-    Examples
-    --------
-    >>> import os, shutil, tempfile
-    >>> from nk_qrs_lstm.examples import example_record_path
-    >>> folder = tempfile.mkdtemp()
-    >>> for sub in ("a", "b"):
-    ...     os.makedirs(os.path.join(folder, sub))
-    ...     _ = shutil.copyfile(example_record_path() + ".hea", os.path.join(folder, sub, "3.hea"))
-    >>> find_records(folder)
-    ['a/3', 'b/3']
-    """
-    folder = _check_folder(folder)
-    listing = os.path.join(folder, "RECORDS")
-    if os.path.isfile(listing):
-        names = []
-        with open(listing) as f:
-            for line in f:
-                name = line.strip()
-                if not name or name.startswith("#"):
-                    continue
-                if name.endswith("/"):
-                    names += [name + sub for sub in find_records(os.path.join(folder, name))]
-                else:
-                    names.append(name)
-        return list(dict.fromkeys(names))
-    names = []
-    for root, _, files in os.walk(folder):
-        rel = os.path.relpath(root, folder)
-        for file in files:
-            if file.endswith(".hea"):
-                path = file[: -len(".hea")] if rel == "." else os.path.join(rel, file[: -len(".hea")])
-                names.append(path.replace(os.sep, "/"))
-    return sorted(names, key=_natural_key)
-
-
-def _check_folder(folder):
-    if not isinstance(folder, (str, os.PathLike)):
-        raise TypeError(f"folder must be a str or os.PathLike, got {type(folder).__name__}.")
-    folder = os.fspath(folder)
-    if not os.path.isdir(folder):
-        raise FileNotFoundError(f"folder {folder!r} is not an existing folder.")
-    return folder
-
-
-def _check_records(folder, records):
-    if records is None:
-        names = find_records(folder)
-    else:
-        if isinstance(records, (str, os.PathLike)):
-            records = [records]
-        if not isinstance(records, (list, tuple)):
-            raise TypeError(f"records must be a list of record names, got {type(records).__name__}.")
-        names = []
-        for name in records:
-            if not isinstance(name, (str, os.PathLike)):
-                raise TypeError(f"each record must be a path relative to folder (str), got {name!r}.")
-            name = os.fspath(name).replace(os.sep, "/")
-            name = re.sub(r"\.(hea|dat)$", "", name)
-            if os.path.isabs(name) or posixpath.normpath(name).startswith(".."):
-                raise ValueError(f"record {name!r} must be a path inside folder (e.g. 'data/1').")
-            names.append(posixpath.normpath(name))
-        names = list(dict.fromkeys(names))
-    if not names:
-        raise ValueError(f"no record to delineate: folder {folder!r} has no RECORDS file and no *.hea file."
-                         if records is None else "records is empty; pass None for every record of folder.")
-    return names
-
-
-def _check_leads(leads):
-    if leads is None:
-        return None
-    if isinstance(leads, (str, int)) and not isinstance(leads, bool):
-        return [leads]
-    if not isinstance(leads, (list, tuple)) or not leads:
-        raise TypeError(f"leads must be None, a lead name or index, or a non-empty list of them, got {leads!r}.")
-    return list(leads)
-
-
+# --------------------------------------------------------------------------- arguments
 def _check_scheduler(scheduler, n_workers):
     if n_workers is not None:
         if isinstance(n_workers, bool) or not isinstance(n_workers, int) or n_workers < 1:
@@ -220,47 +120,6 @@ def _soft_import(name, feature, extra="dask"):
 
 
 # --------------------------------------------------------------------------- one record
-def record_table(result, record=None):
-    """The tidy table of one delineated record: fiducials in samples and seconds, intervals in ms.
-
-    Parameters
-    ----------
-    result : RecordDelineation
-        Output of :func:`nk_qrs_lstm.record.delineate_record`.
-    record : str, optional
-        Value of the ``record`` column (default: ``result.record_name``).
-
-    Returns
-    -------
-    DataFrame
-        Columns :data:`TABLE_COLUMNS`: ``record``, ``lead`` (``"fused"`` for
-        the fusion), ``beat``, ``sampling_rate`` (Hz), every fiducial in
-        samples and, suffixed ``_s``, in seconds, and ``PR_ms`` (QRS onset -
-        P onset), ``QRS_ms`` (QRS offset - onset), ``QT_ms`` (T offset - QRS
-        onset); NaN where a point is missing.
-
-    Examples
-    --------
-    >>> from nk_qrs_lstm.examples import example_record_path
-    >>> from nk_qrs_lstm.record import delineate_record
-    >>> table = record_table(delineate_record(example_record_path(), leads=["ii"]))
-    >>> sorted(set(table["lead"]))
-    ['fused', 'ii']
-    >>> row = table.iloc[0]
-    >>> bool(np.isclose(row["QRS_ms"], (row["ECG_R_Offsets"] - row["ECG_R_Onsets"]) * 2.0))
-    True
-    """
-    rate = float(result.sampling_rate)
-    frame = result.to_frame().reindex(columns=["record", "lead", "beat", *FIDUCIALS])
-    frame["record"] = result.record_name if record is None else record
-    frame.insert(3, "sampling_rate", rate)
-    values = frame[list(FIDUCIALS)].to_numpy(dtype=float)
-    seconds = pd.DataFrame(values / rate, columns=[f"{k}_s" for k in FIDUCIALS], index=frame.index)
-    ms = pd.DataFrame({name: (frame[end].to_numpy(dtype=float) - frame[start].to_numpy(dtype=float)) * 1000.0 / rate
-                       for name, (start, end) in INTERVALS.items()}, index=frame.index)
-    return pd.concat([frame, seconds, ms], axis=1)[list(TABLE_COLUMNS)]
-
-
 def _delineate_one(folder, record, leads, out, extension):
     """Delineate one record and write its annotations; never raises (runs on workers).
 
@@ -390,14 +249,17 @@ def delineate_database(folder, out, records=None, leads=None, scheduler=None, n_
     -------
     DatabaseDelineation
         The table (columns :data:`TABLE_COLUMNS`: record, lead, beat,
-        sampling rate, each fiducial in samples and seconds, PR, QRS and QT
-        intervals in ms, NaN where missing), the failures, the paths written
-        and the timing.
+        sampling rate, each fiducial in samples, as nullable integers, and in
+        seconds, PR, QRS and QT intervals in ms; missing where a point is
+        missing), the failures, the paths written and the timing.
 
     Raises
     ------
     FileNotFoundError
         If ``folder`` does not exist.
+    PermissionError, OSError
+        If no file can be written in ``out`` (checked before any record is
+        read; the message names ``out``).
     ValueError, TypeError
         For bad arguments (checked before any record is read).
     ImportError
@@ -444,18 +306,15 @@ def delineate_database(folder, out, records=None, leads=None, scheduler=None, n_
     from .wfdb_io import _check_extension
 
     start = time.perf_counter()
-    folder = _check_folder(folder)
-    if not isinstance(out, (str, os.PathLike)):
-        raise TypeError(f"out must be a str or os.PathLike, got {type(out).__name__}.")
-    out = os.fspath(out)
-    names = _check_records(folder, records)
-    leads = _check_leads(leads)
+    folder = check_folder(folder)
+    names = check_records(folder, records)
+    leads = check_leads(leads)
     extension = _check_extension(annotation_extension)
     check_option("table_format", table_format, TABLE_FORMATS)
     _check_scheduler(scheduler, n_workers)
     if table_format == "parquet":
         _soft_import("pyarrow", "table_format='parquet'")
-    os.makedirs(out, exist_ok=True)
+    out = check_out(out)  # last: created only once every argument is valid
 
     tasks = [(os.path.abspath(folder), name, leads, os.path.abspath(out), extension) for name in names]
     if scheduler is None:
@@ -474,7 +333,7 @@ def delineate_database(folder, out, records=None, leads=None, scheduler=None, n_
         tables.append(outcome["table"])
         paths[name] = outcome["path"]
         seconds[name] = outcome["seconds"]
-    table = _concat(tables)
+    table = concat_tables(tables)
     failures = pd.DataFrame(failures, columns=list(FAILURE_COLUMNS))
     notes = pd.DataFrame(notes, columns=["record", "message"])
     for name, message in notes.itertuples(index=False):
@@ -494,9 +353,3 @@ def delineate_database(folder, out, records=None, leads=None, scheduler=None, n_
                                time.perf_counter() - start, seconds, notes)
 
 
-def _concat(tables):
-    if not tables:
-        empty = {c: pd.Series(dtype=float) for c in TABLE_COLUMNS}
-        empty.update(record=pd.Series(dtype=str), lead=pd.Series(dtype=str), beat=pd.Series(dtype=np.int64))
-        return pd.DataFrame(empty)[list(TABLE_COLUMNS)]
-    return pd.concat(tables, ignore_index=True)[list(TABLE_COLUMNS)]

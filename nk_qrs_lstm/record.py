@@ -8,13 +8,13 @@ outlier-robust onset), its offsets the 80th percentile (a late, robust
 offset) and its peaks the median.
 """
 
-import os
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
-from .defaults import NK_KEYS
+from ._checks import _join
+from .defaults import BEAT_KEYS, NK_KEYS
 from .delineate import PROBA_COLUMNS, validate_input
 from .neurokit import table_to_frame, to_neurokit
 from .pipeline import delineate_lead, resample_proba
@@ -42,6 +42,9 @@ class RecordDelineation:
         Per lead, the class probabilities at the record's rate (columns
         ``ECG_Proba_*``), from the same network run, when
         ``delineate_record(..., keep_proba=True)``.
+    channels : dict of str -> int or None
+        Per lead, its signal number in the record (``10`` for V5 of a
+        12-lead record): the ``chan`` of its WFDB annotations.
     """
 
     record_name: str
@@ -50,14 +53,32 @@ class RecordDelineation:
     tables: dict
     fused: pd.DataFrame
     proba: dict = None
+    channels: dict = None
+
+    def __repr__(self):
+        beats = {lead: len(table) for lead, table in self.tables.items()}
+        return (f"RecordDelineation(record={self.record_name!r}, sampling_rate={self.sampling_rate:g}, "
+                f"n_samples={self.n_samples}, beats={beats}, fused_beats={len(self.fused)})")
+
+    def _table(self, lead):
+        if lead is None:
+            return self.fused
+        if lead not in self.tables:
+            raise ValueError(f"Invalid lead {lead!r}. Available leads are {_join(self.tables)} "
+                             "(or None for the fused delineation).")
+        return self.tables[lead]
 
     def neurokit(self, lead=None):
         """NeuroKit's ``(signals, waves)`` for one lead, or for the fused delineation (``lead=None``)."""
-        table = self.fused if lead is None else self.tables[lead]
+        table = self._table(lead)
         return to_neurokit({k: table[k].to_numpy(dtype=float, na_value=np.nan) for k in NK_KEYS}, self.n_samples)
 
     def to_frame(self):
-        """One tidy table: record, lead (``"fused"`` for the fusion), beat, every fiducial."""
+        """One tidy table: record, lead (``"fused"`` for the fusion), beat, every fiducial.
+
+        Fiducials are sample indices as nullable integers (``Int64``,
+        ``<NA>`` where a point is missing).
+        """
         parts = []
         for lead, table in list(self.tables.items()) + [("fused", self.fused)]:
             part = table.drop(columns=[c for c in ("n_leads",) if c in table]).copy()
@@ -66,15 +87,26 @@ class RecordDelineation:
             parts.append(part)
         frame = pd.concat(parts, ignore_index=True)
         frame.insert(0, "record", self.record_name)
+        fiducials = [k for k in BEAT_KEYS if k in frame]
+        frame[fiducials] = frame[fiducials].astype("Float64").round().astype("Int64")
         return frame
 
     def to_wfdb(self, write_dir=".", extension="lstm", lead=None):
-        """Write one delineation as a WFDB annotation file (see :func:`nk_qrs_lstm.wfdb_io.write_annotations`)."""
+        """Write one delineation as a WFDB annotation file (see :func:`nk_qrs_lstm.wfdb_io.write_annotations`).
+
+        A lead's annotations carry its signal number in the record as
+        ``chan`` (``10`` for V5 of a 12-lead record); the fused delineation
+        (``lead=None``), which belongs to no single signal, is written with
+        ``chan`` 0, as in QTDB.
+        """
         from .wfdb_io import write_annotations
 
-        table = self.fused if lead is None else self.tables[lead]
-        waves = {k: table[k].tolist() for k in table.columns if k.startswith("ECG_")}
-        return write_annotations(self.record_name, extension, waves, self.sampling_rate, write_dir=write_dir)
+        table = self._table(lead)
+        chan = 0 if lead is None or self.channels is None else self.channels[lead]
+        waves = {k: table[k].to_numpy(dtype=float, na_value=np.nan).tolist() for k in table.columns
+                 if k.startswith("ECG_")}
+        return write_annotations(self.record_name, extension, waves, self.sampling_rate, write_dir=write_dir,
+                                 lead=chan)
 
 
 def fuse_leads(tables, sampling_rate, min_fraction=0.5):
@@ -135,11 +167,14 @@ def delineate_record(record, leads=None, backend="onnx", record_name=None, keep_
 
     Parameters
     ----------
-    record : wfdb.Record or str or PathLike
+    record : wfdb.Record or wfdb.MultiRecord or str or PathLike
         A record read by ``wfdb.rdrecord`` or the local path of a record
-        (without extension).
+        (single- or multi-segment; a trailing ``.hea`` or ``.dat`` is
+        dropped), read by :func:`nk_qrs_lstm.wfdb_io.read_record`.
     leads : list of str or int, optional
-        Leads to delineate (names or indices); all by default.
+        Leads to delineate (names or indices); by default every channel that
+        looks like an ECG lead, by name or units (others are skipped with a
+        warning).
     backend : {"onnx", "tensorflow"}
     record_name : str, optional
         Name used in tables and annotation files (default: the record's).
@@ -166,11 +201,10 @@ def delineate_record(record, leads=None, backend="onnx", record_name=None, keep_
     >>> len(waves["ECG_R_Onsets"]) == len(result.tables["ii"])
     True
     """
-    from .wfdb_io import read_record
+    from .wfdb_io import read_signals
 
-    signal, rate, names = read_record(record, leads=leads)
-    if record_name is None:
-        record_name = getattr(record, "record_name", None) or os.path.basename(os.fspath(record))
+    signal, rate, names, channels, read_name = read_signals(record, leads=leads)
+    record_name, channels = read_name if record_name is None else record_name, dict(zip(names, channels))
     tables, probas = {}, ({} if keep_proba else None)
     for j, name in enumerate(names):
         ecg, _, rate = validate_input(signal[:, j], None, rate, name=f"lead {name!r}")
@@ -178,4 +212,5 @@ def delineate_record(record, leads=None, backend="onnx", record_name=None, keep_
         tables[name] = table_to_frame(table)
         if keep_proba:
             probas[name] = pd.DataFrame(resample_proba(proba, rate_map, len(ecg)), columns=list(PROBA_COLUMNS))
-    return RecordDelineation(record_name, rate, signal.shape[0], tables, fuse_leads(tables, rate), probas)
+    return RecordDelineation(record_name, rate, signal.shape[0], tables, fuse_leads(tables, rate), probas,
+                             channels)

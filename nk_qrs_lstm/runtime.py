@@ -20,10 +20,11 @@ BATCH_WINDOWS = 16  # windows per runtime call: bounds memory for any length; sm
 
 
 class ModelIntegrityError(RuntimeError):
-    """A shipped model file is missing or does not match its recorded SHA-256."""
+    """A model file or card is missing, unreadable, or does not match its recorded SHA-256."""
 
 
 MODEL_DIR_ENV = "NK_QRS_LSTM_MODEL_DIR"  # a folder written by nk_qrs_lstm.training.export, to run your own model
+CARD_FILE = "model_card.json"
 
 
 def model_dir():
@@ -35,19 +36,34 @@ def model_dir():
     return os.environ.get(MODEL_DIR_ENV) or str(resources.files("nk_qrs_lstm").joinpath("models"))
 
 
-def model_card():
-    """The shipped model card (data, split, seed, command, versions, metrics).
+def model_card(directory=None):
+    """The model card (data, split, seed, command, versions, metrics) of the model in use.
+
+    Raises
+    ------
+    ModelIntegrityError
+        If the card is missing or is not a valid card (JSON with a
+        ``files`` entry); the message names the file and, when it is set,
+        ``$NK_QRS_LSTM_MODEL_DIR``.
 
     Examples
     --------
     >>> sorted(model_card()["files"])
     ['nk_qrs_lstm.keras', 'nk_qrs_lstm.onnx']
     """
-    path = os.path.join(model_dir(), "model_card.json")
-    if not os.path.exists(path):
-        raise ModelIntegrityError(f"The model card {path!r} is missing; reinstall nk-qrs-lstm.")
-    with open(path) as f:
-        return json.load(f)
+    directory = _check_directory(directory or model_dir())
+    path = os.path.join(directory, CARD_FILE)
+    if not os.path.isfile(path):
+        raise ModelIntegrityError(f"The model card {path!r} is missing{_remedy(directory)}")
+    try:
+        with open(path, encoding="utf-8") as f:
+            card = json.load(f)
+    except (UnicodeDecodeError, json.JSONDecodeError) as err:
+        raise ModelIntegrityError(f"The model card {path!r} is not valid JSON ({err}){_remedy(directory)}") from err
+    if not isinstance(card, dict) or not isinstance(card.get("files"), dict):
+        raise ModelIntegrityError(f"The model card {path!r} has no 'files' entry (the SHA-256 of each model "
+                                  f"file){_remedy(directory)}")
+    return card
 
 
 def verified_path(filename, directory=None):
@@ -56,21 +72,44 @@ def verified_path(filename, directory=None):
     Raises
     ------
     ModelIntegrityError
-        If the file is missing or its hash differs from the model card's.
+        If the card or the file is missing, the card is not valid or does
+        not list the file, or the file's hash differs from the card's.
     """
-    directory = directory or model_dir()
+    directory = _check_directory(directory or model_dir())
     path = os.path.join(directory, filename)
-    with open(os.path.join(directory, "model_card.json")) as f:
-        expected = json.load(f)["files"][filename]["sha256"]
-    if not os.path.exists(path):
-        raise ModelIntegrityError(f"The model file {path!r} is missing; reinstall nk-qrs-lstm.")
+    entry = model_card(directory)["files"].get(filename)
+    expected = entry.get("sha256") if isinstance(entry, dict) else None
+    if not isinstance(expected, str):
+        raise ModelIntegrityError(f"The model card {os.path.join(directory, CARD_FILE)!r} gives no SHA-256 for "
+                                  f"{filename!r}{_remedy(directory)}")
+    if not os.path.isfile(path):
+        raise ModelIntegrityError(f"The model file {path!r} is missing{_remedy(directory)}")
     digest = file_sha256(path)
     if digest != expected:
         raise ModelIntegrityError(
-            f"The model file {path!r} is corrupted: its SHA-256 is {digest}, expected {expected}. "
-            "Reinstall nk-qrs-lstm."
+            f"The model file {path!r} is corrupted: its SHA-256 is {digest}, expected {expected}{_remedy(directory)}"
         )
     return path
+
+
+def _from_env(directory):
+    """Whether ``directory`` is the one named by ``$NK_QRS_LSTM_MODEL_DIR``."""
+    env = os.environ.get(MODEL_DIR_ENV)
+    return bool(env) and os.path.abspath(env) == os.path.abspath(directory)
+
+
+def _remedy(directory):
+    """End of an integrity message: what to do, naming the variable when it chose the folder."""
+    if _from_env(directory):
+        return (f". {MODEL_DIR_ENV} is set to {os.environ[MODEL_DIR_ENV]!r}: point it to a folder written by "
+                "'python -m nk_qrs_lstm.training.export', or unset it to use the shipped model.")
+    return ". Reinstall nk-qrs-lstm."
+
+
+def _check_directory(directory):
+    if not os.path.isdir(directory):
+        raise ModelIntegrityError(f"The model folder {directory!r} does not exist{_remedy(directory)}")
+    return directory
 
 
 def file_sha256(path):
@@ -89,7 +128,14 @@ def _threads():
     """Intra-op threads: ``$NK_QRS_LSTM_NUM_THREADS`` if set, else the usable cores (at most 4)."""
     env = os.environ.get(THREADS_ENV)
     if env:
-        return max(1, int(env))
+        try:
+            threads = int(env)
+        except ValueError:
+            threads = 0
+        if threads < 1:
+            raise ValueError(f"{THREADS_ENV} == {env!r}, must be a positive integer (ONNX Runtime's threads); "
+                             "unset it to use the usable cores (at most 4).")
+        return threads
     usable = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
     return max(1, min(usable, 4))
 
@@ -103,7 +149,10 @@ def _onnx_runner(directory):
     opts.intra_op_num_threads = _threads()  # set deliberately: no over-subscription
     opts.inter_op_num_threads = 1
     opts.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
-    session = ort.InferenceSession(path, sess_options=opts, providers=["CPUExecutionProvider"])
+    try:
+        session = ort.InferenceSession(path, sess_options=opts, providers=["CPUExecutionProvider"])
+    except Exception as err:  # onnxruntime's own classes (InvalidProtobuf, Fail, ...) are not importable names
+        raise _unloadable(path, directory, err) from err
     return lambda x: session.run(None, {"ecg": x})[0]
 
 
@@ -115,8 +164,17 @@ def _tensorflow_runner(directory):
         raise ImportError(
             "backend='tensorflow' needs TensorFlow and Keras: pip install 'nk-qrs-lstm[train]'"
         ) from err
-    model = keras.saving.load_model(verified_path("nk_qrs_lstm.keras", directory), compile=False)
+    path = verified_path("nk_qrs_lstm.keras", directory)
+    try:
+        model = keras.saving.load_model(path, compile=False)
+    except Exception as err:  # zip, HDF5 or deserialisation errors, whatever Keras raises
+        raise _unloadable(path, directory, err) from err
     return lambda x: np.asarray(model.predict_on_batch(x))  # compiled, never eager per call
+
+
+def _unloadable(path, directory, err):
+    return ModelIntegrityError(f"The model file {path!r} matches its card but cannot be loaded "
+                               f"({type(err).__name__}: {str(err).strip()}){_remedy(directory)}")
 
 
 def get_runner(backend="onnx", directory=None):

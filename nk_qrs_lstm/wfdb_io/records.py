@@ -295,4 +295,8 @@ def _lead_indices(leads, names):
                              f"(indices 0 to {len(names) - 1}).")
         else:
             index.append(int(lead))
+    repeated = [names[i] for i in dict.fromkeys(index) if index.count(i) > 1]
+    if repeated:
+        raise ValueError(f"leads == {list(leads)!r} names the lead(s) {_join(repeated)} more than once; each lead "
+                         "is read once.")
     return index
