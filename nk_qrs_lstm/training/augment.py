@@ -229,7 +229,7 @@ def _tile_cycles(x, y, span):
     onsets = qrs_onsets(y)
     if len(x) >= span or len(onsets) < 2:
         return x, y
-    a, b = onsets[0], onsets[-1]
+    a, b = onsets[1 if len(onsets) > 3 else 0], onsets[-1]  # the first cycle often holds the recorder's settling
     copies = int(np.ceil((span - len(x)) / (b - a)))
     step = x[b] - x[a]
     pieces = [x[:b]] + [x[a:b] + step * (k + 1) for k in range(copies)] + [x[b:] + step * copies]

@@ -97,7 +97,25 @@ def _biosppy(x):
 
 # --- artefacts ------------------------------------------------------------------------------------------------------
 def add_spikes(signal, rng, scale, count=(1, 5), amplitude=(1.0, 10.0)):
-    """Add ``count`` narrow spikes (1-3 samples, either polarity) of ``amplitude`` x ``scale`` at random places."""
+    """Add a few narrow spikes (1-3 samples, either polarity) at random places.
+
+    Parameters
+    ----------
+    signal : ndarray
+        One lead at ``MODEL_RATE``.
+    rng : numpy.random.Generator
+    scale : float
+        Amplitude unit (the lead's robust amplitude).
+    count : tuple of int
+        Range of the number of spikes (inclusive).
+    amplitude : tuple of float
+        Range of each spike's height, in ``scale`` units.
+
+    Returns
+    -------
+    ndarray
+        A copy of the signal with the spikes added.
+    """
     x = np.array(signal, dtype=float)
     for _ in range(int(rng.integers(count[0], count[1] + 1))):
         start, width = int(rng.integers(len(x))), int(rng.integers(1, 4))
@@ -106,7 +124,22 @@ def add_spikes(signal, rng, scale, count=(1, 5), amplitude=(1.0, 10.0)):
 
 
 def saturate(signal, rng, level=(0.3, 0.9)):
-    """Clip the signal like a saturated amplifier: at one or both sides, at ``level`` of its range from the median."""
+    """Clip the signal like a saturated amplifier, on one side or both.
+
+    Parameters
+    ----------
+    signal : ndarray
+        One lead at ``MODEL_RATE``.
+    rng : numpy.random.Generator
+    level : tuple of float
+        Range of each clipping level, as a fraction of the signal's extent
+        from its median on that side.
+
+    Returns
+    -------
+    ndarray
+        The clipped signal.
+    """
     x = np.asarray(signal, dtype=float)
     centre = np.median(x)
     side = int(rng.integers(3))  # 0 top, 1 bottom, 2 both
@@ -116,11 +149,28 @@ def saturate(signal, rng, level=(0.3, 0.9)):
 
 
 def add_electrode_motion(signal, rng, scale, duration_s=(0.2, 2.0), amplitude=(1.0, 20.0)):
-    """Add one electrode-motion burst: a large, slow excursion (smoothed random walk, or a step that decays).
+    """Add one electrode-motion burst: a large, slow excursion.
 
-    Its size is log-uniform in ``amplitude`` x ``scale`` and its duration in
-    ``duration_s``; it fades in and out with a Hann window (a step: starts
-    at once and decays exponentially).
+    Seven times in ten a smoothed random walk that fades in and out (Hann
+    window), otherwise a step that decays exponentially back to zero by the
+    burst's end.
+
+    Parameters
+    ----------
+    signal : ndarray
+        One lead at ``MODEL_RATE``.
+    rng : numpy.random.Generator
+    scale : float
+        Amplitude unit (the lead's robust amplitude).
+    duration_s : tuple of float
+        Range of the burst's duration [s] (uniform).
+    amplitude : tuple of float
+        Range of its peak size, in ``scale`` units (log-uniform; either polarity).
+
+    Returns
+    -------
+    ndarray
+        A copy of the signal with the burst added.
     """
     x = np.array(signal, dtype=float)
     n = min(n_samples(rng.uniform(*duration_s), MODEL_RATE), len(x))
@@ -132,7 +182,8 @@ def add_electrode_motion(signal, rng, scale, duration_s=(0.2, 2.0), amplitude=(1
         walk -= np.linspace(walk[0], walk[-1], n)
         shape = walk / max(np.max(np.abs(walk)), 1e-12) * np.hanning(n)
     else:
-        shape = np.exp(-np.arange(n) / (rng.uniform(0.1, 0.5) * n))
+        decay = np.exp(-np.arange(n) / (rng.uniform(0.1, 0.5) * n))
+        shape = decay - np.linspace(0.0, decay[-1], n)  # back to zero at the end: no second step
     start = int(rng.integers(len(x) - n + 1))
     x[start : start + n] += size * shape
     return x
@@ -141,8 +192,23 @@ def add_electrode_motion(signal, rng, scale, duration_s=(0.2, 2.0), amplitude=(1
 def add_pacing_spikes(signal, labels, rng, scale, amplitude=(2.0, 10.0)):
     """Add pacemaker spikes: a 1-2 sample pulse 1-5 samples before some QRS onsets, with a small opposite tail.
 
-    One amplitude (``amplitude`` x ``scale``, either polarity) and width per
-    call; each QRS is paced with a probability drawn in 0.3-1.
+    Parameters
+    ----------
+    signal, labels : ndarray
+        One lead at ``MODEL_RATE`` and its per-sample labels (QRS = 2).
+    rng : numpy.random.Generator
+    scale : float
+        Amplitude unit (the lead's robust amplitude).
+    amplitude : tuple of float
+        Range of the pulse height, in ``scale`` units; one height, polarity
+        and width per call. Each QRS is paced with one probability drawn in
+        0.3-1.
+
+    Returns
+    -------
+    ndarray
+        A copy of the signal with the pulses added (the labels are unchanged:
+        the pulse falls in the background before the QRS).
     """
     x = np.array(signal, dtype=float)
     onsets = qrs_onsets(labels)
