@@ -1,14 +1,18 @@
 """End-to-end speed and memory: raw signal -> NeuroKit-format ``waves`` dict.
 
-Methods (each timed from the raw signal to ``(signals, waves)``):
+Methods: every method of the one registry (:func:`nk_qrs_lstm.available_methods`), each timed from the raw
+signal to ``(signals, waves)`` through ``nk_qrs_lstm.ecg_delineate(..., method=name)``. A learned method ``M``
+(``lstm``) is timed three ways:
 
-* ``lstm``: ``nk_qrs_lstm.ecg_delineate(raw, sampling_rate=fs)`` - no cleaning
-  and no R-peak detector (the model removes the baseline and finds the QRS
-  complexes itself);
-* ``lstm+nk``: ``nk.ecg_clean`` + ``nk.ecg_peaks`` + ``nk_qrs_lstm.ecg_delineate``
-  (what a NeuroKit user would run);
-* ``dwt`` and ``prominence``: ``nk.ecg_clean`` + ``nk.ecg_peaks`` +
-  ``nk.ecg_delineate(method=...)``.
+* ``M``: ``ecg_delineate(raw, sampling_rate=fs, method=M)`` - no cleaning and no R-peak detector (the model
+  removes the baseline and finds the QRS complexes itself);
+* ``M-table``: ``ecg_delineate_table(raw, sampling_rate=fs, method=M)`` - one row per beat, no per-sample
+  DataFrame;
+* ``M+nk``: ``nk.ecg_clean`` + ``nk.ecg_peaks`` + ``ecg_delineate(cleaned, rpeaks, method=M)`` (what a NeuroKit
+  user would run);
+
+and a NeuroKit method (``dwt``, ``prominence``, ...) as ``nk.ecg_clean`` + ``nk.ecg_peaks`` +
+``ecg_delineate(cleaned, info, method=...)`` (:func:`nk_qrs_lstm.evaluation.runner.run_method`).
 
 Signals (real ECG, nothing resampled): one LUDB record, its 12 leads one after
 the other (10 s each, 500 Hz); one 15-min QTDB record, one lead (250 Hz); 1 h
@@ -20,14 +24,15 @@ Every (method, signal) pair runs in a fresh Python process that imports
 everything, loads the signal, runs the method once on a 10-s lead (warm-up,
 untimed), then times ``repeats`` runs; the process's peak RSS
 (``getrusage(RUSAGE_SELF).ru_maxrss``) is reported with its increase over the
-RSS before the warm-up. ``dwt`` is skipped on 24 h when its 1-h time
-extrapolates beyond ``--max-seconds`` (10 min).
+RSS before the warm-up. A NeuroKit method (``dwt`` in practice) is skipped on 24 h
+when its 1-h time extrapolates beyond ``--max-seconds`` (10 min).
 
 Usage::
 
     python benchmarks/speed.py --markdown docs/benchmarks.md     # full run (about an hour on 2 cores)
     python benchmarks/speed.py --quick                           # without 24 h
     python benchmarks/speed.py --smoke                           # LUDB record only, 1 repeat: checks the script
+    python benchmarks/speed.py --methods lstm lstm-table dwt     # some of the methods
 
 The markdown file is only changed between ``<!-- speed:start -->`` and
 ``<!-- speed:end -->`` (the markers are appended when absent).
@@ -51,10 +56,11 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))  # benchmark the working tree, installed or not
 
+from nk_qrs_lstm.registry import available_methods, get_method  # noqa: E402 (after the path above)
+
 MARK_START = "<!-- speed:start -->"
 MARK_END = "<!-- speed:end -->"
-METHODS = ("lstm", "lstm-table", "lstm+nk", "dwt", "prominence")
-NK_METHODS = ("dwt", "prominence")
+LEARNED_WAYS = ("", "-table", "+nk")  # a learned method alone, as a table, after NeuroKit's cleaning and R-peaks
 LUDB_RECORD = "data/1"
 QTDB_RECORD = "sel100"
 LUDB_RATE = 500  # [Hz]
@@ -66,6 +72,24 @@ SIGNALS = {
     "lead_ii_24h": ("24 h lead II, LUDB concatenated (500 Hz)", 1),
 }
 DURATIONS_S = {"lead_ii_1h": 3600, "lead_ii_24h": 86400}
+
+
+def speed_methods():
+    """Every timed method: each learned method three ways (see the module docstring), then NeuroKit's methods."""
+    learned = [m + way for m in available_methods("learned") for way in LEARNED_WAYS]
+    return learned + available_methods("neurokit")
+
+
+def _base(name):
+    """The registered method behind a timed method name (``"lstm+nk"`` -> ``"lstm"``)."""
+    for way in LEARNED_WAYS[1:]:
+        if name.endswith(way):
+            return name[:-len(way)]
+    return name
+
+
+def _is_neurokit(name):
+    return get_method(_base(name)).kind == "neurokit"
 
 
 # --------------------------------------------------------------------------- signals
@@ -111,31 +135,36 @@ def build_signals(names, data, folder):
 
 # --------------------------------------------------------------------------- one (method, signal), in a child
 def _method(name):
+    """``run(raw, rate) -> waves`` (or the beat table) of a timed method name."""
     import neurokit2 as nk
 
     import nk_qrs_lstm
+    from nk_qrs_lstm.evaluation.runner import run_method
 
-    def with_nk(delineate):
+    method = _base(name)
+    if name.endswith("-table"):  # one row per beat, no per-sample DataFrame (for Holter-length records)
+        return lambda raw, rate: nk_qrs_lstm.ecg_delineate_table(raw, sampling_rate=rate, method=method)
+    if name.endswith("+nk"):
         def run(raw, rate):
             cleaned = nk.ecg_clean(raw, sampling_rate=rate)
             _, info = nk.ecg_peaks(cleaned, sampling_rate=rate)
-            return delineate(cleaned, info["ECG_R_Peaks"], rate)[1]
+            return nk_qrs_lstm.ecg_delineate(cleaned, info["ECG_R_Peaks"], sampling_rate=rate, method=method)[1]
 
         return run
-
-    if name == "lstm":
-        return lambda raw, rate: nk_qrs_lstm.ecg_delineate(raw, sampling_rate=rate)[1]
-    if name == "lstm-table":  # one row per beat, no per-sample DataFrame (for Holter-length records)
-        return lambda raw, rate: nk_qrs_lstm.ecg_delineate_table(raw, sampling_rate=rate)
-    if name == "lstm+nk":
-        return with_nk(lambda x, r, rate: nk_qrs_lstm.ecg_delineate(x, r, sampling_rate=rate))
-    return with_nk(lambda x, r, rate: nk.ecg_delineate(x, r, sampling_rate=rate, method=name))
+    return lambda raw, rate: run_method(method, raw, rate)[1]  # a learned method on the raw lead, or NeuroKit's
 
 
 def _rss_mb():
     import resource
 
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0  # Linux: KiB
+
+
+def _n_beats(waves):
+    """Beats in a ``waves`` dict (its longest list: NeuroKit's ``peak`` has no QRS onsets) or a beat table."""
+    if hasattr(waves, "columns"):
+        return len(waves)
+    return max((len(v) for v in waves.values()), default=0)
 
 
 def child(spec):
@@ -154,7 +183,7 @@ def child(spec):
         start = time.perf_counter()
         waves = [run(signal[:, j], spec["rate"]) for j in range(signal.shape[1])]
         times.append(time.perf_counter() - start)
-        beats = sum(len(w["ECG_R_Onsets"]) for w in waves)
+        beats = sum(_n_beats(w) for w in waves)
         del waves
     print(json.dumps({"times": times, "beats": beats, "peak_rss_mb": _rss_mb(), "base_rss_mb": before}))
 
@@ -211,6 +240,10 @@ def _versions():
     return out
 
 
+def _names(methods):
+    return ", ".join(f"`{m}`" for m in methods) or "none"
+
+
 def _cpu():
     try:
         with open("/proc/cpuinfo") as f:
@@ -230,6 +263,10 @@ def _ort_threads():
 
 def render(results, signals, check, command):
     """The markdown section (between the markers)."""
+    timed = list(dict.fromkeys(m for by_method in results.values() for m in by_method))
+    references = [m for m in timed if _is_neurokit(m)]  # speed-up columns: every NeuroKit method run
+    learned = [m for m in timed if not _is_neurokit(m)]
+    plain = [m for m in learned if _base(m) == m]
     lines = [
         MARK_START,
         "## Speed and memory",
@@ -240,31 +277,32 @@ def render(results, signals, check, command):
         f"Machine: {_cpu()}; ONNX Runtime intra-op threads: {_ort_threads()}",
         "",
         "End-to-end time from the raw signal to NeuroKit's `waves` dict (median over the repeats; 12 leads "
-        "run one after the other for LUDB). `lstm`: `nk_qrs_lstm.ecg_delineate(raw)` alone; `lstm-table`: "
-        "`nk_qrs_lstm.ecg_delineate_table(raw)` (one row per beat, without NeuroKit's one-row-per-sample "
-        "DataFrame of 10 int64 columns, which alone is 3.5 GB for 24 h at 500 Hz); `lstm+nk`, `dwt`, "
-        "`prominence`: `nk.ecg_clean` + `nk.ecg_peaks` + the delineator. Speed-up vs X = X's median time / "
+        f"run one after the other for LUDB). {_names(plain)}: `nk_qrs_lstm.ecg_delineate(raw, method=...)` "
+        "alone; *name*`-table`: `nk_qrs_lstm.ecg_delineate_table(raw, method=...)` (one row per beat, without "
+        "NeuroKit's one-row-per-sample DataFrame of 10 int64 columns, which alone is 3.5 GB for 24 h at "
+        f"500 Hz); *name*`+nk` and {_names(references)}: `nk.ecg_clean` + `nk.ecg_peaks` + "
+        "`nk_qrs_lstm.ecg_delineate(cleaned, rpeaks, method=...)`. Speed-up vs X = X's median time / "
         "this method's (> 1: faster than X), measured in the same run. Peak RSS: whole process (interpreter, "
         "imports and signal included), each (method, signal) in a fresh process; Δ: increase over the RSS "
         "before the first delineation.",
         "",
-        "| signal | method | median [s] | repeats | x real time | speed-up vs dwt | speed-up vs prominence "
-        "| beats | peak RSS [MB] | Δ RSS [MB] |",
-        "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|",
+        "| signal | method | median [s] | repeats | x real time | "
+        + "".join(f"speed-up vs {m} | " for m in references) + "beats | peak RSS [MB] | Δ RSS [MB] |",
+        "|---|---|---:|---:|---:|" + "---:|" * len(references) + "---:|---:|---:|",
     ]
     for name, by_method in results.items():
         duration = signals[name][2] * signals[name][3]  # [s] of signal, all leads
         for method, r in by_method.items():
             if r["status"] != "ok":
-                lines.append(f"| {SIGNALS[name][0]} | {method} | {r['status']} | | | | | | | |")
+                lines.append(f"| {SIGNALS[name][0]} | {method} | {r['status']} |" + " |" * (6 + len(references)))
                 continue
             ratio = []
-            for nk in NK_METHODS:
+            for nk in references:
                 ref = by_method.get(nk, {})
                 ratio.append(f"{ref['median_s'] / r['median_s']:.2f}" if ref.get("status") == "ok" else "-")
             lines.append(
                 f"| {SIGNALS[name][0]} | {method} | {r['median_s']:.3f} | {len(r['times'])} "
-                f"| {duration / r['median_s']:.0f} | {ratio[0]} | {ratio[1]} | {r['beats']} "
+                f"| {duration / r['median_s']:.0f} | " + "".join(f"{x} | " for x in ratio) + f"{r['beats']} "
                 f"| {r['peak_rss_mb']:.0f} | {r['peak_rss_mb'] - r['base_rss_mb']:.0f} |"
             )
     verdict = ("does not import" if not check.get("tensorflow") and "error" not in check
@@ -287,10 +325,10 @@ def write_markdown(path, section):
 
 
 # --------------------------------------------------------------------------- main
-def _skip_dwt_24h(hour, max_seconds):
-    """Why dwt is not run on 24 h (its 1-h time x 24 is over ``max_seconds``), or None to run it."""
+def _skip_24h(hour, max_seconds):
+    """Why a NeuroKit method is not run on 24 h (its 1-h time x 24 is over ``max_seconds``), or None to run it."""
     if hour.get("status") != "ok":
-        return "skipped (no 1-h dwt time to extrapolate from)"
+        return "skipped (no 1-h time to extrapolate from)"
     estimate = 24 * hour["median_s"]
     if estimate > max_seconds:
         return f"skipped (24 x its 1-h time = {estimate / 60:.0f} min > {max_seconds / 60:.0f} min)"
@@ -303,10 +341,11 @@ def main(argv=None):
                    help="folder holding ludb/ and qtdb/")
     p.add_argument("--quick", action="store_true", help="skip the 24-h signal")
     p.add_argument("--smoke", action="store_true", help="LUDB record only, 1 repeat (checks that the script works)")
-    p.add_argument("--methods", nargs="+", default=list(METHODS), choices=METHODS)
+    p.add_argument("--methods", nargs="+", default=speed_methods(), choices=speed_methods(),
+                   help="timed methods (default: every registered one, learned ones three ways)")
     p.add_argument("--repeats", type=int, default=None, help="repeats for every signal (default: 5, 5, 3, 1)")
     p.add_argument("--max-seconds", type=float, default=600.0,
-                   help="skip dwt on 24 h when its 1-h time extrapolates beyond this [s]")
+                   help="skip a NeuroKit method on 24 h when its 1-h time extrapolates beyond this [s]")
     p.add_argument("--timeout", type=float, default=3600.0, help="per (method, signal) process [s]")
     p.add_argument("--markdown", default=None, help="rewrite the speed section of this markdown file")
     p.add_argument("--json", default=None, help="also write the raw results as JSON")
@@ -326,8 +365,8 @@ def main(argv=None):
             results[name] = {}
             for method in args.methods:
                 n_rep = repeats or SIGNALS[name][1]
-                if method == "dwt" and name == "lead_ii_24h":
-                    skip = _skip_dwt_24h(results.get("lead_ii_1h", {}).get("dwt", {}), args.max_seconds)
+                if _is_neurokit(method) and name == "lead_ii_24h":
+                    skip = _skip_24h(results.get("lead_ii_1h", {}).get(method, {}), args.max_seconds)
                     if skip:
                         results[name][method] = {"status": skip}
                         print(f"{name:12s} {method:10s} {skip}", flush=True)
