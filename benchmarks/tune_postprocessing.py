@@ -14,12 +14,14 @@ import numpy as np
 import pandas as pd
 
 from nk_qrs_lstm import boundaries
+from nk_qrs_lstm.defaults import CSE_2SD_S
+from nk_qrs_lstm.evaluation.runner import evaluate
+from nk_qrs_lstm.neurokit import to_neurokit
+from nk_qrs_lstm.pipeline import align, predict_proba
+from nk_qrs_lstm.preprocess import RateMap
 from nk_qrs_lstm.training import datasets
-from nk_qrs_lstm.evaluation.benchmark import evaluate
-from nk_qrs_lstm.delineate import _predict
-from nk_qrs_lstm.neurokit import align_to_rpeaks, to_neurokit
 
-KEYS = ["ECG_P_Onsets", "ECG_P_Offsets", "ECG_R_Onsets", "ECG_R_Offsets", "ECG_T_Offsets"]
+KEYS = [f"ECG_{point}" for point in CSE_2SD_S]  # the fiducials with a CSE limit of expert disagreement
 
 
 def variants():
@@ -35,10 +37,10 @@ def make_method(cache, refine, gap_s, min_scale):
     min_s = {cls: value * min_scale for cls, value in BASE_MIN_S.items()}
 
     def method(signal, sampling_rate):
-        proba, bad = cache[id(signal)]
-        table = boundaries.delineate_proba(proba, signal, sampling_rate, refine=refine, unknown=bad,
-                                           gap_s=gap_s, min_s=min_s)
-        return to_neurokit(align_to_rpeaks(table, None, sampling_rate, signal), len(signal))[1]
+        proba, bad, rate_map = cache[id(signal)]
+        table = boundaries.delineate_proba(proba, signal, sampling_rate, rate=rate_map.model_rate, refine=refine,
+                                           unknown=bad, gap_s=gap_s, min_s=min_s, ratio=rate_map.ratio)
+        return to_neurokit(align(table, None, sampling_rate), len(signal))[1]
 
     return method
 
@@ -57,7 +59,8 @@ def main(argv=None):
     t0 = time.time()
     for ecgs in sets.values():
         for ecg in ecgs:
-            cache[id(ecg.signal)] = _predict(ecg.signal, ecg.sampling_rate, "onnx")
+            rate_map = RateMap.for_rate(ecg.sampling_rate)
+            cache[id(ecg.signal)] = (*predict_proba(ecg.signal, rate_map), rate_map)
     print(f"probabilities for {len(cache)} leads in {time.time() - t0:.0f} s")
     rows = []
     for params in variants():
