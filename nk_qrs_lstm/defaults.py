@@ -55,6 +55,15 @@ GAP_MERGE_S = 0.040  # [s] gaps up to this long inside one wave are closed
 PR_MAX_S = 0.400  # [s] longest P-onset -> QRS-onset distance attached to a beat
 QT_MAX_S = 0.700  # [s] longest QRS-onset -> T-offset distance attached to a beat
 
+# --- input checks that warn ----------------------------------------------------
+CLIPPED_FRACTION = 0.01  # [-] share of samples at the extreme values above which a signal looks clipped
+BANDPASS_LOW_HZ = (0.5, 3.0)  # [Hz] band of P and T waves, emptied by band-pass cleaners
+BANDPASS_MID_HZ = (5.0, 15.0)  # [Hz] band of the QRS, kept by them
+BANDPASS_MAX_RATIO = 0.03  # [-] low/mid power below this looks band-passed (validation leads: raw >= 0.074,
+#                            nk.ecg_clean "neurokit" >= 0.079, "biosppy" >= 0.040)
+BANDPASS_SEGMENT_S = 600.0  # [s] stretch analysed (the first ten minutes)
+BANDPASS_WINDOW_S = 4.0  # [s] Welch segment (shorter signals are not judged)
+
 # --- scoring -----------------------------------------------------------------
 TOLERANCE_S = 0.150  # [s] default matching tolerance
 # CSE working party, 2 SD of expert disagreement [s]
@@ -72,3 +81,16 @@ STRICT_TOLERANCE_S = {"P": 0.050, "R": 0.040, "T": 0.100}
 def n_samples(seconds, sampling_rate):
     """Return ``round(seconds * sampling_rate)`` as an int (at least 1)."""
     return max(1, int(round(seconds * sampling_rate)))
+
+
+# --- probability-aware decoding (nk_qrs_lstm/decoding.py) ----------------------
+# chosen on the validation splits by benchmarks/tune_decoding.py (docs/decoding.md)
+P_ACCEPT = 0.30  # [-] lowest peak P probability of an accepted P wave
+P_LEVEL = 0.50  # [-] P limits where its probability falls below this fraction of the peak
+T_ACCEPT = 0.30  # [-] lowest peak T probability of an accepted T wave
+T_LEVEL = 0.50  # [-] T limits where its probability falls below this fraction of the peak
+GATE_CONTEXT_S = 2.5  # [s] beats within this distance are the rhythm gate's context (< BLOCK_MARGIN_S - 1.5 s)
+GATE_MIN_BEATS = 3  # [-] fewest beats with evidence for the gate to judge
+GATE_MIN_HEIGHT = 0.5  # [-] mean P-bump height of the context below which its P evidence is weak
+GATE_PR_SD_S = 0.015  # [s] SD of P-peak -> QRS-onset above which weak P bumps are not tied to the QRS
+GATE_RR_IRREGULARITY = 0.20  # [-] mean |successive RR difference| / RR above which weak P bumps are refused

@@ -18,10 +18,10 @@ from ._checks import check_ecg, check_option, check_rpeaks, check_sampling_rate,
 from .defaults import BEAT_KEYS, CLASSES, MIN_DURATION_S
 from .neurokit import NO_RPEAKS_MESSAGE, SHOW_TYPES, check_table, empty_result, table_to_frame, to_neurokit
 from .pipeline import delineate_lead, resample_proba
+from .quality import warn_quality
 from .registry import available_methods, get_method, register_delineator  # noqa: F401 (public here too)
 
 PROBA_COLUMNS = tuple(f"ECG_Proba_{c.capitalize() if c == 'background' else c}" for c in CLASSES)
-CLIPPED_FRACTION = 0.01  # [-] share of samples at the extreme values above which a signal looks clipped
 
 
 # --------------------------------------------------------------------------- the learned method
@@ -63,27 +63,8 @@ def validate_input(ecg_cleaned, rpeaks, sampling_rate, name="ecg_cleaned"):
             f"{name} has {len(ecg)} samples ({len(ecg) / rate:.3g} s at {rate:g} Hz), "
             f"must be at least {MIN_DURATION_S:g} s long."
         )
-    _warn_quality(ecg, name)
+    warn_quality(ecg, rate, name)
     return ecg, check_rpeaks(rpeaks, len(ecg)), rate
-
-
-def _warn_quality(ecg, name="ecg_cleaned"):
-    """Warn (never fail) about gaps, flat and clipped signals."""
-    finite = np.isfinite(ecg)
-    if not finite.all():
-        warn(f"{name} has {int((~finite).sum())} non-finite samples (NaN or inf): they are treated as "
-             "gaps, and a wave boundary next to a gap is NaN.")
-    if not finite.any():
-        return
-    values = ecg if finite.all() else np.where(finite, ecg, np.nan)  # no copy in the usual case
-    lo, hi = np.nanmin(values), np.nanmax(values)
-    if lo == hi:
-        warn(f"{name} is flat (constant): no wave can be found, every result is NaN.")
-        return
-    at_extremes = (np.count_nonzero(ecg == lo) + np.count_nonzero(ecg == hi)) / np.count_nonzero(finite)
-    if at_extremes > CLIPPED_FRACTION:
-        warn(f"{name} looks clipped ({100 * at_extremes:.1f}% of its samples sit at its minimum or "
-             "maximum): waves in saturated stretches may be missed.")
 
 
 def _check_kwargs(method, kwargs):
