@@ -1,7 +1,9 @@
 """Tests of nk_qrs_lstm.batch: whole databases, serially and on Dask, with failing records."""
 
 import os
+import re
 import shutil
+import sys
 
 import numpy as np
 import pandas as pd
@@ -11,6 +13,7 @@ import wfdb
 from nk_qrs_lstm import NKQRSLSTMWarning
 from nk_qrs_lstm.batch import FIDUCIALS, TABLE_COLUMNS, delineate_database, find_records
 from nk_qrs_lstm.cli import main
+from wfdb_records import variable_layout_record
 
 RECORDS = ["data/1", "data/2", "data/3"]
 LEADS = ["ii", "v5"]
@@ -76,7 +79,7 @@ def test_serial_table_and_annotations(serial, tmp_path):
 
 def test_seconds_and_intervals_follow_fiducials(serial):
     """Check that seconds are samples / rate and PR, QRS and QT (ms) are the fiducial differences, NaN where missing."""
-    table = serial.table
+    table = serial.table.astype({key: float for key in FIDUCIALS})
     for key in FIDUCIALS:
         np.testing.assert_allclose(table[f"{key}_s"], table[key] / RATE, equal_nan=True)
     ms = 1000.0 / RATE
@@ -174,3 +177,66 @@ def test_delineate_db_command(ludb_path, tmp_path, capsys):
     assert (out / "data" / "1.lstm").is_file() and (out / "data" / "2.lstm").is_file()
     assert main(["delineate-db", ludb_path, "--out", str(out), "--workers", "0"]) == 2
     assert "n_workers == 0, must be a whole number >= 1." in capsys.readouterr().err
+
+
+def test_table_has_integer_sample_indices(serial, ludb_path, tmp_path):
+    """Check that sample indices are nullable integers in the table and whole numbers in the CSV; seconds stay float."""
+    table = serial.table
+    assert all(table[key].dtype == "Int64" for key in FIDUCIALS)
+    assert table["ECG_P_Onsets"].isna().any()  # missing points are <NA>, not a float NaN
+    assert all(table[f"{key}_s"].dtype == np.float64 for key in FIDUCIALS)
+    assert all(table[name].dtype == np.float64 for name in ("PR_ms", "QRS_ms", "QT_ms"))
+    result = delineate_database(ludb_path, tmp_path, records=["data/1"], leads=["ii"], table_format="csv",
+                                progress=False)
+    with open(result.table_path) as f:
+        header, *rows = [line.rstrip("\n").split(",") for line in f]
+    for key in FIDUCIALS:
+        column = [row[header.index(key)] for row in rows]
+        assert all(re.fullmatch(r"\d*", value) for value in column), key  # 123 or empty, never 123.0
+    assert result.table.dtypes.to_dict() == table.dtypes.to_dict()
+
+
+def _unwritable(tmp_path):
+    """Folders where no file can be written, even by root (/sys refuses new entries): an existing one, a new one."""
+    if sys.platform.startswith("linux") and os.geteuid() == 0:
+        return ["/sys", "/sys/nk_qrs_lstm_out"]
+    folder = tmp_path / "read_only"
+    folder.mkdir(mode=0o500)
+    return [str(folder), str(folder / "out")]
+
+
+def test_unwritable_out_fails_before_any_work(ludb_path, tmp_path, monkeypatch):
+    """Check that an out folder where nothing can be written raises a clear error naming out, before any record."""
+    import nk_qrs_lstm.record
+
+    def never(*args, **kwargs):
+        raise AssertionError("a record was delineated")
+
+    monkeypatch.setattr(nk_qrs_lstm.record, "delineate_record", never)
+    for out in _unwritable(tmp_path):
+        with pytest.raises(PermissionError) as info:
+            delineate_database(ludb_path, out, records=["data/1"], progress=False)
+        assert re.fullmatch(re.escape(f"out == {out!r}, must be a folder where files can be written (") + r"[^)]+"
+                            + re.escape("); choose another output folder."), str(info.value))
+    a_file = tmp_path / "file.txt"
+    a_file.write_text("")
+    with pytest.raises(NotADirectoryError, match="^" + re.escape(
+        f"out == {str(a_file / 'out')!r}, must be a folder where files can be written (Not a directory); "
+        "choose another output folder."
+    ) + "$"):
+        delineate_database(ludb_path, a_file / "out", records=["data/1"], progress=False)
+
+
+def test_multi_segment_database(tmp_path):
+    """Check that a folder holding a multi-segment record lists and delineates it once, not its segments."""
+    folder = tmp_path / "db"
+    folder.mkdir()
+    variable_layout_record(folder, "multi")
+    assert sorted(os.listdir(folder)) == ["multi.hea", "multi_1.dat", "multi_1.hea", "multi_2.dat", "multi_2.hea",
+                                          "multi_layout.hea"]
+    assert find_records(folder) == ["multi"]
+    result = delineate_database(folder, tmp_path / "out", table_format="csv", progress=False)
+    assert result.failures.empty and list(result.annotation_paths) == ["multi"]
+    assert set(result.table["lead"]) == {"ii", "v5", "fused"}
+    assert os.path.isfile(tmp_path / "out" / "multi.lstm")
+    assert result.warnings["message"].str.startswith("lead 'v5' has 2500 non-finite samples").any()

@@ -1,12 +1,26 @@
 """Tests of nk_qrs_lstm.record: WFDB records in, fused delineation, annotations out."""
 
+import re
+import warnings
+
 import numpy as np
 import pandas as pd
+import pytest
 import wfdb
 
+from nk_qrs_lstm import NKQRSLSTMWarning
+from nk_qrs_lstm.cli import main
+from nk_qrs_lstm.defaults import BEAT_KEYS
 from nk_qrs_lstm.examples import example_record_path
 from nk_qrs_lstm.neurokit import NK_KEYS
 from nk_qrs_lstm.record import delineate_record, fuse_leads
+from wfdb_records import example_leads, variable_layout_record, write_record
+
+
+@pytest.fixture(scope="module")
+def two_leads():
+    """The bundled record's leads ii and v5, delineated."""
+    return delineate_record(example_record_path(), leads=["ii", "v5"])
 
 
 def test_record_path_and_record_object_agree():
@@ -52,3 +66,88 @@ def test_fuse_leads_needs_half_the_leads():
     fused = fuse_leads({"a": table(100), "b": table(104), "c": pd.concat([table(102), table(900)])}, 500)
     assert fused["ECG_R_Onsets"].tolist() == [101.0]
     assert np.isnan(fused["ECG_P_Onsets"]).all()
+
+
+def test_multi_segment_record_is_delineated(tmp_path):
+    """Check that a variable-layout multi-segment record is delineated, through the API and the CLI."""
+    path, expected = variable_layout_record(tmp_path)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        result = delineate_record(path)
+    # the null segment (500 samples) is a gap in both leads, and v5 is absent from the last segment
+    assert [str(w.message).split(":")[0] for w in caught] == [
+        "lead 'ii' has 500 non-finite samples (NaN or inf)", "lead 'v5' has 2500 non-finite samples (NaN or inf)"]
+    assert result.record_name == "multi" and result.n_samples == len(expected) == 5000
+    assert list(result.tables) == ["ii", "v5"] and result.channels == {"ii": 0, "v5": 1}
+    # v5 exists in the first 5 s only, ii in the first 5 s and the last 4 s
+    assert len(result.tables["ii"]) > len(result.tables["v5"]) > 3
+    assert result.tables["v5"]["ECG_R_Offsets"].max() < 2500
+    assert main(["delineate", path, "--out-annotation", "lstm", "--annotation-dir", str(tmp_path)]) == 0
+    assert wfdb.rdann(str(tmp_path / "multi"), "lstm").symbol.count("N") == len(result.fused)
+
+
+@pytest.mark.parametrize("suffix", [".hea", ".dat"])
+def test_path_with_a_file_extension_writes_annotations(two_leads, tmp_path, suffix):
+    """Check that a record path ending in .hea or .dat is named without it, so its annotations can be written."""
+    result = delineate_record(example_record_path() + suffix, leads=["ii", "v5"])
+    assert result.record_name == "3"
+    assert result.to_wfdb(write_dir=tmp_path) == str(tmp_path / "3.lstm")
+    pd.testing.assert_frame_equal(result.fused, two_leads.fused)
+
+
+def test_lead_annotations_carry_the_lead_channel(two_leads, tmp_path):
+    """Check that a lead's annotations are written with its signal number as chan, the fused ones with 0."""
+    assert two_leads.channels == {"ii": 1, "v5": 10}
+    for lead, chan in (("v5", 10), ("ii", 1), (None, 0)):
+        two_leads.to_wfdb(write_dir=tmp_path, extension="lstm", lead=lead)
+        ann = wfdb.rdann(str(tmp_path / "3"), "lstm")
+        assert set(ann.chan.tolist()) == {chan}
+        table = two_leads.fused if lead is None else two_leads.tables[lead]
+        assert ann.symbol.count("N") == table["ECG_R_Peaks"].notna().sum()
+    with pytest.raises(ValueError, match="^" + re.escape(
+        "Invalid lead 'v1'. Available leads are 'ii' and 'v5' (or None for the fused delineation)."
+    ) + "$"):
+        two_leads.to_wfdb(write_dir=tmp_path, lead="v1")
+
+
+def test_channels_with_the_same_name_are_both_delineated(tmp_path):
+    """Check that two channels named ECG give two leads, ECG and ECG_2, with a warning."""
+    signal, _ = example_leads(("ii", "v5"))
+    path = write_record(tmp_path, "twice", signal, ["ECG", "ECG"])
+    with pytest.warns(NKQRSLSTMWarning, match=r"^Record 'twice' has several channels named 'ECG'; "):
+        result = delineate_record(path)
+    assert list(result.tables) == ["ECG", "ECG_2"] and result.channels == {"ECG": 0, "ECG_2": 1}
+    reference = delineate_record(example_record_path(), leads=["ii", "v5"])
+    for name, lead in (("ECG", "ii"), ("ECG_2", "v5")):
+        assert result.tables[name]["ECG_R_Onsets"].tolist() == reference.tables[lead]["ECG_R_Onsets"].tolist()
+
+
+def test_non_ecg_channels_are_not_delineated_by_default(tmp_path):
+    """Check that noise in an ABP channel neither becomes a lead nor changes the fused beats; leads= still wins."""
+    ecg, _ = example_leads(("ii", "v5"))
+    noise = np.random.default_rng(0).standard_normal(len(ecg))
+    path = write_record(tmp_path, "icu", np.column_stack([ecg, noise]), ["ii", "v5", "ABP"],
+                        units=["mV", "mV", "mmHg"])
+    with pytest.warns(NKQRSLSTMWarning, match=r"^Record 'icu': channel\(s\) 'ABP \(mmHg\)' do not look like ECG "):
+        result = delineate_record(path)
+    assert list(result.tables) == ["ii", "v5"]
+    reference = delineate_record(example_record_path(), leads=["ii", "v5"])
+    assert result.fused["ECG_R_Onsets"].tolist() == reference.fused["ECG_R_Onsets"].tolist()
+    assert list(delineate_record(path, leads=["ii", "ABP"]).tables) == ["ii", "ABP"]
+
+
+def test_repr_is_one_short_line(two_leads):
+    """Check that the repr gives the record, rate, samples, beats per lead and fused beats, never a table."""
+    n_ii, n_v5, n_fused = len(two_leads.tables["ii"]), len(two_leads.tables["v5"]), len(two_leads.fused)
+    assert repr(two_leads) == (f"RecordDelineation(record='3', sampling_rate=500, n_samples=5000, "
+                               f"beats={{'ii': {n_ii}, 'v5': {n_v5}}}, fused_beats={n_fused})")
+
+
+def test_to_frame_has_integer_sample_indices(two_leads):
+    """Check that to_frame gives every fiducial as nullable integers, fused rows included."""
+    frame = two_leads.to_frame()
+    assert all(frame[k].dtype == "Int64" for k in BEAT_KEYS)
+    assert frame["beat"].dtype == np.int64
+    fused = frame[frame["lead"] == "fused"].reset_index(drop=True)
+    np.testing.assert_array_equal(fused["ECG_R_Onsets"].to_numpy(dtype=float, na_value=np.nan),
+                                  two_leads.fused["ECG_R_Onsets"].to_numpy())

@@ -1,5 +1,7 @@
 """Tests of nk_qrs_lstm.runtime: shipped weights, integrity, backends."""
 
+import json
+import re
 import shutil
 import subprocess
 import sys
@@ -9,6 +11,17 @@ import pytest
 
 from nk_qrs_lstm import runtime
 from nk_qrs_lstm.runtime import ModelIntegrityError, get_runner, model_card, model_dir, predict_windows
+
+ENV_REMEDY = (". NK_QRS_LSTM_MODEL_DIR is set to {folder!r}: point it to a folder written by "
+              "'python -m nk_qrs_lstm.training.export', or unset it to use the shipped model.")
+
+
+def _own_model_dir(tmp_path, monkeypatch):
+    """A copy of the shipped model folder, chosen with NK_QRS_LSTM_MODEL_DIR."""
+    target = tmp_path / "models"
+    shutil.copytree(model_dir(), target)
+    monkeypatch.setenv("NK_QRS_LSTM_MODEL_DIR", str(target))
+    return target
 
 
 def test_model_card_describes_the_shipped_files():
@@ -68,3 +81,67 @@ def test_delineation_never_imports_tensorflow():
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.split()[-2:] == ["False", "False"]
+
+
+def test_empty_model_dir_names_the_card_and_the_variable(tmp_path, monkeypatch):
+    """Check that NK_QRS_LSTM_MODEL_DIR naming an empty folder raises ModelIntegrityError naming the card."""
+    monkeypatch.setenv("NK_QRS_LSTM_MODEL_DIR", str(tmp_path))
+    card = str(tmp_path / "model_card.json")
+    expected = f"The model card {card!r} is missing" + ENV_REMEDY.format(folder=str(tmp_path))
+    with pytest.raises(ModelIntegrityError, match="^" + re.escape(expected) + "$"):
+        get_runner("onnx")
+    with pytest.raises(ModelIntegrityError, match="^" + re.escape(expected) + "$"):
+        model_card()
+    missing = str(tmp_path / "nope")
+    monkeypatch.setenv("NK_QRS_LSTM_MODEL_DIR", missing)
+    with pytest.raises(ModelIntegrityError, match="^" + re.escape(
+        f"The model folder {missing!r} does not exist" + ENV_REMEDY.format(folder=missing)
+    ) + "$"):
+        get_runner("onnx")
+
+
+def test_bad_model_card_names_the_card_and_the_variable(tmp_path, monkeypatch):
+    """Check that a card that is not JSON, or lacks the file's hash, raises ModelIntegrityError naming it."""
+    target = _own_model_dir(tmp_path, monkeypatch)
+    card = target / "model_card.json"
+    remedy = ENV_REMEDY.format(folder=str(target))
+    card.write_text("{not json")
+    with pytest.raises(ModelIntegrityError, match="^" + re.escape(
+        f"The model card {str(card)!r} is not valid JSON (Expecting property name enclosed in double quotes: "
+        "line 1 column 2 (char 1))" + remedy
+    ) + "$"):
+        get_runner("onnx")
+    card.write_text(json.dumps({"files": {}}))
+    with pytest.raises(ModelIntegrityError, match="^" + re.escape(
+        f"The model card {str(card)!r} gives no SHA-256 for 'nk_qrs_lstm.onnx'" + remedy
+    ) + "$"):
+        get_runner("onnx")
+
+
+def test_truncated_model_with_a_matching_card_is_an_integrity_error(tmp_path, monkeypatch):
+    """Check that an ONNX file that matches its card but cannot be parsed raises ModelIntegrityError naming it."""
+    target = _own_model_dir(tmp_path, monkeypatch)
+    onnx_path = target / "nk_qrs_lstm.onnx"
+    onnx_path.write_bytes(onnx_path.read_bytes()[:5000])
+    card = json.loads((target / "model_card.json").read_text())
+    card["files"]["nk_qrs_lstm.onnx"]["sha256"] = runtime.file_sha256(onnx_path)
+    (target / "model_card.json").write_text(json.dumps(card))
+    with pytest.raises(ModelIntegrityError, match="^" + re.escape(
+        f"The model file {str(onnx_path)!r} matches its card but cannot be loaded (InvalidProtobuf: "
+    ) + r".*\)" + re.escape(ENV_REMEDY.format(folder=str(target))) + "$"):
+        get_runner("onnx")
+
+
+@pytest.mark.parametrize("value", ["abc", "0", "-2", "1.5"])
+def test_bad_thread_count_names_the_variable(tmp_path, monkeypatch, value):
+    """Check that NK_QRS_LSTM_NUM_THREADS that is not a positive integer raises a ValueError naming it."""
+    target = tmp_path / "models"  # a folder of its own: a new session, not the cached one
+    shutil.copytree(model_dir(), target)
+    monkeypatch.setenv("NK_QRS_LSTM_NUM_THREADS", value)
+    with pytest.raises(ValueError, match="^" + re.escape(
+        f"NK_QRS_LSTM_NUM_THREADS == {value!r}, must be a positive integer (ONNX Runtime's threads); unset it to "
+        "use the usable cores (at most 4)."
+    ) + "$"):
+        get_runner("onnx", directory=str(target))
+    monkeypatch.setenv("NK_QRS_LSTM_NUM_THREADS", "1")
+    assert get_runner("onnx", directory=str(target))(np.zeros((1, 2048, 1), np.float32)).shape == (1, 2048, 4)

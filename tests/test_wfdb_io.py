@@ -2,6 +2,8 @@
 
 import os
 import re
+import subprocess
+import sys
 import warnings
 
 import numpy as np
@@ -12,7 +14,8 @@ from hypothesis import strategies as st
 
 from nk_qrs_lstm._checks import NKQRSLSTMWarning
 from nk_qrs_lstm.training.datasets import parse_waves
-from nk_qrs_lstm.wfdb_io import WAVE_KEYS, read_annotations, read_record, write_annotations
+from nk_qrs_lstm.wfdb_io import WAVE_KEYS, is_ecg_channel, read_annotations, read_record, write_annotations
+from wfdb_records import example_leads, variable_layout_record, write_multisegment, write_record
 
 NAN = np.nan
 LUDB_LEADS = ["i", "ii", "iii", "avr", "avl", "avf", "v1", "v2", "v3", "v4", "v5", "v6"]
@@ -426,3 +429,124 @@ def test_read_record_keeps_missing_samples_as_nan(tmp_path):
         assert np.isnan(signal[100:110, 0]).all() and np.isfinite(signal[:100]).all()
         np.testing.assert_allclose(signal[:100, 0], x[:100, 0], atol=1e-3)
         assert rate == 250.0 and names == ["MLII"]
+
+
+@pytest.mark.parametrize("rate", [50, 62.5, 4000])
+def test_annotations_are_written_at_any_positive_rate(tmp_path, rate):
+    """Check that annotations are written and read back at rates that cannot be delineated (50 Hz, 4 kHz)."""
+    path = write_annotations("rec", "lstm", EXAMPLE, rate, write_dir=tmp_path)
+    assert wfdb.rdann(_base(path), "lstm").fs == rate
+    _same(read_annotations(_base(path), "lstm"), EXAMPLE)
+    with pytest.raises(ValueError, match=r"^sampling_rate == inf, must be a finite number > 0 \(Hz\)\.$"):
+        write_annotations("rec", "lstm", EXAMPLE, np.inf, write_dir=tmp_path)
+
+
+# --------------------------------------------------------------------------- layouts
+def test_multi_segment_fixed_layout_reads_as_one_record(tmp_path):
+    """Check that a fixed-layout multi-segment record reads as its segments one after the other."""
+    signal, _ = example_leads(("ii", "v5"))
+    path = write_multisegment(tmp_path, "fixed", [("fixed_1", signal[:3000], ["ii", "v5"]),
+                                                  ("fixed_2", signal[3000:], ["ii", "v5"])], ["ii", "v5"],
+                              layout="fixed")
+    got, rate, names = read_record(path)
+    assert got.shape == (5000, 2) and rate == 500.0 and names == ["ii", "v5"]
+    np.testing.assert_allclose(got, signal, atol=1e-3)
+    got, _, names = read_record(path + ".hea", leads="v5")
+    assert names == ["v5"]
+    np.testing.assert_allclose(got[:, 0], signal[:, 1], atol=1e-3)
+
+
+def test_multi_segment_variable_layout_is_nan_where_a_channel_is_absent(tmp_path):
+    """Check that a variable layout reads every channel of its layout, NaN in null segments and missing channels."""
+    path, expected = variable_layout_record(tmp_path)
+    for record in (path, wfdb.rdrecord(path, m2s=False), wfdb.rdrecord(path, m2s=False, physical=False)):
+        got, rate, names = read_record(record)
+        assert names == ["ii", "v5"] and rate == 500.0
+        np.testing.assert_array_equal(np.isnan(got), np.isnan(expected))
+        np.testing.assert_allclose(got, expected, atol=1e-3)
+    got, _, names = read_record(path, leads=["v5"])
+    assert names == ["v5"] and np.isnan(got[2500:, 0]).all()
+
+
+def test_channels_with_the_same_name_are_told_apart(tmp_path):
+    """Check that two channels named ECG read as ECG and ECG_2, with a warning, and each can be chosen."""
+    signal, _ = example_leads(("ii", "v5"))
+    path = write_record(tmp_path, "twice", signal, ["ECG", "ECG"])
+    message = ("Record 'twice' has several channels named 'ECG'; they are read as 'ECG' and 'ECG_2' (pass these "
+               "names as leads).")
+    for record in (path, wfdb.rdrecord(path)):
+        with pytest.warns(NKQRSLSTMWarning, match="^" + re.escape(message) + "$"):
+            got, _, names = read_record(record)
+        assert names == ["ECG", "ECG_2"]
+        np.testing.assert_allclose(got, signal, atol=1e-3)
+    with pytest.warns(NKQRSLSTMWarning):
+        got, _, names = read_record(path, leads="ECG_2")
+    assert names == ["ECG_2"]
+    np.testing.assert_allclose(got[:, 0], signal[:, 1], atol=1e-3)
+
+
+def test_non_ecg_channels_are_skipped_by_default(tmp_path):
+    """Check that ABP, PLETH and RESP are skipped with a warning naming them, and leads= still reads them."""
+    ecg, _ = example_leads(("ii",))
+    rng = np.random.default_rng(0)
+    signal = np.column_stack([ecg[:, 0], 80 + rng.standard_normal(5000), rng.random(5000), rng.random(5000),
+                              ecg[:, 0] * 1000])
+    path = write_record(tmp_path, "icu", signal, ["II", "ABP", "PLETH", "RESP", "chan5"],
+                        units=["mV", "mmHg", "NU", "Ohm", "uV"])
+    message = ("Record 'icu': channel(s) 'ABP (mmHg)', 'PLETH (NU)' and 'RESP (Ohm)' do not look like ECG leads "
+               "and are skipped; pass leads= to choose the channels to delineate.")
+    with pytest.warns(NKQRSLSTMWarning, match="^" + re.escape(message) + "$"):
+        got, _, names = read_record(path)
+    assert names == ["II", "chan5"] and got.shape == (5000, 2)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", NKQRSLSTMWarning)
+        _, _, names = read_record(path, leads=["ABP", "II"])
+    assert names == ["ABP", "II"]
+
+
+def test_a_record_without_ecg_channel_is_refused(tmp_path):
+    """Check that a record with no ECG-looking channel raises a ValueError listing its channels."""
+    path = write_record(tmp_path, "bp", np.random.default_rng(0).random((1000, 2)), ["ABP", "RESP"],
+                        units=["mmHg", "Ohm"])
+    with pytest.raises(ValueError, match="^" + re.escape(
+        "Record 'bp' has no ECG channel: none of its channels 'ABP (mmHg)' and 'RESP (Ohm)' is named like an "
+        "ECG lead (I, II, V1, MLII, ECG...) or in mV or uV. Pass leads= to choose the channels to delineate."
+    ) + "$"):
+        read_record(path)
+    assert read_record(path, leads="RESP")[2] == ["RESP"]
+
+
+@pytest.mark.parametrize("name", ["I", "ii", "III", "aVR", "avl", "AVF", "V1", "v6", "MLII", "ML5", "MCL1", "CM5",
+                                  "D1", "DIII", "ECG", "ECG1", "ekg", "Lead II", "V", "vx"])
+def test_ecg_lead_names_are_recognised(name):
+    """Check that common ECG lead names are ECG channels whatever their units."""
+    assert is_ecg_channel(name, None) and is_ecg_channel(name, "NU")
+
+
+@pytest.mark.parametrize("name, units", [("ABP", "mmHg"), ("PLETH", "NU"), ("RESP", "Ohm"), ("EEG C4-A1", "uV"),
+                                         ("EMG", "mV"), ("SpO2", "%"), ("chan1", None), ("chan1", "mmHg")])
+def test_other_channels_are_not_ecg(name, units):
+    """Check that other biosignals are not ECG channels, even in uV, nor unnamed channels without ECG units."""
+    assert not is_ecg_channel(name, units)
+
+
+@pytest.mark.parametrize("units", ["mV", "uV", "\u03bcV", "\u00b5V", " MV "])
+def test_ecg_units_make_an_unknown_channel_ecg(units):
+    """Check that a channel with an unknown name is an ECG channel when its units are mV or uV."""
+    assert is_ecg_channel("chan1", units)
+
+
+def test_a_lead_named_twice_is_refused(ludb_path):
+    """Check that leads naming the same channel twice get a clear message."""
+    with pytest.raises(ValueError, match="^" + re.escape(
+        "leads == ['ii', 1] names the lead(s) 'ii' more than once; each lead is read once."
+    ) + "$"):
+        read_record(os.path.join(ludb_path, "data", "1"), leads=["ii", 1])
+
+
+def test_reading_never_imports_training():
+    """Check that the WFDB adapter and delineate_record never import the training subpackage."""
+    code = ("import sys, nk_qrs_lstm.wfdb_io, nk_qrs_lstm.record, nk_qrs_lstm.batch\n"
+            "print(sorted(m for m in sys.modules if m.startswith('nk_qrs_lstm.training')))\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
