@@ -24,7 +24,7 @@ import numpy as np
 import pandas as pd
 
 from ._checks import check_option, warn
-from .database import (  # noqa: F401 (FIDUCIALS, INTERVALS, find_records, record_table: public here too)
+from .database import (
     FAILURE_COLUMNS,
     FIDUCIALS,
     INTERVALS,
@@ -38,6 +38,9 @@ from .database import (  # noqa: F401 (FIDUCIALS, INTERVALS, find_records, recor
     find_records,
     record_table,
 )
+
+__all__ = ["DatabaseDelineation", "delineate_database", "find_records", "record_table", "FIDUCIALS", "INTERVALS",
+           "TABLE_COLUMNS", "WORKER_ENV"]
 
 logger = logging.getLogger("nk_qrs_lstm")
 
@@ -227,7 +230,9 @@ def delineate_database(folder, out, records=None, leads=None, scheduler=None, n_
         Records to delineate, as paths relative to ``folder`` (``"data/1"``);
         every record of the folder by default.
     leads : list of (str or int), optional
-        Leads to delineate in each record (names or indices); all by default.
+        Leads to delineate in each record (names or indices); by default
+        every channel that looks like an ECG lead, by name or units (see
+        :func:`nk_qrs_lstm.wfdb_io.read_record`).
         A record lacking one of them fails.
     scheduler : None or str or distributed.Client
         ``None``: serially, in this process. ``"local"``: on a new

@@ -405,7 +405,8 @@ def test_read_record_errors(ludb_path, tmp_path):
     )):
         read_record(missing)
     with pytest.raises(TypeError, match=re.escape(
-        "record must be a wfdb.Record or the path of a WFDB record (str or os.PathLike), got int."
+        "record must be a wfdb.Record, a wfdb.MultiRecord or the path of a WFDB record (str or os.PathLike), "
+        "got int."
     )):
         read_record(12)
 

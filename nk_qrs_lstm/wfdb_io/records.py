@@ -138,13 +138,13 @@ def read_signals(record, leads=None):
         sig_name, units = _header_channels(path)
         names = _unique_names(sig_name, name)
         index = _choose(leads, names, units, name)
-        channels = sorted(set(index))
+        channels = sorted(index)
         rec = wfdb.rdrecord(path, channels=channels, m2s=True, physical=True)
         signal = _physical(rec)[:, [channels.index(i) for i in index]]
         rate = rec.fs
     else:
-        raise TypeError("record must be a wfdb.Record or the path of a WFDB record (str or os.PathLike), "
-                        f"got {type(record).__name__}.")
+        raise TypeError("record must be a wfdb.Record, a wfdb.MultiRecord or the path of a WFDB record (str or "
+                        f"os.PathLike), got {type(record).__name__}.")
     if rate is None or not np.isfinite(float(rate)) or float(rate) <= 0:
         raise ValueError(f"record.fs == {rate!r}, must be a sampling rate > 0 (Hz).")
     return RecordSignals(np.ascontiguousarray(signal, dtype=np.float64), float(rate), [names[i] for i in index],
