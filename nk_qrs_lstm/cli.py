@@ -27,6 +27,7 @@ import warnings
 import numpy as np
 
 from . import NKQRSLSTMWarning, __version__
+from .runtime import ModelIntegrityError
 
 PROG = "nk-qrs-lstm"
 PLOT_START_S = 0.0  # [s] default start of the --plot window
@@ -34,7 +35,8 @@ PLOT_DURATION_S = 10.0  # [s] default length of the --plot window
 EXAMPLE_LEADS = ("ii", "v2", "v5")
 TRAIN_EXTRA = 'pip install "nk-qrs-lstm[train]"'
 # Errors that come from what the user asked for: reported in one line, status 2.
-USER_ERRORS = (ValueError, TypeError, KeyError, OSError, ImportError)
+# ModelIntegrityError: a missing or corrupted model folder (reinstall, or fix NK_QRS_LSTM_MODEL_DIR).
+USER_ERRORS = (ValueError, TypeError, KeyError, OSError, ImportError, ModelIntegrityError)
 
 # Sub-commands that own their parser: module, one-line help, modules they need.
 DELEGATED = {

@@ -167,11 +167,19 @@ def test_training_commands_without_keras(command, args, monkeypatch, capsys, tmp
 
 def test_benchmark_exits_0_and_prints_no_results(ludb_path, monkeypatch, capsys, tmp_path):
     """Check that a successful `benchmark` exits with status 0 and does not dump its result objects."""
-    from nk_qrs_lstm.evaluation import benchmark
+    from nk_qrs_lstm.defaults import BEAT_KEYS
+    from nk_qrs_lstm.registry import register_delineator, unregister_delineator
 
-    monkeypatch.setitem(benchmark.METHODS, "tiny", lambda signal, sampling_rate: {"ECG_R_Onsets": []})
-    status = main(["benchmark", "--methods", "tiny", "--databases", "ludb", "--limit", "1", "--ludb", ludb_path,
-                   "--results", str(tmp_path / "res")])
+    @register_delineator("tiny")
+    def tiny(ecg, rpeaks, sampling_rate):
+        n = 0 if rpeaks is None else len(rpeaks)
+        return {key: np.full(n, np.nan) for key in BEAT_KEYS}
+
+    try:
+        status = main(["benchmark", "--methods", "tiny", "--databases", "ludb", "--limit", "1", "--ludb", ludb_path,
+                       "--results", str(tmp_path / "res")])
+    finally:
+        unregister_delineator("tiny")
     assert status == 0
     captured = capsys.readouterr()
     assert "BenchmarkResult" not in captured.out + captured.err
