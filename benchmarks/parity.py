@@ -148,7 +148,8 @@ def render(per_db, differing, meta):
     out = ["# Delineation parity before / after the restructuring (issue 9)", "",
            f"Written by `{meta['command']}` on {meta['date'][:10]}.", "",
            f"Before: `{meta['before']}` (commit {meta['before_commit']}), {meta['before_s']:.0f} s. "
-           f"After: the working tree `{meta['after']}` (commit {meta['after_commit']}"
+           f"After: `{meta['after']}`{' (this working tree)' if meta['after'] == str(ROOT) else ''} "
+           f"(commit {meta['after_commit']}"
            f"{'; uncommitted changes to ' + ', '.join(meta['dirty']) if meta['dirty'] else ''}), "
            f"{meta['after_s']:.0f} s.", "",
            "Both delineate the same signals (read once by the working tree's readers) with "
@@ -182,6 +183,9 @@ def _git(*args, cwd=ROOT):
 def main(argv=None):
     p = argparse.ArgumentParser(prog="python benchmarks/parity.py", description=__doc__.split("\n\n")[0])
     p.add_argument("--before", default="/tmp/nk_before", help="checkout of the older package (a git worktree)")
+    p.add_argument("--after", default=str(ROOT),
+                   help="checkout of the newer package (default: this working tree, uncommitted changes included; "
+                        "`git worktree add --detach /tmp/nk_after HEAD` gives the last commit alone)")
     p.add_argument("--limit", type=int, default=None, help="first N records of each split (smoke runs)")
     p.add_argument("--markdown", default=None, help="write the report to this file")
     p.add_argument("--worker", nargs=3, default=None, help=argparse.SUPPRESS)
@@ -189,10 +193,11 @@ def main(argv=None):
     if args.worker:
         worker(*args.worker)
         return 0
-    before_root = Path(args.before).resolve()
-    if not (before_root / "nk_qrs_lstm" / "__init__.py").exists():
-        p.error(f"--before {args.before} holds no nk_qrs_lstm package; make it with "
-                "`git worktree add --detach /tmp/nk_before 905d0f3`.")
+    before_root, after_root = Path(args.before).resolve(), Path(args.after).resolve()
+    for flag, root in (("--before", before_root), ("--after", after_root)):
+        if not (root / "nk_qrs_lstm" / "__init__.py").exists():
+            p.error(f"{flag} {root} holds no nk_qrs_lstm package; make one with "
+                    "`git worktree add --detach /tmp/nk_before 905d0f3`.")
     items = read_signals(args.limit)
     print(f"{len(items)} leads read", flush=True)
     with tempfile.TemporaryDirectory(prefix="nk_qrs_lstm_parity_") as folder:
@@ -201,7 +206,7 @@ def main(argv=None):
                  **{f"s{n}": i[3] for n, i in enumerate(items)})
         before, info_b = run_checkout(before_root, signals_path, os.path.join(folder, "before.npz"))
         print(f"before: {info_b['seconds']:.0f} s ({info_b['module']})", flush=True)
-        after, info_a = run_checkout(ROOT, signals_path, os.path.join(folder, "after.npz"))
+        after, info_a = run_checkout(after_root, signals_path, os.path.join(folder, "after.npz"))
         print(f"after: {info_a['seconds']:.0f} s ({info_a['module']})", flush=True)
     if info_b["columns"] != info_a["columns"]:
         raise SystemExit(f"the tables have different columns: {info_b['columns']} / {info_a['columns']}")
@@ -209,8 +214,9 @@ def main(argv=None):
     command = "python benchmarks/parity.py " + shlex.join(sys.argv[1:] if argv is None else argv)
     meta = {"command": command.strip(), "date": datetime.datetime.now().isoformat(timespec="seconds"),
             "before": str(before_root), "before_commit": _git("rev-parse", "--short", "HEAD", cwd=before_root),
-            "after": str(ROOT), "after_commit": _git("rev-parse", "--short", "HEAD"),
-            "dirty": [line.split(maxsplit=1)[1] for line in _git("status", "--porcelain", "--", "nk_qrs_lstm").splitlines()],
+            "after": str(after_root), "after_commit": _git("rev-parse", "--short", "HEAD", cwd=after_root),
+            "dirty": [line.split(maxsplit=1)[1]
+                      for line in _git("status", "--porcelain", "--", "nk_qrs_lstm", cwd=after_root).splitlines()],
             "before_s": info_b["seconds"], "after_s": info_a["seconds"]}
     text = render(per_db, differing, meta)
     print(text)
