@@ -14,6 +14,7 @@ Indices of the result are in the caller's sampling rate.
 
 import numpy as np
 
+from .decoding import decode_beats
 from .defaults import (
     BEAT_KEYS,
     GAP_MERGE_S,
@@ -65,7 +66,7 @@ def _crossing(proba, left, cls):
     return left + np.clip(frac, 0.0, 1.0)
 
 
-def segments(proba, rate=MODEL_RATE, gap_s=GAP_MERGE_S, refine=True, min_s=None):
+def segments(proba, rate=MODEL_RATE, gap_s=GAP_MERGE_S, refine=True, min_s=None, classes=(1, 2, 3)):
     """Turn per-sample class probabilities into wave segments.
 
     Parameters
@@ -81,6 +82,8 @@ def segments(proba, rate=MODEL_RATE, gap_s=GAP_MERGE_S, refine=True, min_s=None)
         interpolation of the probability margin (sub-sample precision).
     min_s : dict of int -> float, optional
         Shortest wave kept per class (s); default P 45 ms, QRS 45 ms, T 75 ms.
+    classes : tuple of int
+        Classes to return (1: P, 2: QRS, 3: T).
 
     Returns
     -------
@@ -99,7 +102,7 @@ def segments(proba, rate=MODEL_RATE, gap_s=GAP_MERGE_S, refine=True, min_s=None)
     winner = np.argmax(proba, axis=1)
     min_s = _MIN_S if min_s is None else min_s
     out = {}
-    for cls in (1, 2, 3):
+    for cls in classes:
         mask = _close_gaps(winner == cls, n_samples(gap_s, rate))
         starts, ends = _runs(mask)
         keep = (ends - starts + 1) >= n_samples(min_s[cls], rate)
@@ -233,7 +236,8 @@ def extremum(signal, onsets, offsets, kind="deviation"):
 
 
 def delineate_proba(proba, signal, sampling_rate, rate=MODEL_RATE, refine=True, unknown=None,
-                    gap_s=GAP_MERGE_S, min_s=None, ratio=None, offset=0, clean=None):
+                    gap_s=GAP_MERGE_S, min_s=None, ratio=None, offset=0, clean=None, decoder="proba",
+                    evidence=False, **decode_kw):
     """Probabilities -> one row per QRS complex with every fiducial point.
 
     Parameters
@@ -261,6 +265,16 @@ def delineate_proba(proba, signal, sampling_rate, rate=MODEL_RATE, refine=True, 
         be one block of a long signal).
     clean : ndarray, optional
         ``signal`` with non-finite samples set to 0 (computed when omitted).
+    decoder : {"proba", "argmax"}
+        ``"proba"``: QRS complexes from :func:`segments`, P and T waves from
+        their own probability with the beat grammar and the rhythm gate
+        (:func:`nk_qrs_lstm.decoding.decode_beats`); ``"argmax"``: every wave
+        from :func:`segments`, grouped by :func:`assemble_beats`.
+    evidence : bool
+        Also return the decoder's per-beat evidence (bump heights, rhythm
+        gate) as keys ``"evidence_<name>"`` (for tuning).
+    **decode_kw
+        Passed to :func:`nk_qrs_lstm.decoding.decode_beats` (thresholds).
 
     Returns
     -------
@@ -276,8 +290,12 @@ def delineate_proba(proba, signal, sampling_rate, rate=MODEL_RATE, refine=True, 
     signal = np.asarray(signal, dtype=np.float64)
     n = len(signal)
     ratio = sampling_rate / rate if ratio is None else ratio
-    segs = segments(proba, rate, gap_s=gap_s, refine=refine, min_s=min_s)
-    beats = assemble_beats(segs, rate)
+    if decoder == "argmax":
+        segs = segments(proba, rate, gap_s=gap_s, refine=refine, min_s=min_s)
+        beats, ev = assemble_beats(segs, rate), {}
+    else:
+        segs = segments(proba, rate, gap_s=gap_s, refine=refine, min_s=min_s, classes=(2,))
+        beats, ev = decode_beats(proba, segs[2], rate, **decode_kw)
     spans = np.clip(np.round((segs[2] + offset) * ratio), 0, n - 1)  # before any NaN: for matching R-peaks
     owner = np.floor(segs[2][:, 0]).astype(np.int64) + offset
     # a wave cut by the edge of proba or by a gap has an unknown onset (or offset): NaN
@@ -318,6 +336,8 @@ def delineate_proba(proba, signal, sampling_rate, rate=MODEL_RATE, refine=True, 
     out.update(qs_peaks(clean, out["ECG_R_Onsets"], out["ECG_R_Peaks"], out["ECG_R_Offsets"]))
     table = {k: out[k] for k in BEAT_KEYS}
     table.update(span_on=spans[:, 0], span_off=spans[:, 1], owner=owner)
+    if evidence:
+        table.update({f"evidence_{k}": v[keep] for k, v in ev.items()})
     return table
 
 

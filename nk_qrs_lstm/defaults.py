@@ -85,12 +85,12 @@ def n_samples(seconds, sampling_rate):
 
 # --- probability-aware decoding (nk_qrs_lstm/decoding.py) ----------------------
 # chosen on the validation splits by benchmarks/tune_decoding.py (docs/decoding.md)
-P_ACCEPT = 0.30  # [-] lowest peak P probability of an accepted P wave
+P_ACCEPT = 0.05  # [-] lowest peak P probability of an accepted P wave
 P_LEVEL = 0.50  # [-] P limits where its probability falls below this fraction of the peak
 T_ACCEPT = 0.30  # [-] lowest peak T probability of an accepted T wave
 T_LEVEL = 0.50  # [-] T limits where its probability falls below this fraction of the peak
 GATE_CONTEXT_S = 2.5  # [s] beats within this distance are the rhythm gate's context (< BLOCK_MARGIN_S - 1.5 s)
 GATE_MIN_BEATS = 3  # [-] fewest beats with evidence for the gate to judge
-GATE_MIN_HEIGHT = 0.5  # [-] mean P-bump height of the context below which its P evidence is weak
-GATE_PR_SD_S = 0.015  # [s] SD of P-peak -> QRS-onset above which weak P bumps are not tied to the QRS
+GATE_MIN_HEIGHT = 0.6  # [-] mean P-bump height of the context below which its P evidence is weak
+GATE_PR_SD_S = 0.030  # [s] SD of P-peak -> QRS-onset above which weak P bumps are not tied to the QRS
 GATE_RR_IRREGULARITY = 0.20  # [-] mean |successive RR difference| / RR above which weak P bumps are refused

@@ -1,0 +1,291 @@
+"""Probability-aware decoding: each beat's P and T waves read off the class probabilities.
+
+The argmax of the per-sample probabilities drops a P wave whose probability
+forms a clear bump at the right place but stays under the background's. Here
+the QRS complexes are still argmax runs (:func:`nk_qrs_lstm.boundaries.segments`)
+and every other decision is made per beat, on the probability of the wave
+itself, vectorised over beats (no per-sample Python loop):
+
+1. **T wave** of each QRS: the highest T-probability sample between the QRS
+   offset and the next QRS onset (at most ``QT_MAX_S`` after the QRS onset),
+   accepted if at least ``T_ACCEPT``; its onset and offset are where the T
+   probability crosses ``T_LEVEL`` times that height (linear interpolation:
+   sub-sample).
+2. **P wave** of each QRS: likewise between the later of the previous QRS
+   offset and the previous T peak and this QRS onset (at most ``PR_MAX_S``
+   before it), accepted if at least ``P_ACCEPT``, limits at ``P_LEVEL`` times
+   its height.
+3. **Grammar**: P before its QRS, one T after, nothing overlapping: where the
+   previous beat's T offset runs past this beat's P onset, both are cut where
+   the P probability overtakes the T probability.
+4. **Rhythm gate** (:func:`rhythm_gate`): P waves are refused in stretches
+   without atrial activity that a P wave could belong to (atrial fibrillation
+   or flutter: irregular RR intervals with P-like bumps at no fixed distance
+   before the QRS), judged over the beats within ``GATE_CONTEXT_S``.
+
+Why not a Viterbi decoder over a beat grammar (an HMM whose states are the
+waves)? Its emissions would be the same probabilities, its transition
+probabilities would need to encode wave durations (an explicit-duration HMM to
+do it well, slow in numpy), and its decisions are still a threshold on a
+likelihood ratio. The per-beat maximum over the allowed window is the
+grammar's best path when each beat has at most one P and one T, it is exact
+and vectorised, and its two free numbers per wave are tuned directly on the
+validation splits (``benchmarks/tune_decoding.py``, ``docs/decoding.md``).
+"""
+
+import numpy as np
+
+from .defaults import (
+    GATE_CONTEXT_S,
+    GATE_MIN_BEATS,
+    GATE_MIN_HEIGHT,
+    GATE_PR_SD_S,
+    GATE_RR_IRREGULARITY,
+    P_ACCEPT,
+    P_LEVEL,
+    PR_MAX_S,
+    QT_MAX_S,
+    T_ACCEPT,
+    T_LEVEL,
+)
+
+
+# --------------------------------------------------------------------------- windows
+def _flatten(lo, hi):
+    """Sample indices of every non-empty window ``[lo, hi)``, with the window of each index.
+
+    Returns
+    -------
+    idx : ndarray of int64
+        Concatenated samples of the windows.
+    seg : ndarray of int64
+        Window (row of ``lo``) of each sample.
+    first : ndarray of int64
+        Position in ``idx`` of the first sample of each non-empty window.
+    rows : ndarray of int64
+        Rows of ``lo`` whose window is not empty (in order).
+    """
+    lengths = np.maximum(hi - lo, 0).astype(np.int64)
+    rows = np.flatnonzero(lengths > 0)
+    lengths = lengths[rows]
+    first = (np.cumsum(lengths) - lengths).astype(np.int64)
+    seg = np.repeat(rows, lengths)
+    idx = np.repeat(lo[rows].astype(np.int64), lengths) + np.arange(lengths.sum()) - np.repeat(first, lengths)
+    return idx, seg, first, rows
+
+
+def strongest_bump(p, lo, hi, level):
+    """The highest sample of ``p`` in each window ``[lo, hi)`` and where ``p`` crosses a level around it.
+
+    Parameters
+    ----------
+    p : ndarray, shape (n,)
+        One class's probability track.
+    lo, hi : ndarray of int
+        Window of each row (empty when ``hi <= lo``).
+    level : float
+        The limits are where ``p`` falls below ``level`` times the peak
+        height, searched outwards from the peak inside the window (the
+        window's edge when it never does).
+
+    Returns
+    -------
+    height, peak, onset, offset : ndarray of float
+        One per row; NaN for an empty window. ``onset`` is the first and
+        ``offset`` the last sample inside the wave, refined to a fraction of
+        a sample by linear interpolation (the convention of
+        :func:`nk_qrs_lstm.boundaries.segments`).
+
+    Examples
+    --------
+    >>> p = np.array([0, .1, .2, .4, .2, .1, 0, 0, .3, 0])
+    >>> h, pk, on, off = strongest_bump(p, np.array([0, 6]), np.array([6, 10]), 0.5)
+    >>> h.tolist(), pk.tolist(), on.tolist(), off.tolist()
+    ([0.4, 0.3], [3.0, 8.0], [2.5, 8.0], [3.5, 8.0])
+    """
+    n = len(lo)
+    height, peak, onset, offset = (np.full(n, np.nan) for _ in range(4))
+    idx, seg, first, rows = _flatten(lo, hi)
+    if not len(rows):
+        return height, peak, onset, offset
+    vals = p[idx].astype(np.float64)
+    top = np.maximum.reduceat(vals, first)
+    top_at = np.empty(n)
+    top_at[rows] = top
+    hits = np.flatnonzero(vals == top_at[seg])
+    _, one = np.unique(seg[hits], return_index=True)
+    pk = idx[hits[one]]  # first sample at the maximum, per non-empty window
+    pk_at = np.zeros(n, dtype=np.int64)
+    pk_at[rows] = pk
+    cut = level * top_at
+    below = vals < cut[seg]
+    # onset: the last sample below the level before the peak (-1: none, the wave starts at the window)
+    left = np.maximum.reduceat(np.where(below & (idx < pk_at[seg]), idx, -1), first)
+    right = np.minimum.reduceat(np.where(below & (idx > pk_at[seg]), idx, np.iinfo(np.int64).max), first)
+    lv = cut[rows]
+    on = lo[rows].astype(np.float64)
+    ok = left >= 0
+    a, b = p[left[ok]], p[left[ok] + 1]  # a < level <= b
+    on[ok] = left[ok] + np.clip((lv[ok] - a) / np.maximum(b - a, 1e-12), 0, 1) + 0.5
+    off = hi[rows].astype(np.float64) - 1
+    ok = right < np.iinfo(np.int64).max
+    a, b = p[right[ok] - 1], p[right[ok]]  # a >= level > b
+    off[ok] = right[ok] - 1 + np.clip((a - lv[ok]) / np.maximum(a - b, 1e-12), 0, 1) - 0.5
+    height[rows], peak[rows] = top, pk
+    onset[rows], offset[rows] = np.minimum(on, pk), np.maximum(off, pk)
+    return height, peak, onset, offset
+
+
+def _crossing_after(diff, lo, hi):
+    """First sample in each ``[lo, hi)`` where ``diff`` becomes >= 0 (``hi - 1`` when it never does)."""
+    out = hi.astype(np.int64) - 1
+    idx, seg, first, rows = _flatten(lo, hi)
+    if len(rows):
+        big = np.iinfo(np.int64).max
+        cross = np.minimum.reduceat(np.where(diff[idx] >= 0, idx, big), first)
+        out[rows] = np.where(cross < big, cross, out[rows])
+    return out
+
+
+# --------------------------------------------------------------------------- rhythm
+def _window_mean(times, values, valid, half):
+    """Mean of ``values[valid]`` over the beats whose time lies within ``half`` of each beat, and their count."""
+    lo = np.searchsorted(times, times - half, side="left")
+    hi = np.searchsorted(times, times + half, side="right")
+    v = np.where(valid, values, 0.0)
+    s1 = np.concatenate([[0.0], np.cumsum(v)])
+    s2 = np.concatenate([[0.0], np.cumsum(v * v)])
+    cnt = np.concatenate([[0], np.cumsum(valid)])
+    count = cnt[hi] - cnt[lo]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        mean = (s1[hi] - s1[lo]) / count
+        var = (s2[hi] - s2[lo]) / count - mean * mean
+    return mean, np.sqrt(np.maximum(var, 0)), count
+
+
+def rhythm_gate(qrs_on, p_height, p_peak, rate, context_s=GATE_CONTEXT_S, min_height=GATE_MIN_HEIGHT,
+                pr_sd_s=GATE_PR_SD_S, rr_irregularity=GATE_RR_IRREGULARITY, min_beats=GATE_MIN_BEATS):
+    """Which beats may have a P wave, judged from the beats around them.
+
+    Atrial fibrillation and flutter leave no P wave, but the network reads
+    fibrillatory waves as P-like bumps: weak, of varying height, at no fixed
+    distance before the QRS. A stretch (the beats within ``context_s``) is
+    refused when its P evidence is weak (mean P-bump height below
+    ``min_height``) *and* either the P-bump -> QRS-onset interval varies (SD
+    above ``pr_sd_s``) or the RR intervals are irregular (mean |successive RR
+    difference| / RR above ``rr_irregularity``). Sinus rhythm keeps a
+    constant PR interval even when the RR varies, and strong P waves are
+    never refused (ectopic atrial beats, a varying PR).
+
+    Parameters
+    ----------
+    qrs_on : ndarray of float
+        QRS onsets (samples, sorted).
+    p_height : ndarray of float
+        Height of each beat's strongest P bump (0 or NaN: no window).
+    p_peak : ndarray of float
+        Its position (NaN: no candidate counted for the PR interval).
+    rate : float
+        Sampling rate of the positions (Hz).
+
+    Returns
+    -------
+    allow : ndarray of bool
+        True where a P wave may be kept.
+    evidence : dict of str -> ndarray
+        ``"p_context"`` (mean height), ``"pr_sd_s"`` and
+        ``"rr_irregularity"`` per beat (NaN where fewer than ``min_beats``
+        beats bear on it: no refusal).
+    """
+    n = len(qrs_on)
+    half = context_s * rate
+    rr = np.diff(qrs_on)
+    irr = np.full(n, np.nan)  # |successive RR difference| / RR, given to the middle beat
+    irr[1:-1] = np.abs(np.diff(rr)) / np.maximum(0.5 * (rr[1:] + rr[:-1]), 1e-9)
+    irr_mean, _, irr_n = _window_mean(qrs_on, np.nan_to_num(irr), np.isfinite(irr), half)
+    h = np.nan_to_num(p_height)
+    h_mean, _, h_n = _window_mean(qrs_on, h, np.ones(n, dtype=bool), half)
+    pr = (qrs_on - p_peak) / rate
+    _, pr_sd, pr_n = _window_mean(qrs_on, np.nan_to_num(pr), np.isfinite(pr), half)
+    irr_mean[irr_n < min_beats] = np.nan
+    pr_sd[pr_n < min_beats] = np.nan
+    h_mean[h_n < min_beats] = np.nan
+    with np.errstate(invalid="ignore"):
+        refuse = (h_mean < min_height) & ((pr_sd > pr_sd_s) | (irr_mean > rr_irregularity))
+    return ~refuse, {"p_context": h_mean, "pr_sd_s": pr_sd, "rr_irregularity": irr_mean}
+
+
+# --------------------------------------------------------------------------- beats
+def decode_beats(proba, qrs, rate, p_accept=P_ACCEPT, p_level=P_LEVEL, t_accept=T_ACCEPT, t_level=T_LEVEL,
+                 pr_max_s=PR_MAX_S, qt_max_s=QT_MAX_S, gate=True, gate_kw=None):
+    """P and T waves of every QRS complex, from the class probabilities.
+
+    Parameters
+    ----------
+    proba : ndarray, shape (n, 4)
+        Background, P, QRS, T probabilities at ``rate``.
+    qrs : ndarray, shape (n_qrs, 2)
+        QRS onsets and offsets (samples of ``proba``, sorted).
+    rate : float
+        Sampling rate of ``proba`` (Hz).
+    p_accept, t_accept : float
+        Lowest peak probability of an accepted P / T wave.
+    p_level, t_level : float
+        Limits where the probability falls below this fraction of the peak.
+    pr_max_s, qt_max_s : float
+        Longest P-onset -> QRS-onset and QRS-onset -> T-offset distances (s).
+    gate : bool
+        Apply :func:`rhythm_gate` to the P waves.
+    gate_kw : dict, optional
+        Settings of :func:`rhythm_gate`.
+
+    Returns
+    -------
+    beats : ndarray, shape (n_qrs, 6)
+        P onset, P offset, QRS onset, QRS offset, T onset, T offset (NaN where
+        absent), in samples of ``proba``.
+    evidence : dict of str -> ndarray
+        Per beat: ``"p_height"``, ``"t_height"`` (peak probability of the
+        chosen bump, NaN without a window), ``"p_allowed"`` (the rhythm
+        gate) and the gate's evidence.
+    """
+    m = len(proba)
+    n = len(qrs)
+    beats = np.full((n, 6), np.nan)
+    beats[:, 2:4] = qrs
+    if not n:
+        return beats, {"p_height": np.empty(0), "t_height": np.empty(0), "p_allowed": np.empty(0, bool)}
+    on, off = qrs[:, 0], qrs[:, 1]
+    next_on = np.concatenate([on[1:], [m]])
+    prev_off = np.concatenate([[-1.0], off[:-1]])
+    # T: after the QRS offset, before the next QRS onset, ending at most qt_max after the onset
+    t_lo = np.floor(off).astype(np.int64) + 1
+    t_hi = np.minimum(np.ceil(next_on), np.floor(on + qt_max_s * rate) + 1).clip(0, m).astype(np.int64)
+    t_h, t_pk, t_on, t_off = strongest_bump(proba[:, 3], t_lo, t_hi, t_level)
+    with np.errstate(invalid="ignore"):
+        has_t = t_h >= t_accept
+    # P: after the previous QRS and the previous T peak, at most pr_max before this QRS onset
+    prev_t = np.concatenate([[-1.0], np.where(has_t, t_pk, -1.0)[:-1]])
+    p_lo = np.maximum.reduce([np.floor(prev_off) + 1, prev_t + 1, np.ceil(on - pr_max_s * rate), np.zeros(n)])
+    p_hi = np.ceil(on).clip(0, m)
+    p_h, p_pk, p_on, p_off = strongest_bump(proba[:, 1], p_lo.astype(np.int64), p_hi.astype(np.int64), p_level)
+    with np.errstate(invalid="ignore"):
+        has_p = p_h >= p_accept
+    allow, evidence = rhythm_gate(on, p_h, np.where(has_p, p_pk, np.nan), rate, **(gate_kw or {}))
+    if gate:
+        has_p &= allow
+    # grammar: the previous T must end before this P starts; cut them where P overtakes T
+    prev_has_t = np.concatenate([[False], has_t[:-1]])
+    prev_t_off = np.concatenate([[np.nan], t_off[:-1]])
+    with np.errstate(invalid="ignore"):
+        clash = np.flatnonzero(has_p & prev_has_t & (prev_t_off >= p_on))
+    if len(clash):
+        lo = prev_t[clash].astype(np.int64)
+        cut = _crossing_after(proba[:, 1] - proba[:, 3], lo, p_pk[clash].astype(np.int64) + 1)
+        p_on[clash] = np.maximum(p_on[clash], cut)
+        t_off[clash - 1] = np.minimum(t_off[clash - 1], cut - 1)
+        t_off[clash - 1] = np.maximum(t_off[clash - 1], t_pk[clash - 1])
+    beats[has_p, 0], beats[has_p, 1] = p_on[has_p], np.minimum(p_off[has_p], on[has_p])
+    beats[has_t, 4], beats[has_t, 5] = np.maximum(t_on[has_t], off[has_t]), t_off[has_t]
+    evidence.update(qrs_on=on, p_height=p_h, p_peak=p_pk, t_height=t_h, p_allowed=allow)
+    return beats, evidence
