@@ -19,17 +19,18 @@ Scoring is the benchmark's (:func:`nk_qrs_lstm.evaluation.benchmark.evaluate`: o
 
 import argparse
 import collections
+import itertools
 import os
-import sys
 import time
 import warnings
 
 import numpy as np
 import pandas as pd
 
-from nk_qrs_lstm import boundaries
-from nk_qrs_lstm.defaults import NK_KEYS
-from nk_qrs_lstm.evaluation.benchmark import evaluate
+from nk_qrs_lstm import boundaries, decoding
+from nk_qrs_lstm.defaults import NK_KEYS, STRICT_TOLERANCE_S
+from nk_qrs_lstm.evaluation.benchmark import evaluate, unmarked_ranges
+from nk_qrs_lstm.evaluation.metrics import restrict_to_regions, score_record, summarise
 from nk_qrs_lstm.pipeline import predict_proba
 from nk_qrs_lstm.preprocess import RateMap
 from nk_qrs_lstm.training import datasets
@@ -125,14 +126,282 @@ def by_stratum(result, rhythm):
     return rows.groupby("stratum")[["tp", "fn", "fp"]].sum()
 
 
+# --------------------------------------------------------------------------- sweep
+P_KEYS = ["ECG_P_Onsets", "ECG_P_Offsets"]
+ACCEPT = [0.003, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.3, 0.5]
+GATES = {"min_height": [0.5, 0.6, 0.7], "pr_sd_s": [0.015, 0.02, 0.025, 0.03, 0.04],
+         "rr_irregularity": [0.15, 0.2, 0.3]}
+
+
+def _decoded(ecgs, gate=False, **kw):
+    """Per lead: (ecg, table with evidence, rate map, unmarked ranges); by default without the rhythm gate
+    (:func:`score_p` applies it)."""
+    out = []
+    for ecg in ecgs:
+        rate_map = RateMap.for_rate(ecg.sampling_rate)
+        table = boundaries.delineate_proba(ecg.extra["proba"], ecg.extra.get("input", ecg.signal),
+                                           ecg.sampling_rate, rate=rate_map.model_rate, unknown=ecg.extra["bad"],
+                                           ratio=rate_map.ratio, gate=gate, evidence=True, **kw)
+        out.append((ecg, table, rate_map, unmarked_ranges(ecg)))
+    return out
+
+
+def score_p(decoded, rhythm, gate_kw=None):
+    """P onset / offset scores of pre-decoded leads with the rhythm gate ``gate_kw`` (None: no gate)."""
+    matches, strata_counts = [], collections.defaultdict(lambda: np.zeros(3, dtype=int))
+    for ecg, table, rate_map, ignore in decoded:
+        pred = {k: table[k] for k in P_KEYS}
+        if gate_kw is not None:
+            allow, _ = decoding.rhythm_gate(table["evidence_qrs_on"], table["evidence_p_height"],
+                                            table["evidence_p_peak"], rate_map.model_rate, **gate_kw)
+            pred = {k: np.where(allow, v, np.nan) for k, v in pred.items()}
+        m = score_record(ecg.fiducials(), pred, ecg.regions, ecg.sampling_rate, keys=P_KEYS, ignore=ignore)
+        matches.append(m)
+        on = m["ECG_P_Onsets"]
+        strata_counts[rhythm.get(ecg.record, "all")] += [on.tp, on.fn, on.fp]
+    summary = summarise(matches, keys=P_KEYS)
+    row = {}
+    for key in P_KEYS:
+        for col in ("se", "ppv", "f1", "mean_ms", "sd_ms"):
+            row[f"{key[6:].lower()}_{col}"] = summary.loc[key, col]
+    for stratum, (tp, fn, fp) in strata_counts.items():
+        row.update({f"{stratum}_tp": tp, f"{stratum}_fn": fn, f"{stratum}_fp": fp})
+    return row
+
+
+def sweep(cache, out, kind="raw"):
+    """Acceptance threshold x rhythm gate grid on both validation splits (P onsets and offsets)."""
+    rhythm = strata()
+    sets = {db: read_cache(cache, db, "validation", kind) for db in ("ludb", "qtdb")}
+    rows = []
+    grid = [None] + [dict(zip(GATES, v)) for v in itertools.product(*GATES.values())]
+    for accept in ACCEPT:
+        decoded = {db: _decoded(ecgs, p_accept=accept) for db, ecgs in sets.items()}
+        for gate_kw in grid:
+            for db in sets:
+                row = {"input": kind, "p_accept": accept, "gate": gate_kw is not None, **(gate_kw or {}),
+                       "database": db}
+                row.update(score_p(decoded[db], rhythm if db == "ludb" else {}, gate_kw))
+                rows.append(row)
+        print(f"p_accept {accept}: done", flush=True)
+    frame = pd.DataFrame(rows)
+    frame.to_csv(out, index=False)
+    return frame
+
+
+def choose(frame):
+    """The setting with the best mean P-onset F1 over the two validation splits (ties: lower SD)."""
+    gated = frame[frame.gate]
+    keys = ["p_accept"] + list(GATES)
+    both = gated.pivot_table(index=keys, columns="database", values=["onsets_f1", "onsets_sd_ms"])
+    score = both["onsets_f1"].mean(axis=1) - 0.01 * both["onsets_sd_ms"].mean(axis=1)
+    best = score.idxmax()
+    both[("score", "both")] = score
+    return dict(zip(keys, best)), both.sort_values(("score", "both"), ascending=False)
+
+
+LEVELS = {"on_level": [0.2, 0.3, 0.4, 0.5], "on_power": [0.0, 0.25, 0.5], "off_level": [0.5, 0.6],
+          "off_power": [0.0, 0.25]}
+
+
+def sweep_levels(cache, out, kind="raw"):
+    """Where the P limits sit on the bump (relative level, faint-bump power), the shipped acceptance and gate."""
+    sets = {db: read_cache(cache, db, "validation", kind) for db in ("ludb", "qtdb")}
+    rows = []
+    for values in itertools.product(*LEVELS.values()):
+        cfg = dict(zip(LEVELS, values))
+        kw = {"p_level": (cfg["on_level"], cfg["off_level"]), "p_power": (cfg["on_power"], cfg["off_power"])}
+        for db, ecgs in sets.items():
+            decoded = []
+            for ecg in ecgs:
+                rate_map = RateMap.for_rate(ecg.sampling_rate)
+                table = boundaries.delineate_proba(ecg.extra["proba"], ecg.extra.get("input", ecg.signal),
+                                                   ecg.sampling_rate, rate=rate_map.model_rate,
+                                                   unknown=ecg.extra["bad"], ratio=rate_map.ratio, **kw)
+                decoded.append((ecg, table, rate_map, unmarked_ranges(ecg)))
+            row = {"input": kind, **cfg, "database": db, **score_p(decoded, {})}
+            strict = [score_record(e.fiducials(), {k: t[k] for k in P_KEYS}, e.regions, e.sampling_rate,
+                                   tolerance_s=STRICT_TOLERANCE_S, keys=P_KEYS, ignore=ign)
+                      for e, t, _, ign in decoded]
+            table = summarise(strict, keys=P_KEYS)
+            row.update({f"{k[6:].lower()}_f1_strict": table.loc[k, "f1"] for k in P_KEYS})
+            rows.append(row)
+    frame = pd.DataFrame(rows)
+    frame.to_csv(out, index=False)
+    cost = frame.assign(cost=(frame.onsets_sd_ms + frame.onsets_mean_ms.abs() + frame.offsets_sd_ms
+                              + frame.offsets_mean_ms.abs()) / 2)
+    ranking = cost.groupby(list(LEVELS))["cost"].mean().sort_values()
+    return frame, dict(zip(LEVELS, ranking.index[0])), ranking
+
+
+# --------------------------------------------------------------------------- calibration
+CAL_POINTS = {"P": ("ECG_P_Onsets", "p"), "R": ("ECG_R_Onsets", "r"), "T": ("ECG_T_Offsets", "t")}
+
+
+def calibration_data(decoded):
+    """One row per wave returned: its evidence (peak probability) and whether it is correct.
+
+    Correct: the wave's onset (P, QRS) or offset (T) lies within the strict tolerance
+    (:data:`~nk_qrs_lstm.defaults.STRICT_TOLERANCE_S`) of an expert mark of that kind. Waves outside the
+    reference regions, or in a range where the expert left that point unmarked, are left out.
+    """
+    rows = []
+    for ecg, table, rate_map, ignore in decoded:
+        reference = ecg.fiducials()
+        for wave, (key, short) in CAL_POINTS.items():
+            x = table[key]
+            ok = np.isfinite(x) & np.isfinite(table[f"ECG_{wave}_Confidence"])
+            inside = np.zeros(len(x), dtype=bool)
+            for a, b in ecg.regions:
+                inside |= (x >= a) & (x < b)
+            for a, b in ignore.get(key, np.zeros((0, 2))):
+                inside &= ~((x >= a) & (x < b))
+            ok &= inside
+            ref = np.sort(restrict_to_regions(reference[key], ecg.regions, margin=1))
+            tol = STRICT_TOLERANCE_S[wave] * ecg.sampling_rate
+            if len(ref):
+                k = np.clip(np.searchsorted(ref, x[ok]), 1, max(len(ref) - 1, 1))
+                dist = np.minimum(np.abs(ref[k - 1] - x[ok]), np.abs(ref[np.minimum(k, len(ref) - 1)] - x[ok]))
+                correct = dist <= tol
+            else:
+                correct = np.zeros(ok.sum(), dtype=bool)
+            rows.append(pd.DataFrame({"database": ecg.database, "record": ecg.record, "wave": wave,
+                                      "height": table[f"evidence_{short}_height"][ok],
+                                      "confidence": table[f"ECG_{wave}_Confidence"][ok], "correct": correct}))
+    return pd.concat(rows, ignore_index=True)
+
+
+def _pav(y, w):
+    """Pool-adjacent-violators: the non-decreasing fit of ``y`` with weights ``w``."""
+    blocks = []  # [value, weight, count]
+    for yi, wi in zip(y, w):
+        blocks.append([yi, wi, 1])
+        while len(blocks) > 1 and blocks[-2][0] > blocks[-1][0]:
+            v2, w2, c2 = blocks.pop()
+            v1, w1, c1 = blocks.pop()
+            blocks.append([(v1 * w1 + v2 * w2) / (w1 + w2), w1 + w2, c1 + c2])
+    return np.concatenate([np.full(c, v) for v, _, c in blocks])
+
+
+def fit_table(height, correct, n_bins=16):
+    """Monotone calibration table: quantile bins of the evidence, isotonic fraction correct per bin."""
+    edges = np.unique(np.quantile(height, np.linspace(0, 1, n_bins + 1)))
+    idx = np.clip(np.searchsorted(edges, height, side="right") - 1, 0, len(edges) - 2)
+    knots, frac, weight = [], [], []
+    for b in range(len(edges) - 1):
+        sel = idx == b
+        if sel.any():
+            knots.append(height[sel].mean())
+            frac.append(correct[sel].mean())
+            weight.append(sel.sum())
+    values = _pav(np.array(frac), np.array(weight))
+    knots = np.round(knots, 5)
+    knots, first = np.unique(knots, return_index=True)  # equal knots after rounding: keep the first (monotone)
+    values = np.round(values[first], 4)
+    # the first and last knot of each plateau are enough for np.interp
+    same = np.concatenate([[False], values[1:] == values[:-1]]) & np.concatenate([values[:-1] == values[1:], [False]])
+    return tuple(float(k) for k in knots[~same]), tuple(float(v) for v in values[~same])
+
+
+def reliability(confidence, correct, n_bins=10):
+    """Reliability table (confidence bins: count, mean confidence, fraction correct) and the ECE."""
+    edges = np.linspace(0, 1, n_bins + 1)
+    idx = np.clip(np.searchsorted(edges, confidence, side="right") - 1, 0, n_bins - 1)
+    rows = []
+    for b in range(n_bins):
+        sel = idx == b
+        if sel.any():
+            rows.append({"bin": f"{edges[b]:.1f}-{edges[b + 1]:.1f}", "n": int(sel.sum()),
+                         "confidence": confidence[sel].mean(), "correct": correct[sel].mean()})
+    table = pd.DataFrame(rows)
+    ece = float((table.n * (table.confidence - table.correct).abs()).sum() / max(table.n.sum(), 1))
+    return table, ece
+
+
+def calibrate(cache, kind="raw"):
+    """Fit the confidence tables on both validation splits; ECE in-sample and crossed (fit on one, score other)."""
+    data = pd.concat([calibration_data(_decoded(read_cache(cache, db, "validation", kind), gate=True))
+                      for db in ("ludb", "qtdb")], ignore_index=True)
+    tables, rows, curves = {}, [], []
+    for wave, part in data.groupby("wave"):
+        tables[wave] = fit_table(part.height.to_numpy(), part.correct.to_numpy())
+        for db in ("ludb", "qtdb"):
+            sub = part[part.database == db]
+            curve, _ = reliability(np.interp(sub.height.to_numpy(), *tables[wave]), sub.correct.to_numpy())
+            curves.append(curve.assign(wave=wave, database=db))
+        for fit_on in ("both", "ludb", "qtdb"):
+            fit = part if fit_on == "both" else part[part.database == fit_on]
+            knots, values = fit_table(fit.height.to_numpy(), fit.correct.to_numpy())
+            for db in ("ludb", "qtdb"):
+                sub = part[part.database == db]
+                conf = np.interp(sub.height.to_numpy(), knots, values)
+                _, ece = reliability(conf, sub.correct.to_numpy())
+                rows.append({"wave": wave, "fitted_on": fit_on, "scored_on": db, "n": len(sub),
+                             "correct": sub.correct.mean(), "ece": ece})
+    return tables, pd.DataFrame(rows), pd.concat(curves, ignore_index=True), data
+
+
+# --------------------------------------------------------------------------- report
+def report(cache, part, kinds=INPUTS):
+    """Argmax decoding vs probability-aware decoding (shipped constants) on one part, every input kind."""
+    rhythm = strata()
+    rows, strata_rows = [], []
+    for database, split in PARTS[part]:
+        for kind in kinds:
+            ecgs = read_cache(cache, database, split, kind)
+            for decoder in ("argmax", "proba"):
+                result = score(ecgs, database, decoder=decoder)
+                summary = result.summary
+                for key in SCORED:
+                    r = summary.loc[key]
+                    rows.append({"split": f"{database} {split}", "input": kind, "decoder": decoder,
+                                 "fiducial": key[4:], "se": r.se, "ppv": r.ppv, "f1": r.f1,
+                                 "f1_strict": r.f1_strict, "mean_ms": r.mean_ms, "sd_ms": r.sd_ms})
+                if database == "ludb":
+                    counts = by_stratum(result, rhythm)
+                    for stratum, c in counts.iterrows():
+                        strata_rows.append({"split": f"{database} {split}", "input": kind, "decoder": decoder,
+                                            "stratum": stratum, "true": c.tp, "missed": c.fn, "false": c.fp})
+    return pd.DataFrame(rows), pd.DataFrame(strata_rows)
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("step", choices=["cache", "sweep", "report"])
-    parser.add_argument("--cache", default="/tmp/nkdec")
-    parser.add_argument("--parts", nargs="+", default=["validation"], choices=list(PARTS))
+    parser.add_argument("step", choices=["cache", "sweep", "levels", "calibrate", "report"])
+    parser.add_argument("--cache", default="/tmp/nkdec", help="folder of the cached probabilities (.npz)")
+    parser.add_argument("--parts", nargs="+", default=["validation"], choices=list(PARTS),
+                        help="cache: split parts to cache (test only for the final report)")
+    parser.add_argument("--part", default="validation", choices=list(PARTS), help="report: part to score")
+    parser.add_argument("--input", default="raw", choices=INPUTS, help="sweep / calibrate: input kind")
+    parser.add_argument("--out", default="benchmarks/results", help="folder of the CSV results")
     args = parser.parse_args(argv)
+    pd.set_option("display.width", 200)
+    os.makedirs(args.out, exist_ok=True)
     if args.step == "cache":
         make_cache(args.cache, args.parts)
+    elif args.step == "sweep":
+        frame = sweep(args.cache, os.path.join(args.out, f"decoding_sweep_{args.input}.csv"), args.input)
+        best, ranking = choose(frame)
+        print(ranking.head(15).round(2).to_string())
+        print("chosen on validation:", best)
+    elif args.step == "levels":
+        frame, best, ranking = sweep_levels(args.cache, os.path.join(args.out, f"decoding_levels_{args.input}.csv"),
+                                            args.input)
+        print(ranking.head(10).round(2).to_string())
+        print(frame.round(2).to_string(index=False))
+        print("chosen on validation:", best)
+    elif args.step == "calibrate":
+        tables, ece, curves, data = calibrate(args.cache, args.input)
+        data.to_csv(os.path.join(args.out, f"decoding_calibration_{args.input}.csv"), index=False)
+        print("CONFIDENCE_TABLES =", tables)
+        print(ece.round(4).to_string(index=False))
+        print(curves.round(3).to_string(index=False))
+    else:
+        table, counts = report(args.cache, args.part)
+        table.to_csv(os.path.join(args.out, f"decoding_{args.part}.csv"), index=False)
+        counts.to_csv(os.path.join(args.out, f"decoding_{args.part}_strata.csv"), index=False)
+        print(table.round(2).to_string(index=False))
+        print(counts.to_string(index=False))
 
 
 if __name__ == "__main__":

@@ -5,8 +5,9 @@ Pure numpy functions, vectorised over waves (no per-beat Python loop):
 1. :func:`segments` - argmax class runs, short gaps closed, too-short runs
    dropped, boundaries refined to a fraction of a sample where the winning
    class changes;
-2. :func:`assemble_beats` - one row per QRS complex, with the P wave before it
-   and the T wave after it when they are in physiological order and range;
+2. :func:`nk_qrs_lstm.decoding.decode_beats` - one row per QRS complex, its
+   P and T waves read off their own probability (beat grammar, rhythm gate);
+   :func:`assemble_beats` is the argmax alternative (``decoder="argmax"``);
 3. :func:`find_peaks` - peaks as signal extrema inside each wave.
 
 Indices of the result are in the caller's sampling rate.
@@ -14,9 +15,10 @@ Indices of the result are in the caller's sampling rate.
 
 import numpy as np
 
-from .decoding import decode_beats
+from .decoding import confidence, decode_beats
 from .defaults import (
     BEAT_KEYS,
+    CONFIDENCE_KEYS,
     GAP_MERGE_S,
     MODEL_RATE,
     P_MIN_S,
@@ -280,8 +282,10 @@ def delineate_proba(proba, signal, sampling_rate, rate=MODEL_RATE, refine=True, 
     -------
     dict of str -> ndarray
         Keys of :data:`~nk_qrs_lstm.defaults.BEAT_KEYS` (float, one value per
-        detected QRS complex, NaN where a wave is absent), plus ``"span_on"``
-        and ``"span_off"`` (the QRS run's extent in caller samples, known even
+        detected QRS complex, NaN where a wave is absent), the calibrated
+        confidences :data:`~nk_qrs_lstm.defaults.CONFIDENCE_KEYS` (in [0, 1],
+        NaN where the wave is absent; all NaN with ``decoder="argmax"``), plus
+        ``"span_on"`` and ``"span_off"`` (the QRS run's extent in caller samples, known even
         where a limit is NaN: used to match R-peaks) and ``"owner"`` (int: the
         first model sample of the QRS run in the whole track). Within a beat:
         P on <= P peak <= P off <= QRS on <= Q <= R <= S <= QRS off <= T on <=
@@ -293,9 +297,11 @@ def delineate_proba(proba, signal, sampling_rate, rate=MODEL_RATE, refine=True, 
     if decoder == "argmax":
         segs = segments(proba, rate, gap_s=gap_s, refine=refine, min_s=min_s)
         beats, ev = assemble_beats(segs, rate), {}
+        conf = dict.fromkeys(CONFIDENCE_KEYS, np.full(len(beats), np.nan))
     else:
         segs = segments(proba, rate, gap_s=gap_s, refine=refine, min_s=min_s, classes=(2,))
         beats, ev = decode_beats(proba, segs[2], rate, **decode_kw)
+        conf = confidence(ev)
     spans = np.clip(np.round((segs[2] + offset) * ratio), 0, n - 1)  # before any NaN: for matching R-peaks
     owner = np.floor(segs[2][:, 0]).astype(np.int64) + offset
     # a wave cut by the edge of proba or by a gap has an unknown onset (or offset): NaN
@@ -335,6 +341,7 @@ def delineate_proba(proba, signal, sampling_rate, rate=MODEL_RATE, refine=True, 
     out["ECG_R_Peaks"] = extremum(clean, beats[:, 2], beats[:, 3])
     out.update(qs_peaks(clean, out["ECG_R_Onsets"], out["ECG_R_Peaks"], out["ECG_R_Offsets"]))
     table = {k: out[k] for k in BEAT_KEYS}
+    table.update({k: v[keep] for k, v in conf.items()})
     table.update(span_on=spans[:, 0], span_off=spans[:, 1], owner=owner)
     if evidence:
         table.update({f"evidence_{k}": v[keep] for k, v in ev.items()})

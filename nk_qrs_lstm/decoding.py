@@ -36,6 +36,8 @@ validation splits (``benchmarks/tune_decoding.py``, ``docs/decoding.md``).
 import numpy as np
 
 from .defaults import (
+    CONFIDENCE_KEYS,
+    CONFIDENCE_TABLES,
     GATE_CONTEXT_S,
     GATE_MIN_BEATS,
     GATE_MIN_HEIGHT,
@@ -43,6 +45,7 @@ from .defaults import (
     GATE_RR_IRREGULARITY,
     P_ACCEPT,
     P_LEVEL,
+    P_POWER,
     PR_MAX_S,
     QT_MAX_S,
     T_ACCEPT,
@@ -74,7 +77,7 @@ def _flatten(lo, hi):
     return idx, seg, first, rows
 
 
-def strongest_bump(p, lo, hi, level):
+def strongest_bump(p, lo, hi, level, power=0.0):
     """The highest sample of ``p`` in each window ``[lo, hi)`` and where ``p`` crosses a level around it.
 
     Parameters
@@ -83,10 +86,13 @@ def strongest_bump(p, lo, hi, level):
         One class's probability track.
     lo, hi : ndarray of int
         Window of each row (empty when ``hi <= lo``).
-    level : float
+    level : float or (float, float)
         The limits are where ``p`` falls below ``level`` times the peak
-        height, searched outwards from the peak inside the window (the
-        window's edge when it never does).
+        height (onset, offset), searched outwards from the peak inside the
+        window (the window's edge when it never does).
+    power : float or (float, float)
+        The relative level is ``level * height ** power``: with ``power >
+        0`` the limits of a faint bump are placed lower on its flanks.
 
     Returns
     -------
@@ -117,20 +123,21 @@ def strongest_bump(p, lo, hi, level):
     pk = idx[hits[one]]  # first sample at the maximum, per non-empty window
     pk_at = np.zeros(n, dtype=np.int64)
     pk_at[rows] = pk
-    cut = level * top_at
-    below = vals < cut[seg]
+    (lv_on, lv_off), (pw_on, pw_off) = np.broadcast_to(level, 2), np.broadcast_to(power, 2)
+    cut_on = lv_on * top_at * np.maximum(top_at, 0) ** pw_on
+    cut_off = lv_off * top_at * np.maximum(top_at, 0) ** pw_off
     # onset: the last sample below the level before the peak (-1: none, the wave starts at the window)
-    left = np.maximum.reduceat(np.where(below & (idx < pk_at[seg]), idx, -1), first)
-    right = np.minimum.reduceat(np.where(below & (idx > pk_at[seg]), idx, np.iinfo(np.int64).max), first)
-    lv = cut[rows]
+    left = np.maximum.reduceat(np.where((vals < cut_on[seg]) & (idx < pk_at[seg]), idx, -1), first)
+    big = np.iinfo(np.int64).max
+    right = np.minimum.reduceat(np.where((vals < cut_off[seg]) & (idx > pk_at[seg]), idx, big), first)
     on = lo[rows].astype(np.float64)
     ok = left >= 0
-    a, b = p[left[ok]], p[left[ok] + 1]  # a < level <= b
-    on[ok] = left[ok] + np.clip((lv[ok] - a) / np.maximum(b - a, 1e-12), 0, 1) + 0.5
+    lv, a, b = cut_on[rows][ok], p[left[ok]], p[left[ok] + 1]  # a < level <= b
+    on[ok] = left[ok] + np.clip((lv - a) / np.maximum(b - a, 1e-12), 0, 1) + 0.5
     off = hi[rows].astype(np.float64) - 1
-    ok = right < np.iinfo(np.int64).max
-    a, b = p[right[ok] - 1], p[right[ok]]  # a >= level > b
-    off[ok] = right[ok] - 1 + np.clip((a - lv[ok]) / np.maximum(a - b, 1e-12), 0, 1) - 0.5
+    ok = right < big
+    lv, a, b = cut_off[rows][ok], p[right[ok] - 1], p[right[ok]]  # a >= level > b
+    off[ok] = right[ok] - 1 + np.clip((a - lv) / np.maximum(a - b, 1e-12), 0, 1) - 0.5
     height[rows], peak[rows] = top, pk
     onset[rows], offset[rows] = np.minimum(on, pk), np.maximum(off, pk)
     return height, peak, onset, offset
@@ -148,19 +155,21 @@ def _crossing_after(diff, lo, hi):
 
 
 # --------------------------------------------------------------------------- rhythm
-def _window_mean(times, values, valid, half):
-    """Mean of ``values[valid]`` over the beats whose time lies within ``half`` of each beat, and their count."""
-    lo = np.searchsorted(times, times - half, side="left")
-    hi = np.searchsorted(times, times + half, side="right")
-    v = np.where(valid, values, 0.0)
-    s1 = np.concatenate([[0.0], np.cumsum(v)])
-    s2 = np.concatenate([[0.0], np.cumsum(v * v)])
-    cnt = np.concatenate([[0], np.cumsum(valid)])
-    count = cnt[hi] - cnt[lo]
+def _window_stats(times, values, weights, half, inner=0):
+    """Weighted mean and SD of ``values`` over the beats within ``half`` of each beat, and how many beats count.
+
+    ``inner=1`` leaves out the first and last beat of each window (a value that
+    involves both neighbours of its beat then stays inside the window).
+    """
+    lo = np.searchsorted(times, times - half, side="left") + inner
+    hi = np.maximum(np.searchsorted(times, times + half, side="right") - inner, lo)
+    sums = [np.concatenate([[0.0], np.cumsum(a)]) for a in (weights, weights * values, weights * values**2,
+                                                            weights > 0)]
+    w, s1, s2, count = (c[hi] - c[lo] for c in sums)
     with np.errstate(invalid="ignore", divide="ignore"):
-        mean = (s1[hi] - s1[lo]) / count
-        var = (s2[hi] - s2[lo]) / count - mean * mean
-    return mean, np.sqrt(np.maximum(var, 0)), count
+        mean = s1 / w
+        sd = np.sqrt(np.maximum(s2 / w - mean * mean, 0))
+    return mean, sd, count
 
 
 def rhythm_gate(qrs_on, p_height, p_peak, rate, context_s=GATE_CONTEXT_S, min_height=GATE_MIN_HEIGHT,
@@ -169,22 +178,25 @@ def rhythm_gate(qrs_on, p_height, p_peak, rate, context_s=GATE_CONTEXT_S, min_he
 
     Atrial fibrillation and flutter leave no P wave, but the network reads
     fibrillatory waves as P-like bumps: weak, of varying height, at no fixed
-    distance before the QRS. A stretch (the beats within ``context_s``) is
-    refused when its P evidence is weak (mean P-bump height below
-    ``min_height``) *and* either the P-bump -> QRS-onset interval varies (SD
-    above ``pr_sd_s``) or the RR intervals are irregular (mean |successive RR
-    difference| / RR above ``rr_irregularity``). Sinus rhythm keeps a
-    constant PR interval even when the RR varies, and strong P waves are
-    never refused (ectopic atrial beats, a varying PR).
+    distance before the QRS. A stretch (the beats within ``context_s`` of a
+    beat) is refused when its P evidence is weak (mean height of the
+    strongest P bump of each beat below ``min_height``) *and* either those
+    bumps sit at no fixed distance before their QRS (height-weighted SD of
+    the P-peak -> QRS-onset interval above ``pr_sd_s``) or the RR intervals
+    are irregular (mean |successive RR difference| / RR above
+    ``rr_irregularity``). Sinus rhythm keeps a constant PR interval even
+    when the RR varies and its P waves are faint; strong P evidence is never
+    refused (ectopic atrial beats, a varying PR).
 
     Parameters
     ----------
     qrs_on : ndarray of float
         QRS onsets (samples, sorted).
     p_height : ndarray of float
-        Height of each beat's strongest P bump (0 or NaN: no window).
+        Height of each beat's strongest P bump, accepted or not (NaN: no
+        window).
     p_peak : ndarray of float
-        Its position (NaN: no candidate counted for the PR interval).
+        Its position (samples).
     rate : float
         Sampling rate of the positions (Hz).
 
@@ -196,19 +208,27 @@ def rhythm_gate(qrs_on, p_height, p_peak, rate, context_s=GATE_CONTEXT_S, min_he
         ``"p_context"`` (mean height), ``"pr_sd_s"`` and
         ``"rr_irregularity"`` per beat (NaN where fewer than ``min_beats``
         beats bear on it: no refusal).
+
+    Examples
+    --------
+    >>> on = np.array([0, 180, 470, 600, 900, 1010, 1300.0])  # irregular RR, weak P evidence
+    >>> rhythm_gate(on, np.full(7, 0.2), on - [20, 60, 35, 75, 15, 50, 40], rate=250)[0].tolist()
+    [False, False, False, False, False, False, False]
+    >>> rhythm_gate(on, np.full(7, 0.9), on - [20, 60, 35, 75, 15, 50, 40], rate=250)[0].tolist()
+    [True, True, True, True, True, True, True]
     """
     n = len(qrs_on)
     half = context_s * rate
     rr = np.diff(qrs_on)
-    irr = np.full(n, np.nan)  # |successive RR difference| / RR, given to the middle beat
+    irr = np.zeros(n)  # |successive RR difference| / RR, given to the middle beat (whose neighbours are in)
     irr[1:-1] = np.abs(np.diff(rr)) / np.maximum(0.5 * (rr[1:] + rr[:-1]), 1e-9)
-    irr_mean, _, irr_n = _window_mean(qrs_on, np.nan_to_num(irr), np.isfinite(irr), half)
+    irr_mean, _, irr_n = _window_stats(qrs_on, irr, np.ones(n), half, inner=1)
     h = np.nan_to_num(p_height)
-    h_mean, _, h_n = _window_mean(qrs_on, h, np.ones(n, dtype=bool), half)
-    pr = (qrs_on - p_peak) / rate
-    _, pr_sd, pr_n = _window_mean(qrs_on, np.nan_to_num(pr), np.isfinite(pr), half)
+    h_mean, _, h_n = _window_stats(qrs_on, h, np.ones(n), half)
+    pr = np.nan_to_num((qrs_on - p_peak) / rate)
+    _, pr_sd, _ = _window_stats(qrs_on, pr, h, half)
     irr_mean[irr_n < min_beats] = np.nan
-    pr_sd[pr_n < min_beats] = np.nan
+    pr_sd[h_n < min_beats] = np.nan
     h_mean[h_n < min_beats] = np.nan
     with np.errstate(invalid="ignore"):
         refuse = (h_mean < min_height) & ((pr_sd > pr_sd_s) | (irr_mean > rr_irregularity))
@@ -216,8 +236,8 @@ def rhythm_gate(qrs_on, p_height, p_peak, rate, context_s=GATE_CONTEXT_S, min_he
 
 
 # --------------------------------------------------------------------------- beats
-def decode_beats(proba, qrs, rate, p_accept=P_ACCEPT, p_level=P_LEVEL, t_accept=T_ACCEPT, t_level=T_LEVEL,
-                 pr_max_s=PR_MAX_S, qt_max_s=QT_MAX_S, gate=True, gate_kw=None):
+def decode_beats(proba, qrs, rate, p_accept=P_ACCEPT, p_level=P_LEVEL, p_power=P_POWER, t_accept=T_ACCEPT,
+                 t_level=T_LEVEL, pr_max_s=PR_MAX_S, qt_max_s=QT_MAX_S, gate=True, gate_kw=None):
     """P and T waves of every QRS complex, from the class probabilities.
 
     Parameters
@@ -230,8 +250,12 @@ def decode_beats(proba, qrs, rate, p_accept=P_ACCEPT, p_level=P_LEVEL, t_accept=
         Sampling rate of ``proba`` (Hz).
     p_accept, t_accept : float
         Lowest peak probability of an accepted P / T wave.
-    p_level, t_level : float
-        Limits where the probability falls below this fraction of the peak.
+    p_level, t_level : float or (float, float)
+        Limits (onset, offset) where the probability falls below this
+        fraction of the peak.
+    p_power : float or (float, float)
+        The P limits are at ``p_level * height ** p_power`` of the peak
+        (see :func:`strongest_bump`).
     pr_max_s, qt_max_s : float
         Longest P-onset -> QRS-onset and QRS-onset -> T-offset distances (s).
     gate : bool
@@ -253,11 +277,9 @@ def decode_beats(proba, qrs, rate, p_accept=P_ACCEPT, p_level=P_LEVEL, t_accept=
     n = len(qrs)
     beats = np.full((n, 6), np.nan)
     beats[:, 2:4] = qrs
-    if not n:
-        return beats, {"p_height": np.empty(0), "t_height": np.empty(0), "p_allowed": np.empty(0, bool)}
     on, off = qrs[:, 0], qrs[:, 1]
-    next_on = np.concatenate([on[1:], [m]])
-    prev_off = np.concatenate([[-1.0], off[:-1]])
+    next_on = np.append(on[1:], m)[:n]
+    prev_off = np.append(-1.0, off)[:n]
     # T: after the QRS offset, before the next QRS onset, ending at most qt_max after the onset
     t_lo = np.floor(off).astype(np.int64) + 1
     t_hi = np.minimum(np.ceil(next_on), np.floor(on + qt_max_s * rate) + 1).clip(0, m).astype(np.int64)
@@ -265,27 +287,64 @@ def decode_beats(proba, qrs, rate, p_accept=P_ACCEPT, p_level=P_LEVEL, t_accept=
     with np.errstate(invalid="ignore"):
         has_t = t_h >= t_accept
     # P: after the previous QRS and the previous T peak, at most pr_max before this QRS onset
-    prev_t = np.concatenate([[-1.0], np.where(has_t, t_pk, -1.0)[:-1]])
+    prev_t = np.append(-1.0, np.where(has_t, t_pk, -1.0))[:n]
     p_lo = np.maximum.reduce([np.floor(prev_off) + 1, prev_t + 1, np.ceil(on - pr_max_s * rate), np.zeros(n)])
     p_hi = np.ceil(on).clip(0, m)
-    p_h, p_pk, p_on, p_off = strongest_bump(proba[:, 1], p_lo.astype(np.int64), p_hi.astype(np.int64), p_level)
+    p_h, p_pk, p_on, p_off = strongest_bump(proba[:, 1], p_lo.astype(np.int64), p_hi.astype(np.int64),
+                                          p_level, p_power)
     with np.errstate(invalid="ignore"):
         has_p = p_h >= p_accept
-    allow, evidence = rhythm_gate(on, p_h, np.where(has_p, p_pk, np.nan), rate, **(gate_kw or {}))
+    allow, evidence = rhythm_gate(on, p_h, p_pk, rate, **(gate_kw or {}))
     if gate:
         has_p &= allow
     # grammar: the previous T must end before this P starts; cut them where P overtakes T
-    prev_has_t = np.concatenate([[False], has_t[:-1]])
-    prev_t_off = np.concatenate([[np.nan], t_off[:-1]])
+    prev_has_t = np.append(False, has_t)[:n]
+    prev_t_off = np.append(np.nan, t_off)[:n]
     with np.errstate(invalid="ignore"):
         clash = np.flatnonzero(has_p & prev_has_t & (prev_t_off >= p_on))
     if len(clash):
-        lo = prev_t[clash].astype(np.int64)
+        lo = prev_t[clash].astype(np.int64) + 1
         cut = _crossing_after(proba[:, 1] - proba[:, 3], lo, p_pk[clash].astype(np.int64) + 1)
         p_on[clash] = np.maximum(p_on[clash], cut)
         t_off[clash - 1] = np.minimum(t_off[clash - 1], cut - 1)
         t_off[clash - 1] = np.maximum(t_off[clash - 1], t_pk[clash - 1])
     beats[has_p, 0], beats[has_p, 1] = p_on[has_p], np.minimum(p_off[has_p], on[has_p])
     beats[has_t, 4], beats[has_t, 5] = np.maximum(t_on[has_t], off[has_t]), t_off[has_t]
-    evidence.update(qrs_on=on, p_height=p_h, p_peak=p_pk, t_height=t_h, p_allowed=allow)
+    # QRS evidence: the highest QRS probability inside the run (an edge sample more or less does not change it)
+    r_h, _, _, _ = strongest_bump(proba[:, 2], np.floor(on).astype(np.int64) + 1,
+                                  np.floor(off).astype(np.int64) + 1, 0.5)
+    evidence.update(qrs_on=on, p_height=p_h, p_peak=p_pk, p_found=has_p, p_allowed=allow, t_height=t_h,
+                    t_found=has_t, r_height=r_h)
     return beats, evidence
+
+
+def confidence(evidence, tables=CONFIDENCE_TABLES):
+    """Calibrated confidence of each beat's P wave, QRS complex and T wave.
+
+    The peak probability of each wave is mapped through a monotone table fitted on the validation splits
+    (``benchmarks/tune_decoding.py calibrate``): the fraction of waves of
+    that evidence whose onset (P, QRS) or offset (T) lies within the strict
+    tolerance of an expert's mark (50, 40, 100 ms).
+
+    Parameters
+    ----------
+    evidence : dict
+        From :func:`decode_beats`.
+    tables : dict of str -> (knots, values)
+        Calibration table per wave (``"P"``, ``"R"``, ``"T"``).
+
+    Returns
+    -------
+    dict of str -> ndarray
+        :data:`~nk_qrs_lstm.defaults.CONFIDENCE_KEYS`, values in [0, 1], NaN
+        where the beat has no such wave.
+    """
+    found = {"P": evidence["p_found"], "R": np.ones(len(evidence["r_height"]), dtype=bool),
+             "T": evidence["t_found"]}
+    height = {"P": evidence["p_height"], "R": evidence["r_height"], "T": evidence["t_height"]}
+    out = {}
+    for key, wave in zip(CONFIDENCE_KEYS, ("P", "R", "T")):
+        knots, values = tables[wave]
+        conf = np.interp(np.nan_to_num(height[wave]), knots, values)
+        out[key] = np.where(found[wave], conf, np.nan)
+    return out

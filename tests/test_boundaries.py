@@ -5,7 +5,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from nk_qrs_lstm.boundaries import assemble_beats, delineate_proba, extremum, segments
-from nk_qrs_lstm.defaults import BEAT_KEYS, BEAT_ORDER
+from nk_qrs_lstm.defaults import BEAT_KEYS, BEAT_ORDER, CONFIDENCE_KEYS
 
 RATE = 250
 
@@ -102,7 +102,7 @@ def test_delineate_proba_contract(proba, rate):
     n_out = int(np.ceil(len(proba) * rate / RATE))
     signal = np.sin(np.arange(n_out) / 7.0)
     table = delineate_proba(proba, signal, rate)
-    assert set(table) == set(BEAT_KEYS) | {"span_on", "span_off", "owner"}
+    assert set(table) == set(BEAT_KEYS) | set(CONFIDENCE_KEYS) | {"span_on", "span_off", "owner"}
     lengths = {len(v) for v in table.values()}
     assert len(lengths) == 1
     assert np.all(np.isfinite(table["span_on"])) and np.all(table["span_off"] >= table["span_on"])

@@ -1,0 +1,189 @@
+"""Tests of nk_qrs_lstm.decoding: P and T waves read off their own probability."""
+
+import numpy as np
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from nk_qrs_lstm.boundaries import delineate_proba, segments
+from nk_qrs_lstm.decoding import decode_beats, rhythm_gate, strongest_bump
+from nk_qrs_lstm.defaults import BEAT_KEYS, BEAT_ORDER, BLOCK_MARGIN_S, CONFIDENCE_KEYS, P_LEVEL, P_POWER
+
+RATE = 250
+
+
+def _track(n, qrs_at, p_at=(), p_height=0.2, t_delay=0.30, p_width=0.10):
+    """Probabilities at 250 Hz: crisp QRS (80 ms) and T (160 ms) runs, Gaussian P bumps of ``p_height``.
+
+    ``qrs_at`` and ``p_at`` are sample positions (QRS onsets and P centres).
+    """
+    x = np.arange(n)
+    p = np.zeros((n, 4))
+    for centre in p_at:
+        p[:, 1] = np.maximum(p[:, 1], p_height * np.exp(-0.5 * ((x - centre) / (p_width * RATE / 4)) ** 2))
+    for on in qrs_at:
+        p[on : on + 20] = [0, 0, 1, 0]
+        t0 = on + int(t_delay * RATE)
+        p[t0 : t0 + 40] = [0, 0, 0, 1]
+    p[:, 0] = 1 - p[:, 1:].sum(axis=1)
+    return p
+
+
+def test_faint_p_bump_below_background_is_found():
+    """Check that a P bump of height 0.2, never the argmax, gives a P wave in every beat, limits at the set level."""
+    qrs = np.arange(100, 2400, 200)  # 75 bpm
+    centres = qrs - 40  # P peak 160 ms before the QRS
+    p = _track(2500, qrs, centres, p_height=0.2)
+    signal = np.zeros(2500)
+    argmax = delineate_proba(p, signal, RATE, decoder="argmax")
+    assert np.all(np.isnan(argmax["ECG_P_Onsets"]))
+    table = delineate_proba(p, signal, RATE)
+    assert np.all(np.isfinite(table["ECG_P_Onsets"]))
+    # limits where the Gaussian (SD 6.25 samples) falls to P_LEVEL * 0.2 ** P_POWER of its height
+    reach = [6.25 * np.sqrt(-2 * np.log(lv * 0.2**pw)) for lv, pw in zip(P_LEVEL, P_POWER)]
+    np.testing.assert_allclose(table["ECG_P_Onsets"], centres - reach[0] + 0.5, atol=1)
+    np.testing.assert_allclose(table["ECG_P_Offsets"], centres + reach[1] - 0.5, atol=1)
+
+
+def test_p_bumps_in_an_irregular_af_like_stretch_are_refused():
+    """Check that weak P bumps at random distances before irregular QRS complexes are refused, and the same
+    bumps at a fixed PR interval before regular complexes are kept."""
+    rng = np.random.default_rng(0)
+    rr = rng.uniform(0.4, 1.1, 14) * RATE
+    qrs = (100 + np.concatenate([[0], np.cumsum(rr)])).astype(int)
+    pr = rng.uniform(0.06, 0.32, len(qrs)) * RATE
+    p = _track(qrs[-1] + 300, qrs, qrs - pr, p_height=0.35, p_width=0.06)
+    table = delineate_proba(p, np.zeros(len(p)), RATE)
+    assert np.isfinite(table["ECG_R_Onsets"]).sum() == len(qrs)
+    assert np.all(np.isnan(table["ECG_P_Onsets"]))
+    # sinus rhythm with the same weak bumps: kept
+    qrs = np.arange(100, 3000, 200)
+    p = _track(3200, qrs, qrs - 40, p_height=0.35, p_width=0.06)
+    table = delineate_proba(p, np.zeros(len(p)), RATE)
+    assert np.all(np.isfinite(table["ECG_P_Onsets"]))
+
+
+def test_rhythm_gate_keeps_strong_p_waves_whatever_the_rhythm():
+    """Check that strong P evidence is never refused, even with irregular RR and a varying PR interval."""
+    rng = np.random.default_rng(1)
+    on = np.cumsum(rng.uniform(0.4, 1.2, 20) * RATE)
+    peak = on - rng.uniform(0.05, 0.3, 20) * RATE
+    allow, evidence = rhythm_gate(on, np.full(20, 0.95), peak, RATE)
+    assert allow.all()
+    allow, evidence = rhythm_gate(on, np.full(20, 0.2), peak, RATE)
+    assert not allow[3:-3].any()
+    assert np.all(evidence["rr_irregularity"][3:-3] > 0.2)
+
+
+def test_grammar_cuts_a_t_wave_running_into_the_next_p_wave():
+    """Check that where the T tail overlaps the next P bump both are cut where the P probability overtakes T."""
+    n = 400
+    p = np.zeros((n, 4))
+    p[:, 0] = 1
+    p[50:70] = [0, 0, 1, 0]  # QRS 1
+    p[250:270] = [0, 0, 1, 0]  # QRS 2
+    x = np.arange(n)
+    t = np.exp(-0.5 * ((x - 130) / 80.0) ** 2)  # a wide T reaching into the P wave
+    pw = 0.6 * np.exp(-0.5 * ((x - 215) / 8.0) ** 2)
+    t[(x < 70) | (x >= 250)] = 0
+    pw[x >= 250] = 0
+    p[:, 3], p[:, 1] = t, pw
+    p[:, 0] = np.clip(1 - p[:, 1:].sum(axis=1), 0, None)
+    p[50:70] = [0, 0, 1, 0]
+    p[250:270] = [0, 0, 1, 0]
+    qrs = segments(p, RATE, classes=(2,))[2]
+    beats, _ = decode_beats(p, qrs, RATE)
+    t_off, p_on = beats[0, 5], beats[1, 0]
+    assert np.isfinite(t_off) and np.isfinite(p_on) and t_off < p_on
+    cut = np.flatnonzero((x > 130) & (pw >= t))[0]
+    assert p_on == cut and t_off == cut - 1
+
+
+def test_strongest_bump_limits_are_sub_sample_crossings():
+    """Check that the limits are where the probability crosses the level, interpolated between samples."""
+    p = np.array([0.0, 0.0, 0.1, 0.3, 0.6, 0.8, 0.6, 0.2, 0.0, 0.0])
+    height, peak, onset, offset = strongest_bump(p, np.array([0]), np.array([10]), 0.5)
+    assert height[0] == 0.8 and peak[0] == 5
+    # 0.4 is crossed at 3 + (0.4 - 0.3) / 0.3 = 3.33 and 6 + (0.6 - 0.4) / 0.4 = 6.5; +-0.5: first/last sample inside
+    np.testing.assert_allclose([onset[0], offset[0]], [3 + 1 / 3 + 0.5, 6.5 - 0.5])
+    h, *_ = strongest_bump(p, np.array([4, 3]), np.array([4, 2]), 0.5)  # empty windows
+    assert np.all(np.isnan(h))
+
+
+@st.composite
+def _smooth_tracks(draw):
+    """Random soft probability tracks: smoothed random logits, so every class has bumps of every height."""
+    n = draw(st.integers(60, 2500))
+    rng = np.random.default_rng(draw(st.integers(0, 2**31)))
+    width = draw(st.integers(1, 25))
+    logits = rng.normal(0, draw(st.floats(0.5, 6)), (n + 2 * width, 4))
+    kernel = np.ones(width) / width
+    logits = np.stack([np.convolve(logits[:, j], kernel, mode="same") for j in range(4)], axis=1)[width:-width]
+    p = np.exp(logits - logits.max(axis=1, keepdims=True))
+    return p / p.sum(axis=1, keepdims=True)
+
+
+@settings(max_examples=80, deadline=None)
+@given(_smooth_tracks())
+def test_decode_beats_grammar_on_any_track(proba):
+    """Check that for any probabilities each beat is P -> QRS -> T, and no wave reaches into a neighbour beat."""
+    qrs = segments(proba, RATE, classes=(2,))[2]
+    beats, evidence = decode_beats(proba, qrs, RATE)
+    assert beats.shape == (len(qrs), 6)
+    for row in beats:
+        present = row[np.isfinite(row)]
+        assert np.all(np.diff(present) >= 0), row
+    # a beat's P starts after the previous QRS and the previous T; its T ends before the next QRS
+    with np.errstate(invalid="ignore"):
+        assert not np.any(beats[1:, 0] <= beats[:-1, 3])
+        assert not np.any(beats[1:, 0] <= beats[:-1, 5])
+        assert not np.any(beats[:-1, 5] >= beats[1:, 2])
+    for key in ("p_height", "t_height", "p_allowed"):
+        assert len(evidence[key]) == len(qrs)
+
+
+@settings(max_examples=40, deadline=None)
+@given(_smooth_tracks(), st.sampled_from([100, 360, 500]))
+def test_delineate_proba_contract_on_soft_tracks(proba, rate):
+    """Check that soft tracks give in-range integer fiducials in physiological order, and confidences in [0, 1]."""
+    n_out = int(np.ceil(len(proba) * rate / RATE))
+    table = delineate_proba(proba, np.sin(np.arange(n_out) / 7.0), rate)
+    assert set(BEAT_KEYS) | set(CONFIDENCE_KEYS) <= set(table)
+    stacked = np.stack([table[k] for k in BEAT_ORDER], axis=1)
+    for row in stacked:
+        present = row[np.isfinite(row)]
+        assert np.all((present >= 0) & (present < n_out) & (present == np.round(present)))
+        assert np.all(np.diff(present) >= 0), row
+    for key, wave in zip(CONFIDENCE_KEYS, ("ECG_P_Onsets", "ECG_R_Onsets", "ECG_T_Offsets")):
+        conf = table[key]
+        assert np.all((conf[np.isfinite(conf)] >= 0) & (conf[np.isfinite(conf)] <= 1))
+        # a confidence wherever the wave was found (a limit may still be unknown at an edge)
+        assert np.all(np.isnan(conf) <= np.isnan(table[wave]))
+
+
+def test_decoding_uses_no_context_beyond_the_block_margin():
+    """Check that the beats more than BLOCK_MARGIN_S inside a cropped stretch decode exactly as in the whole track.
+
+    The pipeline decodes each block with ``BLOCK_MARGIN_S`` of probabilities on each side: the rhythm gate's
+    context and the P/T windows must stay inside it (irregular RR, pauses, weak bumps at varying PR).
+    """
+    rng = np.random.default_rng(3)
+    rr = rng.choice([0.35, 0.6, 0.9, 1.6, 2.8], 60) * RATE
+    qrs = (100 + np.concatenate([[0], np.cumsum(rr)])).astype(int)
+    height = rng.uniform(0.05, 0.9, len(qrs))
+    p = _track(qrs[-1] + 400, qrs, [], t_delay=0.25)
+    x = np.arange(len(p))
+    for on, h, pr in zip(qrs, height, rng.uniform(0.06, 0.3, len(qrs)) * RATE):
+        bump = h * np.exp(-0.5 * ((x - (on - pr)) / 6.0) ** 2)
+        free = p[:, 2] + p[:, 3] == 0
+        p[free, 1] = np.maximum(p[free, 1], bump[free])
+    p[:, 0] = 1 - p[:, 1:].sum(axis=1)
+    whole = delineate_proba(p, np.zeros(len(p)), RATE)
+    margin = int(BLOCK_MARGIN_S * RATE)
+    for start in (1200, 4000, 9000, 14000):
+        stop = start + 3000
+        part = delineate_proba(p[start - margin : stop + margin], np.zeros(len(p)), RATE, offset=start - margin)
+        mine = (part["owner"] >= start) & (part["owner"] < stop)
+        ref = (whole["owner"] >= start) & (whole["owner"] < stop)
+        assert mine.sum() == ref.sum() > 3
+        for key in BEAT_KEYS + CONFIDENCE_KEYS:
+            np.testing.assert_array_equal(part[key][mine], whole[key][ref], err_msg=key)
