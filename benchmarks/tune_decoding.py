@@ -1,17 +1,20 @@
 """Choose the decoding of :mod:`nk_qrs_lstm.decoding` on the VALIDATION splits only (never on test).
 
-Three steps, each its own sub-command:
+One sub-command per step (``docs/decoding.md`` has their results)::
 
-    python benchmarks/tune_decoding.py cache  [--parts validation] [--cache /tmp/nkdec]
-    python benchmarks/tune_decoding.py sweep  [--cache /tmp/nkdec] [--out benchmarks/results/decoding_sweep.csv]
-    python benchmarks/tune_decoding.py report --part validation [--cache /tmp/nkdec]
+    python benchmarks/tune_decoding.py cache [--parts validation test] [--cache /tmp/nkdec]
+    python benchmarks/tune_decoding.py sweep        # acceptance threshold x rhythm gate
+    python benchmarks/tune_decoding.py levels       # where the P limits sit on the bump
+    python benchmarks/tune_decoding.py calibrate    # confidence tables, reliability, ECE
+    python benchmarks/tune_decoding.py report --part validation   # (--part test: once, at the end)
+    python benchmarks/tune_decoding.py speed        # 1 h of ECG, argmax vs this decoding
 
 ``cache`` runs the shipped network once per lead (LUDB validation: 40 records x 12 leads; QTDB validation: 14
-records x 2 leads; ``--parts test`` adds the LUDB test split, to be scored once at the end) on the raw signal and
-after ``nk.ecg_clean`` (NeuroKit's workflow), and saves the model-rate probabilities as .npz (never committed).
-``sweep`` scores threshold grids of the decoder on the cached validation probabilities (Se / PPV curves of P
-onsets and offsets, the rhythm gate's counts by LUDB rhythm stratum). ``report`` scores argmax decoding
-(``decoder="argmax"``) against the probability-aware decoder with the shipped constants on one part.
+records x 2 leads; ``--parts test`` adds the LUDB test split) on the raw signal and after ``nk.ecg_clean``
+(NeuroKit's workflow), and saves the model-rate probabilities as .npz under ``--cache`` (never committed).
+``sweep`` and ``levels`` score grids on the cached validation probabilities (Se / PPV of P onsets and offsets,
+counts by LUDB rhythm stratum); ``calibrate`` fits the confidence tables; ``report`` scores argmax decoding
+(``decoder="argmax"``) against this decoding with the shipped constants. CSV results go to ``--out``.
 
 Scoring is the benchmark's (:func:`nk_qrs_lstm.evaluation.benchmark.evaluate`: one-to-one matching at
 ±150 ms, predictions in AF / paced leads without expert P marks are false positives).
@@ -365,15 +368,44 @@ def report(cache, part, kinds=INPUTS):
     return pd.DataFrame(rows), pd.DataFrame(strata_rows)
 
 
+def speed(trials=4):
+    """``ecg_delineate_table`` on 1 h of simulated ECG, argmax vs probability decoding alternated in one process."""
+    import functools
+
+    import neurokit2 as nk
+
+    import nk_qrs_lstm
+    from nk_qrs_lstm import pipeline
+
+    ecg = nk.ecg_simulate(duration=3600, sampling_rate=500, random_state=0)
+    decoders = {"argmax": functools.partial(boundaries.delineate_proba, decoder="argmax"),
+                "proba": pipeline.delineate_proba}
+    times = {name: [] for name in decoders}
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            nk_qrs_lstm.ecg_delineate_table(ecg[: 500 * 60], sampling_rate=500)  # warm-up
+            for _ in range(trials):
+                for name, func in decoders.items():
+                    pipeline.delineate_proba = func
+                    start = time.perf_counter()
+                    nk_qrs_lstm.ecg_delineate_table(ecg, sampling_rate=500)
+                    times[name].append(time.perf_counter() - start)
+    finally:
+        pipeline.delineate_proba = decoders["proba"]
+    for name, values in times.items():
+        print(f"{name}: best {min(values):.3f} s, median {np.median(values):.3f} s over {trials} runs")
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("step", choices=["cache", "sweep", "levels", "calibrate", "report"])
+    parser.add_argument("step", choices=["cache", "sweep", "levels", "calibrate", "report", "speed"])
     parser.add_argument("--cache", default="/tmp/nkdec", help="folder of the cached probabilities (.npz)")
     parser.add_argument("--parts", nargs="+", default=["validation"], choices=list(PARTS),
                         help="cache: split parts to cache (test only for the final report)")
     parser.add_argument("--part", default="validation", choices=list(PARTS), help="report: part to score")
     parser.add_argument("--input", default="raw", choices=INPUTS, help="sweep / calibrate: input kind")
-    parser.add_argument("--out", default="benchmarks/results", help="folder of the CSV results")
+    parser.add_argument("--out", default="/tmp/nkdec/results", help="folder of the CSV results (not committed)")
     args = parser.parse_args(argv)
     pd.set_option("display.width", 200)
     os.makedirs(args.out, exist_ok=True)
@@ -396,6 +428,8 @@ def main(argv=None):
         print("CONFIDENCE_TABLES =", tables)
         print(ece.round(4).to_string(index=False))
         print(curves.round(3).to_string(index=False))
+    elif args.step == "speed":
+        speed()
     else:
         table, counts = report(args.cache, args.part)
         table.to_csv(os.path.join(args.out, f"decoding_{args.part}.csv"), index=False)
