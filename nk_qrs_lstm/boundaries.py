@@ -92,7 +92,8 @@ def segments(proba, rate=MODEL_RATE, gap_s=GAP_MERGE_S, refine=True, min_s=None,
     dict of int -> ndarray, shape (n_waves, 2)
         For classes 1 (P), 2 (QRS), 3 (T): onset and offset positions in
         samples of ``proba`` (float; the onset is the first sample in the wave,
-        the offset the last).
+        the offset the last); and ``"run_starts"``: class -> the integer first
+        sample of each run before refinement.
 
     Examples
     --------
@@ -103,11 +104,12 @@ def segments(proba, rate=MODEL_RATE, gap_s=GAP_MERGE_S, refine=True, min_s=None,
     proba = np.asarray(proba)
     winner = np.argmax(proba, axis=1)
     min_s = _MIN_S if min_s is None else min_s
-    out = {}
+    out = {"run_starts": {}}
     for cls in classes:
         mask = _close_gaps(winner == cls, n_samples(gap_s, rate))
         starts, ends = _runs(mask)
         keep = (ends - starts + 1) >= n_samples(min_s[cls], rate)
+        out["run_starts"][cls] = starts[keep]  # integer first sample of each run (before refinement)
         starts, ends = starts[keep].astype(float), ends[keep].astype(float)
         if refine and len(starts):  # the margin is only needed beside each boundary
             inner = starts >= 1
@@ -303,7 +305,8 @@ def delineate_proba(proba, signal, sampling_rate, rate=MODEL_RATE, refine=True, 
         beats, ev = decode_beats(proba, segs[2], rate, **decode_kw)
         conf = confidence(ev)
     spans = np.clip(np.round((segs[2] + offset) * ratio), 0, n - 1)  # before any NaN: for matching R-peaks
-    owner = np.floor(segs[2][:, 0]).astype(np.int64) + offset
+    # the integer run start: identical in every block that sees the complex, so each beat has one owner
+    owner = segs["run_starts"][2].astype(np.int64) + offset
     # a wave cut by the edge of proba or by a gap has an unknown onset (or offset): NaN
     m = len(proba)
     unknown = np.zeros(m, dtype=bool) if unknown is None else np.asarray(unknown, dtype=bool)
