@@ -11,6 +11,7 @@ TRAIN_WINDOW_S = 8.192  # [s] training crops (2048 samples at 250 Hz)
 WINDOW_S = 16.384  # [s] inference windows (4096 samples): same validation accuracy as 8.192 s, fewer overlaps
 OVERLAP_S = 1.024  # [s] overlap kept on each side when stitching windows
 HIGHPASS_HZ = 0.5  # [Hz] baseline-removal cut-off applied before the network
+NORM_BLOCK_S = 1.0  # [s] blocks of the per-second amplitude scale (normalisation "second")
 
 # --- accepted input ----------------------------------------------------------
 MIN_RATE = 100  # [Hz] lowest accepted sampling rate (no upper limit: higher rates are resampled)

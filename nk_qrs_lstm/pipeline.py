@@ -32,7 +32,7 @@ from .defaults import (
     n_samples,
 )
 from .preprocess import RateMap, keep_slices, make_windows, normalise, prepare, stitch, window_plan
-from .runtime import predict_windows
+from .runtime import normalisation, predict_windows
 
 BACKGROUND = np.array([1.0, 0.0, 0.0, 0.0], dtype=np.float32)  # probabilities of a gap or a flat window
 
@@ -78,6 +78,7 @@ def iter_proba(signal, rate_map, backend="onnx", block_s=BLOCK_S, margin_s=BLOCK
         Blocks in time order; their ``own`` ranges tile the track.
     """
     total = rate_map.n_model(len(signal))
+    method = normalisation()  # the one the model in use was trained with
     starts, window = window_plan(total)
     lo, hi = keep_slices(starts, window)
     model_rate = rate_map.model_rate
@@ -97,7 +98,7 @@ def iter_proba(signal, rate_map, backend="onnx", block_s=BLOCK_S, margin_s=BLOCK
         x, bad = prepare(signal[s0:s1], rate_map)
         if x1 - m0 > len(x):  # short signal: windows padded past the end
             x = np.pad(x, (0, x1 - m0 - len(x)), mode="edge")
-        windows, flat = normalise(make_windows(x, starts[used] - m0, window), return_flat=True)
+        windows, flat = normalise(make_windows(x, starts[used] - m0, window), return_flat=True, method=method)
         probas = predict_windows(windows, backend=backend)
         probas[flat] = BACKGROUND
         proba = stitch(probas, starts[used], total, lo=lo[used], hi=hi[used], first=c0,

@@ -14,6 +14,7 @@ from importlib import resources
 import numpy as np
 
 from ._checks import check_option
+from .preprocess import NORMALISATIONS
 
 BACKENDS = ("onnx", "tensorflow")
 BATCH_WINDOWS = 16  # windows per runtime call: bounds memory for any length; small batches stay in cache
@@ -175,6 +176,28 @@ def _tensorflow_runner(directory):
 def _unloadable(path, directory, err):
     return ModelIntegrityError(f"The model file {path!r} matches its card but cannot be loaded "
                                f"({type(err).__name__}: {str(err).strip()}){_remedy(directory)}")
+
+
+def normalisation(directory=None):
+    """The window normalisation the model in use was trained with (its card's ``preprocessing``).
+
+    Models exported before the card recorded it used ``"window"``.
+
+    Examples
+    --------
+    >>> normalisation() in ("window", "second")
+    True
+    """
+    return _normalisation(directory or model_dir())
+
+
+@functools.lru_cache(maxsize=4)
+def _normalisation(directory):
+    method = (model_card(directory).get("preprocessing") or {}).get("normalisation", "window")
+    if method not in NORMALISATIONS:
+        raise ModelIntegrityError(f"The model card in {directory!r} asks for normalisation {method!r}; this "
+                                  f"version knows {', '.join(map(repr, NORMALISATIONS))}{_remedy(directory)}")
+    return method
 
 
 def get_runner(backend="onnx", directory=None):

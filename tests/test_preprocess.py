@@ -198,3 +198,31 @@ def test_prepare_without_gaps_and_all_nan():
     assert abs(np.mean(out[250:-250])) < 0.05  # baseline removed
     out, bad = prepare(np.full(300, np.nan), RateMap.for_rate(500))
     assert out.shape == (150,) and np.all(out == 0) and bad.all()
+
+
+def test_second_normalisation_is_not_dominated_by_one_artefact():
+    """Check that a 200-ms artefact leaves the per-second scale of a 16-s window unchanged, not the window one."""
+    x = np.tile(np.sin(np.linspace(0, 2 * np.pi, 250)), 16)[None]
+    clean = normalise(x, method="second")
+    x[0, 100:150] = 50.0
+    hit = normalise(x, method="second")
+    # same scale (the window's median moves a little with the artefact: a constant offset)
+    assert np.ptp(hit[0, 500:]) == pytest.approx(np.ptp(clean[0, 500:]), rel=1e-3)
+    assert np.abs(normalise(x, method="window")[0, 500:]).max() < 0.05
+
+
+def test_second_normalisation_of_flat_and_mostly_flat_windows():
+    """Check that a flat window stays flat (reported) and a mostly flat one falls back to the window scale."""
+    out, flat = normalise(np.full((1, 4096), 2.0), return_flat=True, method="second")
+    assert flat.tolist() == [True] and np.all(out == 0)
+    x = np.zeros((1, 4096))
+    x[0, 100:300] = np.sin(np.linspace(0, 6, 200))
+    out, flat = normalise(x, return_flat=True, method="second")
+    assert flat.tolist() == [False]
+    np.testing.assert_allclose(out, normalise(x, method="window"))
+
+
+def test_unknown_normalisation_is_refused():
+    """Check the message naming the parameter, the value and the allowed methods."""
+    with pytest.raises(ValueError, match=r"^method == 'robust', must be one of 'window', 'second'\.$"):
+        normalise(np.zeros((1, 100)), method="robust")

@@ -145,3 +145,22 @@ def test_bad_thread_count_names_the_variable(tmp_path, monkeypatch, value):
         get_runner("onnx", directory=str(target))
     monkeypatch.setenv("NK_QRS_LSTM_NUM_THREADS", "1")
     assert get_runner("onnx", directory=str(target))(np.zeros((1, 2048, 1), np.float32)).shape == (1, 2048, 4)
+
+
+def test_inference_uses_the_normalisation_of_the_model_card(monkeypatch):
+    """Check that the pipeline normalises windows with the method the model card names."""
+    from nk_qrs_lstm import pipeline, runtime
+
+    seen = []
+    real = pipeline.normalise
+
+    def spy(windows, return_flat=False, method="window"):
+        seen.append(method)
+        return real(windows, return_flat=return_flat, method=method)
+
+    monkeypatch.setattr(pipeline, "normalise", spy)
+    monkeypatch.setattr(pipeline, "normalisation", lambda: "second")
+    ecg = np.sin(np.arange(5000) / 20.0)
+    list(pipeline.iter_proba(ecg, pipeline.RateMap.for_rate(500)))
+    assert seen == ["second"]
+    assert runtime.normalisation() == (runtime.model_card().get("preprocessing") or {}).get("normalisation", "window")

@@ -253,6 +253,8 @@ def training_card(run_dir):
         args.append(f"--max-minutes {config['max_minutes']}")
     if config.get("augment"):  # runs before --augment existed used v1
         args.append(f"--augment {config['augment']}")
+    if config.get("normalisation"):  # runs before --normalisation existed used "window"
+        args.append(f"--normalisation {config['normalisation']}")
     for key, value in (config.get("model_kwargs") or {}).items():
         args.append(f"--{key.replace('_', '-')} {value}")
     return {
@@ -268,6 +270,7 @@ def training_card(run_dir):
                   "train": config["train_records"], "validation": config["validation_records"],
                   "test": "LUDB test split (never used in training or model selection)"},
         "seed": config["seed"],
+        "preprocessing": {"normalisation": config.get("normalisation", "window")},
         "command": "python -m nk_qrs_lstm.training.train --out " + run_dir + " " + " ".join(args),
         "versions": versions,
         "training_time_s": sum(times) if times else None,

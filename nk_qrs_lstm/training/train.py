@@ -22,7 +22,7 @@ import numpy as np
 from . import datasets
 from .augment import augment, augment_v2
 from ..defaults import MODEL_RATE, TRAIN_WINDOW_S, UNLABELLED, n_samples
-from ..preprocess import RateMap, highpass, make_windows, normalise, resample, robust_scale, window_plan
+from ..preprocess import NORMALISATIONS, RateMap, highpass, make_windows, normalise, resample, robust_scale, window_plan
 
 logger = logging.getLogger("nk_qrs_lstm")
 AUGMENTATIONS = {"v1": augment, "v2": augment_v2}  # --augment: v1 is the shipped model's recipe
@@ -71,7 +71,7 @@ def load_items(ludb_records, qtdb_records, ludb_path, qtdb_path):
     return items
 
 
-def validation_windows(items):
+def validation_windows(items, normalisation="window"):
     """Fixed, un-augmented windows covering the labelled part of each item."""
     xs, ys = [], []
     for x, y, _, _ in items:
@@ -89,7 +89,7 @@ def validation_windows(items):
     full = n_samples(TRAIN_WINDOW_S, MODEL_RATE)
     xs = [np.pad(v, (0, full - len(v))) for v in xs]
     ys = [np.pad(v, (0, full - len(v)), constant_values=UNLABELLED) for v in ys]
-    return normalise(np.stack(xs))[..., None], np.stack(ys).astype(np.int64)
+    return normalise(np.stack(xs), method=normalisation)[..., None], np.stack(ys).astype(np.int64)
 
 
 def _targets(y):
@@ -97,7 +97,7 @@ def _targets(y):
     return np.where(y == UNLABELLED, 0, y).astype(np.int64), (y != UNLABELLED).astype(np.float32)
 
 
-def make_dataset(items, batch_size, steps, seed, qtdb_fraction=0.3, augmentation="v1"):
+def make_dataset(items, batch_size, steps, seed, qtdb_fraction=0.3, augmentation="v1", normalisation="window"):
     """A Keras ``PyDataset`` of crops augmented by ``AUGMENTATIONS[augmentation]``, reproducible from ``seed``."""
     import keras
 
@@ -130,7 +130,7 @@ def make_dataset(items, batch_size, steps, seed, qtdb_fraction=0.3, augmentation
                 xs.append(highpass(xa, MODEL_RATE))
                 ys.append(ya)
             y, w = _targets(np.stack(ys))
-            return normalise(np.stack(xs))[..., None], y, w
+            return normalise(np.stack(xs), method=normalisation)[..., None], y, w
 
     return Crops()
 
@@ -157,7 +157,7 @@ class _TimeLimit:
 
 def train(out, ludb_path=datasets.DEFAULT_LUDB, qtdb_path=datasets.DEFAULT_QTDB, epochs=60, steps=200,
           batch_size=32, seed=0, max_minutes=None, limit_records=None, patience=12, lr=3e-3,
-          model_kwargs=None, verbose=2, augmentation="v1"):
+          model_kwargs=None, verbose=2, augmentation="v1", normalisation="window"):
     """Train the delineation network and save ``out/best.keras``.
 
     Parameters
@@ -181,6 +181,9 @@ def train(out, ludb_path=datasets.DEFAULT_LUDB, qtdb_path=datasets.DEFAULT_QTDB,
     augmentation : {"v1", "v2"}
         Augmentation recipe: ``"v1"`` (:func:`~nk_qrs_lstm.training.augment.augment`, the shipped model's) or
         ``"v2"`` (:func:`~nk_qrs_lstm.training.augment.augment_v2`, with its default configuration).
+    normalisation : {"window", "second"}
+        Amplitude normalisation of each window (:func:`nk_qrs_lstm.preprocess.normalise`); recorded in the
+        model card by the exporter so that inference applies the same.
 
     Returns
     -------
@@ -197,7 +200,7 @@ def train(out, ludb_path=datasets.DEFAULT_LUDB, qtdb_path=datasets.DEFAULT_QTDB,
     t0 = time.time()
     train_items = load_items(part("ludb", "train"), part("qtdb", "train"), ludb_path, qtdb_path)
     val_items = load_items(part("ludb", "validation"), part("qtdb", "validation"), ludb_path, qtdb_path)
-    xv, yv = validation_windows(val_items)
+    xv, yv = validation_windows(val_items, normalisation)
     yv, wv = _targets(yv)
     logger.info("loaded %d training and %d validation leads (%d windows) in %.0f s",
                 len(train_items), len(val_items), len(xv), time.time() - t0)
@@ -212,7 +215,8 @@ def train(out, ludb_path=datasets.DEFAULT_LUDB, qtdb_path=datasets.DEFAULT_QTDB,
     config = {
         "seed": seed, "epochs": epochs, "steps": steps, "batch_size": batch_size, "lr": lr,
         "max_minutes": max_minutes, "limit_records": limit_records, "patience": patience,
-        "model_kwargs": model_kwargs, "augment": augmentation, "ludb_path": ludb_path, "qtdb_path": qtdb_path,
+        "model_kwargs": model_kwargs, "augment": augmentation,
+        "normalisation": normalisation, "ludb_path": ludb_path, "qtdb_path": qtdb_path,
         "split_seed": splits["seed"], "train_records": {"ludb": part("ludb", "train"), "qtdb": part("qtdb", "train")},
         "validation_records": {"ludb": part("ludb", "validation"), "qtdb": part("qtdb", "validation")},
         "n_params": int(model.count_params()),
@@ -231,7 +235,7 @@ def train(out, ludb_path=datasets.DEFAULT_LUDB, qtdb_path=datasets.DEFAULT_QTDB,
         keras.callbacks.CSVLogger(os.path.join(out, "history.csv"), append=True),
     ]
     model.fit(
-        make_dataset(train_items, batch_size, steps, seed, augmentation=augmentation),
+        make_dataset(train_items, batch_size, steps, seed, augmentation=augmentation, normalisation=normalisation),
         validation_data=(xv, yv, wv),
         epochs=epochs,
         callbacks=callbacks,
@@ -274,6 +278,10 @@ def _parser():
     parser.add_argument("--augment", default="v1", choices=sorted(AUGMENTATIONS),
                         help="augmentation recipe: v1 = the shipped model's, v2 = v1 + heart rate, wave sizes, "
                              "input filters and artefacts (default: %(default)s)")
+    parser.add_argument("--normalisation", default="window", choices=NORMALISATIONS,
+                        help="amplitude scale of each window: window = 99th percentile over the window (the "
+                             "shipped model's), second = median over its seconds of the per-second 99th "
+                             "percentile (no single artefact dominates) (default: %(default)s)")
     return parser
 
 
@@ -283,7 +291,8 @@ def main(argv=None):
     path = train(args.out, args.ludb, args.qtdb, epochs=args.epochs, steps=args.steps,
                  batch_size=args.batch_size, seed=args.seed, max_minutes=args.max_minutes,
                  limit_records=args.limit_records, patience=args.patience, lr=args.lr,
-                 model_kwargs={"stride": args.stride, "lstm_units": args.lstm_units}, augmentation=args.augment)
+                 model_kwargs={"stride": args.stride, "lstm_units": args.lstm_units}, augmentation=args.augment,
+                 normalisation=args.normalisation)
     print(path)
 
 
