@@ -14,7 +14,7 @@ import tempfile
 import numpy as np
 import pandas as pd
 
-from .defaults import BEAT_KEYS
+from .defaults import BEAT_KEYS, CONFIDENCE_KEYS
 
 #: Fiducial columns of the table, in samples (``<key>_s``: the same in seconds).
 FIDUCIALS = BEAT_KEYS
@@ -25,7 +25,7 @@ INTERVALS = {
     "QT_ms": ("ECG_R_Onsets", "ECG_T_Offsets"),
 }
 TABLE_COLUMNS = ("record", "lead", "beat", "sampling_rate", *FIDUCIALS, *(f"{k}_s" for k in FIDUCIALS),
-                 *INTERVALS)
+                 *INTERVALS, *CONFIDENCE_KEYS)
 FAILURE_COLUMNS = ("record", "error", "message")
 TABLE_FORMATS = ("parquet", "csv")
 _MS_PER_S = 1000.0
@@ -193,7 +193,9 @@ def record_table(result, record=None):
         samples (nullable integers, ``Int64``, ``<NA>`` where missing) and,
         suffixed ``_s``, in seconds, and ``PR_ms`` (QRS onset - P onset),
         ``QRS_ms`` (QRS offset - onset), ``QT_ms`` (T offset - QRS onset);
-        seconds and intervals are floats, NaN where a point is missing.
+        seconds and intervals are floats, NaN where a point is missing; then
+        each wave's confidence (``ECG_P/R/T_Confidence``, NaN for the fused
+        rows).
 
     Examples
     --------
@@ -209,7 +211,7 @@ def record_table(result, record=None):
     True
     """
     rate = float(result.sampling_rate)
-    frame = result.to_frame().reindex(columns=["record", "lead", "beat", *FIDUCIALS])
+    frame = result.to_frame().reindex(columns=["record", "lead", "beat", *FIDUCIALS, *CONFIDENCE_KEYS])
     frame["record"] = result.record_name if record is None else record
     frame.insert(3, "sampling_rate", rate)
     frame[list(FIDUCIALS)] = frame[list(FIDUCIALS)].astype("Int64")
@@ -217,6 +219,7 @@ def record_table(result, record=None):
     seconds = pd.DataFrame({f"{k}_s": samples[k] / rate for k in FIDUCIALS}, index=frame.index)
     ms = pd.DataFrame({name: (samples[end] - samples[start]) * _MS_PER_S / rate
                        for name, (start, end) in INTERVALS.items()}, index=frame.index)
+    frame[list(CONFIDENCE_KEYS)] = frame[list(CONFIDENCE_KEYS)].astype(float)  # NaN for the fused rows
     return pd.concat([frame, seconds, ms], axis=1)[list(TABLE_COLUMNS)]
 
 

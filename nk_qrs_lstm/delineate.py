@@ -15,8 +15,16 @@ import numpy as np
 import pandas as pd
 
 from ._checks import check_ecg, check_option, check_rpeaks, check_sampling_rate, warn
-from .defaults import BEAT_KEYS, CLASSES, MIN_DURATION_S
-from .neurokit import NO_RPEAKS_MESSAGE, SHOW_TYPES, check_table, empty_result, table_to_frame, to_neurokit
+from .defaults import BEAT_KEYS, CLASSES, CONFIDENCE_KEYS, MIN_DURATION_S
+from .neurokit import (
+    NO_RPEAKS_MESSAGE,
+    SHOW_TYPES,
+    check_table,
+    empty_result,
+    filter_confidence,
+    table_to_frame,
+    to_neurokit,
+)
 from .pipeline import delineate_lead, resample_proba
 from .quality import warn_quality
 from .registry import available_methods, get_method, register_delineator  # noqa: F401 (public here too)
@@ -239,7 +247,8 @@ def ecg_delineate_proba(ecg_cleaned, sampling_rate=1000, backend="onnx", show=Fa
     return frame
 
 
-def ecg_delineate_table(ecg_cleaned, rpeaks=None, sampling_rate=1000, method="lstm", **kwargs):
+def ecg_delineate_table(ecg_cleaned, rpeaks=None, sampling_rate=1000, method="lstm", min_confidence=None,
+                        **kwargs):
     """The learned delineation as a tidy table, one row per beat.
 
     Parameters
@@ -249,6 +258,9 @@ def ecg_delineate_table(ecg_cleaned, rpeaks=None, sampling_rate=1000, method="ls
     method : str
         A learned method (``"lstm"``, or one added with
         :func:`register_delineator`).
+    min_confidence : float, optional
+        Drop (set to ``<NA>``) the fiducials of every wave whose confidence
+        is below this value (see Returns); one row per beat stays.
     **kwargs
         The method's options (``backend="onnx"`` or ``"tensorflow"`` for
         ``"lstm"``).
@@ -258,7 +270,10 @@ def ecg_delineate_table(ecg_cleaned, rpeaks=None, sampling_rate=1000, method="ls
     DataFrame
         Columns ``ECG_R_Peaks`` and every key of :func:`ecg_delineate`'s
         ``waves``, as nullable integer sample indices (``Int64``, ``<NA>``
-        where absent). Memory beyond the input and the table stays bounded
+        where absent); then, for ``"lstm"``, ``ECG_P_Confidence``,
+        ``ECG_R_Confidence`` and ``ECG_T_Confidence``: each wave's confidence
+        in [0, 1], calibrated on the validation splits (``docs/decoding.md``;
+        NaN where the wave is absent). Memory beyond the input and the table stays bounded
         for any length (the signal is processed in blocks of one hour).
 
     See Also
@@ -279,4 +294,8 @@ def ecg_delineate_table(ecg_cleaned, rpeaks=None, sampling_rate=1000, method="ls
     _, _, table = _learned_table(method, ecg_cleaned, rpeaks, sampling_rate, kwargs)
     if table is None:
         table = {k: np.zeros(0) for k in BEAT_KEYS}
-    return table_to_frame(table, BEAT_KEYS)
+    if min_confidence is not None:
+        if isinstance(min_confidence, bool) or not 0 <= min_confidence <= 1:
+            raise ValueError(f"min_confidence == {min_confidence!r}, must be a number in [0, 1].")
+        table = filter_confidence(table, min_confidence)
+    return table_to_frame(table, BEAT_KEYS + tuple(k for k in CONFIDENCE_KEYS if k in table))

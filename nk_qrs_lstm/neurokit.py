@@ -10,7 +10,7 @@ Registration into NeuroKit itself is :mod:`nk_qrs_lstm.integration`.
 import numpy as np
 import pandas as pd
 
-from .defaults import NK_KEYS
+from .defaults import BEAT_KEYS, NK_KEYS
 
 #: What NeuroKit2 warns, word for word, when a delineation gets no R-peaks.
 NO_RPEAKS_MESSAGE = "No R-peaks were detected. Returning empty results for ECG delineation."
@@ -138,4 +138,36 @@ def table_to_frame(table, keys=None):
     """
     keys = list(table) if keys is None else list(keys)
     return pd.DataFrame({k: pd.array(np.asarray(table[k], dtype=float), dtype="Float64").astype("Int64")
-                         for k in keys})
+                         if k in BEAT_KEYS else np.asarray(table[k], dtype=float) for k in keys})
+
+
+#: The fiducials each confidence vouches for.
+CONFIDENCE_WAVES = {
+    "ECG_P_Confidence": ("ECG_P_Onsets", "ECG_P_Peaks", "ECG_P_Offsets"),
+    "ECG_R_Confidence": ("ECG_Q_Peaks", "ECG_R_Onsets", "ECG_R_Offsets", "ECG_S_Peaks"),
+    "ECG_T_Confidence": ("ECG_T_Onsets", "ECG_T_Peaks", "ECG_T_Offsets"),
+}
+
+
+def filter_confidence(table, min_confidence):
+    """Set to NaN the fiducials of every wave whose confidence is below ``min_confidence``.
+
+    A wave without a confidence (NaN, e.g. from ``decoder="argmax"``) is kept.
+    R-peaks are never removed (one row per R-peak stays).
+
+    Examples
+    --------
+    >>> t = {"ECG_P_Onsets": np.array([1.0, 2.0]), "ECG_P_Confidence": np.array([0.9, 0.2])}
+    >>> filter_confidence(t, 0.5)["ECG_P_Onsets"].tolist()
+    [1.0, nan]
+    """
+    out = dict(table)
+    for conf_key, keys in CONFIDENCE_WAVES.items():
+        if conf_key not in table:
+            continue
+        with np.errstate(invalid="ignore"):
+            low = np.asarray(table[conf_key], dtype=float) < min_confidence
+        for key in keys:
+            if key in table:
+                out[key] = np.where(low, np.nan, np.asarray(table[key], dtype=float))
+    return out

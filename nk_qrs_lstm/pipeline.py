@@ -23,6 +23,7 @@ import numpy as np
 from .boundaries import delineate_proba
 from .defaults import (
     BEAT_KEYS,
+    CONFIDENCE_KEYS,
     BLOCK_MARGIN_S,
     BLOCK_S,
     CLASSES,
@@ -248,16 +249,18 @@ def align(beats, rpeaks, sampling_rate):
     Returns
     -------
     dict of str -> ndarray of float
-        Keys :data:`~nk_qrs_lstm.defaults.BEAT_KEYS`, all of the same length;
+        Keys :data:`~nk_qrs_lstm.defaults.BEAT_KEYS` (and the decoder's
+        :data:`~nk_qrs_lstm.defaults.CONFIDENCE_KEYS`), all of the same length;
         NaN where a beat has no such wave (an R-peak matched to no QRS has
         NaN everywhere but its R-peak).
     """
+    keys = BEAT_KEYS + tuple(k for k in CONFIDENCE_KEYS if k in beats)
     if rpeaks is None:
-        return {k: np.asarray(beats[k], dtype=float) for k in BEAT_KEYS}
+        return {k: np.asarray(beats[k], dtype=float) for k in keys}
     rows = match_rpeaks(rpeaks, beats["span_on"], beats["span_off"], sampling_rate)
     ok = rows >= 0
     out = {}
-    for key in BEAT_KEYS:
+    for key in keys:
         col = np.full(len(rpeaks), np.nan)
         col[ok] = beats[key][rows[ok]]
         out[key] = col

@@ -174,8 +174,8 @@ def test_table_has_one_row_per_rpeak_and_integer_columns():
     """Check that ecg_delineate_table gives nullable integers and one row per caller R-peak."""
     ecg = nk.ecg_simulate(duration=10, sampling_rate=500, heart_rate=70, random_state=1)
     table = nk_qrs_lstm.ecg_delineate_table(ecg, [431, 850, 1274, 4000], sampling_rate=500)
-    assert list(table.columns) == list(BEAT_KEYS)
-    assert all(str(t) == "Int64" for t in table.dtypes)
+    assert list(table.columns) == list(BEAT_KEYS) + ["ECG_P_Confidence", "ECG_R_Confidence", "ECG_T_Confidence"]
+    assert all(str(table[k].dtype) == "Int64" for k in BEAT_KEYS)
     assert table["ECG_R_Peaks"].tolist() == [431, 850, 1274, 4000]
 
 
@@ -219,3 +219,18 @@ def test_network_runs_once_per_lead_for_plots(monkeypatch):
     result = delineate_record(example_record_path(), leads=["ii", "v5"], keep_proba=True)
     assert len(calls) == 2
     assert sorted(result.proba) == ["ii", "v5"] and result.proba["ii"].shape == (result.n_samples, 4)
+
+
+def test_table_carries_confidences_and_filters_on_them():
+    """Check that ecg_delineate_table returns each wave's confidence in [0, 1] and min_confidence drops waves."""
+    ecg = nk.ecg_simulate(duration=10, sampling_rate=500, heart_rate=70, random_state=1)
+    table = nk_qrs_lstm.ecg_delineate_table(ecg, sampling_rate=500)
+    conf = table[["ECG_P_Confidence", "ECG_R_Confidence", "ECG_T_Confidence"]].to_numpy(float)
+    assert np.all((conf[np.isfinite(conf)] >= 0) & (conf[np.isfinite(conf)] <= 1))
+    assert np.isfinite(table["ECG_R_Confidence"]).all()
+    strict = nk_qrs_lstm.ecg_delineate_table(ecg, sampling_rate=500, min_confidence=1.0)
+    low = table["ECG_P_Confidence"] < 1.0
+    assert strict.loc[low, "ECG_P_Onsets"].isna().all()
+    assert strict["ECG_R_Peaks"].tolist() == table["ECG_R_Peaks"].tolist()
+    with pytest.raises(ValueError, match=r"^min_confidence == 2, must be a number in \[0, 1\]\.$"):
+        nk_qrs_lstm.ecg_delineate_table(ecg, sampling_rate=500, min_confidence=2)
