@@ -1,10 +1,16 @@
-"""Multi-lead fusion against per-lead delineation, on records never used for training or tuning.
+"""Multi-lead fusion against per-lead delineation.
 
-For every record of the LUDB test split (12 leads) and the QTDB validation split (2 leads), scores
+For every record of an LUDB split (12 leads) and the QTDB validation split (2 leads), scores
 (a) each lead's own delineation against that lead's reference (LUDB) / the q1c reference (QTDB), and
-(b) the record's fused delineation (``nk_qrs_lstm.record.fuse_leads``) against the same references.
+(b) the record's fused delineations against the same references: ``"percentile"``
+(``nk_qrs_lstm.fusion.fuse_leads``, percentiles of per-lead boundaries) and ``"proba"``
+(``nk_qrs_lstm.fusion.fuse_proba``, the leads' mean probability track decoded once). Both fusions come from
+the same per-lead network runs (one ``delineate_record`` call per record).
 
-    python benchmarks/fusion.py --markdown docs/benchmarks.md
+    python benchmarks/fusion.py --split validation --markdown docs/benchmarks.md   # choices
+    python benchmarks/fusion.py --split test --markdown docs/benchmarks.md         # the report
+
+QTDB has no test split here: its validation split is scored with either ``--split``.
 """
 
 import argparse
@@ -16,47 +22,64 @@ import sys
 import nk_qrs_lstm
 from nk_qrs_lstm.training import datasets
 from nk_qrs_lstm.evaluation.benchmark import accuracy_table, evaluate, replace_section
+from nk_qrs_lstm.fusion import fuse_leads
 from nk_qrs_lstm.record import delineate_record
 
-PARTS = {"ludb": ("test", "LUDB test split, 40 records x 12 leads"),
-         "qtdb": ("validation", "QTDB validation split, 14 records x 2 leads (q1c reference)")}
+PARTS = {"ludb": {"test": "LUDB test split, 40 records x 12 leads",
+                  "validation": "LUDB validation split, 40 records x 12 leads"},
+         "qtdb": {"validation": "QTDB validation split, 14 records x 2 leads (q1c reference)"}}
+SECTIONS = {  # split -> (title, markers)
+    "test": ("Multi-lead fusion", "fusion"),
+    "validation": ("Multi-lead fusion at the probability level", "fusion-proba"),
+}
 
 
-def run(database, limit=None):
-    part, _ = PARTS[database]
+def run(database, split, limit=None):
+    part = split if split in PARTS[database] else "validation"
     records = datasets.load_splits()[database][part][:limit]
     path = datasets.DEFAULT_LUDB if database == "ludb" else datasets.DEFAULT_QTDB
     reader = datasets.read_ludb if database == "ludb" else datasets.read_qtdb
-    ecgs, fused = [], {}
+    ecgs, fused = [], {"percentile": {}, "proba": {}}
     for record in records:
         leads = reader(record, path=path)
         ecgs.extend(leads)
         wfdb_path = os.path.join(path, "data", record) if database == "ludb" else os.path.join(path, record)
-        waves = delineate_record(wfdb_path).neurokit()[1]
+        result = delineate_record(wfdb_path, fusion="proba")
+        waves = {"proba": result.neurokit()[1]}
+        percentile = fuse_leads(result.tables, result.sampling_rate)
+        waves["percentile"] = {k: percentile[k].to_numpy(dtype=float) for k in waves["proba"]}
         for ecg in leads:
-            fused[id(ecg.signal)] = waves
-    per_lead = evaluate("lstm, per lead", lambda s, fs: nk_qrs_lstm.ecg_delineate(s, sampling_rate=fs)[1], ecgs,
-                        database=database)
-    fusion = evaluate("lstm, fused leads", lambda s, fs: fused[id(s)], ecgs, database=database)
-    return {"lstm, per lead": per_lead, "lstm, fused leads": fusion}
+            for rule in fused:
+                fused[rule][id(ecg.signal)] = waves[rule]
+    results = {"lstm, per lead": evaluate("lstm, per lead",
+                                          lambda s, fs: nk_qrs_lstm.ecg_delineate(s, sampling_rate=fs)[1], ecgs,
+                                          database=database)}
+    for rule in fused:
+        results[f"lstm, fused ({rule})"] = evaluate(f"lstm, fused ({rule})", lambda s, fs, r=rule: fused[r][id(s)],
+                                                    ecgs, database=database)
+    return results, PARTS[database][part]
 
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--split", choices=sorted(SECTIONS), default="validation")
     parser.add_argument("--limit", type=int, default=None)
     parser.add_argument("--markdown", default=None)
     args = parser.parse_args(argv)
-    text = ["## Multi-lead fusion", "",
+    title, marker = SECTIONS[args.split]
+    text = [f"## {title}", "",
             f"Command: `{' '.join(['python', 'benchmarks/fusion.py'] + [shlex.quote(a) for a in (argv or sys.argv[1:])])}`"
-            f" ({datetime.date.today().isoformat()}). The fused delineation of a record (QRS complexes grouped across "
-            "leads, 20th-percentile onsets, 80th-percentile offsets, median peaks) is scored against each lead's "
-            "reference, beside each lead's own delineation. ±150 ms matching; strict: P ±50, QRS ±40, T ±100 ms.", ""]
+            f" ({datetime.date.today().isoformat()}), raw input. Each record's fused delineations are scored against "
+            "each lead's reference, beside each lead's own delineation: `percentile` groups the leads' QRS complexes "
+            "(20th-percentile onsets, 80th-percentile offsets, median peaks); `proba` averages the leads' probability "
+            "tracks (over the leads finite at each sample) and decodes the mean once, so P/QRS/T presence is decided "
+            "from the leads together. ±150 ms matching; strict: P ±50, QRS ±40, T ±100 ms.", ""]
     for database in PARTS:
-        results = run(database, args.limit)
-        text += [f"### {PARTS[database][1]}", "", accuracy_table(results), ""]
-        print(text[-2])
+        results, caption = run(database, args.split, args.limit)
+        text += [f"### {caption}", "", accuracy_table(results), ""]
+        print(text[-4], text[-2], sep="\n")
     if args.markdown:
-        replace_section(args.markdown, "\n".join(text), start="<!-- fusion:start -->", end="<!-- fusion:end -->")
+        replace_section(args.markdown, "\n".join(text), start=f"<!-- {marker}:start -->", end=f"<!-- {marker}:end -->")
 
 
 if __name__ == "__main__":

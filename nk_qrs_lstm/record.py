@@ -1,11 +1,8 @@
 """Whole WFDB records: every lead delineated, plus one fused multi-lead delineation.
 
-Fusion rule (documented, measured in ``docs/benchmarks.md``): QRS complexes
-found in different leads are grouped when their centres lie within
-``FUSE_WINDOW_S`` of each other; a group found in at least half of the leads
-is a beat. Its fused onsets are the 20th percentile over leads (an early but
-outlier-robust onset), its offsets the 80th percentile (a late, robust
-offset) and its peaks the median.
+Two fusion rules (``fusion="proba"``, the leads' probabilities averaged and
+decoded once, or ``"percentile"``, a percentile of per-lead boundaries) live in
+:mod:`nk_qrs_lstm.fusion`; both are measured in ``docs/benchmarks.md``.
 """
 
 from dataclasses import dataclass
@@ -17,11 +14,11 @@ from ._checks import _join
 from .defaults import BEAT_KEYS, NK_KEYS
 from .delineate import PROBA_COLUMNS, validate_input
 from .neurokit import table_to_frame, to_neurokit
+from .fusion import FUSE_WINDOW_S, FUSIONS, OFFSET_PERCENTILE, ONSET_PERCENTILE, fuse_leads  # noqa: F401
+from .fusion import ProbaMean, fuse_proba, gap_mask, peak_signal
 from .pipeline import delineate_lead, resample_proba
 
-FUSE_WINDOW_S = 0.10  # [s] QRS centres closer than this across leads are one beat
-ONSET_PERCENTILE = 20
-OFFSET_PERCENTILE = 80
+DEFAULT_FUSION = "percentile"  # proba: better QRS onset SD, lower P Se on QTDB validation (docs)
 
 
 @dataclass
@@ -36,8 +33,9 @@ class RecordDelineation:
     tables : dict of str -> DataFrame
         Per lead, one row per beat (see :func:`nk_qrs_lstm.ecg_delineate_table`).
     fused : DataFrame
-        One row per beat seen in at least half of the leads, fused over leads,
-        with a column ``n_leads``.
+        One row per beat of the multi-lead fusion (see
+        :mod:`nk_qrs_lstm.fusion`), with a column ``n_leads`` (leads that
+        found the beat, or leads averaged there).
     proba : dict of str -> DataFrame or None
         Per lead, the class probabilities at the record's rate (columns
         ``ECG_Proba_*``), from the same network run, when
@@ -109,60 +107,7 @@ class RecordDelineation:
                                  lead=chan)
 
 
-def fuse_leads(tables, sampling_rate, min_fraction=0.5):
-    """Fuse per-lead delineations into one set of boundaries per beat.
-
-    Parameters
-    ----------
-    tables : dict of str -> DataFrame
-        Per-lead tables from :func:`nk_qrs_lstm.ecg_delineate_table`.
-    sampling_rate : float
-        Hz.
-    min_fraction : float
-        A beat must be found in at least this fraction of the leads.
-
-    Returns
-    -------
-    DataFrame
-        ``ECG_R_Peaks`` and every NeuroKit key, plus ``n_leads``.
-
-    Examples
-    --------
-    >>> a = pd.DataFrame({"ECG_R_Peaks": [100.0], "ECG_R_Onsets": [90.0], "ECG_R_Offsets": [110.0]})
-    >>> b = pd.DataFrame({"ECG_R_Peaks": [102.0], "ECG_R_Onsets": [94.0], "ECG_R_Offsets": [118.0]})
-    >>> fused = fuse_leads({"i": a, "ii": b}, 500)
-    >>> fused[["ECG_R_Onsets", "ECG_R_Offsets", "n_leads"]].values.tolist()
-    [[91.0, 116.0, 2.0]]
-    """
-    columns = ["ECG_R_Peaks"] + [k for k in NK_KEYS]
-    frames = []
-    for i, table in enumerate(tables.values()):
-        frame = table.reindex(columns=columns).astype(float)
-        frame["lead"] = i
-        frames.append(frame)
-    if not frames:
-        return pd.DataFrame(columns=columns + ["n_leads"])
-    allb = pd.concat(frames, ignore_index=True)
-    allb["centre"] = (allb["ECG_R_Onsets"] + allb["ECG_R_Offsets"]) / 2
-    allb = allb[np.isfinite(allb["centre"])].sort_values("centre", kind="stable")
-    centre = allb["centre"].to_numpy()
-    # a new beat starts where the gap to the previous centre exceeds the window
-    allb["beat"] = np.concatenate([[0], np.cumsum(np.diff(centre) > FUSE_WINDOW_S * sampling_rate)]) if len(centre) else []
-    allb = allb.drop_duplicates(["beat", "lead"])
-    groups = allb.groupby("beat")
-    out = pd.DataFrame({"n_leads": groups["lead"].nunique().astype(float)})
-    for col in columns:
-        if col.endswith("Onsets"):
-            out[col] = groups[col].quantile(ONSET_PERCENTILE / 100)
-        elif col.endswith("Offsets"):
-            out[col] = groups[col].quantile(OFFSET_PERCENTILE / 100)
-        else:
-            out[col] = groups[col].median()
-    out = out[out["n_leads"] >= max(1.0, min_fraction * len(tables))]
-    return out[columns + ["n_leads"]].round().reset_index(drop=True).astype(float)
-
-
-def delineate_record(record, leads=None, backend="onnx", record_name=None, keep_proba=False):
+def delineate_record(record, leads=None, backend="onnx", record_name=None, keep_proba=False, fusion=DEFAULT_FUSION):
     """Delineate every lead of a WFDB record and fuse them.
 
     Parameters
@@ -181,6 +126,13 @@ def delineate_record(record, leads=None, backend="onnx", record_name=None, keep_
     keep_proba : bool
         Keep each lead's class probabilities on the result (``result.proba``),
         for plots: the network runs once per lead either way.
+    fusion : {"percentile", "proba"}
+        Default ``"percentile"`` (chosen on validation, see
+        ``docs/benchmarks.md``). ``"proba"``: the leads' probability tracks averaged (over the leads
+        finite at each sample) and decoded once, so a wave weak in every lead
+        but clear in their mean is found; ``"percentile"``: percentiles of the
+        per-lead boundaries of beats found by at least half of the leads
+        (:func:`nk_qrs_lstm.fusion.fuse_leads`). See :mod:`nk_qrs_lstm.fusion`.
 
     Returns
     -------
@@ -203,14 +155,26 @@ def delineate_record(record, leads=None, backend="onnx", record_name=None, keep_
     """
     from .wfdb_io import read_signals
 
+    if fusion not in FUSIONS:
+        raise ValueError(f"Invalid value for the 'fusion' parameter. Allowed values are {_join(FUSIONS)}, "
+                         f"but got {fusion!r} instead.")
     signal, rate, names, channels, read_name = read_signals(record, leads=leads)
     record_name, channels = read_name if record_name is None else record_name, dict(zip(names, channels))
-    tables, probas = {}, ({} if keep_proba else None)
+    tables, probas, ecgs, mean, rate_map = {}, ({} if keep_proba else None), [], None, None
     for j, name in enumerate(names):
         ecg, _, rate = validate_input(signal[:, j], None, rate, name=f"lead {name!r}")
-        table, proba, rate_map = delineate_lead(ecg, rate, backend=backend, keep_proba=keep_proba)
+        table, proba, rate_map = delineate_lead(ecg, rate, backend=backend,
+                                                keep_proba=keep_proba or fusion == "proba")
         tables[name] = table_to_frame(table)
+        if fusion == "proba":  # the same probabilities, summed over leads as they come
+            mean = ProbaMean(len(proba)) if mean is None else mean
+            mean.add(proba, gap_mask(ecg, rate_map))
+            ecgs.append(ecg)
         if keep_proba:
             probas[name] = pd.DataFrame(resample_proba(proba, rate_map, len(ecg)), columns=list(PROBA_COLUMNS))
-    return RecordDelineation(record_name, rate, signal.shape[0], tables, fuse_leads(tables, rate), probas,
-                             channels)
+        del proba
+    if fusion == "proba" and mean is not None:
+        fused = fuse_proba(*mean.result(), peak_signal(ecgs), rate_map)
+    else:
+        fused = fuse_leads(tables, rate)
+    return RecordDelineation(record_name, rate, signal.shape[0], tables, fused, probas, channels)

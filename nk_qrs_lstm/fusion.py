@@ -1,0 +1,217 @@
+"""Fusing the leads of one record into one delineation.
+
+Two rules, chosen with ``delineate_record(..., fusion=...)``; both use the
+probabilities of the one network run per lead that gives the per-lead tables.
+
+``"proba"``: the leads' class-probability tracks (model rate,
+sample-synchronous within a record) are averaged, at each sample over the
+leads whose input is finite there (a gap in one lead does not blank the
+others), and the mean track is decoded once by
+:func:`nk_qrs_lstm.boundaries.delineate_proba`. Presence of P, QRS and T is
+thus decided from the leads together: a P wave whose probability bump is too
+weak to pass the decoder in any single lead but clear in their mean is kept.
+The peaks (R, Q, S, P, T) need a signal: that of the lead with the largest
+robust amplitude (1st-99th percentile of its first difference, so baseline
+wander does not count), its gaps filled by the next leads in that order.
+Memory: the running sum, the count of finite leads and one lead's track,
+about 40 kB per second of record whatever the number of leads (a 3-hour
+record: about 0.5 GB).
+
+``"percentile"`` (default, chosen on validation): QRS complexes found in different leads are grouped when
+their centres lie within ``FUSE_WINDOW_S`` of each other; a group found in at
+least half of the leads is a beat. Its fused onsets are the 20th percentile
+over leads (an early but outlier-robust onset), its offsets the 80th
+percentile (a late, robust offset) and its peaks the median.
+
+Both are measured in ``docs/benchmarks.md`` (``benchmarks/fusion.py``).
+"""
+
+import numpy as np
+import pandas as pd
+
+from .boundaries import delineate_proba
+from .defaults import BLOCK_MARGIN_S, BLOCK_S, CLASSES, n_samples
+from .neurokit import NK_KEYS
+from .preprocess import resample
+
+FUSIONS = ("proba", "percentile")
+FUSE_WINDOW_S = 0.10  # [s] QRS centres closer than this across leads are one beat
+ONSET_PERCENTILE = 20
+OFFSET_PERCENTILE = 80
+FUSED_COLUMNS = ["ECG_R_Peaks"] + list(NK_KEYS)
+_BACKGROUND = np.array([1.0, 0.0, 0.0, 0.0], dtype=np.float32)
+
+
+def fuse_leads(tables, sampling_rate, min_fraction=0.5):
+    """Fuse per-lead delineations into one set of boundaries per beat (the ``"percentile"`` rule).
+
+    Parameters
+    ----------
+    tables : dict of str -> DataFrame
+        Per-lead tables from :func:`nk_qrs_lstm.ecg_delineate_table`.
+    sampling_rate : float
+        Hz.
+    min_fraction : float
+        A beat must be found in at least this fraction of the leads.
+
+    Returns
+    -------
+    DataFrame
+        ``ECG_R_Peaks`` and every NeuroKit key, plus ``n_leads``.
+
+    Examples
+    --------
+    >>> a = pd.DataFrame({"ECG_R_Peaks": [100.0], "ECG_R_Onsets": [90.0], "ECG_R_Offsets": [110.0]})
+    >>> b = pd.DataFrame({"ECG_R_Peaks": [102.0], "ECG_R_Onsets": [94.0], "ECG_R_Offsets": [118.0]})
+    >>> fused = fuse_leads({"i": a, "ii": b}, 500)
+    >>> fused[["ECG_R_Onsets", "ECG_R_Offsets", "n_leads"]].values.tolist()
+    [[91.0, 116.0, 2.0]]
+    """
+    columns = FUSED_COLUMNS
+    frames = []
+    for i, table in enumerate(tables.values()):
+        frame = table.reindex(columns=columns).astype(float)
+        frame["lead"] = i
+        frames.append(frame)
+    if not frames:
+        return pd.DataFrame(columns=columns + ["n_leads"])
+    allb = pd.concat(frames, ignore_index=True)
+    allb["centre"] = (allb["ECG_R_Onsets"] + allb["ECG_R_Offsets"]) / 2
+    allb = allb[np.isfinite(allb["centre"])].sort_values("centre", kind="stable")
+    centre = allb["centre"].to_numpy()
+    # a new beat starts where the gap to the previous centre exceeds the window
+    allb["beat"] = np.concatenate([[0], np.cumsum(np.diff(centre) > FUSE_WINDOW_S * sampling_rate)]) if len(centre) else []
+    allb = allb.drop_duplicates(["beat", "lead"])
+    groups = allb.groupby("beat")
+    out = pd.DataFrame({"n_leads": groups["lead"].nunique().astype(float)})
+    for col in columns:
+        if col.endswith("Onsets"):
+            out[col] = groups[col].quantile(ONSET_PERCENTILE / 100)
+        elif col.endswith("Offsets"):
+            out[col] = groups[col].quantile(OFFSET_PERCENTILE / 100)
+        else:
+            out[col] = groups[col].median()
+    out = out[out["n_leads"] >= max(1.0, min_fraction * len(tables))]
+    return out[columns + ["n_leads"]].round().reset_index(drop=True).astype(float)
+
+
+def gap_mask(ecg, rate_map):
+    """Model-rate samples where a lead's input was not finite (as :func:`nk_qrs_lstm.preprocess.prepare` marks them)."""
+    finite = np.isfinite(ecg)
+    if finite.all():
+        return np.zeros(rate_map.n_model(len(ecg)), dtype=bool)
+    return resample((~finite).astype(float), rate_map.up, rate_map.down) > 0.01
+
+
+def robust_amplitude(ecg):
+    """Spread (1st to 99th percentile) of a lead's first difference: QRS slopes, not baseline wander."""
+    d = np.diff(np.asarray(ecg, dtype=float))
+    d = d[np.isfinite(d)]
+    if d.size == 0:
+        return 0.0
+    lo, hi = np.percentile(d, [1, 99])
+    return float(hi - lo)
+
+
+def peak_signal(leads):
+    """The lead with the largest robust amplitude, its non-finite samples filled from the next leads in that order.
+
+    Parameters
+    ----------
+    leads : list of ndarray
+        The leads' validated signals (same length).
+
+    Examples
+    --------
+    >>> small, big = np.sin(np.arange(100.0)), 3 * np.sin(np.arange(100.0))
+    >>> big[:10] = np.nan
+    >>> out = peak_signal([small, big])
+    >>> bool(np.allclose(out[:10], small[:10]) and np.allclose(out[10:], big[10:]))
+    True
+    """
+    order = np.argsort([-robust_amplitude(x) for x in leads], kind="stable")
+    out = np.array(leads[order[0]], dtype=float)
+    for j in order[1:]:
+        fill = ~np.isfinite(out)
+        if not fill.any():
+            break
+        out[fill] = leads[j][fill]
+    return out
+
+
+class ProbaMean:
+    """Running mean of the leads' model-rate probability tracks, over the leads finite at each sample.
+
+    Holds one sum and one count per sample (not every lead's track).
+
+    Examples
+    --------
+    >>> mean = ProbaMean(3)
+    >>> mean.add(np.array([[0.5, 0, 0.5, 0]] * 3), np.array([False, False, True]))
+    >>> mean.add(np.array([[0.9, 0, 0.1, 0]] * 3), np.array([False, True, True]))
+    >>> proba, count = mean.result()
+    >>> proba[:, 2].astype(float).round(2).tolist(), count.tolist()
+    ([0.3, 0.5, 0.0], [2, 1, 0])
+    """
+
+    def __init__(self, n_model):
+        self.total = np.zeros((n_model, len(CLASSES)), dtype=np.float32)
+        self.count = np.zeros(n_model, dtype=np.int16)
+
+    def add(self, proba, bad):
+        n = min(len(self.count), len(proba))
+        ok = ~np.asarray(bad[:n], dtype=bool)
+        self.total[:n][ok] += proba[:n][ok]
+        self.count[:n] += ok
+
+    def result(self):
+        """``(mean, count)``: the mean track (background where no lead is finite) and the leads averaged."""
+        seen = self.count > 0
+        mean = np.empty_like(self.total)
+        mean[seen] = self.total[seen] / self.count[seen, None]
+        mean[~seen] = _BACKGROUND
+        return mean, self.count
+
+
+def fuse_proba(mean, count, signal, rate_map, block_s=BLOCK_S, margin_s=BLOCK_MARGIN_S, **decode_kw):
+    """Decode the leads' mean probability track into one row per beat (the ``"proba"`` rule).
+
+    Parameters
+    ----------
+    mean : ndarray, shape (n_model, 4)
+        Mean of the leads' probabilities at ``rate_map.model_rate`` (:class:`ProbaMean`).
+    count : ndarray of int, shape (n_model,)
+        Leads averaged at each sample; 0 is a gap in every lead (boundaries there are unknown).
+    signal : ndarray, shape (n_samples,)
+        Caller-rate signal for the peaks (:func:`peak_signal`).
+    rate_map : RateMap
+    block_s, margin_s : float
+        Decoded in blocks of ``block_s`` with ``margin_s`` on each side (s), as one lead is.
+    **decode_kw
+        Passed to :func:`nk_qrs_lstm.boundaries.delineate_proba`.
+
+    Returns
+    -------
+    DataFrame
+        ``ECG_R_Peaks``, every NeuroKit key (float, NaN where absent) and
+        ``n_leads`` (leads averaged at the beat's QRS onset).
+    """
+    signal = np.asarray(signal, dtype=float)
+    clean = np.where(np.isfinite(signal), signal, 0.0)
+    unknown = count == 0
+    total = len(mean)
+    block, margin = max(n_samples(block_s, rate_map.model_rate), 1), n_samples(margin_s, rate_map.model_rate)
+    parts = []
+    for own0 in range(0, total, block):
+        own1 = min(own0 + block, total)
+        c0, c1 = max(own0 - margin, 0), min(own1 + margin, total)
+        beats = delineate_proba(mean[c0:c1], signal, rate_map.sampling_rate, rate=rate_map.model_rate,
+                                unknown=unknown[c0:c1], ratio=rate_map.ratio, offset=c0, clean=clean, **decode_kw)
+        mine = (beats["owner"] >= own0) & (beats["owner"] < own1)
+        parts.append({k: np.asarray(beats[k])[mine] for k in FUSED_COLUMNS + ["owner"]})
+    if not parts:
+        return pd.DataFrame({k: np.zeros(0) for k in FUSED_COLUMNS + ["n_leads"]})
+    beats = {k: np.concatenate([p[k] for p in parts]) for k in parts[0]}
+    out = pd.DataFrame({k: beats[k].astype(float) for k in FUSED_COLUMNS})
+    out["n_leads"] = count[np.clip(beats["owner"].astype(int), 0, max(total - 1, 0))].astype(float) if total else []
+    return out.round()

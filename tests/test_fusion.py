@@ -1,0 +1,137 @@
+"""Tests of nk_qrs_lstm.fusion: the leads of one record fused at the probability level or from their boundaries."""
+
+import numpy as np
+import pytest
+
+from nk_qrs_lstm import pipeline
+from nk_qrs_lstm.boundaries import delineate_proba
+from nk_qrs_lstm.examples import example_record_path
+from nk_qrs_lstm.fusion import ProbaMean, fuse_proba
+from nk_qrs_lstm.preprocess import RateMap
+from nk_qrs_lstm.record import delineate_record
+
+RATE = 250
+RR = 250  # [samples] 1 s
+N_BEATS = 10
+TRUE_PR = 30  # [samples] P peak -> QRS onset (120 ms)
+NOISE_PR = 60  # [samples] a lead's own spurious P bump (240 ms)
+
+
+def _bump(n, centre, height, sigma):
+    t = np.arange(n)
+    return height * np.exp(-0.5 * ((t - centre) / sigma) ** 2)
+
+
+def _tracks(noise_on_even):
+    """One lead: QRS and T certain; a weak true P (0.4) before every QRS, and on every other beat a
+    slightly stronger spurious P bump (0.45) of this lead only, at another distance from the QRS."""
+    n = N_BEATS * RR + 100
+    p, qrs, t = np.zeros(n), np.zeros(n), np.zeros(n)
+    onsets = 100 + RR * np.arange(N_BEATS)
+    for k, on in enumerate(onsets):
+        qrs[on : on + 25] = 1.0
+        t += _bump(n, on + 90, 0.9, 12)
+        p += _bump(n, on - TRUE_PR, 0.4, 5)
+        if (k % 2 == 0) == noise_on_even:
+            p += _bump(n, on - NOISE_PR, 0.45, 4)
+    t[qrs > 0] = 0
+    p[qrs > 0] = 0
+    proba = np.stack([np.zeros(n), p, qrs, t], axis=1)
+    proba[:, 0] = 1 - proba[:, 1:].sum(axis=1)
+    return proba.astype(np.float32), onsets
+
+
+def _signal(n, onsets):
+    x = np.zeros(n)
+    x[onsets + 12] = 1.0
+    return x
+
+
+def _p_found(beats, onsets):
+    """Beats whose P onset lies just before the true P peak (not at the spurious bump)."""
+    p_on = np.asarray(beats["ECG_P_Onsets"], dtype=float)
+    r = np.asarray(beats["ECG_R_Onsets"], dtype=float)
+    true_peak = r - TRUE_PR
+    return np.sum(np.isfinite(p_on) & (p_on > true_peak - 15) & (p_on < true_peak)), len(onsets)
+
+
+def test_p_weak_in_each_lead_is_found_in_their_mean():
+    """Check that a P wave too weak to stand out in either of two leads (each lead's own spurious bumps win and
+    the rhythm gate refuses them) is found on every beat by the probability-level fusion."""
+    a, onsets = _tracks(noise_on_even=True)
+    b, _ = _tracks(noise_on_even=False)
+    signal = _signal(len(a), onsets)
+    rate_map = RateMap.for_rate(RATE)
+    for lead in (a, b):
+        found, total = _p_found(delineate_proba(lead, signal, RATE, rate=RATE), onsets)
+        assert found <= total // 2
+    mean = ProbaMean(len(a))
+    mean.add(a, np.zeros(len(a), bool))
+    mean.add(b, np.zeros(len(b), bool))
+    fused = fuse_proba(*mean.result(), signal, rate_map)
+    found, total = _p_found(fused, onsets)
+    assert len(fused) == N_BEATS and found == total
+    assert (fused["n_leads"] == 2).all()
+
+
+def test_gap_in_one_lead_does_not_blank_the_fused_beat():
+    """Check that a gap (NaN input) in one lead leaves the fused beats there, decoded from the other lead."""
+    a, onsets = _tracks(noise_on_even=True)
+    b, _ = _tracks(noise_on_even=True)
+    signal = _signal(len(a), onsets)
+    gap = np.zeros(len(a), bool)
+    gap[RR * 4 : RR * 7] = True  # beats 4, 5 and 6 of lead b are missing
+    b[gap] = [1, 0, 0, 0]  # what the pipeline gives a gap
+    mean = ProbaMean(len(a))
+    mean.add(a, np.zeros(len(a), bool))
+    mean.add(b, gap)
+    proba, count = mean.result()
+    assert np.array_equal(proba[gap], a[gap]) and (count[gap] == 1).all()
+    fused = fuse_proba(proba, count, signal, RateMap.for_rate(RATE))
+    r_on = fused["ECG_R_Onsets"].to_numpy()
+    assert len(fused) == N_BEATS and np.allclose(r_on, onsets, atol=2)
+    in_gap = gap[onsets]
+    assert (fused["n_leads"].to_numpy()[in_gap] == 1).all() and (fused["n_leads"].to_numpy()[~in_gap] == 2).all()
+    assert np.isfinite(fused["ECG_T_Offsets"].to_numpy()[in_gap]).all()
+
+
+def test_gap_in_one_lead_of_a_record_keeps_the_fused_beats():
+    """Check that a NaN stretch in one lead of a real record does not remove the "proba"-fused beats there."""
+    import wfdb
+
+    from nk_qrs_lstm import NKQRSLSTMWarning
+
+    rec = wfdb.rdrecord(example_record_path(), channel_names=["ii", "v5"])
+    whole = delineate_record(rec, fusion="proba")
+    rec.p_signal[1000:3000, 1] = np.nan
+    with pytest.warns(NKQRSLSTMWarning, match="non-finite samples"):
+        gapped = delineate_record(rec, fusion="proba")
+    inside = whole.fused["ECG_R_Peaks"].between(1100, 2900).to_numpy()
+    assert inside.sum() >= 2
+    kept = gapped.fused["ECG_R_Peaks"].between(1100, 2900)
+    assert kept.sum() == inside.sum() and (gapped.fused.loc[kept, "n_leads"] == 1).all()
+
+
+@pytest.mark.parametrize("fusion", ["proba", "percentile"])
+def test_network_runs_once_per_lead_with_either_fusion(monkeypatch, fusion):
+    """Check that delineate_record runs the network once per lead with either fusion, with or without probabilities."""
+    calls = []
+    real = pipeline.predict_windows
+
+    def counting(windows, **kwargs):
+        calls.append(len(windows))
+        return real(windows, **kwargs)
+
+    monkeypatch.setattr(pipeline, "predict_windows", counting)
+    for keep_proba in (False, True):
+        calls.clear()
+        result = delineate_record(example_record_path(), leads=["ii", "v5"], fusion=fusion, keep_proba=keep_proba)
+        assert len(calls) == 2
+        assert len(result.fused) and (result.fused["n_leads"] == 2).all()
+
+
+def test_unknown_fusion_is_refused():
+    """Check that an unknown fusion gets a message naming the parameter, the allowed values and the value."""
+    with pytest.raises(ValueError, match=r"^Invalid value for the 'fusion' parameter\. Allowed values are 'proba' and "
+                                         r"'percentile', but got 'mean' instead\.$"):
+        delineate_record(example_record_path(), leads=["ii"], fusion="mean")
