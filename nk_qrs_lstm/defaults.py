@@ -62,6 +62,7 @@ BANDPASS_LOW_HZ = (0.5, 3.0)  # [Hz] band of P and T waves, emptied by band-pass
 BANDPASS_MID_HZ = (5.0, 15.0)  # [Hz] band of the QRS, kept by them
 BANDPASS_MAX_RATIO = 0.03  # [-] low/mid power below this looks band-passed (validation leads: raw >= 0.074,
 #                            nk.ecg_clean "neurokit" >= 0.079, "biosppy" >= 0.040)
+BANDPASS_MAX_BPM = 120.0  # [1/min] faster signals are not judged (raw ECG has little 0.5-3 Hz power too)
 BANDPASS_SEGMENT_S = 600.0  # [s] stretch analysed (the first ten minutes)
 BANDPASS_WINDOW_S = 4.0  # [s] Welch segment (shorter signals are not judged)
 

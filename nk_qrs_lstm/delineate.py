@@ -26,7 +26,7 @@ from .neurokit import (
     to_neurokit,
 )
 from .pipeline import delineate_lead, resample_proba
-from .quality import warn_quality
+from .quality import warn_bandpassed, warn_quality
 from .registry import available_methods, get_method, register_delineator  # noqa: F401 (public here too)
 
 PROBA_COLUMNS = tuple(f"ECG_Proba_{c.capitalize() if c == 'background' else c}" for c in CLASSES)
@@ -96,6 +96,7 @@ def _learned_table(method, ecg_cleaned, rpeaks, sampling_rate, kwargs):
         warn(NO_RPEAKS_MESSAGE)
         return ecg, rate, None
     table = method.func(ecg, rpeaks, rate, **kwargs)
+    warn_bandpassed(ecg, rate, table["ECG_R_Peaks"])
     if rpeaks is None and not len(table["ECG_R_Peaks"]):
         warn(NO_RPEAKS_MESSAGE)
         return ecg, rate, None

@@ -1,5 +1,7 @@
 """Signal checks that warn, never fail: gaps, flat and clipped signals, band-pass-cleaned input.
 
+The band-pass check needs the heart rate, so the front door runs it after delineation.
+
 Pure numpy/scipy; each check takes a validated lead and emits an
 :class:`~nk_qrs_lstm.NKQRSLSTMWarning` at the caller's line.
 """
@@ -10,6 +12,7 @@ import scipy.signal
 from ._checks import warn
 from .defaults import (
     BANDPASS_LOW_HZ,
+    BANDPASS_MAX_BPM,
     BANDPASS_MAX_RATIO,
     BANDPASS_MID_HZ,
     BANDPASS_SEGMENT_S,
@@ -20,7 +23,7 @@ from .defaults import (
 
 
 def warn_quality(ecg, sampling_rate, name="ecg_cleaned"):
-    """Warn about gaps, flat, clipped and band-pass-cleaned signals.
+    """Warn about gaps, flat and clipped signals.
 
     Parameters
     ----------
@@ -46,6 +49,26 @@ def warn_quality(ecg, sampling_rate, name="ecg_cleaned"):
     if at_extremes > CLIPPED_FRACTION:
         warn(f"{name} looks clipped ({100 * at_extremes:.1f}% of its samples sit at its minimum or "
              "maximum): waves in saturated stretches may be missed.")
+
+
+def warn_bandpassed(ecg, sampling_rate, qrs_positions, name="ecg_cleaned"):
+    """Warn when the lead looks band-pass cleaned (:func:`bandpass_ratio`), at heart rates where that is telling.
+
+    Above ``BANDPASS_MAX_BPM`` the heart's own fundamental leaves the 0.5-3 Hz band almost empty in raw ECGs
+    too, so faster signals are not judged.
+
+    Parameters
+    ----------
+    ecg : ndarray
+    sampling_rate : float
+    qrs_positions : ndarray
+        Sample positions of the QRS complexes found (for the heart rate).
+    name : str
+    """
+    qrs = np.asarray(qrs_positions, dtype=float)
+    qrs = qrs[np.isfinite(qrs)]
+    if len(qrs) < 3 or 60.0 * sampling_rate / np.median(np.diff(qrs)) > BANDPASS_MAX_BPM:
+        return
     ratio = bandpass_ratio(ecg, sampling_rate)
     if ratio < BANDPASS_MAX_RATIO:
         warn(f"{name} looks band-pass filtered (power at {BANDPASS_LOW_HZ[0]:g}-{BANDPASS_LOW_HZ[1]:g} Hz is "

@@ -35,3 +35,12 @@ def test_short_or_empty_band_is_not_judged():
     """Check that a signal shorter than one Welch window, or a constant, is not judged (ratio inf)."""
     assert bandpass_ratio(np.sin(np.arange(1000) / 5.0), 500) == np.inf
     assert bandpass_ratio(np.zeros(5000), 500) == np.inf
+
+
+def test_fast_raw_ecg_is_not_called_band_passed():
+    """Check that a raw 180-bpm ECG (little 0.5-3 Hz power of its own) gets no band-pass warning."""
+    ecg = nk.ecg_simulate(duration=20, sampling_rate=500, heart_rate=180, random_state=0)
+    assert bandpass_ratio(ecg, 500) < 0.03  # the spectrum alone would be fooled
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", NKQRSLSTMWarning)
+        nk_qrs_lstm.ecg_delineate(ecg, sampling_rate=500)
