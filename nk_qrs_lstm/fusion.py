@@ -29,10 +29,10 @@ Both are measured in ``docs/benchmarks.md`` (``benchmarks/fusion.py``).
 import numpy as np
 import pandas as pd
 
-from .boundaries import delineate_proba
-from .defaults import BLOCK_MARGIN_S, BLOCK_S, CLASSES, n_samples
+from .defaults import BLOCK_MARGIN_S, BLOCK_S, CLASSES
 from .neurokit import NK_KEYS
-from .preprocess import resample
+from .pipeline import decode_blocks, track_blocks
+from .preprocess import model_rate_gaps
 
 FUSIONS = ("proba", "percentile")
 FUSE_WINDOW_S = 0.10  # [s] QRS centres closer than this across leads are one beat
@@ -96,11 +96,8 @@ def fuse_leads(tables, sampling_rate, min_fraction=0.5):
 
 
 def gap_mask(ecg, rate_map):
-    """Model-rate samples where a lead's input was not finite (as :func:`nk_qrs_lstm.preprocess.prepare` marks them)."""
-    finite = np.isfinite(ecg)
-    if finite.all():
-        return np.zeros(rate_map.n_model(len(ecg)), dtype=bool)
-    return resample((~finite).astype(float), rate_map.up, rate_map.down) > 0.01
+    """Model-rate samples where a lead's input was not finite (the rule of :func:`nk_qrs_lstm.preprocess.prepare`)."""
+    return model_rate_gaps(~np.isfinite(ecg), rate_map)
 
 
 def robust_amplitude(ecg):
@@ -196,22 +193,11 @@ def fuse_proba(mean, count, signal, rate_map, block_s=BLOCK_S, margin_s=BLOCK_MA
         ``ECG_R_Peaks``, every NeuroKit key (float, NaN where absent) and
         ``n_leads`` (leads averaged at the beat's QRS onset).
     """
-    signal = np.asarray(signal, dtype=float)
-    clean = np.where(np.isfinite(signal), signal, 0.0)
-    unknown = count == 0
     total = len(mean)
-    block, margin = max(n_samples(block_s, rate_map.model_rate), 1), n_samples(margin_s, rate_map.model_rate)
-    parts = []
-    for own0 in range(0, total, block):
-        own1 = min(own0 + block, total)
-        c0, c1 = max(own0 - margin, 0), min(own1 + margin, total)
-        beats = delineate_proba(mean[c0:c1], signal, rate_map.sampling_rate, rate=rate_map.model_rate,
-                                unknown=unknown[c0:c1], ratio=rate_map.ratio, offset=c0, clean=clean, **decode_kw)
-        mine = (beats["owner"] >= own0) & (beats["owner"] < own1)
-        parts.append({k: np.asarray(beats[k])[mine] for k in FUSED_COLUMNS + ["owner"]})
-    if not parts:
+    blocks = track_blocks(mean, count == 0, rate_map, block_s=block_s, margin_s=margin_s)
+    beats = decode_blocks(blocks, np.asarray(signal, dtype=float), rate_map, **decode_kw)
+    if beats is None:
         return pd.DataFrame({k: np.zeros(0) for k in FUSED_COLUMNS + ["n_leads"]})
-    beats = {k: np.concatenate([p[k] for p in parts]) for k in parts[0]}
     out = pd.DataFrame({k: beats[k].astype(float) for k in FUSED_COLUMNS})
-    out["n_leads"] = count[np.clip(beats["owner"].astype(int), 0, max(total - 1, 0))].astype(float) if total else []
+    out["n_leads"] = count[np.clip(beats["owner"].astype(int), 0, total - 1)].astype(float)
     return out.round()

@@ -111,6 +111,12 @@ def iter_proba(signal, rate_map, backend="onnx", block_s=BLOCK_S, margin_s=BLOCK
         yield Block(c0, (own0, own1), proba, gaps)
 
 
+def _own(blk, track):
+    """This block's own stretch of ``track`` (an array of the block's length)."""
+    a, b = blk.own
+    return track[a - blk.first : b - blk.first]
+
+
 def predict_proba(signal, rate_map, backend="onnx", **block_kw):
     """The whole probability track of one lead at the model rate.
 
@@ -123,10 +129,56 @@ def predict_proba(signal, rate_map, backend="onnx", **block_kw):
     proba = np.empty((total, len(CLASSES)), dtype=np.float32)
     bad = np.empty(total, dtype=bool)
     for blk in iter_proba(signal, rate_map, backend, **block_kw):
-        a, b = blk.own
-        proba[a:b] = blk.proba[a - blk.first : b - blk.first]
-        bad[a:b] = blk.bad[a - blk.first : b - blk.first]
+        proba[slice(*blk.own)], bad[slice(*blk.own)] = _own(blk, blk.proba), _own(blk, blk.bad)
     return proba, bad
+
+
+def track_blocks(proba, bad, rate_map, block_s=BLOCK_S, margin_s=BLOCK_MARGIN_S):
+    """Cut a whole probability track (e.g. the mean of several leads) into the blocks :func:`decode_blocks` takes.
+
+    Yields
+    ------
+    Block
+        Views of ``proba`` and ``bad`` with ``margin_s`` of context on each side of ``block_s``.
+    """
+    total = len(proba)
+    block = max(n_samples(block_s, rate_map.model_rate), 1)
+    margin = n_samples(margin_s, rate_map.model_rate)
+    for own0 in range(0, total, block):
+        own1 = min(own0 + block, total)
+        c0, c1 = max(own0 - margin, 0), min(own1 + margin, total)
+        yield Block(c0, (own0, own1), proba[c0:c1], bad[c0:c1])
+
+
+def decode_blocks(blocks, signal, rate_map, **decode_kw):
+    """Decode probability blocks into one table of beats, each beat kept by the block its QRS starts in.
+
+    Parameters
+    ----------
+    blocks : iterable of Block
+        Their ``own`` ranges tile the track (:func:`iter_proba`, :func:`track_blocks`).
+    signal : ndarray, shape (n_samples,)
+        Caller-rate signal for the peaks (NaN allowed).
+    rate_map : RateMap
+    **decode_kw
+        Passed to :func:`nk_qrs_lstm.boundaries.delineate_proba`.
+
+    Returns
+    -------
+    dict of str -> ndarray or None
+        Output of :func:`~nk_qrs_lstm.boundaries.delineate_proba`, one row per
+        QRS complex in time order; None when there is no block.
+    """
+    finite = np.isfinite(signal)
+    clean = signal if finite.all() else np.where(finite, signal, 0.0)  # no copy in the usual case
+    del finite
+    parts = []
+    for blk in blocks:
+        table = delineate_proba(blk.proba, signal, rate_map.sampling_rate, rate=rate_map.model_rate,
+                                unknown=blk.bad, ratio=rate_map.ratio, offset=blk.first, clean=clean, **decode_kw)
+        mine = (table["owner"] >= blk.own[0]) & (table["owner"] < blk.own[1])
+        parts.append({k: v[mine] for k, v in table.items()})
+    return {k: np.concatenate([p[k] for p in parts]) for k in parts[0]} if parts else None
 
 
 def resample_proba(proba, rate_map, n):
@@ -156,21 +208,15 @@ def find_beats(signal, rate_map, backend="onnx", keep_proba=False, **block_kw):
     proba : ndarray or None
         The probability track (model rate) if ``keep_proba``.
     """
-    finite = np.isfinite(signal)
-    clean = signal if finite.all() else np.where(finite, signal, 0.0)  # no copy in the usual case
-    del finite
-    parts = []
     proba = np.empty((rate_map.n_model(len(signal)), len(CLASSES)), np.float32) if keep_proba else None
-    for blk in iter_proba(signal, rate_map, backend, **block_kw):
-        table = delineate_proba(blk.proba, signal, rate_map.sampling_rate, rate=rate_map.model_rate,
-                                unknown=blk.bad, ratio=rate_map.ratio, offset=blk.first, clean=clean)
-        mine = (table["owner"] >= blk.own[0]) & (table["owner"] < blk.own[1])
-        parts.append({k: v[mine] for k, v in table.items()})
-        if keep_proba:
-            a, b = blk.own
-            proba[a:b] = blk.proba[a - blk.first : b - blk.first]
-    beats = {k: np.concatenate([p[k] for p in parts]) for k in parts[0]}
-    return beats, proba
+
+    def blocks():
+        for blk in iter_proba(signal, rate_map, backend, **block_kw):
+            if keep_proba:
+                proba[slice(*blk.own)] = _own(blk, blk.proba)
+            yield blk
+
+    return decode_blocks(blocks(), signal, rate_map), proba
 
 
 def match_rpeaks(rpeaks, span_on, span_off, sampling_rate):

@@ -304,8 +304,35 @@ def prepare(signal, rate_map):
         else:
             signal[:] = 0.0
     x = highpass(resample(signal, rate_map.up, rate_map.down), rate_map.model_rate)
-    if has_bad:
-        bad = resample(bad.astype(float), rate_map.up, rate_map.down) > 0.01
-    else:
-        bad = np.zeros(len(x), dtype=bool)
-    return x, bad
+    return x, model_rate_gaps(bad if has_bad else None, rate_map, len(signal))
+
+
+GAP_FRACTION = 0.01  # [-] a model sample is a gap where the resampled gap indicator exceeds this
+
+
+def model_rate_gaps(bad, rate_map, n_samples=None):
+    """Caller-rate gap mask -> model-rate gap mask (the one rule of the package).
+
+    Parameters
+    ----------
+    bad : ndarray of bool or None
+        True where the caller's samples are not finite; None for no gap
+        (then ``n_samples`` gives the length).
+    rate_map : RateMap
+    n_samples : int, optional
+        Caller-rate length when ``bad`` is None.
+
+    Returns
+    -------
+    ndarray of bool, shape (rate_map.n_model(n),)
+
+    Examples
+    --------
+    >>> bad = np.zeros(1000, dtype=bool); bad[400:450] = True
+    >>> gaps = model_rate_gaps(bad, RateMap.for_rate(500))
+    >>> len(gaps), bool(gaps[200:225].all()), bool(gaps[:190].any())
+    (500, True, False)
+    """
+    if bad is None or not bad.any():
+        return np.zeros(rate_map.n_model(len(bad) if bad is not None else n_samples), dtype=bool)
+    return resample(bad.astype(float), rate_map.up, rate_map.down) > GAP_FRACTION
