@@ -207,6 +207,31 @@ def augment_v2(signal, labels, length, rng, scale, config=None):
     return x[margin : margin + length], y[margin : margin + length]
 
 
+CLEANING_WEIGHTED = AugmentConfig(p_filter=0.6, filters=("neurokit",) * 6 + FILTERS)
+
+
+def augment_v3(signal, labels, length, rng, scale):
+    """:func:`augment_v2` with NeuroKit's default cleaning drawn far more often.
+
+    ``nk.ecg_clean`` (method ``"neurokit"``) is the standard step before
+    ``ecg_delineate``; its powerline filter smooths every wave over 40 ms.
+    :data:`CLEANING_WEIGHTED` draws an input filter for 60 % of crops and
+    ``"neurokit"`` for 7 of 16 of those (26 % of crops, against 5 % in
+    :func:`augment_v2`), so the network learns the true boundaries under that
+    smoothing as well as on raw input. Parameters and returns as
+    :func:`augment_v2`.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> x, y = np.zeros(5000), np.zeros(5000, dtype=int)
+    >>> xa, ya = augment_v3(x, y, 2048, np.random.default_rng(0), scale=1.0)
+    >>> xa.shape == ya.shape == (2048,)
+    True
+    """
+    return augment_v2(signal, labels, length, rng, scale, config=CLEANING_WEIGHTED)
+
+
 def _around_label(x, y, span, rng):
     """Up to ``span`` samples of the record around a random labelled sample (no resampling)."""
     if len(x) <= span:

@@ -20,12 +20,12 @@ import time
 import numpy as np
 
 from . import datasets
-from .augment import augment, augment_v2
+from .augment import augment, augment_v2, augment_v3
 from ..defaults import MODEL_RATE, TRAIN_WINDOW_S, UNLABELLED, n_samples
 from ..preprocess import NORMALISATIONS, RateMap, highpass, make_windows, normalise, resample, robust_scale, window_plan
 
 logger = logging.getLogger("nk_qrs_lstm")
-AUGMENTATIONS = {"v1": augment, "v2": augment_v2}  # --augment: v1 is the shipped model's recipe
+AUGMENTATIONS = {"v1": augment, "v2": augment_v2, "v3": augment_v3}  # --augment: v1 is the shipped model's recipe
 
 
 def to_model_rate(ecg):
@@ -275,9 +275,21 @@ def _parser():
                         help="the recurrent layers run at 250/STRIDE Hz (default: %(default)s)")
     parser.add_argument("--lstm-units", type=int, default=32,
                         help="units per direction of each bidirectional LSTM (default: %(default)s)")
+    parser.add_argument("--conv-filters", type=int, default=32,
+                        help="width of the strided convolutions (default: %(default)s)")
+    parser.add_argument("--cell", default="lstm", choices=["lstm", "gru"],
+                        help="recurrent cell (default: %(default)s)")
+    parser.add_argument("--bottleneck", type=int, default=None,
+                        help="narrow the recurrent output to this many channels before upsampling "
+                             "(default: none)")
+    parser.add_argument("--head-filters", type=int, default=None,
+                        help="width of the full-rate head convolution (default: --conv-filters)")
+    parser.add_argument("--head-kernel", type=int, default=9,
+                        help="kernel length of the head convolution, samples at 250 Hz (default: %(default)s)")
     parser.add_argument("--augment", default="v1", choices=sorted(AUGMENTATIONS),
                         help="augmentation recipe: v1 = the shipped model's, v2 = v1 + heart rate, wave sizes, "
-                             "input filters and artefacts (default: %(default)s)")
+                             "input filters and artefacts, v3 = v2 with NeuroKit's default cleaning in 26 %% of "
+                             "crops (default: %(default)s)")
     parser.add_argument("--normalisation", default="window", choices=NORMALISATIONS,
                         help="amplitude scale of each window: window = 99th percentile over the window (the "
                              "shipped model's), second = median over its seconds of the per-second 99th "
@@ -291,7 +303,10 @@ def main(argv=None):
     path = train(args.out, args.ludb, args.qtdb, epochs=args.epochs, steps=args.steps,
                  batch_size=args.batch_size, seed=args.seed, max_minutes=args.max_minutes,
                  limit_records=args.limit_records, patience=args.patience, lr=args.lr,
-                 model_kwargs={"stride": args.stride, "lstm_units": args.lstm_units}, augmentation=args.augment,
+                 model_kwargs={"stride": args.stride, "lstm_units": args.lstm_units,
+                               "conv_filters": args.conv_filters, "cell": args.cell,
+                               "bottleneck": args.bottleneck, "head_filters": args.head_filters,
+                               "head_kernel": args.head_kernel}, augmentation=args.augment,
                  normalisation=args.normalisation)
     print(path)
 

@@ -332,5 +332,27 @@ def test_training_batches_with_v2():
     np.testing.assert_array_equal(xs, make_dataset(items, 4, 1, seed=0, augmentation="v2")[0][0])
     assert not np.array_equal(xs, make_dataset(items, 4, 1, seed=0, augmentation="v1")[0][0])
     with pytest.raises(ValueError) as error:
-        make_dataset(items, 4, 1, seed=0, augmentation="v3")
-    assert str(error.value) == "augmentation == 'v3', must be one of 'v1', 'v2'."
+        make_dataset(items, 4, 1, seed=0, augmentation="v9")
+    assert str(error.value) == "augmentation == 'v9', must be one of 'v1', 'v2', 'v3'."
+
+
+def test_v3_draws_neurokit_cleaning_for_a_quarter_of_crops(monkeypatch):
+    """Check that v3 is v2 with NeuroKit's default cleaning drawn for ~26 % of crops (v2: ~5 %)."""
+    drawn = []
+    real = distortions.input_filter
+
+    def spy(x, rng, kinds=distortions.FILTERS):
+        before = rng.bit_generator.state
+        drawn.append(kinds[rng.integers(len(kinds))])  # the draw input_filter makes first
+        rng.bit_generator.state = before  # so the real filter draws the same kind
+        return real(x, rng, kinds)
+
+    monkeypatch.setattr(aug, "input_filter", spy)
+    x, labels = synthetic([(25, 15, 25, 30, 50, 105)] * 20, offset=0.0)
+    share = {}
+    for name, recipe in [("v2", aug.augment_v2), ("v3", aug.augment_v3)]:
+        drawn.clear()
+        for seed in range(300):
+            recipe(x, labels, 512, np.random.default_rng(seed), 1.0)
+        share[name] = drawn.count("neurokit") / 300
+    assert 0.18 <= share["v3"] <= 0.34 and share["v2"] <= 0.1

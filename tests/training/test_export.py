@@ -84,6 +84,23 @@ def test_build_model_of_other_sizes(stride, n_lstm):
     assert _ops(exported).count("ConvTranspose") == (stride > 1)
 
 
+@pytest.mark.parametrize("cell", ["lstm", "gru"])
+def test_build_model_with_narrow_head(cell):
+    """Check that the bottleneck, a narrower/shorter head and GRU cells export equal to Keras, head still fused."""
+    model = _randomise(build_model(conv_filters=8, lstm_units=6, bottleneck=4, head_filters=5, head_kernel=5,
+                                   cell=cell))
+    assert model.get_layer("narrow").output.shape[-1] == 4 and model.get_layer("head").kernel.shape == (5, 20, 5)
+    diff, exported = _keras_vs_onnx(model, _x())
+    assert diff < 1e-4
+    assert _ops(exported).count(cell.upper()) == 2 and _ops(exported).count("ConvTranspose") == 1
+
+
+def test_build_model_refuses_unknown_cell():
+    """Check that an unknown recurrent cell is refused with the parameter, value and choices."""
+    with pytest.raises(ValueError, match="cell == 'rnn', must be one of 'lstm', 'gru'"):
+        build_model(cell="rnn")
+
+
 def _mixed_model():
     """GRUs (both reset_after), plain LSTM and GRU, Dense on every layout, Add, a shared UpSampling1D."""
     inp = keras.Input((None, 1), name="signal")
