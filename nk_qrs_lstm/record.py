@@ -10,7 +10,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from ._checks import _join
+from ._checks import _join, check_option
 from .defaults import BEAT_KEYS, NK_KEYS
 from .delineate import PROBA_COLUMNS, validate_input
 from .neurokit import table_to_frame, to_neurokit
@@ -155,9 +155,7 @@ def delineate_record(record, leads=None, backend="onnx", record_name=None, keep_
     """
     from .wfdb_io import read_signals
 
-    if fusion not in FUSIONS:
-        raise ValueError(f"Invalid value for the 'fusion' parameter. Allowed values are {_join(FUSIONS)}, "
-                         f"but got {fusion!r} instead.")
+    check_option("fusion", fusion, FUSIONS)
     signal, rate, names, channels, read_name = read_signals(record, leads=leads)
     record_name, channels = read_name if record_name is None else record_name, dict(zip(names, channels))
     tables, probas, ecgs, mean, rate_map = {}, ({} if keep_proba else None), [], None, None

@@ -132,6 +132,6 @@ def test_network_runs_once_per_lead_with_either_fusion(monkeypatch, fusion):
 
 def test_unknown_fusion_is_refused():
     """Check that an unknown fusion gets a message naming the parameter, the allowed values and the value."""
-    with pytest.raises(ValueError, match=r"^Invalid value for the 'fusion' parameter\. Allowed values are 'proba' and "
-                                         r"'percentile', but got 'mean' instead\.$"):
+    with pytest.raises(ValueError, match=r"^Invalid value for the 'fusion' parameter\. Allowed values are 'percentile' and "
+                                         r"'proba', but got 'mean' instead\.$"):
         delineate_record(example_record_path(), leads=["ii"], fusion="mean")
