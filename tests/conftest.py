@@ -54,3 +54,19 @@ def ludb1_ii(ludb_path):
     from nk_qrs_lstm.training.datasets import read_ludb
 
     return read_ludb(1, path=ludb_path, leads=["ii"])[0]
+
+
+@pytest.fixture
+def network_calls(monkeypatch):
+    """List of the window counts of every network call the pipeline makes during the test."""
+    from nk_qrs_lstm import pipeline
+
+    calls = []
+    real = pipeline.predict_windows
+
+    def counting(windows, **kwargs):
+        calls.append(len(windows))
+        return real(windows, **kwargs)
+
+    monkeypatch.setattr(pipeline, "predict_windows", counting)
+    return calls

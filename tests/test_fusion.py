@@ -3,7 +3,6 @@
 import numpy as np
 import pytest
 
-from nk_qrs_lstm import pipeline
 from nk_qrs_lstm.boundaries import delineate_proba
 from nk_qrs_lstm.examples import example_record_path
 from nk_qrs_lstm.fusion import ProbaMean, fuse_proba
@@ -113,16 +112,9 @@ def test_gap_in_one_lead_of_a_record_keeps_the_fused_beats():
 
 
 @pytest.mark.parametrize("fusion", ["proba", "percentile"])
-def test_network_runs_once_per_lead_with_either_fusion(monkeypatch, fusion):
+def test_network_runs_once_per_lead_with_either_fusion(network_calls, fusion):
     """Check that delineate_record runs the network once per lead with either fusion, with or without probabilities."""
-    calls = []
-    real = pipeline.predict_windows
-
-    def counting(windows, **kwargs):
-        calls.append(len(windows))
-        return real(windows, **kwargs)
-
-    monkeypatch.setattr(pipeline, "predict_windows", counting)
+    calls = network_calls
     for keep_proba in (False, True):
         calls.clear()
         result = delineate_record(example_record_path(), leads=["ii", "v5"], fusion=fusion, keep_proba=keep_proba)

@@ -195,25 +195,17 @@ def test_empty_rpeaks_give_neurokits_warning_and_empty_arrays(rpeaks):
     assert signals.shape == (len(ecg), 10) and int(signals.to_numpy().sum()) == 0
 
 
-def test_network_runs_once_per_lead_for_plots(monkeypatch):
+def test_network_runs_once_per_lead_for_plots(network_calls):
     """Check that ecg_delineate_proba(show=True) and delineate_record(keep_proba=True) run the network once per lead."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    from nk_qrs_lstm import pipeline
     from nk_qrs_lstm.examples import example_record_path
     from nk_qrs_lstm.record import delineate_record
 
-    calls = []
-    real = pipeline.predict_windows
-
-    def counting(windows, **kwargs):
-        calls.append(len(windows))
-        return real(windows, **kwargs)
-
-    monkeypatch.setattr(pipeline, "predict_windows", counting)
+    calls = network_calls
     ecg = nk.ecg_simulate(duration=10, sampling_rate=500, random_state=0)
     nk_qrs_lstm.ecg_delineate_proba(ecg, sampling_rate=500, show=True)
     plt.close("all")
