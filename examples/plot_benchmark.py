@@ -28,8 +28,8 @@ RESULTS = ROOT / "benchmarks" / "results"
 # Read the cached results
 # -----------------------
 # One JSON file per method (what was run, on which records, crashes, time) and one CSV of scores per
-# fiducial.
-methods = ["lstm", "prominence", "dwt", "peak", "cwt"]
+# fiducial: every method the benchmark wrote, the learned one first.
+methods = sorted((p.stem[len("ludb_"):] for p in RESULTS.glob("ludb_*.json")), key=lambda m: (m != "lstm", m))
 meta, scores = {}, {}
 for method in methods:
     meta[method] = json.loads((RESULTS / f"ludb_{method}.json").read_text())
