@@ -2,9 +2,9 @@
 
 Usage::
 
-    python benchmarks/compare_models.py CANDIDATE_DIR [--part validation|test] [--markdown FILE]
+    python benchmarks/compare_models.py CANDIDATE_DIR [CANDIDATE_DIR ...] [--part validation|test] [--markdown FILE]
 
-``CANDIDATE_DIR`` is a folder written by ``python -m nk_qrs_lstm.training.export MODEL --out DIR``; both
+Each ``CANDIDATE_DIR`` is a folder written by ``python -m nk_qrs_lstm.training.export MODEL --out DIR``; both
 models run through the same pipeline and decoding (``NK_QRS_LSTM_MODEL_DIR`` switches the model). Choose
 on ``--part validation`` (LUDB validation split, every lead; QTDB validation split, both leads); score
 ``--part test`` (LUDB test split) once, for the report. Every lead is delineated raw and after
@@ -105,13 +105,13 @@ def _table(name, acc, rob):
 
 def main(argv=None):
     parser = argparse.ArgumentParser(prog="python benchmarks/compare_models.py", description=__doc__.splitlines()[0])
-    parser.add_argument("candidate", help="model folder written by nk_qrs_lstm.training.export")
+    parser.add_argument("candidates", nargs="+", help="model folders written by nk_qrs_lstm.training.export")
     parser.add_argument("--part", default="validation", choices=("validation", "test"),
                         help="LUDB split part (QTDB: always its validation split)")
     parser.add_argument("--markdown", help="also write the tables to this file")
     args = parser.parse_args(argv)
-    text = [f"Command: `python benchmarks/compare_models.py {args.candidate} --part {args.part}`", ""]
-    for name, folder in (("shipped model", None), (f"candidate {args.candidate}", args.candidate)):
+    text = [f"Command: `python benchmarks/compare_models.py {' '.join(args.candidates)} --part {args.part}`", ""]
+    for name, folder in [("shipped model", None)] + [(f"candidate {c}", c) for c in args.candidates]:
         acc, rob = run(folder, args.part)
         text.append(_table(name, acc, rob))
         print(text[-1], flush=True)
