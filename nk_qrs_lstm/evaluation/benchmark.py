@@ -9,11 +9,22 @@ scored against the shared ``q1c`` reference inside the annotated regions).
 Fiducials are matched one-to-one (:mod:`nk_qrs_lstm.evaluation.metrics`) at
 ±150 ms and at stricter per-wave tolerances.
 
-Results are cached per method and database under ``--results`` so that a new
-method can be added to the report without re-running the others::
+A learned method (``lstm``) gets no R-peaks and is run twice (``--workflows``,
+both by default): on the raw lead (result ``lstm``) and on
+``nk.ecg_clean(signal, sampling_rate=rate)``, NeuroKit's workflow (result
+``lstm+ecg_clean``, reported as "lstm (nk.ecg_clean first)"). NeuroKit's
+methods run once, in NeuroKit's workflow: ``ecg_clean`` -> ``ecg_peaks`` ->
+``ecg_delineate``.
+
+Results are cached per method, workflow and database under ``--results`` so
+that a new method can be added to the report without re-running the others::
 
     python -m nk_qrs_lstm.evaluation.benchmark --methods dwt prominence peak cwt --markdown docs/benchmarks.md
     python -m nk_qrs_lstm.evaluation.benchmark --methods lstm --markdown docs/benchmarks.md
+    python -m nk_qrs_lstm.evaluation.benchmark --methods lstm --workflows ecg_clean --markdown docs/benchmarks.md
+
+The second command runs ``lstm`` and ``lstm+ecg_clean``, the third only
+``lstm+ecg_clean``; ``--limit 1 --databases ludb`` makes a quick check.
 
 The work is done by three modules, whose public names are importable from here
 too: :mod:`~nk_qrs_lstm.evaluation.runner` (methods from the registry, leads,
@@ -33,6 +44,7 @@ from .report import (  # noqa: F401 (public here too)
     MARK_START,
     accuracy_table,
     fiducial_name,
+    method_label,
     plot_accuracy,
     render_section,
     replace_section,
@@ -41,11 +53,14 @@ from .report import (  # noqa: F401 (public here too)
 )
 from .results import DEFAULT_RESULTS, BenchmarkResult, cached_results  # noqa: F401 (public here too)
 from .runner import (  # noqa: F401 (public here too)
+    CLEAN_SUFFIX,
     DATABASES,
+    WORKFLOWS,
     delineator,
     evaluate,
     load_leads,
     method_names,
+    result_name,
     run_benchmark,
     run_method,
     split_records,
@@ -64,6 +79,10 @@ def _parser():
     p.add_argument("--methods", nargs="+", default=None,
                    help=f"registered methods to run (default: every one: {' '.join(method_names())})")
     p.add_argument("--databases", nargs="+", default=list(DATABASES), choices=list(DATABASES))
+    p.add_argument("--workflows", nargs="+", default=list(WORKFLOWS), choices=list(WORKFLOWS),
+                   help="inputs of a learned method: the raw lead and/or the lead after nk.ecg_clean "
+                        f"(result '<method>{CLEAN_SUFFIX}'); NeuroKit's methods always run once "
+                        "(default: both)")
     p.add_argument("--ludb", default=DEFAULT_LUDB, help="LUDB folder")
     p.add_argument("--qtdb", default=DEFAULT_QTDB, help="QTDB folder")
     p.add_argument("--limit", type=int, default=None, help="only the first N records of each part")
@@ -75,14 +94,15 @@ def _parser():
 
 
 def report_order(methods):
-    """``methods`` in report order: registered ones as :func:`method_names` lists them, then the others sorted.
+    """``methods`` in report order: registered ones as :func:`method_names` lists them, each followed by its
+    ``"+ecg_clean"`` result (:data:`CLEAN_SUFFIX`), then the others sorted.
 
     Examples
     --------
-    >>> report_order(["dwt", "old_method", "lstm"])
-    ['lstm', 'dwt', 'old_method']
+    >>> report_order(["dwt", "old_method", "lstm+ecg_clean", "lstm"])
+    ['lstm', 'lstm+ecg_clean', 'dwt', 'old_method']
     """
-    registered = [m for m in method_names() if m in methods]
+    registered = [n for m in method_names() for n in (m, m + CLEAN_SUFFIX) if n in methods]
     return registered + sorted(m for m in methods if m not in registered)
 
 
@@ -100,7 +120,7 @@ def main(argv=None):
         path = args.ludb if database == "ludb" else args.qtdb
         records = split_records(database, args.limit)
         ran = run_benchmark(methods, database, path=path, records=records,
-                            results_dir=args.results, command=command)
+                            results_dir=args.results, command=command, workflows=args.workflows)
         merged = {**cached_results(args.results, database, records=records), **ran}
         by_database[database] = {m: merged[m] for m in report_order(merged)}
         for method, result in ran.items():

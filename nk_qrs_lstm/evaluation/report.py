@@ -13,7 +13,7 @@ import pandas as pd
 from ..defaults import BEAT_KEYS, STRICT_TOLERANCE_S, TOLERANCE_S, WAVE_PREFIX
 from .metrics import DEFAULT_KEYS
 from .results import DEFAULT_RESULTS
-from .runner import DATABASES
+from .runner import CLEAN_SUFFIX, DATABASES
 
 MARK_START = "<!-- accuracy:start -->"
 MARK_END = "<!-- accuracy:end -->"
@@ -43,6 +43,19 @@ def fiducial_name(key):
 FIDUCIAL_NAMES = {key: fiducial_name(key) for key in BEAT_KEYS}
 
 
+def method_label(name):
+    """Display name of a result: ``"lstm+ecg_clean"`` -> ``"lstm (nk.ecg_clean first)"``, others unchanged.
+
+    Examples
+    --------
+    >>> method_label("lstm+ecg_clean"), method_label("lstm"), method_label("dwt")
+    ('lstm (nk.ecg_clean first)', 'lstm', 'dwt')
+    """
+    if name.endswith(CLEAN_SUFFIX):
+        return f"{name[:-len(CLEAN_SUFFIX)]} (nk.ecg_clean first)"
+    return name
+
+
 def _fmt(value, digits=1):
     if value is None or value is pd.NA or (isinstance(value, float) and not np.isfinite(value)):
         return "—"
@@ -59,13 +72,13 @@ def accuracy_table(results):
         for method, result in results.items():
             row = result.summary.loc[key]
             cse = _fmt(row["cse_2sd_ms"])
-            name = FIDUCIAL_NAMES.get(key, key)
+            name, label = FIDUCIAL_NAMES.get(key, key), method_label(method)
             if not row["provided"]:
-                lines.append(f"| {name} | {method} | — | not provided | | | | | {cse} |")
+                lines.append(f"| {name} | {label} | — | not provided | | | | | {cse} |")
                 continue
             mean_sd = f"{_fmt(row['mean_ms'])} ± {_fmt(row['sd_ms'])}"
             lines.append(
-                f"| {name} | {method} | {int(row['n_ref'])} | {_fmt(row['se'])} | "
+                f"| {name} | {label} | {int(row['n_ref'])} | {_fmt(row['se'])} | "
                 f"{_fmt(row['ppv'])} | {_fmt(row['f1'])} | {_fmt(row['f1_strict'])} | "
                 f"{mean_sd} | {cse} |"
             )
@@ -81,7 +94,7 @@ def runs_table(results):
     ]
     for method, r in results.items():
         signal = r.meta.get("signal_s", float("nan")) / r.n_leads if r.n_leads else float("nan")
-        lines.append(f"| {method} | {r.n_leads} | {_fmt(signal, 0)} | {len(r.crashes)} | "
+        lines.append(f"| {method_label(method)} | {r.n_leads} | {_fmt(signal, 0)} | {len(r.crashes)} | "
                      f"{r.seconds:.1f} | {_fmt(r.seconds_per_lead, 3)} |")
     return "\n".join(lines)
 
@@ -103,7 +116,7 @@ def plot_accuracy(results, path, title=""):
     for ax, (col, label) in zip(axes, panels):
         for j, method in enumerate(methods):
             values = results[method].summary.reindex(keys)[col].astype(float).to_numpy()
-            ax.bar(x + (j - (len(methods) - 1) / 2) * width, values, width, label=method)
+            ax.bar(x + (j - (len(methods) - 1) / 2) * width, values, width, label=method_label(method))
         ax.set_ylabel(label)
         ax.grid(axis="y", alpha=0.3)
     cse = results[methods[0]].summary.reindex(keys)["cse_2sd_ms"].astype(float).to_numpy()
@@ -131,7 +144,7 @@ def render_section(by_database, figures_dir, markdown_dir, command="", results_d
     out += ["", f"Results come from these runs (cached under `{results_dir}`):", ""]
     for (cmd, date, versions), methods in sorted(runs.items(), key=lambda kv: kv[0][1]):
         v = ", ".join(f"{k} {val}" for k, val in json.loads(versions).items())
-        out.append(f"- {', '.join(sorted(methods))}: `{cmd}` on {date} ({v})")
+        out.append(f"- {', '.join(method_label(m) for m in sorted(methods))}: `{cmd}` on {date} ({v})")
     out += [
         "",
         "Scoring: for each fiducial, predictions and expert marks are paired one-to-one within "
@@ -142,9 +155,12 @@ def render_section(by_database, figures_dir, markdown_dir, command="", results_d
         + ". Mean ± SD is the signed error (prediction − reference, ms) of the pairs at "
         "±150 ms; the CSE 2SD column is the CSE working party's limit for that SD. "
         "*not provided*: the method returns no such point (not counted as misses). "
+        "A learned method gets no R-peaks and the raw lead or, in the rows *(nk.ecg_clean first)*, "
+        "`nk.ecg_clean(signal, sampling_rate=rate)`; NeuroKit's methods run "
+        "`ecg_clean` -> `ecg_peaks` -> `ecg_delineate`. "
         "A record-lead on which a method raises counts as a crash and all its reference "
-        "points as missed. Times are wall-clock seconds inside the method "
-        "(NeuroKit: `ecg_clean` + `ecg_peaks` + `ecg_delineate`), single process, "
+        "points as missed. Times are wall-clock seconds inside the method (any cleaning and "
+        "R-peak detection included), single process, "
         "on a shared 2-core machine.",
     ]
     for database, results in by_database.items():
@@ -168,7 +184,7 @@ def render_section(by_database, figures_dir, markdown_dir, command="", results_d
             where = ", ".join(f"{c['record']}/{c['lead']}" for c in crashes[:12])
             more = f" and {len(crashes) - 12} more" if len(crashes) > 12 else ""
             errors = "; ".join(sorted({c["error"] for c in crashes}))
-            out.append(f"- {method} crashed on {len(crashes)} record-lead"
+            out.append(f"- {method_label(method)} crashed on {len(crashes)} record-lead"
                        f"{'s' if len(crashes) != 1 else ''} ({where}{more}): {errors}")
         if crashed:
             out.append("")

@@ -2,9 +2,11 @@
 
 Which methods: those of the one registry (:mod:`nk_qrs_lstm.registry`),
 every one by default, each run as a user runs it through
-:func:`nk_qrs_lstm.ecg_delineate` (:func:`run_method`). Which leads: the LUDB
-test split (12 leads per record) and the QTDB validation split (both leads,
-scored against the shared ``q1c`` reference). How they are scored:
+:func:`nk_qrs_lstm.ecg_delineate` (:func:`run_method`): a learned method on the
+raw lead and, as ``"<method>+ecg_clean"``, after ``nk.ecg_clean`` (NeuroKit's
+workflow, :data:`WORKFLOWS`); NeuroKit's methods once, in their own workflow.
+Which leads: the LUDB test split (12 leads per record) and the QTDB validation
+split (both leads, scored against the shared ``q1c`` reference). How they are scored:
 :mod:`nk_qrs_lstm.evaluation.metrics` at ±150 ms and at the stricter per-wave
 tolerances, crashes counted (:func:`evaluate`).
 """
@@ -38,6 +40,11 @@ DATABASES = {
     "qtdb": {"part": "validation", "reader": read_qtdb, "path": DEFAULT_QTDB,
              "label": "QTDB validation split (q1c reference)"},
 }
+
+#: Inputs a learned method is benchmarked on: the raw lead, and the lead after ``nk.ecg_clean``.
+WORKFLOWS = ("raw", "ecg_clean")
+#: Suffix of the result name of a learned method run after ``nk.ecg_clean`` (``"lstm+ecg_clean"``).
+CLEAN_SUFFIX = "+ecg_clean"
 
 
 # --------------------------------------------------------------------------- methods, from the registry
@@ -74,13 +81,28 @@ def method_names(methods=None):
     return list(dict.fromkeys(get_method(m).name for m in methods))
 
 
-def run_method(method, signal, sampling_rate):
+def result_name(method, clean=False):
+    """Name of the result of ``method``: its canonical name, plus :data:`CLEAN_SUFFIX` for a cleaned learned one.
+
+    ``clean`` is ignored for a NeuroKit method (it always cleans).
+
+    Examples
+    --------
+    >>> result_name("LSTM", clean=True), result_name("lstm"), result_name("emrich", clean=True)
+    ('lstm+ecg_clean', 'lstm', 'prominence')
+    """
+    spec = get_method(method)
+    return spec.name + CLEAN_SUFFIX if clean and spec.kind == "learned" else spec.name
+
+
+def run_method(method, signal, sampling_rate, clean=False):
     """Run a registered method on one raw lead as a user would, through :func:`nk_qrs_lstm.ecg_delineate`.
 
-    A learned method gets the raw lead and no R-peaks (it finds the QRS
-    complexes itself); a NeuroKit method gets NeuroKit's own pipeline:
-    ``ecg_clean`` -> ``ecg_peaks`` -> ``ecg_delineate(cleaned, info,
-    method=...)``.
+    A learned method gets no R-peaks (it finds the QRS complexes itself) and
+    the raw lead, or with ``clean=True`` the lead after
+    ``nk.ecg_clean(signal, sampling_rate=rate)`` (NeuroKit's workflow). A
+    NeuroKit method gets NeuroKit's own pipeline: ``ecg_clean`` ->
+    ``ecg_peaks`` -> ``ecg_delineate(cleaned, info, method=...)``.
 
     Parameters
     ----------
@@ -90,6 +112,9 @@ def run_method(method, signal, sampling_rate):
         One raw lead.
     sampling_rate : float
         Hz.
+    clean : bool
+        Clean the lead with ``nk.ecg_clean`` before a learned method. Ignored
+        for a NeuroKit method, whose pipeline always cleans (once).
 
     Returns
     -------
@@ -106,30 +131,35 @@ def run_method(method, signal, sampling_rate):
     >>> _, waves, rpeaks = run_method("prominence", ecg, 500)
     >>> len(waves["ECG_T_Offsets"]) == len(rpeaks)
     True
-    >>> run_method("lstm", ecg, 500)[2] is None
+    >>> run_method("lstm", ecg, 500, clean=True)[2] is None
     True
     """
-    spec = get_method(method)
-    if spec.kind == "learned":
-        signals, waves = ecg_delineate(signal, sampling_rate=sampling_rate, method=spec.name)
-        return signals, waves, None
     import neurokit2 as nk
 
+    spec = get_method(method)
     rate = int(sampling_rate) if float(sampling_rate).is_integer() else sampling_rate
+    if spec.kind == "learned":
+        ecg = nk.ecg_clean(signal, sampling_rate=rate) if clean else signal
+        signals, waves = ecg_delineate(ecg, sampling_rate=rate, method=spec.name)
+        return signals, waves, None
     cleaned = nk.ecg_clean(signal, sampling_rate=rate)
     _, info = nk.ecg_peaks(cleaned, sampling_rate=rate)
     signals, waves = ecg_delineate(cleaned, info, sampling_rate=rate, method=spec.name)
     return signals, waves, np.asarray(info["ECG_R_Peaks"])
 
 
-def delineator(method):
-    """``func(signal, sampling_rate) -> waves`` running ``method`` with :func:`run_method`, for :func:`evaluate`."""
+def delineator(method, clean=False):
+    """``func(signal, sampling_rate) -> waves`` running ``method`` with :func:`run_method`, for :func:`evaluate`.
+
+    ``clean`` as in :func:`run_method` (ignored for a NeuroKit method); the
+    function is named after :func:`result_name`.
+    """
     name = get_method(method).name
 
     def delineate(signal, sampling_rate):
-        return run_method(name, signal, sampling_rate)[1]
+        return run_method(name, signal, sampling_rate, clean=clean)[1]
 
-    delineate.__name__ = f"delineate_{name}"
+    delineate.__name__ = f"delineate_{result_name(name, clean)}"
     return delineate
 
 
@@ -302,7 +332,7 @@ def evaluate(method, func, ecgs, database="", records=None):
 
 
 def run_benchmark(methods=None, database="ludb", path=None, limit=None, records=None,
-                  leads=None, results_dir=None, command=""):
+                  leads=None, results_dir=None, command="", workflows=WORKFLOWS):
     """Benchmark ``methods`` on one database and cache the results.
 
     Parameters
@@ -324,22 +354,35 @@ def run_benchmark(methods=None, database="ludb", path=None, limit=None, records=
         Where to write each result (nothing is written when None).
     command : str
         Command line stored with the results.
+    workflows : sequence of {"raw", "ecg_clean"}
+        Inputs of a learned method, each run once: the raw lead, and the lead
+        after ``nk.ecg_clean`` (result ``"<method>+ecg_clean"``). A NeuroKit
+        method runs once whatever ``workflows`` holds.
 
     Returns
     -------
     dict of str -> BenchmarkResult
-        Keyed by canonical method name.
+        Keyed by :func:`result_name` (``"lstm"``, ``"lstm+ecg_clean"``, ``"dwt"``...).
     """
     names = method_names(methods)
     database = check_option("database", database, tuple(DATABASES))
+    workflows = [workflows] if isinstance(workflows, str) else list(dict.fromkeys(workflows))
+    if not workflows:
+        raise ValueError(f"workflows must name at least one of {WORKFLOWS}, got none.")
+    for workflow in workflows:
+        check_option("workflows", workflow, WORKFLOWS)
+    runs = {}  # result name -> (method, clean); a NeuroKit method has one name, so runs once
+    for name in names:
+        for workflow in workflows:
+            runs.setdefault(result_name(name, workflow == "ecg_clean"), (name, workflow == "ecg_clean"))
     if records is None:
         records = split_records(database, limit)
     ecgs = load_leads(database, records, path=path, leads=leads)
     logger.info("%s: %d records, %d record-leads", database, len(records), len(ecgs))
     results = {}
-    for name in names:
+    for name, (method, clean) in runs.items():
         logger.info("%s on %s ...", name, database)
-        result = evaluate(name, delineator(name), ecgs, database=database, records=records)
+        result = evaluate(name, delineator(method, clean), ecgs, database=database, records=records)
         result.meta.update({
             "split": DATABASES[database]["label"], "command": command,
             "date": datetime.datetime.now().isoformat(timespec="seconds"),

@@ -13,16 +13,20 @@ import neurokit2 as nk
 from nk_qrs_lstm.defaults import BEAT_KEYS
 from nk_qrs_lstm.evaluation import benchmark
 from nk_qrs_lstm.evaluation.benchmark import (
+    CLEAN_SUFFIX,
     FIDUCIAL_NAMES,
     MARK_END,
     MARK_START,
     BenchmarkResult,
     cached_results,
+    delineator,
     evaluate,
     load_leads,
+    method_label,
     method_names,
     replace_section,
     report_order,
+    result_name,
     run_benchmark,
     run_method,
     split_records,
@@ -79,6 +83,35 @@ def tiny():
     unregister_delineator("tiny")
 
 
+@pytest.fixture
+def clean_spy(monkeypatch):
+    """``nk.ecg_clean`` replaced by a spy that records its calls and adds 7 to the signal; the calls."""
+    calls = []
+
+    def ecg_clean(ecg_signal, sampling_rate=1000, **kwargs):
+        calls.append((np.array(ecg_signal, dtype=float), sampling_rate))
+        return np.asarray(ecg_signal, dtype=float) + 7.0
+
+    monkeypatch.setattr(nk, "ecg_clean", ecg_clean)
+    return calls
+
+
+@pytest.fixture
+def received():
+    """A learned method registered for one test ("Spy"): the signals it received; one beat, its QRS onset."""
+    signals = []
+
+    @register_delineator("Spy")
+    def spy_method(ecg, rpeaks, sampling_rate):
+        signals.append((ecg.copy(), rpeaks))
+        beat = {key: np.full(1, np.nan) for key in BEAT_KEYS}
+        beat["ECG_R_Peaks"][0], beat["ECG_R_Onsets"][0] = 1010.0, 1000.0
+        return beat
+
+    yield signals
+    unregister_delineator("spy")
+
+
 # --------------------------------------------------------------------------- methods, from the registry
 def test_default_methods_are_the_registry():
     """Check that the benchmark's default methods are every registered method, learned ones first."""
@@ -86,6 +119,35 @@ def test_default_methods_are_the_registry():
     assert set(method_names()) == set(available_methods())
     assert method_names(["LSTM", "emrich", "prominence"]) == ["lstm", "prominence"]
     assert report_order(["zz_old", "dwt", "lstm"]) == ["lstm", "dwt", "zz_old"]
+
+
+def test_report_order_puts_the_cleaned_workflow_after_its_method():
+    """Check that "lstm+ecg_clean" comes right after "lstm", before NeuroKit's methods, and alone too."""
+    assert CLEAN_SUFFIX == "+ecg_clean"
+    assert report_order(["prominence", "zz_old", "lstm+ecg_clean", "dwt", "lstm"]) == [
+        "lstm", "lstm+ecg_clean", "dwt", "prominence", "zz_old"]
+    assert report_order(["dwt", "lstm+ecg_clean"]) == ["lstm+ecg_clean", "dwt"]
+
+
+def test_result_names_and_labels():
+    """Check the result names of both workflows (NeuroKit's ignore clean) and their display labels."""
+    assert result_name("LSTM") == "lstm" and result_name("lstm", clean=True) == "lstm+ecg_clean"
+    assert result_name("emrich", clean=True) == "prominence" and result_name("dwt") == "dwt"
+    assert delineator("lstm", clean=True).__name__ == "delineate_lstm+ecg_clean"
+    assert delineator("lstm").__name__ == "delineate_lstm"
+    assert delineator("dwt", clean=True).__name__ == "delineate_dwt"
+    assert method_label("lstm+ecg_clean") == "lstm (nk.ecg_clean first)"
+    assert method_label("lstm") == "lstm" and method_label("zz_old") == "zz_old"
+
+
+def test_unknown_workflow_message():
+    """Check that an unknown or empty workflow is refused with the one message, before any data is read."""
+    with pytest.raises(ValueError, match=r"Invalid value for the 'workflows' parameter\. Allowed values "
+                                         r"are 'ecg_clean' and 'raw', but got 'clean' instead\. "
+                                         r"Did you mean 'ecg_clean'\?"):
+        run_benchmark(["lstm"], "ludb", path="/nonexistent", records=["1"], workflows=("raw", "clean"))
+    with pytest.raises(ValueError, match=r"workflows must name at least one"):
+        run_benchmark(["lstm"], "ludb", path="/nonexistent", records=["1"], workflows=())
 
 
 def test_unknown_method_message():
@@ -100,10 +162,14 @@ def test_benchmark_runs_a_method_registered_later(tiny, record):
     """Check that a method added with register_delineator is benchmarked by default and through its name."""
     assert "tiny" in method_names()
     results = run_benchmark(database="ludb", path=str(LUDB), records=record, leads=["ii"])
-    assert list(results) == method_names() and "tiny" in results
-    assert results["tiny"].n_leads == 1 and results["tiny"].crashes == [] and tiny == [5000]
-    results = run_benchmark(["TINY"], "ludb", path=str(LUDB), records=record)
-    assert list(results) == ["tiny"] and len(tiny) == 1 + 12
+    learned = set(available_methods("learned"))
+    assert list(results) == [n for m in method_names()
+                             for n in ((m, m + "+ecg_clean") if m in learned else (m,))]
+    assert {"tiny", "tiny+ecg_clean"} <= set(results) and "dwt+ecg_clean" not in results
+    assert results["tiny"].n_leads == 1 and results["tiny"].crashes == [] and tiny == [5000, 5000]
+    assert results["tiny+ecg_clean"].method == "tiny+ecg_clean" and results["dwt"].method == "dwt"
+    results = run_benchmark(["TINY"], "ludb", path=str(LUDB), records=record, workflows=("raw",))
+    assert list(results) == ["tiny"] and len(tiny) == 2 + 12
     summary = results["tiny"].summary
     assert summary.loc["ECG_R_Onsets", "provided"] and summary.loc["ECG_R_Onsets", "tp"] <= 12
     assert not summary.loc["ECG_P_Onsets", "provided"] and not summary.loc["ECG_R_Offsets", "provided"]
@@ -141,6 +207,55 @@ def test_learned_method_runs_on_the_raw_lead(tiny):
     signals, waves, rpeaks = run_method("tiny", signal, 500)
     assert rpeaks is None and tiny == [3000]
     assert waves["ECG_R_Onsets"] == [1000] and len(signals) == 3000
+
+
+def test_learned_method_gets_the_cleaned_lead_in_the_neurokit_workflow(received, clean_spy):
+    """Check that with clean=True a learned method receives nk.ecg_clean's output, with clean=False the raw lead."""
+    signal = np.sin(np.arange(3000) / 50.0)
+    signals, waves, rpeaks = run_method("spy", signal, 500, clean=True)
+    assert len(clean_spy) == 1 and clean_spy[0][1] == 500
+    np.testing.assert_array_equal(clean_spy[0][0], signal)
+    (ecg, spy_rpeaks), = received
+    np.testing.assert_array_equal(ecg, signal + 7.0)
+    assert spy_rpeaks is None and rpeaks is None and waves["ECG_R_Onsets"] == [1000]
+    run_method("spy", signal, 500)
+    assert len(clean_spy) == 1 and len(received) == 2
+    np.testing.assert_array_equal(received[1][0], signal)
+    delineator("spy", clean=True)(signal, 500.0)
+    assert len(clean_spy) == 2 and clean_spy[1][1] == 500 and isinstance(clean_spy[1][1], int)
+    np.testing.assert_array_equal(received[2][0], signal + 7.0)
+    delineator("spy")(signal, 500.0)
+    assert len(clean_spy) == 2
+    np.testing.assert_array_equal(received[3][0], signal)
+
+
+def test_neurokit_method_ignores_clean(clean_spy):
+    """Check that clean=True changes nothing for a NeuroKit method: it cleans once, in its own workflow."""
+    ecg = nk.ecg_simulate(duration=8, sampling_rate=500, heart_rate=70, random_state=4)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        _, waves, rpeaks = run_method("prominence", ecg, 500, clean=True)
+        assert len(clean_spy) == 1
+        _, raw_waves, raw_rpeaks = run_method("prominence", ecg, 500)
+    assert len(clean_spy) == 2
+    np.testing.assert_array_equal(rpeaks, raw_rpeaks)
+    for key in raw_waves:
+        np.testing.assert_array_equal(np.asarray(waves[key], float), np.asarray(raw_waves[key], float))
+
+
+@needs_ludb
+def test_benchmark_workflows(received, clean_spy, record):
+    """Check that a learned method runs once per workflow, on the cleaned lead in "ecg_clean", NeuroKit's once."""
+    ecg = load_leads("ludb", record, path=str(LUDB), leads=["ii"])[0]
+    results = run_benchmark(["spy", "peak"], "ludb", path=str(LUDB), records=record, leads=["ii"],
+                            workflows=("ecg_clean",))
+    assert list(results) == ["spy+ecg_clean", "peak"]
+    assert len(received) == 1 and len(clean_spy) == 2  # once for spy, once in NeuroKit's workflow
+    np.testing.assert_array_equal(received[0][0], ecg.signal + 7.0)
+    results = run_benchmark(["spy", "peak"], "ludb", path=str(LUDB), records=record, leads=["ii"],
+                            workflows="raw")
+    assert list(results) == ["spy", "peak"] and len(received) == 2
+    np.testing.assert_array_equal(received[1][0], ecg.signal)
 
 
 def test_fiducial_names_come_from_the_one_list():
@@ -312,12 +427,38 @@ def test_command_line(tiny, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     out = benchmark.main(["--methods", "tiny", "--databases", "ludb", "--limit", "1",
                           "--ludb", str(LUDB), "--results", "res", "--markdown", "doc.md"])
-    assert tiny == [5000] * 12
-    assert sorted(os.listdir("res")) == ["ludb_tiny.csv", "ludb_tiny.json", "ludb_tiny_leads.csv"]
+    assert tiny == [5000] * 24  # both workflows by default
+    assert sorted(os.listdir("res")) == ["ludb_tiny+ecg_clean.csv", "ludb_tiny+ecg_clean.json",
+                                         "ludb_tiny+ecg_clean_leads.csv", "ludb_tiny.csv",
+                                         "ludb_tiny.json", "ludb_tiny_leads.csv"]
+    assert list(out["ludb"]) == ["tiny", "tiny+ecg_clean"]
     summary = out["ludb"]["tiny"].summary
     assert summary.loc["ECG_R_Onsets", "provided"] and not summary.loc["ECG_P_Peaks", "provided"]
     text = (tmp_path / "doc.md").read_text()
     assert "--methods tiny" in text and "| P onset | tiny | — | not provided |" in text
+    assert "| P onset | tiny (nk.ecg_clean first) | — | not provided |" in text
+    assert "| tiny (nk.ecg_clean first) | 12 |" in text and "tiny+ecg_clean" not in text
+    assert text.index("| QRS onset | tiny |") < text.index("| QRS onset | tiny (nk.ecg_clean first) |")
+
+
+@needs_ludb
+def test_command_line_workflows_flag_merges_the_cached_clean_run(tiny, tmp_path, monkeypatch):
+    """Check that --workflows runs only the named workflow and that a cached "+ecg_clean" result is merged in order."""
+    monkeypatch.chdir(tmp_path)
+    args = ["--methods", "tiny", "--databases", "ludb", "--limit", "1", "--ludb", str(LUDB),
+            "--results", "res"]
+    out = benchmark.main(args + ["--workflows", "ecg_clean"])
+    assert tiny == [5000] * 12 and list(out["ludb"]) == ["tiny+ecg_clean"]
+    assert sorted(os.listdir("res")) == ["ludb_tiny+ecg_clean.csv", "ludb_tiny+ecg_clean.json",
+                                         "ludb_tiny+ecg_clean_leads.csv"]
+    assert set(cached_results("res", "ludb")) == {"tiny+ecg_clean"}
+    out = benchmark.main(args + ["--workflows", "raw", "--markdown", "doc.md"])
+    assert tiny == [5000] * 24 and list(out["ludb"]) == ["tiny", "tiny+ecg_clean"]
+    assert out["ludb"]["tiny+ecg_clean"].meta["command"].endswith("--workflows ecg_clean")
+    text = (tmp_path / "doc.md").read_text()
+    assert "| P onset | tiny (nk.ecg_clean first) | — | not provided |" in text
+    with pytest.raises(SystemExit):
+        benchmark.main(args + ["--workflows", "clean"])
 
 
 def test_command_line_refuses_an_unknown_method():
