@@ -23,7 +23,7 @@ import neurokit2 as nk
 import numpy as np
 
 import nk_qrs_lstm
-from nk_qrs_lstm.evaluation.runner import evaluate
+from nk_qrs_lstm.evaluation.runner import delineator, evaluate
 from nk_qrs_lstm.training.datasets import load_split
 
 KEYS = ("ECG_P_Onsets", "ECG_P_Offsets", "ECG_R_Onsets", "ECG_R_Offsets", "ECG_T_Offsets")
@@ -31,14 +31,6 @@ ARTEFACT_MV = 20.0  # [mV]
 ARTEFACT_S = (30.0, 30.2)  # [s]
 FAR_S = 3.0  # [s] P waves this far from the artefact are counted
 FAST_BPM = 180
-
-
-def _delineator(clean):
-    def func(signal, rate):
-        x = nk.ecg_clean(signal, sampling_rate=rate) if clean else signal
-        return nk_qrs_lstm.ecg_delineate(x, sampling_rate=rate)[1]
-
-    return func
 
 
 def accuracy(part):
@@ -50,7 +42,7 @@ def accuracy(part):
         for clean in (False, True):
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
-                result = evaluate("lstm", _delineator(clean), ecgs, database=database)
+                result = evaluate("lstm", delineator("lstm", clean=clean), ecgs, database=database)
             out[(f"{database} {p}", "nk.ecg_clean" if clean else "raw")] = result.summary
     return out
 
