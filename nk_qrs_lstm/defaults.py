@@ -18,6 +18,14 @@ MIN_RATE = 100  # [Hz] lowest accepted sampling rate (no upper limit: higher rat
 RATIO_MAX_DENOMINATOR = 1000  # [-] largest up/down factor of the rational rate conversion
 MIN_DURATION_S = 1.0  # [s] shortest signal the model can delineate
 
+# --- undoing NeuroKit's powerline smoothing (nk_qrs_lstm/unsmooth.py) -----------
+# nk.ecg_clean's default powerline filter is a moving average over one mains period, applied forward and backward
+POWERLINE_HZ = (50.0, 60.0)  # [Hz] mains frequencies whose moving-average filter is looked for
+SMOOTHING_DETECT_S = 300.0  # [s] at most this much of the signal (its start) is analysed for the filter
+SMOOTHING_NULL_RATIO = 0.06  # [-] power at the filter's nulls / power 3-6 Hz beside them, below which it is found
+UNSMOOTH_LAMBDA = 0.01  # [-] regularisation of the inverse filter (chosen on the validation splits)
+UNSMOOTH_HALF_S = 0.1  # [s] half-length of the FIR inverse filter
+
 # --- streaming -----------------------------------------------------------------
 BLOCK_S = 3600.0  # [s] longest stretch of signal turned into probabilities at once
 BLOCK_MARGIN_S = 4.0  # [s] probabilities decoded beyond each block edge (> PR_MAX_S + QT_MAX_S + a wave)

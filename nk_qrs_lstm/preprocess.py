@@ -19,6 +19,7 @@ from .defaults import (
     WINDOW_S,
     n_samples,
 )
+from .unsmooth import unsmooth
 
 
 @dataclass(frozen=True)
@@ -275,7 +276,7 @@ def stitch(probas, starts, length, overlap=None, lo=None, hi=None, first=0, out=
     return out
 
 
-def prepare(signal, rate_map):
+def prepare(signal, rate_map, smoothing_taps=None):
     """Resample one lead to the model rate and remove its baseline.
 
     Non-finite samples are linearly interpolated (and reported in the mask).
@@ -285,6 +286,10 @@ def prepare(signal, rate_map):
     signal : ndarray, shape (n_samples,)
         Caller-rate signal (or a slice starting at a multiple of ``rate_map.down``).
     rate_map : RateMap
+    smoothing_taps : int, optional
+        Length of a mains moving average found in the lead
+        (:func:`nk_qrs_lstm.unsmooth.detect_smoothing`): undone
+        (:func:`nk_qrs_lstm.unsmooth.unsmooth`) before resampling.
 
     Returns
     -------
@@ -303,6 +308,8 @@ def prepare(signal, rate_map):
             signal[bad] = np.interp(np.flatnonzero(bad), good, signal[good])
         else:
             signal[:] = 0.0
+    if smoothing_taps:
+        signal = unsmooth(signal, rate_map.sampling_rate, smoothing_taps)
     x = highpass(resample(signal, rate_map.up, rate_map.down), rate_map.model_rate)
     return x, model_rate_gaps(bad if has_bad else None, rate_map, len(signal))
 
