@@ -95,9 +95,9 @@ def n_samples(seconds, sampling_rate):
 
 # --- probability-aware decoding (nk_qrs_lstm/decoding.py) ----------------------
 # chosen on the validation splits by benchmarks/tune_decoding.py (docs/decoding.md)
-P_ACCEPT = 0.005  # [-] lowest peak P probability of an accepted P wave
+P_ACCEPT = 0.01  # [-] lowest peak P probability of an accepted P wave
 P_LEVEL = (0.30, 0.50)  # [-] P onset, offset where its probability falls below this fraction of the peak ...
-P_POWER = (0.5, 0.0)  # [-] ... times peak ** P_POWER (> 0: a faint P's limits lower on its flanks)
+P_POWER = (0.25, 0.0)  # [-] ... times peak ** P_POWER (> 0: a faint P's limits lower on its flanks)
 T_ACCEPT = 0.30  # [-] lowest peak T probability of an accepted T wave
 T_LEVEL = 0.50  # [-] T limits where its probability falls below this fraction of the peak
 GATE_CONTEXT_S = 2.5  # [s] beats within this distance are the rhythm gate's context (< BLOCK_MARGIN_S - 1.5 s)
@@ -110,10 +110,11 @@ CONFIDENCE_KEYS = ("ECG_P_Confidence", "ECG_R_Confidence", "ECG_T_Confidence")
 # wave -> (peak probability knots, fraction correct), fitted on the validation splits
 # (benchmarks/tune_decoding.py calibrate; reliability tables in docs/decoding.md)
 CONFIDENCE_TABLES = {
-    "P": ((0.15688, 0.74996, 0.94419, 0.98001, 0.99081, 0.99556, 0.9975, 0.99845, 0.99896, 0.99923, 0.99942, 0.99989),
-          (0.5882, 0.6691, 0.8934, 0.9632, 0.9669, 0.9816, 0.9908, 0.9908, 0.9963, 0.9963, 1, 1)),
-    "R": ((0.99383, 0.99938, 0.99979, 0.99985, 0.99999),
-          (0.9013, 0.9957, 0.9957, 1, 1)),
-    "T": ((0.90238, 0.98315, 0.99353, 0.99731, 0.99905, 0.99981, 0.9999, 0.99994, 1),
-          (0.8883, 0.8883, 0.8983, 0.9729, 0.9763, 0.9763, 0.9966, 1, 1)),
+    "P": ((0.30613, 0.78214, 0.92953, 0.96524, 0.98038, 0.98807, 0.99283, 0.99542, 0.99853, 0.99882, 0.99904, 0.99924,
+           0.99948),
+          (0.6667, 0.6985, 0.9081, 0.9669, 0.9816, 0.9816, 0.9926, 0.9963, 0.9963, 0.9982, 0.9982, 1.0, 1.0)),
+    "R": ((0.98913, 0.99929, 0.99954, 0.99989, 0.99991, 0.99996),
+          (0.9851, 0.9851, 0.9996, 0.9996, 1.0, 1.0)),
+    "T": ((0.8947, 0.97422, 0.99026, 0.996, 0.99814, 0.9991, 0.99956, 0.99975, 0.99999),
+          (0.8986, 0.9339, 0.9339, 0.956, 0.956, 0.9898, 0.9966, 1.0, 1.0)),
 }
