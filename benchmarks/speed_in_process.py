@@ -2,7 +2,7 @@
 
 Usage::
 
-    python benchmarks/speed_in_process.py [--hours 1] [--repeats 3]
+    python benchmarks/speed_in_process.py [--hours 1] [--repeats 3] [--models DIR ...]
 
 One process: imports, then NeuroKit work (``nk.ecg_process`` on 5 minutes, which starts NumPy's and
 SciPy's thread pools), then, alternating, raw signal -> NeuroKit-format ``waves``:
@@ -12,6 +12,7 @@ SciPy's thread pools), then, alternating, raw signal -> NeuroKit-format ``waves`
 """
 
 import argparse
+import os
 import time
 import warnings
 
@@ -34,11 +35,24 @@ def _neurokit(method):
     return run
 
 
+def _with_model(folder, run):
+    def timed():
+        os.environ["NK_QRS_LSTM_MODEL_DIR"] = folder
+        try:
+            return run()
+        finally:
+            os.environ.pop("NK_QRS_LSTM_MODEL_DIR", None)
+
+    return timed
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(prog="python benchmarks/speed_in_process.py")
     parser.add_argument("--hours", type=float, default=1.0)
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--dwt", action="store_true", help="also time NeuroKit's dwt (slow)")
+    parser.add_argument("--models", nargs="*", default=[],
+                        help="other model folders (written by nk_qrs_lstm.training.export) to time the same way")
     args = parser.parse_args(argv)
     warnings.simplefilter("ignore")
     base = nk.ecg_simulate(duration=60, sampling_rate=RATE, heart_rate=70, noise=0.02, random_state=0)
@@ -51,6 +65,9 @@ def main(argv=None):
     }
     if args.dwt:
         runs["dwt"] = lambda: _neurokit("dwt")(x)
+    for folder in args.models:  # NK_QRS_LSTM_MODEL_DIR switches the model, set only while it runs
+        runs[f"lstm [{folder}]"] = _with_model(folder, lambda: nk_qrs_lstm.ecg_delineate(x, sampling_rate=RATE))
+        runs[f"network alone [{folder}]"] = _with_model(folder, lambda: predict_proba(x, RateMap.for_rate(RATE)))
     times = {k: [] for k in runs}
     for _ in range(args.repeats):
         for name, run in runs.items():

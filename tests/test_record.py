@@ -111,7 +111,8 @@ def test_lead_annotations_carry_the_lead_channel(two_leads, tmp_path):
 
 
 def test_channels_with_the_same_name_are_both_delineated(tmp_path):
-    """Check that two channels named ECG give two leads, ECG and ECG_2, with a warning."""
+    """Check that two channels named ECG give two leads, ECG and ECG_2, with a warning, each delineated as its lead
+    (within one sample: writing the record re-quantises the signal with another gain)."""
     signal, _ = example_leads(("ii", "v5"))
     path = write_record(tmp_path, "twice", signal, ["ECG", "ECG"])
     with pytest.warns(NKQRSLSTMWarning, match=r"^Record 'twice' has several channels named 'ECG'; "):
@@ -119,7 +120,9 @@ def test_channels_with_the_same_name_are_both_delineated(tmp_path):
     assert list(result.tables) == ["ECG", "ECG_2"] and result.channels == {"ECG": 0, "ECG_2": 1}
     reference = delineate_record(example_record_path(), leads=["ii", "v5"])
     for name, lead in (("ECG", "ii"), ("ECG_2", "v5")):
-        assert result.tables[name]["ECG_R_Onsets"].tolist() == reference.tables[lead]["ECG_R_Onsets"].tolist()
+        got, want = (t[name_]["ECG_R_Onsets"].to_numpy(float) for t, name_ in ((result.tables, name),
+                                                                                 (reference.tables, lead)))
+        assert len(got) == len(want) and np.nanmax(np.abs(got - want)) <= 1
 
 
 def test_non_ecg_channels_are_not_delineated_by_default(tmp_path):
