@@ -3,6 +3,7 @@
 Pure numpy/scipy functions; nothing here imports a deep-learning framework.
 """
 
+import functools
 from dataclasses import dataclass
 from fractions import Fraction
 
@@ -101,6 +102,13 @@ def resample(signal, up, down):
     return scipy.signal.resample_poly(signal, up, down, axis=0, padtype="line")
 
 
+@functools.lru_cache(maxsize=16)
+def _highpass_sos(sampling_rate, cutoff):
+    """Second-order Butterworth high-pass sections, designed once per rate (do not modify: shared)."""
+    sos = scipy.signal.butter(2, cutoff, btype="highpass", fs=sampling_rate, output="sos")
+    return sos
+
+
 def highpass(signal, sampling_rate, cutoff=HIGHPASS_HZ):
     """Zero-phase Butterworth high-pass (removes baseline wander, no delay).
 
@@ -111,7 +119,7 @@ def highpass(signal, sampling_rate, cutoff=HIGHPASS_HZ):
     True
     """
     signal = np.asarray(signal, dtype=np.float64)
-    sos = scipy.signal.butter(2, cutoff, btype="highpass", fs=sampling_rate, output="sos")
+    sos = _highpass_sos(float(sampling_rate), float(cutoff))
     padlen = min(3 * n_samples(1.0 / cutoff, sampling_rate), signal.shape[0] - 1)
     if padlen < 1:
         return signal - np.mean(signal, axis=0)

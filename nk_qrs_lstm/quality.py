@@ -7,7 +7,6 @@ Pure numpy/scipy; each check takes a validated lead and emits an
 """
 
 import numpy as np
-import scipy.signal
 
 from ._checks import warn
 from .defaults import (
@@ -20,6 +19,7 @@ from .defaults import (
     CLIPPED_FRACTION,
     n_samples,
 )
+from .spectra import welch
 
 
 def warn_quality(ecg, sampling_rate, name="ecg_cleaned"):
@@ -105,8 +105,7 @@ def bandpass_ratio(ecg, sampling_rate, segment_s=BANDPASS_SEGMENT_S):
     x = x[np.isfinite(x)]
     if len(x) < n_samples(BANDPASS_WINDOW_S, sampling_rate):
         return np.inf
-    f, p = scipy.signal.welch(x - np.mean(x), fs=sampling_rate,
-                              nperseg=min(len(x), n_samples(BANDPASS_WINDOW_S, sampling_rate)))
+    f, p = welch(x, sampling_rate, min(len(x), n_samples(BANDPASS_WINDOW_S, sampling_rate)))
     mid = p[(f >= BANDPASS_MID_HZ[0]) & (f < BANDPASS_MID_HZ[1])].sum()
     low = p[(f >= BANDPASS_LOW_HZ[0]) & (f < BANDPASS_LOW_HZ[1])].sum()
     return low / mid if mid > 0 else np.inf

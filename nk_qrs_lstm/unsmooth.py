@@ -38,6 +38,7 @@ from .defaults import (
     UNSMOOTH_LAMBDA,
     n_samples,
 )
+from .spectra import welch
 
 NEAR_HZ = (3.0, 6.0)  # [Hz] band on each side of a null that gives the reference power
 NULL_HALF_WIDTH_HZ = 0.5  # [Hz] half-width of the band averaged at a null
@@ -96,7 +97,7 @@ def null_ratio(signal, sampling_rate, n_taps):
     nulls = [k * first for k in range(1, N_NULLS + 1) if k * first <= 0.45 * sampling_rate]
     if len(x) < segment or not nulls or n_taps < 2:
         return np.nan, np.nan
-    freq, power = _welch(x, sampling_rate, segment)
+    freq, power = welch(x, sampling_rate, segment)
     to_mean, to_lower = [], []
     for f0 in nulls:
         distance = np.abs(freq - f0)
@@ -153,21 +154,6 @@ def detect_smoothing(signal, sampling_rate, powerlines=POWERLINE_HZ, max_s=SMOOT
         if to_mean < threshold and to_lower < NOTCH_RATIO:
             return taps
     return None
-
-
-def _welch(x, sampling_rate, segment):
-    """Welch's power spectrum (Hann window, half-overlapping segments, constant detrending), vectorised.
-
-    The same estimate as ``scipy.signal.welch(x, fs, nperseg=segment)`` up to
-    the one-sided scaling (only ratios are used), at a fraction of its
-    per-call cost on short signals.
-    """
-    step = segment // 2
-    starts = np.arange(0, len(x) - segment + 1, step)
-    frames = x[starts[:, None] + np.arange(segment)]
-    frames = frames - frames.mean(axis=1, keepdims=True)
-    spectrum = np.fft.rfft(frames * np.hanning(segment + 1)[:-1], axis=1)  # periodic Hann, as scipy's
-    return np.fft.rfftfreq(segment, 1.0 / sampling_rate), np.mean(np.abs(spectrum) ** 2, axis=0)
 
 
 def _longest_finite_run(x):
