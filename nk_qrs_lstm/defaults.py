@@ -21,6 +21,12 @@ MIN_DURATION_S = 1.0  # [s] shortest signal the model can delineate
 # --- undoing NeuroKit's powerline smoothing (nk_qrs_lstm/unsmooth.py) -----------
 # nk.ecg_clean's default powerline filter is a moving average over one mains period, applied forward and backward
 POWERLINE_HZ = (50.0, 60.0)  # [Hz] mains frequencies whose moving-average filter is looked for
+NEUROKIT_POWERLINE_MIN_RATE = 100  # [Hz] NeuroKit averages int(rate / powerline) samples from this rate up, else 2
+SMOOTHING_NULLS = 2  # [-] nulls of the average checked (the first ones below 45 % of the rate); all must be deep
+SMOOTHING_NULL_HALF_WIDTH_HZ = 0.5  # [Hz] half-width of the band averaged at a null
+SMOOTHING_NEAR_HZ = (3.0, 6.0)  # [Hz] distance of the bands on each side of a null giving the reference power
+SMOOTHING_NOTCH_RATIO = 0.5  # [-] a null must also be below this fraction of its lower side (not a stopband)
+SMOOTHING_FLOOR = 1e-12  # [-] sides weaker than this times the spectrum's peak are not judged (nothing there)
 SMOOTHING_DETECT_S = 300.0  # [s] at most this much of the signal (its start) is analysed for the filter
 SMOOTHING_NULL_RATIO = 0.06  # [-] power at the filter's nulls / power 3-6 Hz beside them, below which it is found
 UNSMOOTH_LAMBDA = 0.01  # [-] regularisation of the inverse filter (chosen on the validation splits)

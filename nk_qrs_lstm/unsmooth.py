@@ -30,22 +30,20 @@ import numpy as np
 import scipy.signal
 
 from .defaults import (
-    MIN_RATE,
+    NEUROKIT_POWERLINE_MIN_RATE,
     POWERLINE_HZ,
     SMOOTHING_DETECT_S,
+    SMOOTHING_FLOOR,
+    SMOOTHING_NEAR_HZ,
+    SMOOTHING_NOTCH_RATIO,
+    SMOOTHING_NULL_HALF_WIDTH_HZ,
     SMOOTHING_NULL_RATIO,
+    SMOOTHING_NULLS,
     UNSMOOTH_HALF_S,
     UNSMOOTH_LAMBDA,
     n_samples,
 )
 from .spectra import welch
-
-NEAR_HZ = (3.0, 6.0)  # [Hz] band on each side of a null that gives the reference power
-NULL_HALF_WIDTH_HZ = 0.5  # [Hz] half-width of the band averaged at a null
-N_NULLS = 2  # [-] nulls checked (the first two below 45 % of the rate); every one must be deep
-NOTCH_RATIO = 0.5  # [-] the null must also be this far below the lower of its two sides (not a stopband)
-FLOOR = 1e-12  # [-] a null whose neighbourhood has less power than this times the spectrum's peak is not judged
-
 
 def moving_average_taps(sampling_rate, powerline):
     """Length of NeuroKit's powerline moving average at ``sampling_rate`` (``int(rate / powerline)``).
@@ -55,7 +53,7 @@ def moving_average_taps(sampling_rate, powerline):
     >>> moving_average_taps(500, 50), moving_average_taps(360, 60), moving_average_taps(250, 50)
     (10, 6, 5)
     """
-    return int(sampling_rate / powerline) if sampling_rate >= MIN_RATE else 2
+    return int(sampling_rate / powerline) if sampling_rate >= NEUROKIT_POWERLINE_MIN_RATE else 2
 
 
 def null_ratio(signal, sampling_rate, n_taps):
@@ -94,17 +92,17 @@ def null_ratio(signal, sampling_rate, n_taps):
     x = np.asarray(signal, dtype=float)
     segment = n_samples(2.0, sampling_rate)  # 0.5-Hz resolution
     first = sampling_rate / n_taps
-    nulls = [k * first for k in range(1, N_NULLS + 1) if k * first <= 0.45 * sampling_rate]
+    nulls = [k * first for k in range(1, SMOOTHING_NULLS + 1) if k * first <= 0.45 * sampling_rate]
     if len(x) < segment or not nulls or n_taps < 2:
         return np.nan, np.nan
     freq, power = welch(x, sampling_rate, segment)
     to_mean, to_lower = [], []
     for f0 in nulls:
         distance = np.abs(freq - f0)
-        at = power[distance <= NULL_HALF_WIDTH_HZ].mean()
-        beside = (distance >= NEAR_HZ[0]) & (distance <= NEAR_HZ[1])
+        at = power[distance <= SMOOTHING_NULL_HALF_WIDTH_HZ].mean()
+        beside = (distance >= SMOOTHING_NEAR_HZ[0]) & (distance <= SMOOTHING_NEAR_HZ[1])
         left, right = power[beside & (freq < f0)].mean(), power[beside & (freq > f0)].mean()
-        if min(left, right) > FLOOR * power.max():  # else nothing to judge (a noise-free simulation above 50 Hz)
+        if min(left, right) > SMOOTHING_FLOOR * power.max():  # else nothing to judge (noise-free simulations)
             to_mean.append(2 * at / (left + right))
             to_lower.append(at / min(left, right))
     if not to_mean:
@@ -129,7 +127,7 @@ def detect_smoothing(signal, sampling_rate, powerlines=POWERLINE_HZ, max_s=SMOOT
     threshold : float
         Largest first :func:`null_ratio` (null / both sides) taken as the
         filter's signature; the second (null / lower side) must also be
-        under :data:`NOTCH_RATIO`.
+        under :data:`~nk_qrs_lstm.defaults.SMOOTHING_NOTCH_RATIO`.
 
     Returns
     -------
@@ -151,7 +149,7 @@ def detect_smoothing(signal, sampling_rate, powerlines=POWERLINE_HZ, max_s=SMOOT
     for powerline in powerlines:
         taps = moving_average_taps(sampling_rate, powerline)
         to_mean, to_lower = null_ratio(x, sampling_rate, taps)
-        if to_mean < threshold and to_lower < NOTCH_RATIO:
+        if to_mean < threshold and to_lower < SMOOTHING_NOTCH_RATIO:
             return taps
     return None
 
