@@ -166,6 +166,12 @@ def ecg_delineate(ecg_cleaned, rpeaks=None, sampling_rate=1000, method="lstm", s
     --------
     neurokit2.ecg_delineate, ecg_delineate_proba, ecg_delineate_table, delineate_record
 
+    Notes
+    -----
+    ``ecg_cleaned`` may be raw or cleaned: the moving average of NeuroKit's
+    default cleaning (``nk.ecg_clean``) is recognised and undone before the
+    network (``nk_qrs_lstm.unsmooth``), so both give the same boundaries.
+
     References
     ----------
     * Kalyakulina A.I. et al. (2020). LUDB: A New Open-Access Validation Tool
