@@ -25,7 +25,8 @@ everything, loads the signal, runs the method once on a 10-s lead (warm-up,
 untimed), then times ``repeats`` runs; the process's peak RSS
 (``getrusage(RUSAGE_SELF).ru_maxrss``) is reported with its increase over the
 RSS before the warm-up. A NeuroKit method (``dwt`` in practice) is skipped on 24 h
-when its 1-h time extrapolates beyond ``--max-seconds`` (10 min).
+when its 1-h time extrapolates beyond ``--max-seconds`` (10 min), or its 1-h memory
+increase beyond half of the machine's memory.
 
 Usage::
 
@@ -325,13 +326,29 @@ def write_markdown(path, section):
 
 
 # --------------------------------------------------------------------------- main
-def _skip_24h(hour, max_seconds):
-    """Why a NeuroKit method is not run on 24 h (its 1-h time x 24 is over ``max_seconds``), or None to run it."""
+def _memory_mb():
+    """Physical memory of this machine [MB] (None where unknown)."""
+    try:
+        return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**20
+    except (ValueError, OSError, AttributeError):
+        return None
+
+
+def _skip_24h(hour, max_seconds, memory_mb=None):
+    """Why a NeuroKit method is not run on 24 h, or None to run it.
+
+    Skipped when its 1-h time x 24 is over ``max_seconds``, or when its 1-h memory
+    increase x 24 would not fit in half of ``memory_mb`` (``dwt``: 1.1 GB per hour,
+    killed at 20 GB on a 24-GB machine).
+    """
     if hour.get("status") != "ok":
         return "skipped (no 1-h time to extrapolate from)"
     estimate = 24 * hour["median_s"]
     if estimate > max_seconds:
         return f"skipped (24 x its 1-h time = {estimate / 60:.0f} min > {max_seconds / 60:.0f} min)"
+    grow = 24 * max(hour.get("peak_rss_mb", 0.0) - hour.get("base_rss_mb", 0.0), 0.0)
+    if memory_mb and grow > memory_mb / 2:
+        return f"skipped (24 x its 1-h memory increase = {grow / 1024:.0f} GB > half of {memory_mb / 1024:.0f} GB)"
     return None
 
 
@@ -366,7 +383,8 @@ def main(argv=None):
             for method in args.methods:
                 n_rep = repeats or SIGNALS[name][1]
                 if _is_neurokit(method) and name == "lead_ii_24h":
-                    skip = _skip_24h(results.get("lead_ii_1h", {}).get(method, {}), args.max_seconds)
+                    skip = _skip_24h(results.get("lead_ii_1h", {}).get(method, {}), args.max_seconds,
+                                     _memory_mb())
                     if skip:
                         results[name][method] = {"status": skip}
                         print(f"{name:12s} {method:10s} {skip}", flush=True)

@@ -1,0 +1,27 @@
+"""Rules of the benchmark scripts that decide what runs (benchmarks/*.py, imported by path)."""
+
+import importlib.util
+from pathlib import Path
+
+import pytest
+
+BENCHMARKS = Path(__file__).resolve().parents[1] / "benchmarks"
+
+
+@pytest.fixture(scope="module")
+def speed():
+    spec = importlib.util.spec_from_file_location("speed_script", BENCHMARKS / "speed.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_24h_run_is_skipped_when_its_time_or_memory_would_not_fit(speed):
+    """Check the 24-h skip rule: time x 24 over the limit, or memory growth x 24 over half the machine's memory."""
+    hour = {"status": "ok", "median_s": 19.0, "peak_rss_mb": 1724.0, "base_rss_mb": 601.0}  # NeuroKit's dwt
+    assert speed._skip_24h(hour, 300)[:30] == "skipped (24 x its 1-h time = 8"
+    assert "memory increase = 26 GB > half of 24 GB" in speed._skip_24h(hour, 600, memory_mb=24 * 1024)
+    assert speed._skip_24h(hour, 600, memory_mb=128 * 1024) is None
+    light = {"status": "ok", "median_s": 1.0, "peak_rss_mb": 601.0, "base_rss_mb": 601.0}
+    assert speed._skip_24h(light, 600, memory_mb=24 * 1024) is None
+    assert speed._skip_24h({"status": "error"}, 600).startswith("skipped (no 1-h time")
