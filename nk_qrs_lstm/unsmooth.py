@@ -89,13 +89,23 @@ def null_ratio(signal, sampling_rate, n_taps):
     >>> bool(null_ratio(nk.ecg_clean(ecg, sampling_rate=500), 500, 10)[0] < 0.06)
     True
     """
+    return _null_depth(_spectrum(signal, sampling_rate), sampling_rate, n_taps)
+
+
+def _spectrum(signal, sampling_rate):
+    """Welch spectrum at 0.5-Hz resolution (2-s segments), or None for a signal under 2 s."""
     x = np.asarray(signal, dtype=float)
-    segment = n_samples(2.0, sampling_rate)  # 0.5-Hz resolution
+    segment = n_samples(2.0, sampling_rate)
+    return welch(x, sampling_rate, segment) if len(x) >= segment else None
+
+
+def _null_depth(spectrum, sampling_rate, n_taps):
+    """:func:`null_ratio` from a :func:`_spectrum` (computed once for every ``n_taps`` tried)."""
     first = sampling_rate / n_taps
     nulls = [k * first for k in range(1, SMOOTHING_NULLS + 1) if k * first <= 0.45 * sampling_rate]
-    if len(x) < segment or not nulls or n_taps < 2:
+    if spectrum is None or not nulls or n_taps < 2:
         return np.nan, np.nan
-    freq, power = welch(x, sampling_rate, segment)
+    freq, power = spectrum
     to_mean, to_lower = [], []
     for f0 in nulls:
         distance = np.abs(freq - f0)
@@ -146,9 +156,10 @@ def detect_smoothing(signal, sampling_rate, powerlines=POWERLINE_HZ, max_s=SMOOT
     8
     """
     x = _longest_finite_run(np.asarray(signal, dtype=float)[: n_samples(max_s, sampling_rate)])
+    spectrum = _spectrum(x, sampling_rate)  # one spectrum for every mains frequency tried
     for powerline in powerlines:
         taps = moving_average_taps(sampling_rate, powerline)
-        to_mean, to_lower = null_ratio(x, sampling_rate, taps)
+        to_mean, to_lower = _null_depth(spectrum, sampling_rate, taps)
         if to_mean < threshold and to_lower < SMOOTHING_NOTCH_RATIO:
             return taps
     return None
