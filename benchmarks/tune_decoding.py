@@ -35,7 +35,8 @@ from nk_qrs_lstm.defaults import NK_KEYS, STRICT_TOLERANCE_S
 from nk_qrs_lstm.evaluation.benchmark import evaluate, unmarked_ranges
 from nk_qrs_lstm.evaluation.metrics import restrict_to_regions, score_record, summarise
 from nk_qrs_lstm.pipeline import predict_proba
-from nk_qrs_lstm.preprocess import RateMap
+from nk_qrs_lstm.preprocess import RateMap, prepare
+from nk_qrs_lstm.unsmooth import detect_smoothing
 from nk_qrs_lstm.training import datasets
 
 PARTS = {"validation": [("ludb", "validation"), ("qtdb", "validation")], "test": [("ludb", "test")]}
@@ -89,7 +90,8 @@ def make_cache(cache, parts):
 
 
 def read_cache(cache, database, part, kind):
-    """AnnotatedECG list with ``extra['proba']``, ``extra['bad']`` and ``extra['input']`` from the cache."""
+    """AnnotatedECG list with ``extra['proba']``, ``extra['bad']``, ``extra['input']`` (cleaned runs) and
+    ``extra['x']`` (the network's model-rate input, for the rhythm gate's P coherence) from the cache."""
     data = np.load(cache_path(cache, database, part, kind))
     ecgs = load(database, part)
     for ecg in ecgs:
@@ -97,6 +99,9 @@ def read_cache(cache, database, part, kind):
         ecg.extra["bad"] = data[f"{ecg.record}/{ecg.lead}/bad"]
         if kind != "raw":
             ecg.extra["input"] = signal_for(ecg, kind)
+        sig = ecg.extra.get("input", ecg.signal)
+        rate_map = RateMap.for_rate(ecg.sampling_rate)
+        ecg.extra["x"], _ = prepare(sig, rate_map, smoothing_taps=detect_smoothing(sig, ecg.sampling_rate))
     return ecgs
 
 
@@ -110,7 +115,8 @@ def method_for(ecgs, **decode_kw):
         sig = ecg.extra.get("input", signal)
         rate_map = RateMap.for_rate(sampling_rate)
         table = boundaries.delineate_proba(ecg.extra["proba"], sig, sampling_rate, rate=rate_map.model_rate,
-                                           unknown=ecg.extra["bad"], ratio=rate_map.ratio, **decode_kw)
+                                           unknown=ecg.extra["bad"], ratio=rate_map.ratio, x=ecg.extra["x"],
+                                           **decode_kw)
         return {k: table[k] for k in NK_KEYS}
 
     return method
@@ -144,7 +150,7 @@ def _decoded(ecgs, gate=False, **kw):
         rate_map = RateMap.for_rate(ecg.sampling_rate)
         table = boundaries.delineate_proba(ecg.extra["proba"], ecg.extra.get("input", ecg.signal),
                                            ecg.sampling_rate, rate=rate_map.model_rate, unknown=ecg.extra["bad"],
-                                           ratio=rate_map.ratio, gate=gate, evidence=True, **kw)
+                                           ratio=rate_map.ratio, gate=gate, evidence=True, x=ecg.extra["x"], **kw)
         out.append((ecg, table, rate_map, unmarked_ranges(ecg)))
     return out
 
@@ -156,7 +162,8 @@ def score_p(decoded, rhythm, gate_kw=None):
         pred = {k: table[k] for k in P_KEYS}
         if gate_kw is not None:
             allow, _ = decoding.rhythm_gate(table["evidence_qrs_on"], table["evidence_p_height"],
-                                            table["evidence_p_peak"], rate_map.model_rate, **gate_kw)
+                                            table["evidence_p_peak"], rate_map.model_rate,
+                                            coherence=table["evidence_p_coherence"], **gate_kw)
             pred = {k: np.where(allow, v, np.nan) for k, v in pred.items()}
         m = score_record(ecg.fiducials(), pred, ecg.regions, ecg.sampling_rate, keys=P_KEYS, ignore=ignore)
         matches.append(m)
@@ -220,7 +227,8 @@ def sweep_levels(cache, out, kind="raw"):
                 rate_map = RateMap.for_rate(ecg.sampling_rate)
                 table = boundaries.delineate_proba(ecg.extra["proba"], ecg.extra.get("input", ecg.signal),
                                                    ecg.sampling_rate, rate=rate_map.model_rate,
-                                                   unknown=ecg.extra["bad"], ratio=rate_map.ratio, **kw)
+                                                   unknown=ecg.extra["bad"], ratio=rate_map.ratio,
+                                                   x=ecg.extra["x"], **kw)
                 decoded.append((ecg, table, rate_map, unmarked_ranges(ecg)))
             row = {"input": kind, **cfg, "database": db, **score_p(decoded, {})}
             strict = [score_record(e.fiducials(), {k: t[k] for k in P_KEYS}, e.regions, e.sampling_rate,

@@ -241,7 +241,7 @@ def extremum(signal, onsets, offsets, kind="deviation"):
 
 def delineate_proba(proba, signal, sampling_rate, rate=MODEL_RATE, refine=True, unknown=None,
                     gap_s=GAP_MERGE_S, min_s=None, ratio=None, offset=0, clean=None, decoder="proba",
-                    evidence=False, **decode_kw):
+                    evidence=False, x=None, **decode_kw):
     """Probabilities -> one row per QRS complex with every fiducial point.
 
     Parameters
@@ -277,6 +277,10 @@ def delineate_proba(proba, signal, sampling_rate, rate=MODEL_RATE, refine=True, 
     evidence : bool
         Also return the decoder's per-beat evidence (bump heights, rhythm
         gate) as keys ``"evidence_<name>"`` (for tuning).
+    x : ndarray, shape (n_model,), optional
+        The model-rate signal ``proba`` was computed from (aligned with it):
+        lets the rhythm gate compare the stretches before the QRS complexes
+        (:func:`nk_qrs_lstm.decoding.p_coherence`).
     **decode_kw
         Passed to :func:`nk_qrs_lstm.decoding.decode_beats` (thresholds).
 
@@ -302,7 +306,7 @@ def delineate_proba(proba, signal, sampling_rate, rate=MODEL_RATE, refine=True, 
         conf = dict.fromkeys(CONFIDENCE_KEYS, np.full(len(beats), np.nan))
     else:
         segs = segments(proba, rate, gap_s=gap_s, refine=refine, min_s=min_s, classes=(2,))
-        beats, ev = decode_beats(proba, segs[2], rate, **decode_kw)
+        beats, ev = decode_beats(proba, segs[2], rate, x=x, **decode_kw)
         conf = confidence(ev)
     spans = np.clip(np.round((segs[2] + offset) * ratio), 0, n - 1)  # before any NaN: for matching R-peaks
     # the integer run start: identical in every block that sees the complex, so each beat has one owner

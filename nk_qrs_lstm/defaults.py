@@ -34,7 +34,7 @@ UNSMOOTH_HALF_S = 0.1  # [s] half-length of the FIR inverse filter
 
 # --- streaming -----------------------------------------------------------------
 BLOCK_S = 3600.0  # [s] longest stretch of signal turned into probabilities at once
-BLOCK_MARGIN_S = 4.0  # [s] probabilities decoded beyond each block edge (> PR_MAX_S + QT_MAX_S + a wave)
+BLOCK_MARGIN_S = 10.0  # [s] probabilities decoded beyond each block edge (> GATE_COHERENCE_CONTEXT_S + PR_MAX_S + a wave)
 FILTER_MARGIN_S = 40.0  # [s] signal filtered beyond each block edge (the 0.5-Hz high-pass forgets in ~1 s)
 
 # --- classes of the per-sample segmentation ----------------------------------
@@ -111,6 +111,10 @@ GATE_MIN_BEATS = 3  # [-] fewest beats with evidence for the gate to judge
 GATE_MIN_HEIGHT = 0.6  # [-] mean P-bump height of the context below which its P evidence is weak
 GATE_PR_SD_S = 0.040  # [s] SD of P-peak -> QRS-onset above which weak P bumps are not tied to the QRS
 GATE_RR_IRREGULARITY = 0.15  # [-] mean |successive RR difference| / RR above which weak P bumps are refused
+GATE_COHERENCE_WINDOW_S = (0.25, 0.03)  # [s] before each QRS onset: from, to (the stretch a P wave occupies)
+GATE_COHERENCE_CONTEXT_S = 7.5  # [s] beats within this distance are compared (< BLOCK_MARGIN_S - PR_MAX_S)
+GATE_MIN_COHERENCE = 0.12  # [-] mean correlation of those stretches below which the atria show no repeated wave ...
+GATE_COHERENT_HEIGHT = 0.85  # [-] ... and P bumps there are refused unless their mean height reaches this
 #: Per-beat confidence keys returned by ``boundaries.delineate_proba`` beside :data:`BEAT_KEYS`.
 CONFIDENCE_KEYS = ("ECG_P_Confidence", "ECG_R_Confidence", "ECG_T_Confidence")
 # wave -> (peak probability knots, fraction correct), fitted on the validation splits

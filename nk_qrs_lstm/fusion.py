@@ -12,8 +12,9 @@ thus decided from the leads together: a P wave whose probability bump is too
 weak to pass the decoder in any single lead but clear in their mean is kept.
 The peaks (R, Q, S, P, T) need a signal: that of the lead with the largest
 robust amplitude (1st-99th percentile of its first difference, so baseline
-wander does not count), its gaps filled by the next leads in that order.
-Memory: the running sum, the count of finite leads and one lead's track,
+wander does not count), its gaps filled by the next leads in that order;
+that lead, prepared as the network's input, also gives the rhythm gate its
+stretches before the QRS (:func:`nk_qrs_lstm.decoding.p_coherence`). Memory: the running sum, the count of finite leads and one lead's track,
 about 40 kB per second of record whatever the number of leads (a 3-hour
 record: about 0.5 GB).
 
@@ -32,7 +33,8 @@ import pandas as pd
 from .defaults import BLOCK_MARGIN_S, BLOCK_S, CLASSES
 from .neurokit import NK_KEYS
 from .pipeline import decode_blocks, track_blocks
-from .preprocess import model_rate_gaps
+from .preprocess import model_rate_gaps, prepare
+from .unsmooth import detect_smoothing
 
 FUSIONS = ("proba", "percentile")
 FUSE_WINDOW_S = 0.10  # [s] QRS centres closer than this across leads are one beat
@@ -194,8 +196,11 @@ def fuse_proba(mean, count, signal, rate_map, block_s=BLOCK_S, margin_s=BLOCK_MA
         ``n_leads`` (leads averaged at the beat's QRS onset).
     """
     total = len(mean)
-    blocks = track_blocks(mean, count == 0, rate_map, block_s=block_s, margin_s=margin_s)
-    beats = decode_blocks(blocks, np.asarray(signal, dtype=float), rate_map, **decode_kw)
+    signal = np.asarray(signal, dtype=float)
+    x, _ = prepare(signal, rate_map, smoothing_taps=detect_smoothing(signal, rate_map.sampling_rate))
+    x = np.pad(x[:total], (0, max(total - len(x), 0)), mode="edge")
+    blocks = track_blocks(mean, count == 0, rate_map, block_s=block_s, margin_s=margin_s, signal=x)
+    beats = decode_blocks(blocks, signal, rate_map, **decode_kw)
     if beats is None:
         return pd.DataFrame({k: np.zeros(0) for k in FUSED_COLUMNS + ["n_leads"]})
     out = pd.DataFrame({k: beats[k].astype(float) for k in FUSED_COLUMNS})

@@ -53,12 +53,17 @@ class Block:
     proba : ndarray of float32, shape (n, 4)
     bad : ndarray of bool, shape (n,)
         Gap samples (non-finite input).
+    signal : ndarray of float, shape (n,) or None
+        The model-rate signal the probabilities were computed from (before
+        per-window normalisation), for the rhythm gate; None where there is
+        none (a mean of several leads' probabilities).
     """
 
     first: int
     own: tuple
     proba: np.ndarray
     bad: np.ndarray
+    signal: np.ndarray = None
 
 
 def iter_proba(signal, rate_map, backend="onnx", block_s=BLOCK_S, margin_s=BLOCK_MARGIN_S,
@@ -110,7 +115,10 @@ def iter_proba(signal, rate_map, backend="onnx", block_s=BLOCK_S, margin_s=BLOCK
         n_bad = min(len(bad), c1 - m0) - (c0 - m0)
         gaps[:n_bad] = bad[c0 - m0 : c0 - m0 + n_bad]
         proba[gaps] = BACKGROUND
-        yield Block(c0, (own0, own1), proba, gaps)
+        xs = x[c0 - m0 : c1 - m0]
+        if len(xs) < c1 - c0:  # (cannot happen when the windows cover the block; kept aligned regardless)
+            xs = np.pad(xs, (0, c1 - c0 - len(xs)), mode="edge")
+        yield Block(c0, (own0, own1), proba, gaps, xs)
 
 
 def _own(blk, track):
@@ -135,8 +143,10 @@ def predict_proba(signal, rate_map, backend="onnx", **block_kw):
     return proba, bad
 
 
-def track_blocks(proba, bad, rate_map, block_s=BLOCK_S, margin_s=BLOCK_MARGIN_S):
+def track_blocks(proba, bad, rate_map, block_s=BLOCK_S, margin_s=BLOCK_MARGIN_S, signal=None):
     """Cut a whole probability track (e.g. the mean of several leads) into the blocks :func:`decode_blocks` takes.
+
+    ``signal`` (optional, model rate, aligned with ``proba``) is cut with it (:attr:`Block.signal`).
 
     Yields
     ------
@@ -149,7 +159,7 @@ def track_blocks(proba, bad, rate_map, block_s=BLOCK_S, margin_s=BLOCK_MARGIN_S)
     for own0 in range(0, total, block):
         own1 = min(own0 + block, total)
         c0, c1 = max(own0 - margin, 0), min(own1 + margin, total)
-        yield Block(c0, (own0, own1), proba[c0:c1], bad[c0:c1])
+        yield Block(c0, (own0, own1), proba[c0:c1], bad[c0:c1], None if signal is None else signal[c0:c1])
 
 
 def decode_blocks(blocks, signal, rate_map, **decode_kw):
@@ -177,7 +187,8 @@ def decode_blocks(blocks, signal, rate_map, **decode_kw):
     parts = []
     for blk in blocks:
         table = delineate_proba(blk.proba, signal, rate_map.sampling_rate, rate=rate_map.model_rate,
-                                unknown=blk.bad, ratio=rate_map.ratio, offset=blk.first, clean=clean, **decode_kw)
+                                unknown=blk.bad, ratio=rate_map.ratio, offset=blk.first, clean=clean, x=blk.signal,
+                                **decode_kw)
         mine = (table["owner"] >= blk.own[0]) & (table["owner"] < blk.own[1])
         parts.append({k: v[mine] for k, v in table.items()})
     return {k: np.concatenate([p[k] for p in parts]) for k in parts[0]} if parts else None

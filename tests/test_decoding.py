@@ -164,24 +164,30 @@ def test_decoding_uses_no_context_beyond_the_block_margin():
     """Check that the beats more than BLOCK_MARGIN_S inside a cropped stretch decode exactly as in the whole track.
 
     The pipeline decodes each block with ``BLOCK_MARGIN_S`` of probabilities on each side: the rhythm gate's
-    context and the P/T windows must stay inside it (irregular RR, pauses, weak bumps at varying PR).
+    contexts (with the signal's P coherence) and the P/T windows must stay inside it (irregular RR, pauses, weak
+    bumps at varying PR, a signal whose P waves come and go).
     """
     rng = np.random.default_rng(3)
-    rr = rng.choice([0.35, 0.6, 0.9, 1.6, 2.8], 60) * RATE
+    rr = rng.choice([0.35, 0.6, 0.9, 1.6, 2.8], 120) * RATE
     qrs = (100 + np.concatenate([[0], np.cumsum(rr)])).astype(int)
     height = rng.uniform(0.05, 0.9, len(qrs))
     p = _track(qrs[-1] + 400, qrs, [], t_delay=0.25)
     x = np.arange(len(p))
-    for on, h, pr in zip(qrs, height, rng.uniform(0.06, 0.3, len(qrs)) * RATE):
+    signal = rng.normal(0, 0.05, len(p))
+    for k, (on, h, pr) in enumerate(zip(qrs, height, rng.uniform(0.06, 0.3, len(qrs)) * RATE)):
         bump = h * np.exp(-0.5 * ((x - (on - pr)) / 6.0) ** 2)
         free = p[:, 2] + p[:, 3] == 0
         p[free, 1] = np.maximum(p[free, 1], bump[free])
+        if (k // 15) % 2:  # stretches of beats with a repeated P wave in the signal
+            signal += np.exp(-0.5 * ((x - (on - 0.15 * RATE)) / 8.0) ** 2)
     p[:, 0] = 1 - p[:, 1:].sum(axis=1)
-    whole = delineate_proba(p, np.zeros(len(p)), RATE)
+    whole = delineate_proba(p, np.zeros(len(p)), RATE, x=signal, evidence=True)
+    assert 0 < np.mean(whole["evidence_p_allowed"]) < 1  # both kinds of stretch are there
     margin = int(BLOCK_MARGIN_S * RATE)
-    for start in (1200, 4000, 9000, 14000):
+    for start in range(margin, len(p) - 3000 - margin, 4000):
         stop = start + 3000
-        part = delineate_proba(p[start - margin : stop + margin], np.zeros(len(p)), RATE, offset=start - margin)
+        crop = slice(start - margin, stop + margin)
+        part = delineate_proba(p[crop], np.zeros(len(p)), RATE, offset=start - margin, x=signal[crop])
         mine = (part["owner"] >= start) & (part["owner"] < stop)
         ref = (whole["owner"] >= start) & (whole["owner"] < stop)
         assert mine.sum() == ref.sum() > 3

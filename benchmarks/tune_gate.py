@@ -1,0 +1,84 @@
+"""Choose the rhythm gate's P-coherence test on the VALIDATION splits only (never on test).
+
+    python benchmarks/tune_gate.py [--cache /tmp/nkdec] [--input raw|clean] [--out /tmp/nkdec/results]
+
+Uses the probabilities cached by ``python benchmarks/tune_decoding.py cache``. Each lead is decoded once without
+the gate; then, for every setting of the grid, the shipped gate (``decoding.rhythm_gate``) is applied with
+:func:`nk_qrs_lstm.decoding.p_coherence` computed from the network's model-rate input over the context in the
+grid, and the P onsets and offsets are scored as in ``tune_decoding.py`` (one-to-one matching at ±150 ms; P
+waves in AF / paced leads without expert P marks are false positives), with true / missed / false P onsets per
+LUDB rhythm stratum. The grid: the coherence below which a stretch shows no repeated atrial wave
+(``GATE_MIN_COHERENCE``), the mean P height that still overrules it (``GATE_COHERENT_HEIGHT``) and the context
+(``GATE_COHERENCE_CONTEXT_S``); ``min_coherence=-1`` is the gate without the test. Results and the choice are in
+``docs/decoding.md``.
+"""
+
+import argparse
+import itertools
+import os
+import sys
+import warnings
+
+import numpy as np
+import pandas as pd
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import tune_decoding as td  # noqa: E402
+
+from nk_qrs_lstm import decoding  # noqa: E402
+
+GRID = {"min_coherence": [-1.0, 0.05, 0.08, 0.1, 0.12, 0.15, 0.18, 0.2, 0.25],
+        "coherent_height": [0.7, 0.8, 0.85, 0.9, 1.01],
+        "coherence_context_s": [5.0, 7.5]}
+
+
+def with_coherence(decoded, context_s):
+    """``decoded`` (from ``tune_decoding._decoded``) with each table's P coherence over ``context_s``."""
+    out = []
+    for ecg, table, rate_map, ignore in decoded:
+        table = dict(table)
+        table["evidence_p_coherence"] = decoding.p_coherence(ecg.extra["x"], table["evidence_qrs_on"],
+                                                             rate_map.model_rate, context_s=context_s)
+        out.append((ecg, table, rate_map, ignore))
+    return out
+
+
+def sweep(cache, kind):
+    rhythm = td.strata()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        decoded = {db: td._decoded(td.read_cache(cache, db, "validation", kind)) for db in ("ludb", "qtdb")}
+    rows = []
+    for context_s in GRID["coherence_context_s"]:
+        scored = {db: with_coherence(d, context_s) for db, d in decoded.items()}
+        for c, h in itertools.product(GRID["min_coherence"], GRID["coherent_height"]):
+            gate_kw = {"min_coherence": c, "coherent_height": h, "coherence_context_s": context_s}
+            for db, d in scored.items():
+                row = {"input": kind, **gate_kw, "database": db}
+                row.update(td.score_p(d, rhythm if db == "ludb" else {}, gate_kw))
+                rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--cache", default="/tmp/nkdec", help="folder of the cached probabilities (.npz)")
+    parser.add_argument("--input", default="raw", choices=td.INPUTS)
+    parser.add_argument("--out", default="/tmp/nkdec/results", help="folder of the CSV results (not committed)")
+    args = parser.parse_args(argv)
+    os.makedirs(args.out, exist_ok=True)
+    frame = sweep(args.cache, args.input)
+    frame.to_csv(os.path.join(args.out, f"gate_coherence_{args.input}.csv"), index=False)
+    keys = list(GRID)
+    wide = frame.pivot_table(index=keys, columns="database", values="onsets_f1")
+    counts = frame[frame.database == "ludb"].set_index(keys)[[c for c in frame.columns if c.endswith(("_fn", "_fp"))]]
+    table = wide.join(counts.dropna(axis=1, how="all"))
+    table["mean_f1"] = wide.mean(axis=1)
+    pd.set_option("display.width", 220)
+    pd.set_option("display.max_rows", 300)
+    print(table.sort_values("mean_f1", ascending=False).round(2).to_string())
+
+
+if __name__ == "__main__":
+    np.seterr(invalid="ignore")
+    main()
