@@ -30,12 +30,13 @@ import warnings
 import numpy as np
 import pandas as pd
 
-from nk_qrs_lstm import boundaries, decoding
+from nk_qrs_lstm import boundaries
 from nk_qrs_lstm.defaults import NK_KEYS, STRICT_TOLERANCE_S
 from nk_qrs_lstm.evaluation.benchmark import evaluate, unmarked_ranges
 from nk_qrs_lstm.evaluation.metrics import restrict_to_regions, score_record, summarise
 from nk_qrs_lstm.pipeline import predict_proba
 from nk_qrs_lstm.preprocess import RateMap, prepare
+from nk_qrs_lstm.rhythm import rhythm_gate
 from nk_qrs_lstm.unsmooth import detect_smoothing
 from nk_qrs_lstm.training import datasets
 
@@ -161,7 +162,7 @@ def score_p(decoded, rhythm, gate_kw=None):
     for ecg, table, rate_map, ignore in decoded:
         pred = {k: table[k] for k in P_KEYS}
         if gate_kw is not None:
-            allow, _ = decoding.rhythm_gate(table["evidence_qrs_on"], table["evidence_p_height"],
+            allow, _ = rhythm_gate(table["evidence_qrs_on"], table["evidence_p_height"],
                                             table["evidence_p_peak"], rate_map.model_rate,
                                             coherence=table["evidence_p_coherence"], **gate_kw)
             pred = {k: np.where(allow, v, np.nan) for k, v in pred.items()}

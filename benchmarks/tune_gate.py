@@ -3,8 +3,8 @@
     python benchmarks/tune_gate.py [--cache /tmp/nkdec] [--input raw|clean] [--out /tmp/nkdec/results]
 
 Uses the probabilities cached by ``python benchmarks/tune_decoding.py cache``. Each lead is decoded once without
-the gate; then, for every setting of the grid, the shipped gate (``decoding.rhythm_gate``) is applied with
-:func:`nk_qrs_lstm.decoding.p_coherence` computed from the network's model-rate input over the context in the
+the gate; then, for every setting of the grid, the shipped gate (``rhythm.rhythm_gate``) is applied with
+:func:`nk_qrs_lstm.rhythm.p_coherence` computed from the network's model-rate input over the context in the
 grid, and the P onsets and offsets are scored as in ``tune_decoding.py`` (one-to-one matching at ±150 ms; P
 waves in AF / paced leads without expert P marks are false positives), with true / missed / false P onsets per
 LUDB rhythm stratum. The grid: the coherence below which a stretch shows no repeated atrial wave
@@ -25,7 +25,7 @@ import pandas as pd
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import tune_decoding as td  # noqa: E402
 
-from nk_qrs_lstm import decoding  # noqa: E402
+from nk_qrs_lstm import rhythm  # noqa: E402
 
 GRID = {"min_coherence": [-1.0, 0.05, 0.08, 0.1, 0.12, 0.15, 0.18, 0.2, 0.25],
         "coherent_height": [0.7, 0.8, 0.85, 0.9, 1.01],
@@ -37,7 +37,7 @@ def with_coherence(decoded, context_s):
     out = []
     for ecg, table, rate_map, ignore in decoded:
         table = dict(table)
-        table["evidence_p_coherence"] = decoding.p_coherence(ecg.extra["x"], table["evidence_qrs_on"],
+        table["evidence_p_coherence"] = rhythm.p_coherence(ecg.extra["x"], table["evidence_qrs_on"],
                                                              rate_map.model_rate, context_s=context_s)
         out.append((ecg, table, rate_map, ignore))
     return out

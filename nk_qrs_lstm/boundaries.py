@@ -280,7 +280,7 @@ def delineate_proba(proba, signal, sampling_rate, rate=MODEL_RATE, refine=True, 
     x : ndarray, shape (n_model,), optional
         The model-rate signal ``proba`` was computed from (aligned with it):
         lets the rhythm gate compare the stretches before the QRS complexes
-        (:func:`nk_qrs_lstm.decoding.p_coherence`).
+        (:func:`nk_qrs_lstm.rhythm.p_coherence`).
     **decode_kw
         Passed to :func:`nk_qrs_lstm.decoding.decode_beats` (thresholds).
 

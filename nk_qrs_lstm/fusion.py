@@ -14,7 +14,8 @@ The peaks (R, Q, S, P, T) need a signal: that of the lead with the largest
 robust amplitude (1st-99th percentile of its first difference, so baseline
 wander does not count), its gaps filled by the next leads in that order;
 that lead, prepared as the network's input, also gives the rhythm gate its
-stretches before the QRS (:func:`nk_qrs_lstm.decoding.p_coherence`). Memory: the running sum, the count of finite leads and one lead's track,
+stretches before the QRS (:func:`nk_qrs_lstm.rhythm.p_coherence`). Memory: the
+running sum, the count of finite leads and one lead's track,
 about 40 kB per second of record whatever the number of leads (a 3-hour
 record: about 0.5 GB).
 

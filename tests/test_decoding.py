@@ -5,7 +5,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from nk_qrs_lstm.boundaries import delineate_proba, segments
-from nk_qrs_lstm.decoding import decode_beats, rhythm_gate, strongest_bump
+from nk_qrs_lstm.decoding import decode_beats, strongest_bump
+from nk_qrs_lstm.rhythm import rhythm_gate
 from nk_qrs_lstm.defaults import BEAT_KEYS, BEAT_ORDER, BLOCK_MARGIN_S, CONFIDENCE_KEYS, P_LEVEL, P_POWER
 
 RATE = 250

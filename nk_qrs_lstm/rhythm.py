@@ -1,0 +1,201 @@
+"""Rhythm context for P presence: which beats may have a P wave, judged from the beats around them.
+
+Pure functions on per-beat arrays (vectorised with cumulative sums over
+beats), used by :func:`nk_qrs_lstm.decoding.decode_beats`:
+
+- :func:`rhythm_gate`: refuses P waves in stretches whose P evidence is weak
+  and either irregular (atrial fibrillation) or not tied to the QRS, or where
+  the signal repeats no atrial wave before the QRS complexes;
+- :func:`p_coherence`: that last evidence, the mean correlation between the
+  stretches before the QRS onsets of neighbouring beats.
+
+The settings were chosen on the validation splits (``benchmarks/tune_decoding.py
+sweep``, ``benchmarks/tune_gate.py``; ``docs/decoding.md``).
+"""
+
+import numpy as np
+
+from .defaults import (
+    GATE_COHERENCE_CONTEXT_S,
+    GATE_COHERENCE_WINDOW_S,
+    GATE_COHERENT_HEIGHT,
+    GATE_CONTEXT_S,
+    GATE_MIN_BEATS,
+    GATE_MIN_COHERENCE,
+    GATE_MIN_HEIGHT,
+    GATE_PR_SD_S,
+    GATE_RR_IRREGULARITY,
+)
+
+
+def _window_stats(times, values, weights, half, inner=0):
+    """Weighted mean and SD of ``values`` over the beats within ``half`` of each beat, and how many beats count.
+
+    ``inner=1`` leaves out the first and last beat of each window (a value that
+    involves both neighbours of its beat then stays inside the window).
+    """
+    lo = np.searchsorted(times, times - half, side="left") + inner
+    hi = np.maximum(np.searchsorted(times, times + half, side="right") - inner, lo)
+    sums = [np.concatenate([[0.0], np.cumsum(a)]) for a in (weights, weights * values, weights * values**2,
+                                                            weights > 0)]
+    w, s1, s2, count = (c[hi] - c[lo] for c in sums)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        mean = s1 / w
+        sd = np.sqrt(np.maximum(s2 / w - mean * mean, 0))
+    return mean, sd, count
+
+
+def p_coherence(x, qrs_on, rate, context_s=GATE_COHERENCE_CONTEXT_S, window_s=GATE_COHERENCE_WINDOW_S,
+                min_beats=GATE_MIN_BEATS):
+    """How alike the stretches before the QRS onsets are, over the beats around each beat.
+
+    A P wave repeats from beat to beat at a fixed distance before its QRS;
+    fibrillatory waves do not. Each beat's stretch ``x[on - window_s[0] :
+    on - window_s[1]]`` loses its mean and linear trend and is scaled to unit
+    norm; a beat's coherence is the mean correlation between every two
+    stretches of the beats within ``context_s`` of it (itself included),
+    ``(|sum z|^2 - m) / (m (m - 1))`` for ``m`` stretches ``z``, vectorised
+    with cumulative sums over beats.
+
+    Parameters
+    ----------
+    x : ndarray, shape (n,)
+        The signal the probabilities were computed from, at ``rate`` (high-passed).
+    qrs_on : ndarray of float
+        QRS onsets (samples of ``x``, sorted).
+    rate : float
+        Sampling rate of ``x`` (Hz).
+    context_s : float
+        Beats within this distance are compared (s).
+    window_s : (float, float)
+        The stretch before each QRS onset, from and to (s).
+    min_beats : int
+        Fewest stretches for a value (NaN otherwise).
+
+    Returns
+    -------
+    ndarray of float
+        Mean pairwise correlation in [-1, 1] per beat (NaN: too few stretches;
+        a flat stretch or one cut by the start of ``x`` is left out).
+
+    Examples
+    --------
+    >>> rate, on = 250.0, np.arange(1.0, 9.0) * 250
+    >>> t = np.arange(2500) / rate
+    >>> p_wave = np.exp(-(((t % 1.0) - 0.85) / 0.03) ** 2)  # 150 ms before each onset
+    >>> round(float(p_coherence(p_wave, on, rate)[4]), 2)
+    1.0
+    >>> noise = np.random.default_rng(0).normal(size=2500)
+    >>> bool(abs(p_coherence(noise, on, rate)[4]) < 0.12)
+    True
+    """
+    x = np.asarray(x, dtype=np.float64)
+    qrs_on = np.asarray(qrs_on, dtype=np.float64)
+    n, m = len(qrs_on), len(x)
+    out = np.full(n, np.nan)
+    w0, w1 = int(round(window_s[0] * rate)), int(round(window_s[1] * rate))
+    length = w0 - w1
+    if n == 0 or length < 3 or m == 0:
+        return out
+    start = np.floor(np.nan_to_num(qrs_on, nan=-1.0)).astype(np.int64) - w0
+    ok = np.isfinite(qrs_on) & (start >= 0) & (start + length <= m)
+    seg = x[np.clip(start[:, None] + np.arange(length), 0, m - 1)]
+    seg -= seg.mean(axis=1, keepdims=True)
+    ramp = np.arange(length) - (length - 1) / 2
+    seg -= np.outer(seg @ ramp / (ramp @ ramp), ramp)
+    norm = np.linalg.norm(seg, axis=1)
+    ok &= norm > 1e-12 * max(1.0, float(np.abs(x).max()))
+    z = np.where(ok[:, None], seg / np.where(ok, norm, 1.0)[:, None], 0.0)
+    cum_z = np.vstack([np.zeros(length), np.cumsum(z, axis=0)])
+    cum_n = np.concatenate([[0], np.cumsum(ok)])
+    times = np.nan_to_num(qrs_on, nan=-np.inf)
+    lo = np.searchsorted(times, times - context_s * rate, side="left")
+    hi = np.searchsorted(times, times + context_s * rate, side="right")
+    total, count = cum_z[hi] - cum_z[lo], cum_n[hi] - cum_n[lo]
+    enough = count >= max(min_beats, 2)
+    out[enough] = ((total[enough] ** 2).sum(axis=1) - count[enough]) / (count[enough] * (count[enough] - 1.0))
+    return out
+
+
+def rhythm_gate(qrs_on, p_height, p_peak, rate, context_s=GATE_CONTEXT_S, min_height=GATE_MIN_HEIGHT,
+                pr_sd_s=GATE_PR_SD_S, rr_irregularity=GATE_RR_IRREGULARITY, min_beats=GATE_MIN_BEATS,
+                coherence=None, coherence_context_s=GATE_COHERENCE_CONTEXT_S, min_coherence=GATE_MIN_COHERENCE,
+                coherent_height=GATE_COHERENT_HEIGHT):
+    """Which beats may have a P wave, judged from the beats around them.
+
+    Atrial fibrillation and flutter leave no P wave, but the network reads
+    fibrillatory waves as P-like bumps: weak, of varying height, at no fixed
+    distance before the QRS. A stretch (the beats within ``context_s`` of a
+    beat) is refused when its P evidence is weak (mean height of the
+    strongest P bump of each beat below ``min_height``) *and* either those
+    bumps sit at no fixed distance before their QRS (height-weighted SD of
+    the P-peak -> QRS-onset interval above ``pr_sd_s``) or the RR intervals
+    are irregular (mean |successive RR difference| / RR above
+    ``rr_irregularity``). Sinus rhythm keeps a constant PR interval even
+    when the RR varies and its P waves are faint; strong P evidence is never
+    refused (ectopic atrial beats, a varying PR).
+
+    Fibrillation under ventricular pacing has a regular RR, and the network
+    may place its bumps at a fixed distance before the paced QRS. With the
+    signal's :func:`p_coherence`, a beat is also refused where the
+    stretches before the QRS onsets within ``coherence_context_s`` repeat no
+    wave (coherence below ``min_coherence``) and the mean P height there is
+    below ``coherent_height``.
+
+    Parameters
+    ----------
+    qrs_on : ndarray of float
+        QRS onsets (samples, sorted).
+    p_height : ndarray of float
+        Height of each beat's strongest P bump, accepted or not (NaN: no
+        window).
+    p_peak : ndarray of float
+        Its position (samples).
+    rate : float
+        Sampling rate of the positions (Hz).
+    coherence : ndarray of float, optional
+        :func:`p_coherence` per beat (None: that test is not made).
+
+    Returns
+    -------
+    allow : ndarray of bool
+        True where a P wave may be kept.
+    evidence : dict of str -> ndarray
+        ``"p_context"`` (mean height), ``"pr_sd_s"``,
+        ``"rr_irregularity"`` and ``"p_coherence"`` per beat (NaN where
+        fewer than ``min_beats`` beats bear on it: no refusal).
+
+    Examples
+    --------
+    >>> on = np.array([0, 180, 470, 600, 900, 1010, 1300.0])  # irregular RR, weak P evidence
+    >>> rhythm_gate(on, np.full(7, 0.2), on - [20, 60, 35, 75, 15, 50, 40], rate=250)[0].tolist()
+    [False, False, False, False, False, False, False]
+    >>> rhythm_gate(on, np.full(7, 0.9), on - [20, 60, 35, 75, 15, 50, 40], rate=250)[0].tolist()
+    [True, True, True, True, True, True, True]
+    >>> on = np.arange(7) * 200.0  # regular RR, bumps 20 samples before each QRS ...
+    >>> rhythm_gate(on, np.full(7, 0.7), on - 20, rate=250)[0].all()
+    np.True_
+    >>> rhythm_gate(on, np.full(7, 0.7), on - 20, rate=250, coherence=np.full(7, 0.02))[0].any()  # ... no wave
+    np.False_
+    """
+    n = len(qrs_on)
+    half = context_s * rate
+    rr = np.diff(qrs_on)
+    irr = np.zeros(n)  # |successive RR difference| / RR, given to the middle beat (whose neighbours are in)
+    irr[1:-1] = np.abs(np.diff(rr)) / np.maximum(0.5 * (rr[1:] + rr[:-1]), 1e-9)
+    irr_mean, _, irr_n = _window_stats(qrs_on, irr, np.ones(n), half, inner=1)
+    h = np.nan_to_num(p_height)
+    h_mean, _, h_n = _window_stats(qrs_on, h, np.ones(n), half)
+    pr = np.nan_to_num((qrs_on - p_peak) / rate)
+    _, pr_sd, _ = _window_stats(qrs_on, pr, h, half)
+    irr_mean[irr_n < min_beats] = np.nan
+    pr_sd[h_n < min_beats] = np.nan
+    h_mean[h_n < min_beats] = np.nan
+    with np.errstate(invalid="ignore"):
+        refuse = (h_mean < min_height) & ((pr_sd > pr_sd_s) | (irr_mean > rr_irregularity))
+    coh = np.full(n, np.nan) if coherence is None else np.asarray(coherence, dtype=np.float64)
+    if coherence is not None:
+        h_wide, _, _ = _window_stats(qrs_on, h, np.ones(n), coherence_context_s * rate)
+        with np.errstate(invalid="ignore"):
+            refuse |= (coh < min_coherence) & (h_wide < coherent_height)
+    return ~refuse, {"p_context": h_mean, "pr_sd_s": pr_sd, "rr_irregularity": irr_mean, "p_coherence": coh}

@@ -1,0 +1,113 @@
+"""Rhythm context for P presence: the P coherence of the signal and the gate that uses it."""
+
+import numpy as np
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from nk_qrs_lstm.boundaries import delineate_proba
+from nk_qrs_lstm.defaults import GATE_COHERENT_HEIGHT, GATE_MIN_COHERENCE
+from nk_qrs_lstm.rhythm import p_coherence, rhythm_gate
+
+RATE = 250.0
+
+
+def _onsets(n_beats, rr_s=0.8, jitter_s=0.0, seed=0):
+    rng = np.random.default_rng(seed)
+    rr = rr_s + rng.uniform(-jitter_s, jitter_s, n_beats)
+    return np.round(RATE + np.cumsum(rr * RATE)).astype(float)
+
+
+def _p_waves(on, n, amplitude=0.1, pr_s=0.15, width_s=0.025):
+    t = np.arange(n)
+    out = np.zeros(n)
+    for o in on:
+        out += amplitude * np.exp(-0.5 * ((t - (o - pr_s * RATE)) / (width_s * RATE)) ** 2)
+    return out
+
+
+def _fibrillation(n, seed=0):
+    """Fibrillatory waves: 4-9 Hz oscillation whose frequency and phase wander."""
+    rng = np.random.default_rng(seed)
+    freq = np.clip(6.5 + np.cumsum(rng.normal(0, 0.05, n)), 4, 9)
+    return 0.08 * np.sin(2 * np.pi * np.cumsum(freq) / RATE + rng.uniform(0, 2 * np.pi))
+
+
+def test_repeated_p_waves_are_coherent_and_noise_or_fibrillation_is_not():
+    """Check that a P wave repeated before each QRS reads as coherent, even in noise, and f-waves do not."""
+    on = _onsets(14, jitter_s=0.15)
+    n = int(on[-1]) + 100
+    noise = np.random.default_rng(1).normal(0, 0.02, n)
+    assert np.nanmin(p_coherence(_p_waves(on, n) + noise, on, RATE)) > 0.6
+    assert np.nanmax(np.abs(p_coherence(noise, on, RATE))) < GATE_MIN_COHERENCE
+    assert np.nanmedian(p_coherence(_fibrillation(n) + noise, on, RATE)) < GATE_MIN_COHERENCE
+
+
+@settings(max_examples=40, deadline=None)
+@given(scale=st.floats(0.01, 100), offset=st.floats(-10, 10), slope=st.floats(-1e-3, 1e-3),
+       seed=st.integers(0, 10_000))
+def test_p_coherence_ignores_gain_offset_and_drift_and_stays_a_correlation(scale, offset, slope, seed):
+    """Check the contract: a mean correlation in [-1, 1] that a gain, an offset or a linear drift do not change."""
+    on = _onsets(12, jitter_s=0.2, seed=seed)
+    n = int(on[-1]) + 50
+    x = _p_waves(on, n) + np.random.default_rng(seed).normal(0, 0.05, n)
+    base = p_coherence(x, on, RATE)
+    moved = p_coherence(scale * x + offset + slope * np.arange(n), on, RATE)
+    np.testing.assert_allclose(moved, base, atol=1e-6)
+    assert np.all((base[np.isfinite(base)] >= -1 - 1e-9) & (base[np.isfinite(base)] <= 1 + 1e-9))
+
+
+def test_p_coherence_is_nan_without_enough_whole_stretches():
+    """Check that beats too close to the start (stretch cut), too few beats or a flat signal give NaN, not 0."""
+    on = np.array([10.0, 300.0, 600.0])  # the first stretch would start before the signal
+    x = _p_waves(on, 800)
+    assert np.isnan(p_coherence(x, on, RATE)).all()  # two whole stretches: fewer than GATE_MIN_BEATS
+    on = _onsets(8)
+    assert np.isnan(p_coherence(np.zeros(int(on[-1]) + 10), on, RATE)).all()
+    assert p_coherence(np.zeros(100), np.zeros(0), RATE).shape == (0,)
+
+
+def test_gate_refuses_regular_fixed_distance_bumps_only_where_no_atrial_wave_repeats():
+    """Check the AF-under-pacing case: regular RR, bumps at a fixed distance, middling height.
+
+    Without the signal the gate keeps them (they look like faint sinus P waves); with a signal whose
+    stretches before the QRS are uncorrelated it refuses them, unless their mean height reaches
+    GATE_COHERENT_HEIGHT.
+    """
+    on = _onsets(12)
+    peak = on - 0.1 * RATE
+    height = np.full(len(on), 0.7)
+    assert rhythm_gate(on, height, peak, RATE)[0].all()
+    incoherent = np.full(len(on), 0.02)
+    allow, evidence = rhythm_gate(on, height, peak, RATE, coherence=incoherent)
+    assert not allow.any()
+    np.testing.assert_array_equal(evidence["p_coherence"], incoherent)
+    tall = np.full(len(on), GATE_COHERENT_HEIGHT + 0.05)
+    assert rhythm_gate(on, tall, peak, RATE, coherence=incoherent)[0].all()
+    assert rhythm_gate(on, height, peak, RATE, coherence=np.full(len(on), np.nan))[0].all()  # no evidence
+
+
+def _track(on, n, p_height):
+    """Probabilities: QRS runs of 25 samples from each onset, a P bump of ``p_height`` 25 samples before."""
+    t = np.arange(n)
+    p = np.zeros((n, 4))
+    for o in on.astype(int):
+        p[o : o + 25, 2] = 1.0
+        p[:, 1] = np.maximum(p[:, 1], p_height * np.exp(-0.5 * ((t - (o - 25)) / 5.0) ** 2))
+    p[p[:, 2] > 0, 1] = 0
+    p[:, 0] = 1 - p[:, 1:].sum(axis=1)
+    return p
+
+
+def test_decoding_with_the_signal_drops_p_waves_the_atria_do_not_repeat():
+    """Check end to end (probabilities + signal -> table): the same P bumps are kept over repeated P waves and
+    dropped over fibrillation."""
+    on = _onsets(12)
+    n = int(on[-1]) + 200
+    proba = _track(on, n, 0.7)
+    noise = np.random.default_rng(2).normal(0, 0.01, n)
+    sinus = delineate_proba(proba, np.zeros(n), RATE, x=_p_waves(on, n) + noise)
+    fib = delineate_proba(proba, np.zeros(n), RATE, x=_fibrillation(n) + noise)
+    blind = delineate_proba(proba, np.zeros(n), RATE)
+    assert np.isfinite(sinus["ECG_P_Onsets"]).mean() > 0.8
+    assert np.isfinite(blind["ECG_P_Onsets"]).mean() > 0.8
+    assert np.isfinite(fib["ECG_P_Onsets"]).sum() == 0
