@@ -9,7 +9,8 @@ grid, and the P onsets and offsets are scored as in ``tune_decoding.py`` (one-to
 waves in AF / paced leads without expert P marks are false positives), with true / missed / false P onsets per
 LUDB rhythm stratum. The grid: the coherence below which a stretch shows no repeated atrial wave
 (``GATE_MIN_COHERENCE``), the mean P height that still overrules it (``GATE_COHERENT_HEIGHT``) and the context
-(``GATE_COHERENCE_CONTEXT_S``); ``min_coherence=-1`` is the gate without the test. Results and the choice are in
+(``GATE_COHERENCE_CONTEXT_S``) and the stretch before the QRS onset (``GATE_COHERENCE_WINDOW_S``, from-to in s);
+``min_coherence=-1`` is the gate without the test. Results and the choice are in
 ``docs/decoding.md``.
 """
 
@@ -29,16 +30,18 @@ from nk_qrs_lstm import rhythm  # noqa: E402
 
 GRID = {"min_coherence": [-1.0, 0.05, 0.08, 0.1, 0.12, 0.15, 0.18, 0.2, 0.25],
         "coherent_height": [0.7, 0.8, 0.85, 0.9, 1.01],
-        "coherence_context_s": [5.0, 7.5]}
+        "coherence_context_s": [5.0, 7.5],
+        "window_s": [(0.2, 0.01), (0.2, 0.03), (0.25, 0.01), (0.25, 0.03), (0.3, 0.01), (0.3, 0.03)]}
 
 
-def with_coherence(decoded, context_s):
+def with_coherence(decoded, context_s, window_s):
     """``decoded`` (from ``tune_decoding._decoded``) with each table's P coherence over ``context_s``."""
     out = []
     for ecg, table, rate_map, ignore in decoded:
         table = dict(table)
         table["evidence_p_coherence"] = rhythm.p_coherence(ecg.extra["x"], table["evidence_qrs_on"],
-                                                             rate_map.model_rate, context_s=context_s)
+                                                          rate_map.model_rate, context_s=context_s,
+                                                          window_s=window_s)
         out.append((ecg, table, rate_map, ignore))
     return out
 
@@ -49,12 +52,12 @@ def sweep(cache, kind):
         warnings.simplefilter("ignore")
         decoded = {db: td._decoded(td.read_cache(cache, db, "validation", kind)) for db in ("ludb", "qtdb")}
     rows = []
-    for context_s in GRID["coherence_context_s"]:
-        scored = {db: with_coherence(d, context_s) for db, d in decoded.items()}
+    for context_s, window_s in itertools.product(GRID["coherence_context_s"], GRID["window_s"]):
+        scored = {db: with_coherence(d, context_s, window_s) for db, d in decoded.items()}
         for c, h in itertools.product(GRID["min_coherence"], GRID["coherent_height"]):
             gate_kw = {"min_coherence": c, "coherent_height": h, "coherence_context_s": context_s}
             for db, d in scored.items():
-                row = {"input": kind, **gate_kw, "database": db}
+                row = {"input": kind, **gate_kw, "window_s": f"{window_s[0]}-{window_s[1]}", "database": db}
                 row.update(td.score_p(d, rhythm if db == "ludb" else {}, gate_kw))
                 rows.append(row)
     return pd.DataFrame(rows)
@@ -69,7 +72,7 @@ def main(argv=None):
     os.makedirs(args.out, exist_ok=True)
     frame = sweep(args.cache, args.input)
     frame.to_csv(os.path.join(args.out, f"gate_coherence_{args.input}.csv"), index=False)
-    keys = list(GRID)
+    keys = ["window_s", "coherence_context_s", "min_coherence", "coherent_height"]
     wide = frame.pivot_table(index=keys, columns="database", values="onsets_f1")
     counts = frame[frame.database == "ludb"].set_index(keys)[[c for c in frame.columns if c.endswith(("_fn", "_fp"))]]
     table = wide.join(counts.dropna(axis=1, how="all"))

@@ -40,12 +40,13 @@ from .unsmooth import detect_smoothing
 FUSIONS = ("proba", "percentile")
 FUSE_WINDOW_S = 0.10  # [s] QRS centres closer than this across leads are one beat
 ONSET_PERCENTILE = 20
+FUSE_WAVE_FRACTION = 0.25  # [-] fraction of a beat's leads that must find its P (T) wave (benchmarks/tune_fusion.py)
 OFFSET_PERCENTILE = 80
 FUSED_COLUMNS = ["ECG_R_Peaks"] + list(NK_KEYS)
 _BACKGROUND = np.array([1.0, 0.0, 0.0, 0.0], dtype=np.float32)
 
 
-def fuse_leads(tables, sampling_rate, min_fraction=0.5):
+def fuse_leads(tables, sampling_rate, min_fraction=0.5, wave_fraction=FUSE_WAVE_FRACTION):
     """Fuse per-lead delineations into one set of boundaries per beat (the ``"percentile"`` rule).
 
     Parameters
@@ -56,6 +57,10 @@ def fuse_leads(tables, sampling_rate, min_fraction=0.5):
         Hz.
     min_fraction : float
         A beat must be found in at least this fraction of the leads.
+    wave_fraction : float
+        Its P (or T) wave must be found in at least this fraction of the
+        leads that found the beat (its peak known); otherwise the fused beat
+        has none. 0: a wave found in any one lead is kept.
 
     Returns
     -------
@@ -87,6 +92,7 @@ def fuse_leads(tables, sampling_rate, min_fraction=0.5):
     allb = allb.drop_duplicates(["beat", "lead"])
     groups = allb.groupby("beat")
     out = pd.DataFrame({"n_leads": groups["lead"].nunique().astype(float)})
+    present = {w: groups[f"ECG_{w}_Peaks"].count() >= wave_fraction * out["n_leads"] for w in ("P", "T")}
     for col in columns:
         if col.endswith("Onsets"):
             out[col] = groups[col].quantile(ONSET_PERCENTILE / 100)
@@ -94,6 +100,9 @@ def fuse_leads(tables, sampling_rate, min_fraction=0.5):
             out[col] = groups[col].quantile(OFFSET_PERCENTILE / 100)
         else:
             out[col] = groups[col].median()
+        wave = col.split("_")[1]
+        if wave in present:
+            out.loc[~present[wave], col] = np.nan
     out = out[out["n_leads"] >= max(1.0, min_fraction * len(tables))]
     return out[columns + ["n_leads"]].round().reset_index(drop=True).astype(float)
 

@@ -127,3 +127,27 @@ def test_unknown_fusion_is_refused():
     with pytest.raises(ValueError, match=r"^Invalid value for the 'fusion' parameter\. Allowed values are 'percentile' and "
                                          r"'proba', but got 'mean' instead\.$"):
         delineate_record(example_record_path(), leads=["ii"], fusion="mean")
+
+
+def test_a_p_wave_of_one_lead_in_twelve_is_not_the_record_s():
+    """Check the percentile rule's vote: a P wave found by one lead of twelve (a spurious bump) is dropped from the
+    fused beat; found by a quarter of the leads (FUSE_WAVE_FRACTION) it is kept; ``wave_fraction=0`` keeps any."""
+    import pandas as pd
+
+    from nk_qrs_lstm.fusion import FUSE_WAVE_FRACTION, fuse_leads
+
+    def lead(with_p):
+        row = {"ECG_R_Peaks": 510.0, "ECG_R_Onsets": 500.0, "ECG_R_Offsets": 540.0, "ECG_T_Peaks": 700.0,
+               "ECG_T_Onsets": 650.0, "ECG_T_Offsets": 760.0}
+        if with_p:
+            row.update(ECG_P_Onsets=400.0, ECG_P_Peaks=430.0, ECG_P_Offsets=460.0)
+        return pd.DataFrame([row])
+
+    one = {f"l{i}": lead(i == 0) for i in range(12)}
+    assert np.isnan(fuse_leads(one, 500)["ECG_P_Onsets"]).all()
+    assert np.isfinite(fuse_leads(one, 500)["ECG_T_Offsets"]).all()
+    assert np.isfinite(fuse_leads(one, 500, wave_fraction=0)["ECG_P_Onsets"]).all()
+    enough = int(np.ceil(FUSE_WAVE_FRACTION * 12))
+    some = {f"l{i}": lead(i < enough) for i in range(12)}
+    fused = fuse_leads(some, 500)
+    assert fused[["ECG_P_Onsets", "ECG_P_Peaks", "ECG_P_Offsets"]].notna().all(axis=None)

@@ -1,0 +1,78 @@
+"""Choose how many leads must see a P (T) wave for the fused record to keep it, on the VALIDATION splits only.
+
+    python benchmarks/tune_fusion.py [--fractions 0 0.25 0.5 0.75] [--limit N]
+
+Each record of the LUDB validation split (12 leads) and of the QTDB validation split (2 leads) is delineated
+once per lead (``delineate_record``); the per-lead tables are then fused with
+:func:`nk_qrs_lstm.fusion.fuse_leads` for every ``wave_fraction`` and scored against each lead's reference as in
+``benchmarks/fusion.py`` (P onset, P offset, T offset). The choice is in ``docs/benchmarks.md`` ("Fusing the
+leads of a record").
+"""
+
+import argparse
+import os
+import sys
+import warnings
+
+import pandas as pd
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from fusion import PARTS  # noqa: E402
+
+from nk_qrs_lstm.evaluation.benchmark import evaluate  # noqa: E402
+from nk_qrs_lstm.fusion import fuse_leads  # noqa: E402
+from nk_qrs_lstm.record import delineate_record  # noqa: E402
+from nk_qrs_lstm.training import datasets  # noqa: E402
+
+KEYS = ["ECG_P_Onsets", "ECG_P_Offsets", "ECG_T_Offsets"]
+
+
+def per_lead_tables(database, limit=None):
+    records = datasets.load_splits()[database]["validation"][:limit]
+    path = datasets.DEFAULT_LUDB if database == "ludb" else datasets.DEFAULT_QTDB
+    reader = datasets.read_ludb if database == "ludb" else datasets.read_qtdb
+    out = []
+    for record in records:
+        wfdb_path = os.path.join(path, "data", record) if database == "ludb" else os.path.join(path, record)
+        result = delineate_record(wfdb_path)
+        out.append((reader(record, path=path), result.tables, result.sampling_rate))
+    return out
+
+
+def score(database, tables, fraction):
+    ecgs, fused = [], {}
+    for leads, per_lead, rate in tables:
+        table = fuse_leads(per_lead, rate, wave_fraction=fraction)
+        waves = {k: table[k].to_numpy(dtype=float) for k in table.columns if k.startswith("ECG_")}
+        for ecg in leads:
+            ecgs.append(ecg)
+            fused[id(ecg.signal)] = waves
+    result = evaluate("fused", lambda s, fs: fused[id(s)], ecgs, database=database)
+    rows = []
+    for key in KEYS:
+        r = result.summary.loc[key]
+        rows.append({"database": database, "wave_fraction": fraction, "fiducial": key[4:], "se": r.se,
+                     "ppv": r.ppv, "f1": r.f1, "mean_ms": r.mean_ms, "sd_ms": r.sd_ms})
+    return rows
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--fractions", nargs="+", type=float, default=[0.0, 0.25, 0.5, 0.75])
+    parser.add_argument("--limit", type=int, default=None, help="only the first N records of each split")
+    args = parser.parse_args(argv)
+    rows = []
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        for database in PARTS:
+            tables = per_lead_tables(database, args.limit)
+            for fraction in args.fractions:
+                rows.extend(score(database, tables, fraction))
+    frame = pd.DataFrame(rows)
+    pd.set_option("display.width", 200)
+    print(frame.pivot_table(index=["fiducial", "wave_fraction"], columns="database",
+                            values=["se", "ppv", "f1", "sd_ms"]).round(1).to_string())
+
+
+if __name__ == "__main__":
+    main()
