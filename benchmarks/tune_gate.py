@@ -1,6 +1,7 @@
 """Choose the rhythm gate's P-coherence test on the VALIDATION splits only (never on test).
 
     python benchmarks/tune_gate.py [--cache /tmp/nkdec] [--input raw|clean] [--out /tmp/nkdec/results]
+    python benchmarks/tune_gate.py --leads          # the coherence of every LUDB train / validation lead
 
 Uses the probabilities cached by ``python benchmarks/tune_decoding.py cache``. Each lead is decoded once without
 the gate; then, for every setting of the grid, the shipped gate (``rhythm.rhythm_gate``) is applied with
@@ -12,6 +13,11 @@ LUDB rhythm stratum. The grid: the coherence below which a stretch shows no repe
 (``GATE_COHERENCE_CONTEXT_S``) and the stretch before the QRS onset (``GATE_COHERENCE_WINDOW_S``, from-to in s);
 ``min_coherence=-1`` is the gate without the test. Results and the choice are in
 ``docs/decoding.md``.
+
+``--leads`` checks the threshold on more records than validation has: the coherence needs no network output
+(only the QRS onsets, which the network finds on every split alike), so the LUDB train split's 15 AF / flutter /
+paced records can be used too. It prints, per split, the share of leads without expert P marks whose median
+coherence is below each threshold, and how many leads with P marks are.
 """
 
 import argparse
@@ -63,13 +69,52 @@ def sweep(cache, kind):
     return pd.DataFrame(rows)
 
 
+def lead_coherence(parts=("train", "validation")):
+    """Median P coherence of every LUDB lead of ``parts`` (QRS onsets from the shipped network, raw input)."""
+    from nk_qrs_lstm.pipeline import find_beats
+    from nk_qrs_lstm.preprocess import RateMap, prepare
+    from nk_qrs_lstm.unsmooth import detect_smoothing
+
+    rows = []
+    for part in parts:
+        for ecg in td.load("ludb", part):
+            rate_map = RateMap.for_rate(ecg.sampling_rate)
+            beats, _ = find_beats(ecg.signal, rate_map)
+            x, _ = prepare(ecg.signal, rate_map, smoothing_taps=detect_smoothing(ecg.signal, ecg.sampling_rate))
+            onsets = np.asarray(beats["ECG_R_Onsets"], dtype=float) / rate_map.ratio
+            marked = np.isfinite(np.asarray(ecg.fiducials().get("ECG_P_Onsets", []), dtype=float)).any()
+            rows.append({"part": part, "record": ecg.record, "lead": ecg.lead, "p_marked": marked,
+                         "coherence": np.nanmedian(rhythm.p_coherence(x, onsets, rate_map.model_rate))})
+    return pd.DataFrame(rows)
+
+
+def lead_table(frame, thresholds=(0.1, 0.12, 0.15, 0.2, 0.25, 0.3, 0.4)):
+    rows = []
+    for part, sub in frame.groupby("part"):
+        none, marked = sub[~sub.p_marked], sub[sub.p_marked]
+        for c in thresholds:
+            rows.append({"part": part, "threshold": c, "leads without P below": f"{(none.coherence < c).mean():.2f}",
+                         "leads with P below": f"{(marked.coherence < c).sum()} / {len(marked)}"})
+    return pd.DataFrame(rows)
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--cache", default="/tmp/nkdec", help="folder of the cached probabilities (.npz)")
     parser.add_argument("--input", default="raw", choices=td.INPUTS)
     parser.add_argument("--out", default="/tmp/nkdec/results", help="folder of the CSV results (not committed)")
+    parser.add_argument("--leads", action="store_true", help="coherence per lead, LUDB train and validation")
     args = parser.parse_args(argv)
     os.makedirs(args.out, exist_ok=True)
+    if args.leads:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            frame = lead_coherence()
+        frame.to_csv(os.path.join(args.out, "gate_coherence_leads.csv"), index=False)
+        print(lead_table(frame).to_string(index=False))
+        no_p = frame[~frame.p_marked].groupby(["part", "record"]).coherence.median().round(2)
+        print(no_p.sort_values().to_string())
+        return
     frame = sweep(args.cache, args.input)
     frame.to_csv(os.path.join(args.out, f"gate_coherence_{args.input}.csv"), index=False)
     keys = ["window_s", "coherence_context_s", "min_coherence", "coherent_height"]
