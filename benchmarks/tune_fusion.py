@@ -7,6 +7,11 @@ once per lead (``delineate_record``); the per-lead tables are then fused with
 :func:`nk_qrs_lstm.fusion.fuse_leads` for every ``wave_fraction`` and scored against each lead's reference as in
 ``benchmarks/fusion.py`` (P onset, P offset, T offset). The choice is in ``docs/benchmarks.md`` ("Fusing the
 leads of a record").
+
+``--reliability`` also checks the fused rows' confidences (the median of the per-lead confidences of the leads
+that found the wave) against each lead's reference, as ``tune_decoding.py calibrate`` does for single leads: a
+fused P / QRS onset or T offset is correct where it lies within the strict tolerance of that lead's expert mark;
+reliability bins and the expected calibration error per wave and split.
 """
 
 import argparse
@@ -19,7 +24,12 @@ import pandas as pd
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from fusion import PARTS  # noqa: E402
 
-from nk_qrs_lstm.evaluation.benchmark import evaluate  # noqa: E402
+import numpy as np  # noqa: E402
+from tune_decoding import reliability  # noqa: E402
+
+from nk_qrs_lstm.defaults import STRICT_TOLERANCE_S  # noqa: E402
+from nk_qrs_lstm.evaluation.benchmark import evaluate, unmarked_ranges  # noqa: E402
+from nk_qrs_lstm.evaluation.metrics import restrict_to_regions  # noqa: E402
 from nk_qrs_lstm.fusion import fuse_leads  # noqa: E402
 from nk_qrs_lstm.record import delineate_record  # noqa: E402
 from nk_qrs_lstm.training import datasets  # noqa: E402
@@ -56,22 +66,64 @@ def score(database, tables, fraction):
     return rows
 
 
+POINTS = {"P": "ECG_P_Onsets", "R": "ECG_R_Onsets", "T": "ECG_T_Offsets"}
+
+
+def confidence_data(database, tables, fraction):
+    """(wave, confidence, correct) of every fused wave against every lead's reference, inside its regions."""
+    rows = []
+    for leads, per_lead, rate in tables:
+        fused = fuse_leads(per_lead, rate, wave_fraction=fraction)
+        for ecg in leads:
+            ignore = unmarked_ranges(ecg)
+            for wave, key in POINTS.items():
+                x = fused[key].to_numpy(dtype=float)
+                conf = fused[f"ECG_{wave}_Confidence"].to_numpy(dtype=float)
+                ok = np.isfinite(x) & np.isfinite(conf)
+                inside = np.zeros(len(x), dtype=bool)
+                for a, b in ecg.regions:
+                    inside |= (x >= a) & (x < b)
+                for a, b in ignore.get(key, np.zeros((0, 2))):
+                    inside &= ~((x >= a) & (x < b))
+                ok &= inside
+                ref = np.sort(restrict_to_regions(ecg.fiducials()[key], ecg.regions, margin=1))
+                if len(ref):
+                    k = np.clip(np.searchsorted(ref, x[ok]), 1, max(len(ref) - 1, 1))
+                    dist = np.minimum(np.abs(ref[k - 1] - x[ok]), np.abs(ref[np.minimum(k, len(ref) - 1)] - x[ok]))
+                    correct = dist <= STRICT_TOLERANCE_S[wave] * ecg.sampling_rate
+                else:
+                    correct = np.zeros(ok.sum(), dtype=bool)
+                rows.append(pd.DataFrame({"database": database, "wave": wave, "confidence": conf[ok],
+                                          "correct": correct}))
+    return pd.concat(rows, ignore_index=True)
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--fractions", nargs="+", type=float, default=[0.0, 0.25, 0.5, 0.75])
     parser.add_argument("--limit", type=int, default=None, help="only the first N records of each split")
+    parser.add_argument("--reliability", action="store_true", help="also the fused confidences' reliability")
     args = parser.parse_args(argv)
-    rows = []
+    rows, confidences = [], []
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         for database in PARTS:
             tables = per_lead_tables(database, args.limit)
             for fraction in args.fractions:
                 rows.extend(score(database, tables, fraction))
+            if args.reliability:
+                confidences.append(confidence_data(database, tables, args.fractions[0]))
     frame = pd.DataFrame(rows)
     pd.set_option("display.width", 200)
     print(frame.pivot_table(index=["fiducial", "wave_fraction"], columns="database",
                             values=["se", "ppv", "f1", "sd_ms"]).round(1).to_string())
+    if confidences:
+        data = pd.concat(confidences, ignore_index=True)
+        for (database, wave), sub in data.groupby(["database", "wave"]):
+            table, ece = reliability(sub.confidence.to_numpy(), sub.correct.to_numpy())
+            print(f"{database} validation, fused {wave} (wave_fraction {args.fractions[0]}): n {len(sub)}, "
+                  f"correct {sub.correct.mean():.3f}, mean confidence {sub.confidence.mean():.3f}, ECE {ece:.4f}")
+            print(table.round(3).to_string(index=False))
 
 
 if __name__ == "__main__":

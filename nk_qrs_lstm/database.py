@@ -194,8 +194,9 @@ def record_table(result, record=None):
         suffixed ``_s``, in seconds, and ``PR_ms`` (QRS onset - P onset),
         ``QRS_ms`` (QRS offset - onset), ``QT_ms`` (T offset - QRS onset);
         seconds and intervals are floats, NaN where a point is missing; then
-        each wave's confidence (``ECG_P/R/T_Confidence``, NaN for the fused
-        rows).
+        each wave's confidence (``ECG_P/R/T_Confidence``; for the fused rows
+        the median over the leads that found the wave, see
+        :func:`nk_qrs_lstm.fusion.fuse_leads`).
 
     Examples
     --------
@@ -219,7 +220,7 @@ def record_table(result, record=None):
     seconds = pd.DataFrame({f"{k}_s": samples[k] / rate for k in FIDUCIALS}, index=frame.index)
     ms = pd.DataFrame({name: (samples[end] - samples[start]) * _MS_PER_S / rate
                        for name, (start, end) in INTERVALS.items()}, index=frame.index)
-    frame[list(CONFIDENCE_KEYS)] = frame[list(CONFIDENCE_KEYS)].astype(float)  # NaN for the fused rows
+    frame[list(CONFIDENCE_KEYS)] = frame[list(CONFIDENCE_KEYS)].astype(float)  # float even where all are NaN
     return pd.concat([frame, seconds, ms], axis=1)[list(TABLE_COLUMNS)]
 
 

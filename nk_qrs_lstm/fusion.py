@@ -31,7 +31,7 @@ Both are measured in ``docs/benchmarks.md`` (``benchmarks/fusion.py``).
 import numpy as np
 import pandas as pd
 
-from .defaults import BLOCK_MARGIN_S, BLOCK_S, CLASSES
+from .defaults import BLOCK_MARGIN_S, BLOCK_S, CLASSES, CONFIDENCE_KEYS
 from .neurokit import NK_KEYS
 from .pipeline import decode_blocks, track_blocks
 from .preprocess import model_rate_gaps, prepare
@@ -65,7 +65,10 @@ def fuse_leads(tables, sampling_rate, min_fraction=0.5, wave_fraction=FUSE_WAVE_
     Returns
     -------
     DataFrame
-        ``ECG_R_Peaks`` and every NeuroKit key, plus ``n_leads``.
+        ``ECG_R_Peaks`` and every NeuroKit key (rounded samples), the
+        confidences :data:`~nk_qrs_lstm.defaults.CONFIDENCE_KEYS` (median over
+        the leads that found the wave; NaN where the fused beat has none or the
+        tables carry none), plus ``n_leads``.
 
     Examples
     --------
@@ -78,11 +81,11 @@ def fuse_leads(tables, sampling_rate, min_fraction=0.5, wave_fraction=FUSE_WAVE_
     columns = FUSED_COLUMNS
     frames = []
     for i, table in enumerate(tables.values()):
-        frame = table.reindex(columns=columns).astype(float)
+        frame = table.reindex(columns=columns + list(CONFIDENCE_KEYS)).astype(float)
         frame["lead"] = i
         frames.append(frame)
     if not frames:
-        return pd.DataFrame(columns=columns + ["n_leads"])
+        return pd.DataFrame(columns=columns + list(CONFIDENCE_KEYS) + ["n_leads"])
     allb = pd.concat(frames, ignore_index=True)
     allb["centre"] = (allb["ECG_R_Onsets"] + allb["ECG_R_Offsets"]) / 2
     allb = allb[np.isfinite(allb["centre"])].sort_values("centre", kind="stable")
@@ -103,8 +106,14 @@ def fuse_leads(tables, sampling_rate, min_fraction=0.5, wave_fraction=FUSE_WAVE_
         wave = col.split("_")[1]
         if wave in present:
             out.loc[~present[wave], col] = np.nan
+    for key in CONFIDENCE_KEYS:  # the median confidence of the leads that found the wave
+        out[key] = groups[key].median()
+        wave = key.split("_")[1]
+        if wave in present:
+            out.loc[~present[wave], key] = np.nan
     out = out[out["n_leads"] >= max(1.0, min_fraction * len(tables))]
-    return out[columns + ["n_leads"]].round().reset_index(drop=True).astype(float)
+    out[columns] = out[columns].round()
+    return out[columns + list(CONFIDENCE_KEYS) + ["n_leads"]].reset_index(drop=True).astype(float)
 
 
 def gap_mask(ecg, rate_map):
@@ -202,8 +211,10 @@ def fuse_proba(mean, count, signal, rate_map, block_s=BLOCK_S, margin_s=BLOCK_MA
     Returns
     -------
     DataFrame
-        ``ECG_R_Peaks``, every NeuroKit key (float, NaN where absent) and
-        ``n_leads`` (leads averaged at the beat's QRS onset).
+        ``ECG_R_Peaks``, every NeuroKit key (float, NaN where absent), the
+        confidences :data:`~nk_qrs_lstm.defaults.CONFIDENCE_KEYS` of the mean
+        track's waves (its tables were fitted on single leads) and ``n_leads``
+        (leads averaged at the beat's QRS onset).
     """
     total = len(mean)
     signal = np.asarray(signal, dtype=float)
@@ -212,7 +223,9 @@ def fuse_proba(mean, count, signal, rate_map, block_s=BLOCK_S, margin_s=BLOCK_MA
     blocks = track_blocks(mean, count == 0, rate_map, block_s=block_s, margin_s=margin_s, signal=x)
     beats = decode_blocks(blocks, signal, rate_map, **decode_kw)
     if beats is None:
-        return pd.DataFrame({k: np.zeros(0) for k in FUSED_COLUMNS + ["n_leads"]})
-    out = pd.DataFrame({k: beats[k].astype(float) for k in FUSED_COLUMNS})
+        return pd.DataFrame({k: np.zeros(0) for k in FUSED_COLUMNS + list(CONFIDENCE_KEYS) + ["n_leads"]})
+    out = pd.DataFrame({k: beats[k].astype(float) for k in FUSED_COLUMNS}).round()
+    for key in CONFIDENCE_KEYS:
+        out[key] = beats[key].astype(float)
     out["n_leads"] = count[np.clip(beats["owner"].astype(int), 0, total - 1)].astype(float)
-    return out.round()
+    return out

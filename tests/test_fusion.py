@@ -151,3 +151,29 @@ def test_a_p_wave_of_one_lead_in_twelve_is_not_the_record_s():
     some = {f"l{i}": lead(i < enough) for i in range(12)}
     fused = fuse_leads(some, 500)
     assert fused[["ECG_P_Onsets", "ECG_P_Peaks", "ECG_P_Offsets"]].notna().all(axis=None)
+
+
+def test_fused_beats_carry_the_median_confidence_of_their_leads():
+    """Check that the percentile rule gives each fused wave the median confidence of the leads that found it
+    (NaN where the fused beat has no such wave), and that both rules put confidences in the record's tidy table."""
+    import pandas as pd
+
+    from nk_qrs_lstm.fusion import fuse_leads
+
+    def lead(p_conf):
+        row = {"ECG_R_Peaks": 510.0, "ECG_R_Onsets": 500.0, "ECG_R_Offsets": 540.0, "ECG_R_Confidence": 0.99,
+               "ECG_T_Peaks": 700.0, "ECG_T_Onsets": 650.0, "ECG_T_Offsets": 760.0, "ECG_T_Confidence": 0.9}
+        if p_conf is not None:
+            row.update(ECG_P_Onsets=400.0, ECG_P_Peaks=430.0, ECG_P_Offsets=460.0, ECG_P_Confidence=p_conf)
+        return pd.DataFrame([row])
+
+    fused = fuse_leads({"a": lead(0.6), "b": lead(0.8), "c": lead(0.95), "d": lead(None)}, 500)
+    assert fused["ECG_P_Confidence"].tolist() == [0.8]
+    assert fused["ECG_R_Confidence"].tolist() == [0.99]
+    alone = fuse_leads({f"l{i}": lead(0.9 if i == 0 else None) for i in range(12)}, 500)
+    assert np.isnan(alone["ECG_P_Confidence"]).all() and np.isnan(alone["ECG_P_Onsets"]).all()
+    for fusion in ("percentile", "proba"):
+        frame = delineate_record(example_record_path(), leads=["ii", "v5"], fusion=fusion).to_frame()
+        fused_rows = frame[frame.lead == "fused"]
+        conf = fused_rows["ECG_R_Confidence"].to_numpy(dtype=float)
+        assert len(conf) and np.all((conf >= 0) & (conf <= 1)), fusion
