@@ -173,10 +173,10 @@ def rhythm_gate(qrs_on, p_height, p_peak, rate, context_s=GATE_CONTEXT_S, min_he
     >>> rhythm_gate(on, np.full(7, 0.9), on - [20, 60, 35, 75, 15, 50, 40], rate=250)[0].tolist()
     [True, True, True, True, True, True, True]
     >>> on = np.arange(7) * 200.0  # regular RR, bumps 20 samples before each QRS ...
-    >>> rhythm_gate(on, np.full(7, 0.7), on - 20, rate=250)[0].all()
-    np.True_
-    >>> rhythm_gate(on, np.full(7, 0.7), on - 20, rate=250, coherence=np.full(7, 0.02))[0].any()  # ... no wave
-    np.False_
+    >>> bool(rhythm_gate(on, np.full(7, 0.7), on - 20, rate=250)[0].all())
+    True
+    >>> bool(rhythm_gate(on, np.full(7, 0.7), on - 20, rate=250, coherence=np.full(7, 0.02))[0].any())  # no wave
+    False
     """
     n = len(qrs_on)
     half = context_s * rate
