@@ -2,11 +2,30 @@
 
 Used by :mod:`nk_qrs_lstm.unsmooth` (the mains moving average's nulls) and
 :mod:`nk_qrs_lstm.quality` (the band-pass warning), which call it once or twice
-per lead: ``scipy.signal.welch`` costs about a millisecond per call on a
+per lead, each on the longest finite stretch of the lead's start: ``scipy.signal.welch`` costs about a millisecond per call on a
 10-s lead, this a tenth of that.
 """
 
 import numpy as np
+
+
+def longest_finite_run(x):
+    """The longest stretch of ``x`` without a non-finite sample (a spectrum across a gap would see a step).
+
+    Examples
+    --------
+    >>> longest_finite_run(np.array([1.0, np.nan, 2.0, 3.0, np.inf, 4.0])).tolist()
+    [2.0, 3.0]
+    """
+    finite = np.isfinite(x)
+    if finite.all():
+        return x
+    edges = np.flatnonzero(np.diff(np.concatenate([[0], finite.astype(np.int8), [0]])))
+    if not len(edges):
+        return x[:0]
+    starts, ends = edges[::2], edges[1::2]
+    i = int(np.argmax(ends - starts))
+    return x[starts[i] : ends[i]]
 
 
 def welch(x, sampling_rate, segment):

@@ -43,7 +43,7 @@ from .defaults import (
     UNSMOOTH_LAMBDA,
     n_samples,
 )
-from .spectra import welch
+from .spectra import longest_finite_run, welch
 
 def moving_average_taps(sampling_rate, powerline):
     """Length of NeuroKit's powerline moving average at ``sampling_rate`` (``int(rate / powerline)``).
@@ -155,7 +155,7 @@ def detect_smoothing(signal, sampling_rate, powerlines=POWERLINE_HZ, max_s=SMOOT
     >>> detect_smoothing(nk.ecg_clean(ecg, sampling_rate=500, powerline=60), 500)
     8
     """
-    x = _longest_finite_run(np.asarray(signal, dtype=float)[: n_samples(max_s, sampling_rate)])
+    x = longest_finite_run(np.asarray(signal, dtype=float)[: n_samples(max_s, sampling_rate)])
     spectrum = _spectrum(x, sampling_rate)  # one spectrum for every mains frequency tried
     for powerline in powerlines:
         taps = moving_average_taps(sampling_rate, powerline)
@@ -163,19 +163,6 @@ def detect_smoothing(signal, sampling_rate, powerlines=POWERLINE_HZ, max_s=SMOOT
         if to_mean < threshold and to_lower < SMOOTHING_NOTCH_RATIO:
             return taps
     return None
-
-
-def _longest_finite_run(x):
-    """The longest stretch of ``x`` without a non-finite sample."""
-    finite = np.isfinite(x)
-    if finite.all():
-        return x
-    edges = np.flatnonzero(np.diff(np.concatenate([[0], finite.astype(np.int8), [0]])))
-    if not len(edges):
-        return x[:0]
-    starts, ends = edges[::2], edges[1::2]
-    i = int(np.argmax(ends - starts))
-    return x[starts[i] : ends[i]]
 
 
 @functools.lru_cache(maxsize=16)

@@ -44,3 +44,16 @@ def test_fast_raw_ecg_is_not_called_band_passed():
     with warnings.catch_warnings():
         warnings.simplefilter("error", NKQRSLSTMWarning)
         nk_qrs_lstm.ecg_delineate(ecg, sampling_rate=500)
+
+
+def test_a_gap_does_not_join_two_stretches_into_one_spectrum():
+    """Check that the band-pass check reads the longest finite stretch: samples on both sides of a gap are not
+    spliced (a splice is a step, whose broadband power would move the ratio)."""
+    ecg = nk.ecg_simulate(duration=20, sampling_rate=500, heart_rate=70, random_state=0)
+    gapped = ecg.copy()
+    gapped[3000:3500] = np.nan
+    gapped[3500:] += 2.0  # the recording resumes on another baseline
+    after = ecg[3500:] + 2.0  # 13 s after the gap, 6 s before it
+    assert bandpass_ratio(gapped, 500) == bandpass_ratio(after, 500)
+    spliced = np.concatenate([ecg[:3000], after])
+    assert bandpass_ratio(gapped, 500) != bandpass_ratio(spliced, 500)
