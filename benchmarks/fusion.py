@@ -71,8 +71,9 @@ def main(argv=None):
             f"Command: `{' '.join(['python', 'benchmarks/fusion.py'] + [shlex.quote(a) for a in (argv or sys.argv[1:])])}`"
             f" ({datetime.date.today().isoformat()}), raw input. Each record's fused delineations are scored against "
             "each lead's reference, beside each lead's own delineation: `percentile` groups the leads' QRS complexes "
-            "(20th-percentile onsets, 80th-percentile offsets, median peaks; a P or T wave is kept where at least a "
-            "quarter of the beat's leads found one, `benchmarks/tune_fusion.py`); `proba` averages the leads' probability "
+            "(percentiles over leads: median P limits and T onset, 35th / 65th of the QRS limits, 80th of the T offset; "
+            "median peaks; a P or T wave is kept where at least a quarter of the beat's leads found one; both chosen "
+            "with `benchmarks/tune_fusion.py`); `proba` averages the leads' probability "
             "tracks (over the leads finite at each sample) and decodes the mean once, so P/QRS/T presence is decided "
             "from the leads together. ±150 ms matching; strict: P ±50, QRS ±40, T ±100 ms.", ""]
     for database in PARTS:

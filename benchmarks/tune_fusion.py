@@ -12,9 +12,13 @@ leads of a record").
 that found the wave) against each lead's reference, as ``tune_decoding.py calibrate`` does for single leads: a
 fused P / QRS onset or T offset is correct where it lies within the strict tolerance of that lead's expert mark;
 reliability bins and the expected calibration error per wave and split.
+
+``--percentiles`` sweeps, for one wave at a time (the others at ``FUSE_PERCENTILES``), the percentile over leads
+of its fused onset and offset, and prints F1 / mean / SD of that wave's onset and offset on both splits.
 """
 
 import argparse
+import itertools
 import os
 import sys
 import warnings
@@ -49,17 +53,17 @@ def per_lead_tables(database, limit=None):
     return out
 
 
-def score(database, tables, fraction):
+def score(database, tables, fraction, percentiles=None, keys=KEYS):
     ecgs, fused = [], {}
     for leads, per_lead, rate in tables:
-        table = fuse_leads(per_lead, rate, wave_fraction=fraction)
+        table = fuse_leads(per_lead, rate, wave_fraction=fraction, percentiles=percentiles)
         waves = {k: table[k].to_numpy(dtype=float) for k in table.columns if k.startswith("ECG_")}
         for ecg in leads:
             ecgs.append(ecg)
             fused[id(ecg.signal)] = waves
     result = evaluate("fused", lambda s, fs: fused[id(s)], ecgs, database=database)
     rows = []
-    for key in KEYS:
+    for key in keys:
         r = result.summary.loc[key]
         rows.append({"database": database, "wave_fraction": fraction, "fiducial": key[4:], "se": r.se,
                      "ppv": r.ppv, "f1": r.f1, "mean_ms": r.mean_ms, "sd_ms": r.sd_ms})
@@ -67,6 +71,18 @@ def score(database, tables, fraction):
 
 
 POINTS = {"P": "ECG_P_Onsets", "R": "ECG_R_Onsets", "T": "ECG_T_Offsets"}
+SWEEP = {"P": ([10, 20, 35, 50], [50, 65, 80, 90]), "R": ([10, 20, 35, 50], [50, 65, 80, 90]),
+         "T": ([10, 20, 35, 50], [50, 65, 80, 90])}
+
+
+def sweep_percentiles(database, tables, fraction):
+    rows = []
+    for wave, (onsets, offsets) in SWEEP.items():
+        keys = [f"ECG_{wave}_Onsets", f"ECG_{wave}_Offsets"]
+        for on, off in itertools.product(onsets, offsets):
+            for row in score(database, tables, fraction, {wave: (on, off)}, keys):
+                rows.append({"wave": wave, "onset_pct": on, "offset_pct": off, **row})
+    return rows
 
 
 def confidence_data(database, tables, fraction):
@@ -103,8 +119,9 @@ def main(argv=None):
     parser.add_argument("--fractions", nargs="+", type=float, default=[0.0, 0.25, 0.5, 0.75])
     parser.add_argument("--limit", type=int, default=None, help="only the first N records of each split")
     parser.add_argument("--reliability", action="store_true", help="also the fused confidences' reliability")
+    parser.add_argument("--percentiles", action="store_true", help="sweep onset / offset percentiles per wave")
     args = parser.parse_args(argv)
-    rows, confidences = [], []
+    rows, confidences, sweeps = [], [], []
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         for database in PARTS:
@@ -113,10 +130,17 @@ def main(argv=None):
                 rows.extend(score(database, tables, fraction))
             if args.reliability:
                 confidences.append(confidence_data(database, tables, args.fractions[0]))
+            if args.percentiles:
+                sweeps.extend(sweep_percentiles(database, tables, args.fractions[0]))
     frame = pd.DataFrame(rows)
     pd.set_option("display.width", 200)
     print(frame.pivot_table(index=["fiducial", "wave_fraction"], columns="database",
                             values=["se", "ppv", "f1", "sd_ms"]).round(1).to_string())
+    if sweeps:
+        frame = pd.DataFrame(sweeps)
+        wide = frame.pivot_table(index=["wave", "onset_pct", "offset_pct", "fiducial"], columns="database",
+                                 values=["f1", "mean_ms", "sd_ms"])
+        print(wide.round(1).to_string())
     if confidences:
         data = pd.concat(confidences, ignore_index=True)
         for (database, wave), sub in data.groupby(["database", "wave"]):

@@ -21,9 +21,11 @@ record: about 0.5 GB).
 
 ``"percentile"`` (default, chosen on validation): QRS complexes found in different leads are grouped when
 their centres lie within ``FUSE_WINDOW_S`` of each other; a group found in at
-least half of the leads is a beat. Its fused onsets are the 20th percentile
-over leads (an early but outlier-robust onset), its offsets the 80th
-percentile (a late, robust offset) and its peaks the median.
+least half of the leads is a beat. Its fused onsets and offsets are
+percentiles over leads (``FUSE_PERCENTILES``: the median P limits and T onset,
+the 35th / 65th percentile of the QRS limits, the 80th of the T offset) and its
+peaks the median; a P or T wave needs ``FUSE_WAVE_FRACTION`` of the beat's
+leads.
 
 Both are measured in ``docs/benchmarks.md`` (``benchmarks/fusion.py``).
 """
@@ -39,14 +41,14 @@ from .unsmooth import detect_smoothing
 
 FUSIONS = ("proba", "percentile")
 FUSE_WINDOW_S = 0.10  # [s] QRS centres closer than this across leads are one beat
-ONSET_PERCENTILE = 20
 FUSE_WAVE_FRACTION = 0.25  # [-] fraction of a beat's leads that must find its P (T) wave (benchmarks/tune_fusion.py)
-OFFSET_PERCENTILE = 80
+#: wave -> (onset, offset) percentile over leads (benchmarks/tune_fusion.py --percentiles, validation)
+FUSE_PERCENTILES = {"P": (50, 50), "R": (35, 65), "T": (50, 80)}
 FUSED_COLUMNS = ["ECG_R_Peaks"] + list(NK_KEYS)
 _BACKGROUND = np.array([1.0, 0.0, 0.0, 0.0], dtype=np.float32)
 
 
-def fuse_leads(tables, sampling_rate, min_fraction=0.5, wave_fraction=FUSE_WAVE_FRACTION):
+def fuse_leads(tables, sampling_rate, min_fraction=0.5, wave_fraction=FUSE_WAVE_FRACTION, percentiles=None):
     """Fuse per-lead delineations into one set of boundaries per beat (the ``"percentile"`` rule).
 
     Parameters
@@ -61,6 +63,9 @@ def fuse_leads(tables, sampling_rate, min_fraction=0.5, wave_fraction=FUSE_WAVE_
         Its P (or T) wave must be found in at least this fraction of the
         leads that found the beat (its peak known); otherwise the fused beat
         has none. 0: a wave found in any one lead is kept.
+    percentiles : dict of str -> (float, float), optional
+        Onset and offset percentiles over leads per wave (``"P"``, ``"R"``,
+        ``"T"``); default ``FUSE_PERCENTILES``.
 
     Returns
     -------
@@ -76,7 +81,7 @@ def fuse_leads(tables, sampling_rate, min_fraction=0.5, wave_fraction=FUSE_WAVE_
     >>> b = pd.DataFrame({"ECG_R_Peaks": [102.0], "ECG_R_Onsets": [94.0], "ECG_R_Offsets": [118.0]})
     >>> fused = fuse_leads({"i": a, "ii": b}, 500)
     >>> fused[["ECG_R_Onsets", "ECG_R_Offsets", "n_leads"]].values.tolist()
-    [[91.0, 116.0, 2.0]]
+    [[91.0, 115.0, 2.0]]
     """
     columns = FUSED_COLUMNS
     frames = []
@@ -96,14 +101,15 @@ def fuse_leads(tables, sampling_rate, min_fraction=0.5, wave_fraction=FUSE_WAVE_
     groups = allb.groupby("beat")
     out = pd.DataFrame({"n_leads": groups["lead"].nunique().astype(float)})
     present = {w: groups[f"ECG_{w}_Peaks"].count() >= wave_fraction * out["n_leads"] for w in ("P", "T")}
+    percentiles = {**FUSE_PERCENTILES, **(percentiles or {})}
     for col in columns:
+        wave = col.split("_")[1]
         if col.endswith("Onsets"):
-            out[col] = groups[col].quantile(ONSET_PERCENTILE / 100)
+            out[col] = groups[col].quantile(percentiles[wave][0] / 100)
         elif col.endswith("Offsets"):
-            out[col] = groups[col].quantile(OFFSET_PERCENTILE / 100)
+            out[col] = groups[col].quantile(percentiles[wave][1] / 100)
         else:
             out[col] = groups[col].median()
-        wave = col.split("_")[1]
         if wave in present:
             out.loc[~present[wave], col] = np.nan
     for key in CONFIDENCE_KEYS:  # the median confidence of the leads that found the wave

@@ -14,7 +14,7 @@ from ._checks import _join, check_option
 from .defaults import BEAT_KEYS, NK_KEYS
 from .delineate import PROBA_COLUMNS, validate_input
 from .neurokit import table_to_frame, to_neurokit
-from .fusion import FUSE_WINDOW_S, FUSIONS, OFFSET_PERCENTILE, ONSET_PERCENTILE, fuse_leads  # noqa: F401
+from .fusion import FUSIONS, fuse_leads
 from .fusion import ProbaMean, fuse_proba, gap_mask, peak_signal
 from .pipeline import delineate_lead, resample_proba
 
