@@ -18,7 +18,7 @@ from .fusion import FUSIONS, fuse_leads
 from .fusion import ProbaMean, fuse_proba, gap_mask, peak_signal
 from .pipeline import delineate_lead, resample_proba
 
-DEFAULT_FUSION = "percentile"  # proba: better QRS onset SD, lower P Se on QTDB validation (docs)
+DEFAULT_FUSION = "percentile"  # proba: lower P Se on LUDB validation, no better elsewhere (docs/benchmarks.md)
 
 
 @dataclass
