@@ -117,7 +117,7 @@ def iter_proba(signal, rate_map, backend="onnx", block_s=BLOCK_S, margin_s=BLOCK
         proba[gaps] = BACKGROUND
         xs = x[c0 - m0 : c1 - m0]
         if len(xs) < c1 - c0:  # (cannot happen when the windows cover the block; kept aligned regardless)
-            xs = np.pad(xs, (0, c1 - c0 - len(xs)), mode="edge")
+            xs = np.pad(xs, (0, c1 - c0 - len(xs)), mode="edge" if len(xs) else "constant")
         yield Block(c0, (own0, own1), proba, gaps, xs)
 
 
