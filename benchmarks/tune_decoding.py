@@ -250,6 +250,33 @@ def sweep_levels(cache, out, kind="raw"):
 CAL_POINTS = {"P": ("ECG_P_Onsets", "p"), "R": ("ECG_R_Onsets", "r"), "T": ("ECG_T_Offsets", "t")}
 
 
+def judged(ecg, x, confidence, key, wave, ignore):
+    """Which points ``x`` (fiducial ``key`` of ``wave``) are judged, and whether each judged one is correct.
+
+    Judged: finite, with a finite confidence, inside the lead's reference regions and outside the ranges where
+    the expert left ``key`` unmarked (``ignore``). Correct: within the strict tolerance of an expert mark.
+
+    Returns
+    -------
+    ok : ndarray of bool, shape (len(x),)
+    correct : ndarray of bool, shape (ok.sum(),)
+    """
+    x = np.asarray(x, dtype=float)
+    ok = np.isfinite(x) & np.isfinite(np.asarray(confidence, dtype=float))
+    inside = np.zeros(len(x), dtype=bool)
+    for a, b in ecg.regions:
+        inside |= (x >= a) & (x < b)
+    for a, b in ignore.get(key, np.zeros((0, 2))):
+        inside &= ~((x >= a) & (x < b))
+    ok &= inside
+    ref = np.sort(restrict_to_regions(ecg.fiducials()[key], ecg.regions, margin=1))
+    if not len(ref):
+        return ok, np.zeros(ok.sum(), dtype=bool)
+    k = np.clip(np.searchsorted(ref, x[ok]), 1, max(len(ref) - 1, 1))
+    dist = np.minimum(np.abs(ref[k - 1] - x[ok]), np.abs(ref[np.minimum(k, len(ref) - 1)] - x[ok]))
+    return ok, dist <= STRICT_TOLERANCE_S[wave] * ecg.sampling_rate
+
+
 def calibration_data(decoded):
     """One row per wave returned: its evidence (peak probability) and whether it is correct.
 
@@ -259,24 +286,8 @@ def calibration_data(decoded):
     """
     rows = []
     for ecg, table, rate_map, ignore in decoded:
-        reference = ecg.fiducials()
         for wave, (key, short) in CAL_POINTS.items():
-            x = table[key]
-            ok = np.isfinite(x) & np.isfinite(table[f"ECG_{wave}_Confidence"])
-            inside = np.zeros(len(x), dtype=bool)
-            for a, b in ecg.regions:
-                inside |= (x >= a) & (x < b)
-            for a, b in ignore.get(key, np.zeros((0, 2))):
-                inside &= ~((x >= a) & (x < b))
-            ok &= inside
-            ref = np.sort(restrict_to_regions(reference[key], ecg.regions, margin=1))
-            tol = STRICT_TOLERANCE_S[wave] * ecg.sampling_rate
-            if len(ref):
-                k = np.clip(np.searchsorted(ref, x[ok]), 1, max(len(ref) - 1, 1))
-                dist = np.minimum(np.abs(ref[k - 1] - x[ok]), np.abs(ref[np.minimum(k, len(ref) - 1)] - x[ok]))
-                correct = dist <= tol
-            else:
-                correct = np.zeros(ok.sum(), dtype=bool)
+            ok, correct = judged(ecg, table[key], table[f"ECG_{wave}_Confidence"], key, wave, ignore)
             rows.append(pd.DataFrame({"database": ecg.database, "record": ecg.record, "wave": wave,
                                       "height": table[f"evidence_{short}_height"][ok],
                                       "confidence": table[f"ECG_{wave}_Confidence"][ok], "correct": correct}))

@@ -28,12 +28,9 @@ import pandas as pd
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from fusion import PARTS  # noqa: E402
 
-import numpy as np  # noqa: E402
-from tune_decoding import reliability  # noqa: E402
+from tune_decoding import judged, reliability  # noqa: E402
 
-from nk_qrs_lstm.defaults import STRICT_TOLERANCE_S  # noqa: E402
 from nk_qrs_lstm.evaluation.benchmark import evaluate, unmarked_ranges  # noqa: E402
-from nk_qrs_lstm.evaluation.metrics import restrict_to_regions  # noqa: E402
 from nk_qrs_lstm.fusion import fuse_leads  # noqa: E402
 from nk_qrs_lstm.record import delineate_record  # noqa: E402
 from nk_qrs_lstm.training import datasets  # noqa: E402
@@ -93,22 +90,8 @@ def confidence_data(database, tables, fraction):
         for ecg in leads:
             ignore = unmarked_ranges(ecg)
             for wave, key in POINTS.items():
-                x = fused[key].to_numpy(dtype=float)
                 conf = fused[f"ECG_{wave}_Confidence"].to_numpy(dtype=float)
-                ok = np.isfinite(x) & np.isfinite(conf)
-                inside = np.zeros(len(x), dtype=bool)
-                for a, b in ecg.regions:
-                    inside |= (x >= a) & (x < b)
-                for a, b in ignore.get(key, np.zeros((0, 2))):
-                    inside &= ~((x >= a) & (x < b))
-                ok &= inside
-                ref = np.sort(restrict_to_regions(ecg.fiducials()[key], ecg.regions, margin=1))
-                if len(ref):
-                    k = np.clip(np.searchsorted(ref, x[ok]), 1, max(len(ref) - 1, 1))
-                    dist = np.minimum(np.abs(ref[k - 1] - x[ok]), np.abs(ref[np.minimum(k, len(ref) - 1)] - x[ok]))
-                    correct = dist <= STRICT_TOLERANCE_S[wave] * ecg.sampling_rate
-                else:
-                    correct = np.zeros(ok.sum(), dtype=bool)
+                ok, correct = judged(ecg, fused[key].to_numpy(dtype=float), conf, key, wave, ignore)
                 rows.append(pd.DataFrame({"database": database, "wave": wave, "confidence": conf[ok],
                                           "correct": correct}))
     return pd.concat(rows, ignore_index=True)
