@@ -20,12 +20,12 @@ import time
 import numpy as np
 
 from . import datasets
-from .augment import augment, augment_v2, augment_v3
+from .crops import AUGMENTATIONS, make_dataset, pool_batches, read_items, save_items, targets
 from ..defaults import MODEL_RATE, TRAIN_WINDOW_S, UNLABELLED, n_samples
 from ..preprocess import NORMALISATIONS, RateMap, highpass, make_windows, normalise, resample, robust_scale, window_plan
 
 logger = logging.getLogger("nk_qrs_lstm")
-AUGMENTATIONS = {"v1": augment, "v2": augment_v2, "v3": augment_v3}  # --augment: v1 is the shipped model's recipe
+__all__ = ["AUGMENTATIONS", "load_items", "make_dataset", "to_model_rate", "train", "validation_windows"]
 
 
 def to_model_rate(ecg):
@@ -92,47 +92,31 @@ def validation_windows(items, normalisation="window"):
     return normalise(np.stack(xs), method=normalisation)[..., None], np.stack(ys).astype(np.int64)
 
 
-def _targets(y):
-    """Split labels into (class, sample weight) with unlabelled samples weighted 0."""
-    return np.where(y == UNLABELLED, 0, y).astype(np.int64), (y != UNLABELLED).astype(np.float32)
+def _finished_epochs(backup_dir):
+    """Epochs already trained by an interrupted run (``BackupAndRestore``'s record), so its batches continue."""
+    path = os.path.join(backup_dir, "training_metadata.json")
+    if not os.path.exists(path):
+        return 0
+    with open(path) as f:
+        return int(json.load(f)["epoch"])
 
 
-def make_dataset(items, batch_size, steps, seed, qtdb_fraction=0.3, augmentation="v1", normalisation="window"):
-    """A Keras ``PyDataset`` of crops augmented by ``AUGMENTATIONS[augmentation]``, reproducible from ``seed``."""
-    import keras
+def cached_items(records, ludb_path, qtdb_path, cache=None):
+    """:func:`load_items` of ``records`` (``{"ludb": [...], "qtdb": [...]}``), kept in ``cache`` (.npz) if given.
 
-    if augmentation not in AUGMENTATIONS:
-        raise ValueError(f"augmentation == {augmentation!r}, must be one of {', '.join(map(repr, AUGMENTATIONS))}.")
-    recipe = AUGMENTATIONS[augmentation]
-
-    length = n_samples(TRAIN_WINDOW_S, MODEL_RATE)
-    by_db = {db: [i for i, it in enumerate(items) if it[3] == db] for db in ("ludb", "qtdb")}
-
-    class Crops(keras.utils.PyDataset):
-        def __init__(self):
-            super().__init__()
-            self.epoch = 0
-
-        def __len__(self):
-            return steps
-
-        def on_epoch_end(self):
-            self.epoch += 1
-
-        def __getitem__(self, idx):
-            rng = np.random.default_rng([seed, self.epoch, idx])
-            xs, ys = [], []
-            for _ in range(batch_size):
-                db = "qtdb" if by_db["qtdb"] and rng.random() < qtdb_fraction else "ludb"
-                pool = by_db[db] or by_db["qtdb"]
-                x, y, scale, _ = items[pool[rng.integers(len(pool))]]
-                xa, ya = recipe(x, y, length, rng, scale)
-                xs.append(highpass(xa, MODEL_RATE))
-                ys.append(ya)
-            y, w = _targets(np.stack(ys))
-            return normalise(np.stack(xs), method=normalisation)[..., None], y, w
-
-    return Crops()
+    A cache written for other records is rebuilt, so it can never feed the wrong split.
+    """
+    key = json.dumps(records, sort_keys=True)
+    if cache and os.path.exists(cache):
+        with np.load(cache) as f:
+            same = "records" in f and str(f["records"]) == key
+        if same:
+            return read_items(cache)
+        logger.info("%s holds other records: rebuilt", cache)
+    items = load_items(records["ludb"], records["qtdb"], ludb_path, qtdb_path)
+    if cache:
+        save_items(cache, items, records=np.array(key))
+    return items
 
 
 class _TimeLimit:
@@ -157,7 +141,7 @@ class _TimeLimit:
 
 def train(out, ludb_path=datasets.DEFAULT_LUDB, qtdb_path=datasets.DEFAULT_QTDB, epochs=60, steps=200,
           batch_size=32, seed=0, max_minutes=None, limit_records=None, patience=12, lr=3e-3,
-          model_kwargs=None, verbose=2, augmentation="v1", normalisation="window"):
+          model_kwargs=None, verbose=2, augmentation="v1", normalisation="window", items_cache=None, workers=0):
     """Train the delineation network and save ``out/best.keras``.
 
     Parameters
@@ -184,26 +168,39 @@ def train(out, ludb_path=datasets.DEFAULT_LUDB, qtdb_path=datasets.DEFAULT_QTDB,
     normalisation : {"window", "second"}
         Amplitude normalisation of each window (:func:`nk_qrs_lstm.preprocess.normalise`); recorded in the
         model card by the exporter so that inference applies the same.
+    items_cache : str, optional
+        Folder keeping the model-rate training and validation items (``train.npz``, ``validation.npz``), built
+        from the databases at the first run: a machine without the databases trains from it.
+    workers : int
+        Draw the batches in this many forked processes (:func:`~nk_qrs_lstm.training.crops.pool_batches`; same
+        batches); 0 draws them in the training process.
 
     Returns
     -------
     str
         Path of the best model.
     """
+    os.makedirs(out, exist_ok=True)
+    splits = datasets.load_splits()
+    records = {p: {db: splits[db][p][:limit_records] for db in ("ludb", "qtdb")} for p in ("train", "validation")}
+    t0 = time.time()
+    train_items, val_items = (
+        cached_items(records[p], ludb_path, qtdb_path, items_cache and os.path.join(items_cache, f"{p}.npz"))
+        for p in ("train", "validation"))
+    xv, yv = validation_windows(val_items, normalisation)
+    yv, wv = targets(yv)
+    logger.info("loaded %d training and %d validation leads (%d windows) in %.0f s",
+                len(train_items), len(val_items), len(xv), time.time() - t0)
+    first_epoch = _finished_epochs(os.path.join(out, "backup"))
+    crop_args = dict(augmentation=augmentation, normalisation=normalisation)
+    if workers:  # fork before the training framework starts its threads
+        data, pool = pool_batches(train_items, batch_size, steps, seed, workers, first_epoch, **crop_args)
+    else:
+        data, pool = make_dataset(train_items, batch_size, steps, seed, first_epoch=first_epoch, **crop_args), None
+
     import keras
 
     from .model import build_model
-
-    os.makedirs(out, exist_ok=True)
-    splits = datasets.load_splits()
-    part = lambda db, p: splits[db][p][:limit_records]  # noqa: E731
-    t0 = time.time()
-    train_items = load_items(part("ludb", "train"), part("qtdb", "train"), ludb_path, qtdb_path)
-    val_items = load_items(part("ludb", "validation"), part("qtdb", "validation"), ludb_path, qtdb_path)
-    xv, yv = validation_windows(val_items, normalisation)
-    yv, wv = _targets(yv)
-    logger.info("loaded %d training and %d validation leads (%d windows) in %.0f s",
-                len(train_items), len(val_items), len(xv), time.time() - t0)
 
     model_kwargs = dict(model_kwargs or {})
     model = build_model(seed=seed, **model_kwargs)
@@ -217,8 +214,8 @@ def train(out, ludb_path=datasets.DEFAULT_LUDB, qtdb_path=datasets.DEFAULT_QTDB,
         "max_minutes": max_minutes, "limit_records": limit_records, "patience": patience,
         "model_kwargs": model_kwargs, "augment": augmentation,
         "normalisation": normalisation, "ludb_path": ludb_path, "qtdb_path": qtdb_path,
-        "split_seed": splits["seed"], "train_records": {"ludb": part("ludb", "train"), "qtdb": part("qtdb", "train")},
-        "validation_records": {"ludb": part("ludb", "validation"), "qtdb": part("qtdb", "validation")},
+        "split_seed": splits["seed"], "train_records": records["train"], "validation_records": records["validation"],
+        "workers": workers,
         "n_params": int(model.count_params()),
         "versions": {"python": platform.python_version(), "keras": keras.__version__,
                      "backend": keras.backend.backend(), "numpy": np.__version__},
@@ -234,13 +231,13 @@ def train(out, ludb_path=datasets.DEFAULT_LUDB, qtdb_path=datasets.DEFAULT_QTDB,
         keras.callbacks.EarlyStopping(monitor="val_loss", patience=patience),
         keras.callbacks.CSVLogger(os.path.join(out, "history.csv"), append=True),
     ]
-    model.fit(
-        make_dataset(train_items, batch_size, steps, seed, augmentation=augmentation, normalisation=normalisation),
-        validation_data=(xv, yv, wv),
-        epochs=epochs,
-        callbacks=callbacks,
-        verbose=verbose,
-    )
+    try:
+        model.fit(data, validation_data=(xv, yv, wv), epochs=epochs, steps_per_epoch=steps if pool else None,
+                  validation_batch_size=max(batch_size, 32), shuffle=pool is None, callbacks=callbacks,
+                  verbose=verbose)
+    finally:
+        if pool is not None:
+            pool.terminate()
     if not os.path.exists(best):  # no validation improvement recorded (e.g. 0 epochs)
         model.save(best)
     with open(os.path.join(out, "train_time_s.txt"), "a") as f:
@@ -290,6 +287,12 @@ def _parser():
                         help="augmentation recipe: v1 = the shipped model's, v2 = v1 + heart rate, wave sizes, "
                              "input filters and artefacts, v3 = v2 with NeuroKit's default cleaning in 26 %% of "
                              "crops (default: %(default)s)")
+    parser.add_argument("--items-cache", default=None,
+                        help="folder keeping the model-rate training and validation items (built at the first run; "
+                             "copy it to train where the databases are not) (default: none)")
+    parser.add_argument("--workers", type=int, default=0,
+                        help="draw the batches in this many forked processes (default: %(default)s: in the "
+                             "training process)")
     parser.add_argument("--normalisation", default="window", choices=NORMALISATIONS,
                         help="amplitude scale of each window: window = 99th percentile over the window (the "
                              "shipped model's), second = median over its seconds of the per-second 99th "
@@ -307,7 +310,7 @@ def main(argv=None):
                                "conv_filters": args.conv_filters, "cell": args.cell,
                                "bottleneck": args.bottleneck, "head_filters": args.head_filters,
                                "head_kernel": args.head_kernel}, augmentation=args.augment,
-                 normalisation=args.normalisation)
+                 normalisation=args.normalisation, items_cache=args.items_cache, workers=args.workers)
     print(path)
 
 

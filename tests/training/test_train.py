@@ -34,3 +34,22 @@ def test_smoke_training_and_export(tmp_path, ludb_path, qtdb_path):
     card = export(best, str(tmp_path / "models"), {"note": "smoke"})
     assert card["keras_onnx_max_abs_diff"] < 1e-4
     assert set(card["files"]) == {"nk_qrs_lstm.keras", "nk_qrs_lstm.onnx"}
+
+
+def test_smoke_training_from_items_cache_with_workers(tmp_path, ludb_path, qtdb_path):
+    """Check that a run drawing batches in worker processes writes the items cache, then trains from it alone.
+
+    The second run points at missing databases: it can only have read the cache (a machine with the cache and
+    without the databases, e.g. an accelerator machine, trains the same way).
+    """
+    from nk_qrs_lstm.training.train import train
+
+    cache = tmp_path / "items"
+    train(str(tmp_path / "a"), ludb_path=ludb_path, qtdb_path=qtdb_path, epochs=1, steps=2, batch_size=4,
+          limit_records=1, verbose=0, items_cache=str(cache), workers=2)
+    assert sorted(p.name for p in cache.iterdir()) == ["train.npz", "validation.npz"]
+    best = train(str(tmp_path / "b"), ludb_path=str(tmp_path / "none"), qtdb_path=str(tmp_path / "none"),
+                 epochs=1, steps=2, batch_size=4, limit_records=1, verbose=0, items_cache=str(cache), workers=1)
+    config = json.loads((tmp_path / "b" / "train_config.json").read_text())
+    assert config["workers"] == 1
+    assert keras.saving.load_model(best, compile=False).output_shape == (None, None, 4)

@@ -1,0 +1,75 @@
+"""Training crops: the item cache round trip and the batches drawn in worker processes."""
+
+import json
+
+import numpy as np
+import pytest
+
+from nk_qrs_lstm.training import crops
+
+from test_augment import synthetic  # the same synthetic beats (tests/training is on the path)
+
+
+def _items():
+    x, labels = synthetic([(25, 15, 25, 30, 50, 105)] * 30, offset=0.5, edge=100)
+    return [(x, labels, 1.0, "ludb"), (x[:3000] * 2, labels[:3000], 2.0, "qtdb")]
+
+
+def test_items_cache_round_trip(tmp_path):
+    """Check that saved items come back with the same signals (to float32 precision), labels, scales, databases."""
+    items = _items()
+    crops.save_items(tmp_path / "items.npz", items, note=np.array("x"))
+    back = crops.read_items(tmp_path / "items.npz")
+    assert [(len(x), s, db) for x, _, s, db in back] == [(len(x), s, db) for x, _, s, db in items]
+    for (x, y, _, _), (xb, yb, _, _) in zip(items, back):
+        np.testing.assert_allclose(xb, x, rtol=1e-6, atol=1e-6)
+        np.testing.assert_array_equal(yb, y)
+
+
+def test_pool_batches_equal_in_process_batches():
+    """Check that worker processes draw exactly the batches of the in-process dataset, epoch after epoch."""
+    pytest.importorskip("keras")
+    items = _items()
+    dataset = crops.make_dataset(items, 3, 2, seed=5, augmentation="v2", first_epoch=1)
+    expected = [dataset[0], dataset[1]]
+    dataset.on_epoch_end()
+    expected += [dataset[0], dataset[1]]
+    batches, pool = crops.pool_batches(items, 3, 2, seed=5, workers=2, first_epoch=1, augmentation="v2")
+    try:
+        got = [next(batches) for _ in range(4)]
+    finally:
+        pool.terminate()
+    for (x, y, w), (xe, ye, we) in zip(got, expected):
+        np.testing.assert_array_equal(x, xe)
+        np.testing.assert_array_equal(y, ye)
+        np.testing.assert_array_equal(w, we)
+    assert not np.array_equal(got[0][0], got[2][0])  # a new epoch draws new crops
+
+
+def test_pool_batches_refuse_bad_arguments():
+    """Check that the worker count and the recipe are validated at the call, with the rule in the message."""
+    with pytest.raises(ValueError, match=r"workers == 0, must be >= 1\."):
+        crops.pool_batches(_items(), 2, 1, seed=0, workers=0)
+    with pytest.raises(ValueError, match="augmentation == 'v9'"):
+        crops.pool_batches(_items(), 2, 1, seed=0, workers=1, augmentation="v9")
+
+
+def test_cached_items_rebuilt_for_other_records(tmp_path, monkeypatch):
+    """Check that an items cache written for other records is never read for these (it is rebuilt)."""
+    from nk_qrs_lstm.training import train
+
+    built = []
+
+    def fake_load(ludb, qtdb, *paths):
+        built.append((tuple(ludb), tuple(qtdb)))
+        return _items()[: len(ludb)]
+
+    monkeypatch.setattr(train, "load_items", fake_load)
+    cache = str(tmp_path / "train.npz")
+    first = train.cached_items({"ludb": ["1"], "qtdb": []}, "l", "q", cache)
+    again = train.cached_items({"ludb": ["1"], "qtdb": []}, "l", "q", cache)
+    other = train.cached_items({"ludb": ["1", "2"], "qtdb": []}, "l", "q", cache)
+    assert built == [(("1",), ()), (("1", "2"), ())]
+    assert len(first) == len(again) == 1 and len(other) == 2
+    with np.load(cache) as f:
+        assert json.loads(str(f["records"])) == {"ludb": ["1", "2"], "qtdb": []}
