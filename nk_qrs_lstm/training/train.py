@@ -141,7 +141,8 @@ class _TimeLimit:
 
 def train(out, ludb_path=datasets.DEFAULT_LUDB, qtdb_path=datasets.DEFAULT_QTDB, epochs=60, steps=200,
           batch_size=32, seed=0, max_minutes=None, limit_records=None, patience=12, lr=3e-3,
-          model_kwargs=None, verbose=2, augmentation="v1", normalisation="window", items_cache=None, workers=0):
+          model_kwargs=None, verbose=2, augmentation="v1", normalisation="window", items_cache=None, workers=0,
+          init=None):
     """Train the delineation network and save ``out/best.keras``.
 
     Parameters
@@ -174,6 +175,9 @@ def train(out, ludb_path=datasets.DEFAULT_LUDB, qtdb_path=datasets.DEFAULT_QTDB,
     workers : int
         Draw the batches in this many forked processes (:func:`~nk_qrs_lstm.training.crops.pool_batches`; same
         batches); 0 draws them in the training process.
+    init : str, optional
+        A ``.keras`` model of the same network whose weights training starts from (fine-tuning), instead of a
+        seeded initialisation.
 
     Returns
     -------
@@ -204,6 +208,12 @@ def train(out, ludb_path=datasets.DEFAULT_LUDB, qtdb_path=datasets.DEFAULT_QTDB,
 
     model_kwargs = dict(model_kwargs or {})
     model = build_model(seed=seed, **model_kwargs)
+    if init:
+        start = keras.saving.load_model(init, compile=False)
+        shapes = lambda m: [(layer.name, [tuple(w.shape) for w in layer.weights]) for layer in m.layers]  # noqa: E731
+        if shapes(start) != shapes(model):
+            raise ValueError(f"init == {init!r}: its network differs from the one asked for ({model_kwargs}).")
+        model.set_weights(start.get_weights())
     model.compile(
         optimizer=keras.optimizers.Adam(lr),
         loss="sparse_categorical_crossentropy",
@@ -215,7 +225,7 @@ def train(out, ludb_path=datasets.DEFAULT_LUDB, qtdb_path=datasets.DEFAULT_QTDB,
         "model_kwargs": model_kwargs, "augment": augmentation,
         "normalisation": normalisation, "ludb_path": ludb_path, "qtdb_path": qtdb_path,
         "split_seed": splits["seed"], "train_records": records["train"], "validation_records": records["validation"],
-        "workers": workers,
+        "workers": workers, "init": init,
         "n_params": int(model.count_params()),
         "versions": {"python": platform.python_version(), "keras": keras.__version__,
                      "backend": keras.backend.backend(), "numpy": np.__version__},
@@ -293,6 +303,9 @@ def _parser():
     parser.add_argument("--workers", type=int, default=0,
                         help="draw the batches in this many forked processes (default: %(default)s: in the "
                              "training process)")
+    parser.add_argument("--init", default=None,
+                        help="start from the weights of this .keras model of the same network (fine-tuning) "
+                             "(default: a seeded initialisation)")
     parser.add_argument("--normalisation", default="window", choices=NORMALISATIONS,
                         help="amplitude scale of each window: window = 99th percentile over the window (the "
                              "shipped model's), second = median over its seconds of the per-second 99th "
@@ -310,7 +323,7 @@ def main(argv=None):
                                "conv_filters": args.conv_filters, "cell": args.cell,
                                "bottleneck": args.bottleneck, "head_filters": args.head_filters,
                                "head_kernel": args.head_kernel}, augmentation=args.augment,
-                 normalisation=args.normalisation, items_cache=args.items_cache, workers=args.workers)
+                 normalisation=args.normalisation, items_cache=args.items_cache, workers=args.workers, init=args.init)
     print(path)
 
 

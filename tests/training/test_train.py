@@ -53,3 +53,19 @@ def test_smoke_training_from_items_cache_with_workers(tmp_path, ludb_path, qtdb_
     config = json.loads((tmp_path / "b" / "train_config.json").read_text())
     assert config["workers"] == 1
     assert keras.saving.load_model(best, compile=False).output_shape == (None, None, 4)
+
+
+def test_init_starts_from_the_given_weights_and_refuses_another_network(tmp_path, ludb_path, qtdb_path):
+    """Check that ``init=`` copies a model's weights before training and names the mismatch of another network."""
+    from nk_qrs_lstm.training.model import build_model
+    from nk_qrs_lstm.training.train import train
+
+    start = build_model(seed=3, lstm_units=8, conv_filters=8)
+    start.save(tmp_path / "start.keras")
+    kwargs = dict(ludb_path=ludb_path, qtdb_path=qtdb_path, epochs=0, steps=1, batch_size=2, limit_records=1,
+                  verbose=0, init=str(tmp_path / "start.keras"))
+    best = train(str(tmp_path / "a"), model_kwargs={"lstm_units": 8, "conv_filters": 8}, **kwargs)
+    for got, want in zip(keras.saving.load_model(best, compile=False).get_weights(), start.get_weights()):
+        np.testing.assert_array_equal(got, want)
+    with pytest.raises(ValueError, match="its network differs from the one asked for"):
+        train(str(tmp_path / "b"), model_kwargs={"lstm_units": 16, "conv_filters": 8}, **kwargs)
