@@ -19,9 +19,11 @@ from .decoding import confidence, decode_beats
 from .defaults import (
     BEAT_KEYS,
     CONFIDENCE_KEYS,
+    EDGE_MARGIN_S,
     GAP_MERGE_S,
     MODEL_RATE,
     P_MIN_S,
+    QS_MIN_DEPTH,
     PR_MAX_S,
     QRS_MIN_S,
     QT_MAX_S,
@@ -235,8 +237,22 @@ def extremum(signal, onsets, offsets, kind="deviation"):
         def score(idx, seg):
             return np.abs(signal[idx] - (signal[on[seg]] + slope[seg] * (idx - on[seg])))
 
-    out[ok] = _segment_argmax(score, on, off)
+    found = _segment_argmax(score, on, off)
+    if kind == "deviation":  # a wave that never leaves the line joining its limits (a flat stretch) has no peak
+        idx = found.astype(np.int64)
+        flat = score(idx, np.arange(len(idx))) == 0
+        found[flat] = np.nan
+    out[ok] = found
     return out
+
+
+def _near_unknown(unknown, k):
+    """(before, after): is any of the ``k`` samples before / after each sample unknown or beyond the track?"""
+    padded = np.concatenate([np.ones(k, dtype=bool), unknown, np.ones(k, dtype=bool)]).astype(np.int64)
+    count = np.concatenate([[0], np.cumsum(padded)])
+    m = len(unknown)
+    i = np.arange(m) + k  # position of sample i in padded
+    return count[i] - count[i - k] > 0, count[i + k + 1] - count[i + 1] > 0
 
 
 def delineate_proba(proba, signal, sampling_rate, rate=MODEL_RATE, refine=True, unknown=None,
@@ -314,8 +330,7 @@ def delineate_proba(proba, signal, sampling_rate, rate=MODEL_RATE, refine=True, 
     # a wave cut by the edge of proba or by a gap has an unknown onset (or offset): NaN
     m = len(proba)
     unknown = np.zeros(m, dtype=bool) if unknown is None else np.asarray(unknown, dtype=bool)
-    before = np.concatenate([[True], unknown[:-1]])  # is the sample before k unknown?
-    after = np.concatenate([unknown[1:], [True]])
+    before, after = _near_unknown(unknown, max(int(np.ceil(EDGE_MARGIN_S * rate - 1e-9)), 1))
     onsets, offsets = beats[:, 0::2], beats[:, 1::2]
     with np.errstate(invalid="ignore"):
         on_idx = np.clip(np.floor(np.nan_to_num(onsets, nan=1)), 0, m - 1).astype(np.int64)
@@ -323,7 +338,12 @@ def delineate_proba(proba, signal, sampling_rate, rate=MODEL_RATE, refine=True, 
     onsets[before[on_idx] & np.isfinite(onsets)] = np.nan
     offsets[after[off_idx] & np.isfinite(offsets)] = np.nan
     beats[:, 0::2], beats[:, 1::2] = onsets, offsets
-    beats = np.clip(np.round((beats + offset) * ratio), 0, n - 1)
+    beats = np.round((beats + offset) * ratio)
+    cut = np.zeros(beats.shape, dtype=bool)  # at the caller's first or last sample: cut by the edge
+    with np.errstate(invalid="ignore"):
+        cut[:, 0::2], cut[:, 1::2] = beats[:, 0::2] <= 0, beats[:, 1::2] >= n - 1
+    beats[cut] = np.nan
+    beats = np.clip(beats, 0, n - 1)
     # physiological order survives rounding: neighbours may touch, never cross
     with np.errstate(invalid="ignore"):  # NaN compares False: a missing point stays missing
         late_p = beats[:, 1] > beats[:, 2]
@@ -358,8 +378,26 @@ def delineate_proba(proba, signal, sampling_rate, rate=MODEL_RATE, refine=True, 
 def qs_peaks(signal, onsets, rpeaks, offsets):
     """Q and S peaks: signal minima between QRS onset and R, and R and QRS offset.
 
-    NaN where the interval is empty or a limit is missing.
+    NaN where the interval is empty or a limit is missing, and where the minimum is not below R: where the
+    complex's largest deflection is negative (a QS complex, lead aVR, an inverted signal) the "minimum" beside it
+    would be the sample next to R. A Q or S must lie ``QS_MIN_DEPTH`` of the complex's peak-to-peak amplitude below
+    R.
+
+    Examples
+    --------
+    >>> x = np.array([0, -1, 4, -2, 0, 0, 1, -5, 1, 0], dtype=float)
+    >>> out = qs_peaks(x, np.array([0.0, 5.0]), np.array([2.0, 7.0]), np.array([4.0, 9.0]))
+    >>> out["ECG_Q_Peaks"].tolist(), out["ECG_S_Peaks"].tolist()
+    ([1.0, nan], [3.0, nan])
     """
     q = extremum(signal, onsets, rpeaks - 1, kind="min")
     s = extremum(signal, rpeaks + 1, offsets, kind="min")
+    low = extremum(signal, onsets, offsets, kind="min")
+    high = extremum(signal, onsets, offsets, kind="max")
+    value = lambda idx: signal[np.nan_to_num(idx, nan=0).astype(np.int64)]  # noqa: E731
+    with np.errstate(invalid="ignore"):  # NaN compares False: a missing peak stays missing
+        # R must stand above its Q and S by a share of the complex's amplitude
+        floor = value(rpeaks) - QS_MIN_DEPTH * (value(high) - value(low))
+        for peaks in (q, s):
+            peaks[~(value(peaks) < floor)] = np.nan
     return {"ECG_Q_Peaks": q, "ECG_S_Peaks": s}

@@ -41,6 +41,7 @@ from .unsmooth import detect_smoothing
 
 FUSIONS = ("proba", "percentile")
 FUSE_WINDOW_S = 0.10  # [s] QRS centres closer than this across leads are one beat
+FUSE_HALF_QRS_S = 0.05  # [s] centre of a complex known by one limit only (cut by the edge): that far inside
 FUSE_WAVE_FRACTION = 0.25  # [-] fraction of a beat's leads that must find its P (T) wave (benchmarks/tune_fusion.py)
 #: wave -> (onset, offset) percentile over leads (benchmarks/tune_fusion.py --percentiles, validation)
 FUSE_PERCENTILES = {"P": (50, 50), "R": (35, 65), "T": (50, 80)}
@@ -92,7 +93,10 @@ def fuse_leads(tables, sampling_rate, min_fraction=0.5, wave_fraction=FUSE_WAVE_
     if not frames:
         return pd.DataFrame(columns=columns + list(CONFIDENCE_KEYS) + ["n_leads"])
     allb = pd.concat(frames, ignore_index=True)
-    allb["centre"] = (allb["ECG_R_Onsets"] + allb["ECG_R_Offsets"]) / 2
+    # a complex cut by the signal's edge has one limit: its centre is then its R peak, or half a QRS from that limit
+    half = FUSE_HALF_QRS_S * sampling_rate
+    allb["centre"] = ((allb["ECG_R_Onsets"] + allb["ECG_R_Offsets"]) / 2).fillna(allb["ECG_R_Peaks"]).fillna(
+        allb["ECG_R_Onsets"] + half).fillna(allb["ECG_R_Offsets"] - half)
     allb = allb[np.isfinite(allb["centre"])].sort_values("centre", kind="stable")
     centre = allb["centre"].to_numpy()
     # a new beat starts where the gap to the previous centre exceeds the window

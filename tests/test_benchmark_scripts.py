@@ -25,3 +25,16 @@ def test_24h_run_is_skipped_when_its_time_or_memory_would_not_fit(speed):
     light = {"status": "ok", "median_s": 1.0, "peak_rss_mb": 601.0, "base_rss_mb": 601.0}
     assert speed._skip_24h(light, 600, memory_mb=24 * 1024) is None
     assert speed._skip_24h({"status": "error"}, 600).startswith("skipped (no 1-h time")
+
+
+def test_qrs_width_bins_errors_by_duration(ludb_path):
+    """Check that the QRS-width breakdown matches expert complexes and bins them (one LUDB validation record)."""
+    spec = importlib.util.spec_from_file_location("qrs_width_script", BENCHMARKS / "qrs_width.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    frame = module.errors("ludb", "validation", limit=1)
+    assert len(frame) > 50 and frame[["onset_error_ms", "offset_error_ms"]].abs().max().max() <= 150
+    assert (frame.found_duration_ms - frame.duration_ms
+            == frame.offset_error_ms - frame.onset_error_ms).all()
+    text = module.table(frame, "duration_ms")
+    assert text.splitlines()[-1].startswith(f"| all | {len(frame)} |")

@@ -126,3 +126,25 @@ def test_missing_waves_stay_nan():
     assert np.isnan(table["ECG_P_Onsets"][0]) and np.isnan(table["ECG_P_Offsets"][0]) and np.isnan(table["ECG_P_Peaks"][0])
     assert np.isnan(table["ECG_T_Onsets"][1]) and np.isnan(table["ECG_T_Offsets"][1]) and np.isnan(table["ECG_T_Peaks"][1])
     assert table["ECG_P_Offsets"][1] == 2 * 349 and table["ECG_T_Onsets"][0] == 2 * 170
+
+
+def test_extremum_of_a_flat_wave_is_nan():
+    """Check that a wave lying on the line joining its limits (a flat stretch) has no peak, not a peak at onset."""
+    x = np.array([0.0, 1.0, 0.5, 0.5, 0.5, 0.5, 0.0, 0.0])
+    assert np.isnan(extremum(x, np.array([2.0]), np.array([5.0]))).all()
+    assert extremum(x, np.array([0.0]), np.array([3.0])).tolist() == [1.0]
+
+
+def test_boundaries_near_the_edges_are_unknown():
+    """Check that no boundary is reported within ``EDGE_MARGIN_S`` of the track's ends: the wave may go on there."""
+    from nk_qrs_lstm.defaults import EDGE_MARGIN_S
+
+    margin = int(np.ceil(EDGE_MARGIN_S * RATE))
+    for start in range(0, 6):  # a QRS run starting `start` samples into the track
+        p = _proba(300, [(2, start, start + 25), (3, 60, 120), (2, 200, 225), (3, 260, 300 - start)])
+        out = delineate_proba(p, np.zeros(300), RATE, refine=False, decoder="argmax")
+        onsets = np.concatenate([out[k] for k in BEAT_KEYS if k.endswith("Onsets")])
+        offsets = np.concatenate([out[k] for k in BEAT_KEYS if k.endswith("Offsets")])
+        assert np.all(onsets[np.isfinite(onsets)] >= margin)
+        assert np.all(offsets[np.isfinite(offsets)] <= 299 - margin)
+        assert np.isnan(out["ECG_R_Onsets"][0]) == (start < margin)

@@ -194,3 +194,29 @@ def test_show_draws_like_neurokit(show_type):
     _, plain = nk_qrs_lstm.ecg_delineate(cleaned, info, sampling_rate=500)
     assert shown == plain
     plt.close("all")
+
+
+def test_a_complex_cut_by_the_end_has_an_unknown_offset_at_any_rate(ludb_path):
+    """Check that the QRS cut by the end of LUDB 121 lead II has a NaN offset at 100 Hz too (it was the last sample)."""
+    import scipy.signal
+    import wfdb
+
+    x = wfdb.rdrecord(os.path.join(ludb_path, "data", "121"), channel_names=["ii"]).p_signal[:, 0]
+    for rate, y in ((500, x), (100, scipy.signal.resample_poly(x, 1, 5))):
+        table = ecg_delineate_table(y, None, sampling_rate=rate)
+        last = table.iloc[-1]
+        assert pd.isna(last["ECG_R_Offsets"]) and last["ECG_R_Onsets"] < len(y) - 1, rate
+        values = table.filter(regex="Onsets|Offsets").to_numpy(dtype=float)
+        assert not ((values == 0) | (values == len(y) - 1)).any()
+
+
+def test_q_and_s_are_never_beside_a_negative_r():
+    """Check that an inverted ECG gets no Q / S peak next to its (negative) largest deflection."""
+    ecg = nk.ecg_simulate(duration=12, sampling_rate=500, heart_rate=70, random_state=3)
+    for x in (ecg, -ecg):
+        table = ecg_delineate_table(x, None, sampling_rate=500)
+        for key in ("ECG_Q_Peaks", "ECG_S_Peaks"):
+            found = table[key].dropna().to_numpy(dtype=int)
+            r = table.loc[table[key].notna(), "ECG_R_Peaks"].to_numpy(dtype=int)
+            assert np.all(x[found] < x[r])
+            assert np.all(np.abs(found - r) > 1)

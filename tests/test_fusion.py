@@ -1,11 +1,12 @@
 """Tests of nk_qrs_lstm.fusion: the leads of one record fused at the probability level or from their boundaries."""
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from nk_qrs_lstm.boundaries import delineate_proba
 from nk_qrs_lstm.examples import example_record_path
-from nk_qrs_lstm.fusion import ProbaMean, fuse_proba
+from nk_qrs_lstm.fusion import ProbaMean, fuse_leads, fuse_proba
 from nk_qrs_lstm.preprocess import RateMap
 from nk_qrs_lstm.record import delineate_record
 
@@ -177,3 +178,15 @@ def test_fused_beats_carry_the_median_confidence_of_their_leads():
         fused_rows = frame[frame.lead == "fused"]
         conf = fused_rows["ECG_R_Confidence"].to_numpy(dtype=float)
         assert len(conf) and np.all((conf >= 0) & (conf <= 1)), fusion
+
+
+def test_a_complex_cut_by_the_edge_is_kept_by_fusion():
+    """Check that a complex with one known limit (cut by the signal's edge) is fused, also from a single lead."""
+    cut = pd.DataFrame({"ECG_R_Peaks": [np.nan, 600.0], "ECG_R_Onsets": [np.nan, 560.0],
+                        "ECG_R_Offsets": [20.0, 610.0], "ECG_T_Onsets": [60.0, np.nan],
+                        "ECG_T_Peaks": [110.0, np.nan], "ECG_T_Offsets": [160.0, np.nan]})
+    fused = fuse_leads({"ii": cut}, 500)
+    assert fused["ECG_R_Offsets"].tolist() == [20.0, 610.0]
+    assert fused.loc[0, "ECG_T_Offsets"] == 160.0
+    other = cut.assign(ECG_R_Offsets=[24.0, 614.0])
+    assert len(fuse_leads({"i": cut, "ii": other}, 500)) == 2

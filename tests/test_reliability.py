@@ -75,6 +75,15 @@ def test_bad_rpeaks(rpeaks, message):
         nk_qrs_lstm.ecg_delineate(_ecg(), rpeaks=rpeaks, sampling_rate=500)
 
 
+def test_rpeak_signals_instead_of_info_get_a_hint():
+    """Check that passing nk.ecg_peaks's 0/1 `signals` as rpeaks names the mistake and the fix."""
+    ecg = _ecg()
+    signals, _ = nk.ecg_peaks(ecg, sampling_rate=500)
+    with pytest.raises(ValueError, match=re.escape("It looks like a 0/1 indicator of R-peaks (the `signals` returned "
+                                                   "by nk.ecg_peaks): pass its `info`")):
+        nk_qrs_lstm.ecg_delineate(ecg, rpeaks=signals, sampling_rate=500)
+
+
 def test_bad_show_type():
     """Check that an unknown show_type is refused before any work."""
     with pytest.raises(ValueError, match=re.escape("Allowed values are 'all', 'bounds_P', 'bounds_R', "

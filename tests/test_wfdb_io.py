@@ -401,7 +401,7 @@ def test_read_record_errors(ludb_path, tmp_path):
     missing = str(tmp_path / "rec")
     with pytest.raises(FileNotFoundError, match=re.escape(
         f"WFDB header {missing + '.hea'!r} does not exist; pass the record path without extension, "
-        "e.g. '../shared/data/ludb/data/1'."
+        "e.g. 'mitdb/100' for mitdb/100.hea."
     )):
         read_record(missing)
     with pytest.raises(TypeError, match=re.escape(

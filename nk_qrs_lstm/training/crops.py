@@ -3,9 +3,9 @@
 An *item* is one annotated lead at the model rate: ``(x, y, scale, database)`` with the signal ``x`` (mV, not
 high-passed), its per-sample labels ``y`` (``UNLABELLED`` where the expert's marks do not reach), its robust
 amplitude ``scale`` and ``"ludb"`` or ``"qtdb"``. Batch ``idx`` of epoch ``epoch`` is a pure function of
-``(seed, epoch, idx)``, whether it is drawn in the training process (:func:`make_dataset`, a Keras
-``PyDataset``) or by worker processes (:func:`pool_batches`, for machines with many cores beside an accelerator):
-both give the same crops.
+``(seed, epoch, idx)`` (:class:`CropSampler`), whether it is drawn in the training process (:func:`make_dataset`,
+a Keras ``PyDataset``) or by worker processes (:func:`pool_batches`, for machines with many cores beside an
+accelerator): both give the same crops.
 """
 
 import functools
@@ -15,11 +15,12 @@ import os
 import numpy as np
 
 from .augment import augment, augment_v2, augment_v3
-from ..defaults import MODEL_RATE, TRAIN_WINDOW_S, UNLABELLED, n_samples
+from ..defaults import CLASSES, MODEL_RATE, TRAIN_WINDOW_S, UNLABELLED, n_samples
 from ..preprocess import highpass, normalise
 
 AUGMENTATIONS = {"v1": augment, "v2": augment_v2, "v3": augment_v3}  # --augment: v1 is the first model's recipe
 DATABASES = ("ludb", "qtdb")
+WIDE_QRS_S = 0.12  # [s] a lead whose median labelled QRS is longer has wide complexes (bundle branch block, paced)
 
 
 def _recipe(augmentation):
@@ -33,37 +34,68 @@ def targets(y):
     return np.where(y == UNLABELLED, 0, y).astype(np.int64), (y != UNLABELLED).astype(np.float32)
 
 
-def draw_batch(items, batch_size, seed, epoch, idx, qtdb_fraction=0.3, augmentation="v1", normalisation="window"):
-    """Batch ``idx`` of ``epoch``: ``(x (batch, time, 1), class (batch, time), weight (batch, time))``.
+def median_qrs_s(y):
+    """Median length [s] of the labelled QRS runs of model-rate labels ``y`` (NaN without any)."""
+    qrs = np.diff(np.concatenate([[0], (y == CLASSES.index("QRS")).astype(np.int8), [0]]))
+    lengths = np.flatnonzero(qrs == -1) - np.flatnonzero(qrs == 1)
+    return float(np.median(lengths)) / MODEL_RATE if lengths.size else np.nan
 
-    ``qtdb_fraction`` of the crops (in expectation) come from QTDB items, the rest from LUDB items; each crop
-    is augmented by ``AUGMENTATIONS[augmentation]``, high-passed and normalised as at inference.
+
+class CropSampler:
+    """Draws seeded batches of augmented crops from items.
+
+    ``qtdb_fraction`` of the crops (in expectation) come from QTDB items, the rest from LUDB items; within a
+    database, items whose median labelled QRS is longer than ``WIDE_QRS_S`` are drawn ``wide_qrs_weight`` times as
+    often as the others (1: uniformly, the recipe of models up to v3). Each crop is augmented by
+    ``AUGMENTATIONS[augmentation]``, high-passed and normalised as at inference.
     """
-    recipe = _recipe(augmentation)
-    length = n_samples(TRAIN_WINDOW_S, MODEL_RATE)
-    by_db = {db: [i for i, it in enumerate(items) if it[3] == db] for db in DATABASES}
-    rng = np.random.default_rng([seed, epoch, idx])
-    xs, ys = [], []
-    for _ in range(batch_size):
-        db = "qtdb" if by_db["qtdb"] and rng.random() < qtdb_fraction else "ludb"
-        pool = by_db[db] or by_db["qtdb"]
-        x, y, scale, _ = items[pool[rng.integers(len(pool))]]
-        xa, ya = recipe(x, y, length, rng, scale)
-        xs.append(highpass(xa, MODEL_RATE))
-        ys.append(ya)
-    y, w = targets(np.stack(ys))
-    return normalise(np.stack(xs), method=normalisation)[..., None].astype(np.float32), y, w
+
+    def __init__(self, items, qtdb_fraction=0.3, augmentation="v1", normalisation="window", wide_qrs_weight=1.0):
+        if not wide_qrs_weight > 0:
+            raise ValueError(f"wide_qrs_weight == {wide_qrs_weight}, must be > 0.")
+        self.recipe = _recipe(augmentation)
+        self.items, self.qtdb_fraction, self.normalisation = items, qtdb_fraction, normalisation
+        self.uniform = wide_qrs_weight == 1
+        self.pools = {}
+        for db in DATABASES:
+            members = [i for i, it in enumerate(items) if it[3] == db]
+            weights = np.array([1.0 if self.uniform or not median_qrs_s(items[i][1]) > WIDE_QRS_S
+                                else float(wide_qrs_weight) for i in members])
+            self.pools[db] = (members, np.cumsum(weights) / weights.sum() if members else weights)
+
+    def _pick(self, rng, db):
+        members, cumulative = self.pools[db] if self.pools[db][0] else self.pools["qtdb"]
+        if self.uniform:
+            return members[rng.integers(len(members))]
+        return members[min(int(np.searchsorted(cumulative, rng.random(), side="right")), len(members) - 1)]
+
+    def batch(self, batch_size, seed, epoch, idx):
+        """Batch ``idx`` of ``epoch``: ``(x (batch, time, 1), class (batch, time), weight (batch, time))``.
+
+        A pure function of ``(seed, epoch, idx)`` and the sampler's items and settings.
+        """
+        length = n_samples(TRAIN_WINDOW_S, MODEL_RATE)
+        rng = np.random.default_rng([seed, epoch, idx])
+        xs, ys = [], []
+        for _ in range(batch_size):
+            db = "qtdb" if self.pools["qtdb"][0] and rng.random() < self.qtdb_fraction else "ludb"
+            x, y, scale, _ = self.items[self._pick(rng, db)]
+            xa, ya = self.recipe(x, y, length, rng, scale)
+            xs.append(highpass(xa, MODEL_RATE))
+            ys.append(ya)
+        y, w = targets(np.stack(ys))
+        return normalise(np.stack(xs), method=self.normalisation)[..., None].astype(np.float32), y, w
 
 
-def make_dataset(items, batch_size, steps, seed, qtdb_fraction=0.3, augmentation="v1", normalisation="window",
-                 first_epoch=0):
-    """A Keras ``PyDataset`` of ``steps`` batches per epoch from :func:`draw_batch`, drawn in this process.
+def make_dataset(items, batch_size, steps, seed, first_epoch=0, **sampling):
+    """A Keras ``PyDataset`` of ``steps`` batches per epoch, drawn in this process.
 
-    Its epochs count from ``first_epoch`` (a resumed run continues the sequence of batches).
+    ``sampling`` is passed to :class:`CropSampler`. Its epochs count from ``first_epoch`` (a resumed run continues
+    the sequence of batches).
     """
     import keras
 
-    _recipe(augmentation)  # refuse an unknown recipe now, not at the first batch
+    sampler = CropSampler(items, **sampling)
 
     class Crops(keras.utils.PyDataset):
         def __init__(self):
@@ -77,40 +109,37 @@ def make_dataset(items, batch_size, steps, seed, qtdb_fraction=0.3, augmentation
             self.epoch += 1
 
         def __getitem__(self, idx):
-            return draw_batch(items, batch_size, seed, self.epoch, idx, qtdb_fraction, augmentation, normalisation)
+            return sampler.batch(batch_size, seed, self.epoch, idx)
 
     return Crops()
 
 
-_WORKER_ITEMS = None  # the items, inherited by forked workers (copy-on-write, never pickled)
+_WORKER_SAMPLER = None  # inherited by forked workers with its items (copy-on-write, never pickled)
 
 
-def _worker_batch(task, **kwargs):
+def _worker_batch(task, batch_size, seed):
     epoch, idx = task
-    return draw_batch(_WORKER_ITEMS, epoch=epoch, idx=idx, **kwargs)
+    return _WORKER_SAMPLER.batch(batch_size, seed, epoch, idx)
 
 
-def pool_batches(items, batch_size, steps, seed, workers, first_epoch=0, qtdb_fraction=0.3, augmentation="v1",
-                 normalisation="window"):
+def pool_batches(items, batch_size, steps, seed, workers, first_epoch=0, **sampling):
     """An endless generator of the batches of :func:`make_dataset`, drawn by ``workers`` forked processes.
 
     Start it before the training framework starts its own threads (forking a threaded process can deadlock):
     the pool is created at the call, the generator only collects. Batches come in order, epoch after epoch from
-    ``first_epoch``; at most ``2 * workers`` are prepared ahead.
+    ``first_epoch``; at most ``2 * workers`` are prepared ahead. ``sampling`` is passed to :class:`CropSampler`.
 
     Returns
     -------
     generator, multiprocessing.pool.Pool
         The batches, and the pool to ``terminate()`` after training.
     """
-    global _WORKER_ITEMS
-    _recipe(augmentation)
+    global _WORKER_SAMPLER
     if workers < 1:
         raise ValueError(f"workers == {workers}, must be >= 1.")
-    _WORKER_ITEMS = items
+    _WORKER_SAMPLER = CropSampler(items, **sampling)
     pool = multiprocessing.get_context("fork").Pool(workers)
-    fn = functools.partial(_worker_batch, batch_size=batch_size, seed=seed, qtdb_fraction=qtdb_fraction,
-                           augmentation=augmentation, normalisation=normalisation)
+    fn = functools.partial(_worker_batch, batch_size=batch_size, seed=seed)
 
     def batches():
         tasks = ((epoch, idx) for epoch in range(first_epoch, 1 << 30) for idx in range(steps))

@@ -142,7 +142,7 @@ class _TimeLimit:
 def train(out, ludb_path=datasets.DEFAULT_LUDB, qtdb_path=datasets.DEFAULT_QTDB, epochs=60, steps=200,
           batch_size=32, seed=0, max_minutes=None, limit_records=None, patience=12, lr=3e-3,
           model_kwargs=None, verbose=2, augmentation="v1", normalisation="window", items_cache=None, workers=0,
-          init=None):
+          init=None, wide_qrs_weight=1.0):
     """Train the delineation network and save ``out/best.keras``.
 
     Parameters
@@ -178,6 +178,9 @@ def train(out, ludb_path=datasets.DEFAULT_LUDB, qtdb_path=datasets.DEFAULT_QTDB,
     init : str, optional
         A ``.keras`` model of the same network whose weights training starts from (fine-tuning), instead of a
         seeded initialisation.
+    wide_qrs_weight : float
+        Leads with wide QRS complexes (median labelled QRS > ``crops.WIDE_QRS_S``) are drawn this many times as
+        often as the others (:class:`~nk_qrs_lstm.training.crops.CropSampler`; 1: uniformly).
 
     Returns
     -------
@@ -196,7 +199,7 @@ def train(out, ludb_path=datasets.DEFAULT_LUDB, qtdb_path=datasets.DEFAULT_QTDB,
     logger.info("loaded %d training and %d validation leads (%d windows) in %.0f s",
                 len(train_items), len(val_items), len(xv), time.time() - t0)
     first_epoch = _finished_epochs(os.path.join(out, "backup"))
-    crop_args = dict(augmentation=augmentation, normalisation=normalisation)
+    crop_args = dict(augmentation=augmentation, normalisation=normalisation, wide_qrs_weight=wide_qrs_weight)
     if workers:  # fork before the training framework starts its threads
         data, pool = pool_batches(train_items, batch_size, steps, seed, workers, first_epoch, **crop_args)
     else:
@@ -225,7 +228,7 @@ def train(out, ludb_path=datasets.DEFAULT_LUDB, qtdb_path=datasets.DEFAULT_QTDB,
         "model_kwargs": model_kwargs, "augment": augmentation,
         "normalisation": normalisation, "ludb_path": ludb_path, "qtdb_path": qtdb_path,
         "split_seed": splits["seed"], "train_records": records["train"], "validation_records": records["validation"],
-        "workers": workers, "init": init,
+        "workers": workers, "init": init, "wide_qrs_weight": wide_qrs_weight,
         "n_params": int(model.count_params()),
         "versions": {"python": platform.python_version(), "keras": keras.__version__,
                      "backend": keras.backend.backend(), "numpy": np.__version__},
@@ -306,6 +309,9 @@ def _parser():
     parser.add_argument("--init", default=None,
                         help="start from the weights of this .keras model of the same network (fine-tuning) "
                              "(default: a seeded initialisation)")
+    parser.add_argument("--wide-qrs-weight", type=float, default=1.0,
+                        help="draw leads with wide QRS complexes (median labelled QRS > 120 ms) this many times as "
+                             "often as the others (default: %(default)s)")
     parser.add_argument("--normalisation", default="window", choices=NORMALISATIONS,
                         help="amplitude scale of each window: window = 99th percentile over the window (the "
                              "shipped model's), second = median over its seconds of the per-second 99th "
@@ -323,7 +329,8 @@ def main(argv=None):
                                "conv_filters": args.conv_filters, "cell": args.cell,
                                "bottleneck": args.bottleneck, "head_filters": args.head_filters,
                                "head_kernel": args.head_kernel}, augmentation=args.augment,
-                 normalisation=args.normalisation, items_cache=args.items_cache, workers=args.workers, init=args.init)
+                 normalisation=args.normalisation, items_cache=args.items_cache, workers=args.workers, init=args.init,
+                 wide_qrs_weight=args.wide_qrs_weight)
     print(path)
 
 

@@ -168,7 +168,7 @@ def record_path(record):
         path = root
     if not os.path.isfile(path + ".hea"):
         raise FileNotFoundError(f"WFDB header {path + '.hea'!r} does not exist; pass the record path "
-                                "without extension, e.g. '../shared/data/ludb/data/1'.")
+                                "without extension, e.g. 'mitdb/100' for mitdb/100.hea.")
     return path
 
 

@@ -73,3 +73,26 @@ def test_cached_items_rebuilt_for_other_records(tmp_path, monkeypatch):
     assert len(first) == len(again) == 1 and len(other) == 2
     with np.load(cache) as f:
         assert json.loads(str(f["records"])) == {"ludb": ["1", "2"], "qtdb": []}
+
+
+def test_median_qrs_length_of_labels():
+    """Check the median QRS run length in seconds (labels at 250 Hz), NaN without QRS labels."""
+    y = np.zeros(1000, dtype=np.int8)
+    for start, length in ((10, 20), (100, 30), (300, 40)):
+        y[start : start + length] = 2
+    assert crops.median_qrs_s(y) == pytest.approx(30 / 250)
+    assert np.isnan(crops.median_qrs_s(np.zeros(10, dtype=np.int8)))
+
+
+def test_wide_qrs_leads_are_drawn_as_often_as_weighted():
+    """Check that a lead with wide complexes is drawn ``wide_qrs_weight`` times as often as a narrow one."""
+    narrow, wide = (synthetic([(25, 15, qrs, 30, 50, 105)] * 20) for qrs in (25, 35))  # 100 ms and 140 ms
+    items = [(*narrow, 1.0, "ludb"), (*wide, 1.0, "ludb")]
+    assert crops.median_qrs_s(wide[1]) > crops.WIDE_QRS_S > crops.median_qrs_s(narrow[1])
+    for weight, share in ((1.0, 0.5), (4.0, 0.8)):
+        sampler = crops.CropSampler(items, wide_qrs_weight=weight)
+        rng = np.random.default_rng(0)
+        picks = np.array([sampler._pick(rng, "ludb") for _ in range(4000)])
+        assert np.mean(picks == 1) == pytest.approx(share, abs=0.03)
+    with pytest.raises(ValueError, match=r"wide_qrs_weight == 0, must be > 0\."):
+        crops.CropSampler(items, wide_qrs_weight=0)
