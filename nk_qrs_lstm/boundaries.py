@@ -335,14 +335,14 @@ def delineate_proba(proba, signal, sampling_rate, rate=MODEL_RATE, refine=True, 
     with np.errstate(invalid="ignore"):
         on_idx = np.clip(np.floor(np.nan_to_num(onsets, nan=1)), 0, m - 1).astype(np.int64)
         off_idx = np.clip(np.ceil(np.nan_to_num(offsets, nan=0)), 0, m - 1).astype(np.int64)
-    onsets[before[on_idx] & np.isfinite(onsets)] = np.nan
-    offsets[after[off_idx] & np.isfinite(offsets)] = np.nan
+    near = before | after  # any boundary this close to an edge or a gap is unknown, whichever side it faces
+    onsets[near[on_idx] & np.isfinite(onsets)] = np.nan
+    offsets[near[off_idx] & np.isfinite(offsets)] = np.nan
     beats[:, 0::2], beats[:, 1::2] = onsets, offsets
     beats = np.round((beats + offset) * ratio)
-    cut = np.zeros(beats.shape, dtype=bool)  # at the caller's first or last sample: cut by the edge
+    edge = max(int(np.ceil(EDGE_MARGIN_S * sampling_rate - 1e-9)), 1)  # the same margin in the caller's samples
     with np.errstate(invalid="ignore"):
-        cut[:, 0::2], cut[:, 1::2] = beats[:, 0::2] <= 0, beats[:, 1::2] >= n - 1
-    beats[cut] = np.nan
+        beats[(beats < edge) | (beats > n - 1 - edge)] = np.nan
     beats = np.clip(beats, 0, n - 1)
     # physiological order survives rounding: neighbours may touch, never cross
     with np.errstate(invalid="ignore"):  # NaN compares False: a missing point stays missing

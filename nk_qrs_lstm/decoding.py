@@ -258,7 +258,7 @@ def confidence(evidence, tables=CONFIDENCE_TABLES):
     Returns
     -------
     dict of str -> ndarray
-        :data:`~nk_qrs_lstm.defaults.CONFIDENCE_KEYS`, values in [0, 1], NaN
+        :data:`~nk_qrs_lstm.defaults.CONFIDENCE_KEYS`, values in [0, 1] rounded to 4 decimals, NaN
         where the beat has no such wave.
     """
     found = {"P": evidence["p_found"], "R": np.ones(len(evidence["r_height"]), dtype=bool),
@@ -267,6 +267,6 @@ def confidence(evidence, tables=CONFIDENCE_TABLES):
     out = {}
     for key, wave in zip(CONFIDENCE_KEYS, ("P", "R", "T")):
         knots, values = tables[wave]
-        conf = np.interp(np.nan_to_num(height[wave]), knots, values)
+        conf = np.round(np.interp(np.nan_to_num(height[wave]), knots, values), 4)  # 4 decimals: what is known
         out[key] = np.where(found[wave], conf, np.nan)
     return out

@@ -140,11 +140,11 @@ def test_boundaries_near_the_edges_are_unknown():
     from nk_qrs_lstm.defaults import EDGE_MARGIN_S
 
     margin = int(np.ceil(EDGE_MARGIN_S * RATE))
-    for start in range(0, 6):  # a QRS run starting `start` samples into the track
+    for start in range(0, 6):  # a QRS run starting `start` samples into the track, a T wave ending as far from its end
         p = _proba(300, [(2, start, start + 25), (3, 60, 120), (2, 200, 225), (3, 260, 300 - start)])
         out = delineate_proba(p, np.zeros(300), RATE, refine=False, decoder="argmax")
-        onsets = np.concatenate([out[k] for k in BEAT_KEYS if k.endswith("Onsets")])
-        offsets = np.concatenate([out[k] for k in BEAT_KEYS if k.endswith("Offsets")])
-        assert np.all(onsets[np.isfinite(onsets)] >= margin)
-        assert np.all(offsets[np.isfinite(offsets)] <= 299 - margin)
+        known = np.concatenate([out[k] for k in BEAT_KEYS if k.endswith(("Onsets", "Offsets"))])
+        known = known[np.isfinite(known)]
+        assert np.all((known >= margin) & (known <= 299 - margin))
         assert np.isnan(out["ECG_R_Onsets"][0]) == (start < margin)
+        assert np.isnan(out["ECG_T_Offsets"][-1]) == (start < margin)
