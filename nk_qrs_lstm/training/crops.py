@@ -20,6 +20,7 @@ from ..preprocess import highpass, normalise
 
 AUGMENTATIONS = {"v1": augment, "v2": augment_v2, "v3": augment_v3}  # --augment: v1 is the first model's recipe
 DATABASES = ("ludb", "qtdb")
+BOUNDARY_REACH = 2  # [samples at 250 Hz] either side of a label change weighted by ``boundary_weight`` (8 ms)
 WIDE_QRS_S = 0.12  # [s] a lead whose median labelled QRS is longer has wide complexes (bundle branch block, paced)
 
 
@@ -29,9 +30,28 @@ def _recipe(augmentation):
     return AUGMENTATIONS[augmentation]
 
 
-def targets(y):
-    """Split labels into (class, sample weight) with unlabelled samples weighted 0."""
-    return np.where(y == UNLABELLED, 0, y).astype(np.int64), (y != UNLABELLED).astype(np.float32)
+def targets(y, boundary_weight=1.0, reach=BOUNDARY_REACH):
+    """Split labels ``(..., time)`` into (class, sample weight) with unlabelled samples weighted 0.
+
+    Labelled samples within ``reach`` samples of a change of label (a wave's onset or offset, between two labelled
+    samples) weigh ``boundary_weight`` instead of 1: the loss then pays for boundaries placed a few samples off.
+
+    Examples
+    --------
+    >>> cls, w = targets(np.array([-1, 0, 0, 0, 2, 2, 2, 0]), boundary_weight=3.0, reach=1)
+    >>> cls.tolist(), w.tolist()
+    ([0, 0, 0, 0, 2, 2, 2, 0], [0.0, 1.0, 1.0, 3.0, 3.0, 1.0, 3.0, 3.0])
+    """
+    labelled = y != UNLABELLED
+    weight = labelled.astype(np.float32)
+    if boundary_weight != 1 and reach > 0:
+        change = (y[..., 1:] != y[..., :-1]) & labelled[..., 1:] & labelled[..., :-1]  # between k and k + 1
+        near = np.zeros(y.shape, dtype=bool)
+        for shift in range(reach):  # the `reach` samples on either side of each change
+            near[..., : y.shape[-1] - 1 - shift] |= change[..., shift:]
+            near[..., 1 + shift :] |= change[..., : change.shape[-1] - shift]
+        weight[near & labelled] = boundary_weight
+    return np.where(labelled, y, 0).astype(np.int64), weight
 
 
 def median_qrs_s(y):
@@ -47,14 +67,19 @@ class CropSampler:
     ``qtdb_fraction`` of the crops (in expectation) come from QTDB items, the rest from LUDB items; within a
     database, items whose median labelled QRS is longer than ``WIDE_QRS_S`` are drawn ``wide_qrs_weight`` times as
     often as the others (1: uniformly, the recipe of models up to v3). Each crop is augmented by
-    ``AUGMENTATIONS[augmentation]``, high-passed and normalised as at inference.
+    ``AUGMENTATIONS[augmentation]``, high-passed and normalised as at inference; its samples near a change of
+    label weigh ``boundary_weight`` in the loss (:func:`targets`; 1: every labelled sample alike).
     """
 
-    def __init__(self, items, qtdb_fraction=0.3, augmentation="v1", normalisation="window", wide_qrs_weight=1.0):
+    def __init__(self, items, qtdb_fraction=0.3, augmentation="v1", normalisation="window", wide_qrs_weight=1.0,
+                 boundary_weight=1.0):
         if not wide_qrs_weight > 0:
             raise ValueError(f"wide_qrs_weight == {wide_qrs_weight}, must be > 0.")
         self.recipe = _recipe(augmentation)
         self.items, self.qtdb_fraction, self.normalisation = items, qtdb_fraction, normalisation
+        if not boundary_weight > 0:
+            raise ValueError(f"boundary_weight == {boundary_weight}, must be > 0.")
+        self.boundary_weight = float(boundary_weight)
         self.uniform = wide_qrs_weight == 1
         self.pools = {}
         for db in DATABASES:
@@ -83,7 +108,7 @@ class CropSampler:
             xa, ya = self.recipe(x, y, length, rng, scale)
             xs.append(highpass(xa, MODEL_RATE))
             ys.append(ya)
-        y, w = targets(np.stack(ys))
+        y, w = targets(np.stack(ys), self.boundary_weight)
         return normalise(np.stack(xs), method=self.normalisation)[..., None].astype(np.float32), y, w
 
 

@@ -142,7 +142,7 @@ class _TimeLimit:
 def train(out, ludb_path=datasets.DEFAULT_LUDB, qtdb_path=datasets.DEFAULT_QTDB, epochs=60, steps=200,
           batch_size=32, seed=0, max_minutes=None, limit_records=None, patience=12, lr=3e-3,
           model_kwargs=None, verbose=2, augmentation="v1", normalisation="window", items_cache=None, workers=0,
-          init=None, wide_qrs_weight=1.0):
+          init=None, wide_qrs_weight=1.0, boundary_weight=1.0):
     """Train the delineation network and save ``out/best.keras``.
 
     Parameters
@@ -181,6 +181,10 @@ def train(out, ludb_path=datasets.DEFAULT_LUDB, qtdb_path=datasets.DEFAULT_QTDB,
     wide_qrs_weight : float
         Leads with wide QRS complexes (median labelled QRS > ``crops.WIDE_QRS_S``) are drawn this many times as
         often as the others (:class:`~nk_qrs_lstm.training.crops.CropSampler`; 1: uniformly).
+    boundary_weight : float
+        Loss weight of the training samples within ``crops.BOUNDARY_REACH`` of a change of label
+        (:func:`~nk_qrs_lstm.training.crops.targets`; 1: every labelled sample alike). The validation loss that
+        selects the best epoch stays unweighted.
 
     Returns
     -------
@@ -199,7 +203,8 @@ def train(out, ludb_path=datasets.DEFAULT_LUDB, qtdb_path=datasets.DEFAULT_QTDB,
     logger.info("loaded %d training and %d validation leads (%d windows) in %.0f s",
                 len(train_items), len(val_items), len(xv), time.time() - t0)
     first_epoch = _finished_epochs(os.path.join(out, "backup"))
-    crop_args = dict(augmentation=augmentation, normalisation=normalisation, wide_qrs_weight=wide_qrs_weight)
+    crop_args = dict(augmentation=augmentation, normalisation=normalisation, wide_qrs_weight=wide_qrs_weight,
+                     boundary_weight=boundary_weight)
     if workers:  # fork before the training framework starts its threads
         data, pool = pool_batches(train_items, batch_size, steps, seed, workers, first_epoch, **crop_args)
     else:
@@ -229,6 +234,7 @@ def train(out, ludb_path=datasets.DEFAULT_LUDB, qtdb_path=datasets.DEFAULT_QTDB,
         "normalisation": normalisation, "ludb_path": ludb_path, "qtdb_path": qtdb_path,
         "split_seed": splits["seed"], "train_records": records["train"], "validation_records": records["validation"],
         "workers": workers, "init": init, "wide_qrs_weight": wide_qrs_weight,
+        "boundary_weight": boundary_weight,
         "n_params": int(model.count_params()),
         "versions": {"python": platform.python_version(), "keras": keras.__version__,
                      "backend": keras.backend.backend(), "numpy": np.__version__},
@@ -251,6 +257,7 @@ def train(out, ludb_path=datasets.DEFAULT_LUDB, qtdb_path=datasets.DEFAULT_QTDB,
     finally:
         if pool is not None:
             pool.terminate()
+    model.save(os.path.join(out, "last.keras"))  # the last epoch's weights, whatever the validation loss says
     if not os.path.exists(best):  # no validation improvement recorded (e.g. 0 epochs)
         model.save(best)
     with open(os.path.join(out, "train_time_s.txt"), "a") as f:
@@ -312,6 +319,9 @@ def _parser():
     parser.add_argument("--wide-qrs-weight", type=float, default=1.0,
                         help="draw leads with wide QRS complexes (median labelled QRS > 120 ms) this many times as "
                              "often as the others (default: %(default)s)")
+    parser.add_argument("--boundary-weight", type=float, default=1.0,
+                        help="loss weight of training samples within 2 samples (8 ms) of a change of label "
+                             "(default: %(default)s)")
     parser.add_argument("--normalisation", default="window", choices=NORMALISATIONS,
                         help="amplitude scale of each window: window = 99th percentile over the window (the "
                              "shipped model's), second = median over its seconds of the per-second 99th "
@@ -330,7 +340,7 @@ def main(argv=None):
                                "bottleneck": args.bottleneck, "head_filters": args.head_filters,
                                "head_kernel": args.head_kernel}, augmentation=args.augment,
                  normalisation=args.normalisation, items_cache=args.items_cache, workers=args.workers, init=args.init,
-                 wide_qrs_weight=args.wide_qrs_weight)
+                 wide_qrs_weight=args.wide_qrs_weight, boundary_weight=args.boundary_weight)
     print(path)
 
 

@@ -96,3 +96,22 @@ def test_wide_qrs_leads_are_drawn_as_often_as_weighted():
         assert np.mean(picks == 1) == pytest.approx(share, abs=0.03)
     with pytest.raises(ValueError, match=r"wide_qrs_weight == 0, must be > 0\."):
         crops.CropSampler(items, wide_qrs_weight=0)
+
+
+def test_boundary_weight_marks_the_samples_around_each_label_change():
+    """Check that batches weigh the samples around label changes ``boundary_weight``, and nothing else changes."""
+    items = _items()
+    plain = crops.CropSampler(items, augmentation="v2").batch(3, seed=1, epoch=0, idx=0)
+    heavy = crops.CropSampler(items, augmentation="v2", boundary_weight=4.0).batch(3, seed=1, epoch=0, idx=0)
+    np.testing.assert_array_equal(plain[0], heavy[0])
+    np.testing.assert_array_equal(plain[1], heavy[1])
+    assert set(np.unique(plain[2])) <= {0.0, 1.0} and {1.0, 4.0} <= set(np.unique(heavy[2])) <= {0.0, 1.0, 4.0}
+    cls = heavy[1]
+    changes = (cls[:, 1:] != cls[:, :-1]) & (plain[2][:, 1:] > 0) & (plain[2][:, :-1] > 0)
+    near = np.zeros(cls.shape, dtype=bool)
+    for k in range(crops.BOUNDARY_REACH):
+        near[:, : cls.shape[1] - 1 - k] |= changes[:, k:]
+        near[:, 1 + k :] |= changes[:, : changes.shape[1] - k]
+    np.testing.assert_array_equal(heavy[2] == 4.0, near & (plain[2] > 0))
+    with pytest.raises(ValueError, match=r"boundary_weight == -1, must be > 0\."):
+        crops.CropSampler(items, boundary_weight=-1)
