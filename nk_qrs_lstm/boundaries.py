@@ -23,9 +23,9 @@ from .defaults import (
     GAP_MERGE_S,
     MODEL_RATE,
     P_MIN_S,
-    QS_MIN_DEPTH,
     PR_MAX_S,
     QRS_MIN_S,
+    QS_MIN_DEPTH,
     QT_MAX_S,
     T_MIN_S,
     n_samples,
@@ -274,8 +274,8 @@ def delineate_proba(proba, signal, sampling_rate, rate=MODEL_RATE, refine=True, 
         Passed to :func:`segments`.
     unknown : ndarray of bool, shape (n_model,), optional
         Samples of ``proba`` where the signal was missing (gaps). A boundary
-        next to a gap, or at the edge of ``proba``, is unknown: NaN, never the
-        gap's edge.
+        within ``EDGE_MARGIN_S`` of a gap or of the edge of ``proba`` (or of the
+        caller's signal) is unknown: NaN, never the gap's edge.
     ratio : float, optional
         Caller samples per sample of ``proba`` (default
         ``sampling_rate / rate``); the pipeline passes the exact ratio of its
@@ -392,8 +392,8 @@ def qs_peaks(signal, onsets, rpeaks, offsets):
     """
     q = extremum(signal, onsets, rpeaks - 1, kind="min")
     s = extremum(signal, rpeaks + 1, offsets, kind="min")
-    low = extremum(signal, onsets, offsets, kind="min")
-    high = extremum(signal, onsets, offsets, kind="max")
+    first, last = np.where(np.isfinite(onsets), onsets, rpeaks), np.where(np.isfinite(offsets), offsets, rpeaks)
+    low, high = extremum(signal, first, last, kind="min"), extremum(signal, first, last, kind="max")
     value = lambda idx: signal[np.nan_to_num(idx, nan=0).astype(np.int64)]  # noqa: E731
     with np.errstate(invalid="ignore"):  # NaN compares False: a missing peak stays missing
         # R must stand above its Q and S by a share of the complex's amplitude

@@ -148,3 +148,13 @@ def test_boundaries_near_the_edges_are_unknown():
         assert np.all((known >= margin) & (known <= 299 - margin))
         assert np.isnan(out["ECG_R_Onsets"][0]) == (start < margin)
         assert np.isnan(out["ECG_T_Offsets"][-1]) == (start < margin)
+
+
+def test_qs_peaks_of_a_complex_cut_by_the_edge_use_its_visible_part():
+    """Check that an S peak is judged against the visible part of a complex whose onset is unknown."""
+    from nk_qrs_lstm.boundaries import qs_peaks
+
+    x = np.array([5.0, 0, -1, 4, -2, 0, 0, 1, -5, 1, 0])  # x[0] lies outside the complex: it must not count
+    out = qs_peaks(x, np.array([np.nan, 6.0]), np.array([3.0, 8.0]), np.array([5.0, 10.0]))
+    assert np.isnan(out["ECG_Q_Peaks"]).all()
+    assert out["ECG_S_Peaks"][0] == 4.0 and np.isnan(out["ECG_S_Peaks"][1])
