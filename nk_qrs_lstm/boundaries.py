@@ -246,13 +246,17 @@ def extremum(signal, onsets, offsets, kind="deviation"):
     return out
 
 
+def _edge_samples(rate):
+    """``EDGE_MARGIN_S`` in samples at ``rate`` (rounded up, at least 1)."""
+    return max(int(np.ceil(EDGE_MARGIN_S * rate - 1e-9)), 1)
+
+
 def _near_unknown(unknown, k):
-    """(before, after): is any of the ``k`` samples before / after each sample unknown or beyond the track?"""
+    """Is any of the ``k`` samples on either side of each sample unknown or beyond the track?"""
     padded = np.concatenate([np.ones(k, dtype=bool), unknown, np.ones(k, dtype=bool)]).astype(np.int64)
     count = np.concatenate([[0], np.cumsum(padded)])
-    m = len(unknown)
-    i = np.arange(m) + k  # position of sample i in padded
-    return count[i] - count[i - k] > 0, count[i + k + 1] - count[i + 1] > 0
+    i = np.arange(len(unknown)) + k  # position of sample i in padded
+    return (count[i] - count[i - k] > 0) | (count[i + k + 1] - count[i + 1] > 0)
 
 
 def delineate_proba(proba, signal, sampling_rate, rate=MODEL_RATE, refine=True, unknown=None,
@@ -330,17 +334,16 @@ def delineate_proba(proba, signal, sampling_rate, rate=MODEL_RATE, refine=True, 
     # a wave cut by the edge of proba or by a gap has an unknown onset (or offset): NaN
     m = len(proba)
     unknown = np.zeros(m, dtype=bool) if unknown is None else np.asarray(unknown, dtype=bool)
-    before, after = _near_unknown(unknown, max(int(np.ceil(EDGE_MARGIN_S * rate - 1e-9)), 1))
+    near = _near_unknown(unknown, _edge_samples(rate))  # a boundary this close to an edge or a gap is unknown
     onsets, offsets = beats[:, 0::2], beats[:, 1::2]
     with np.errstate(invalid="ignore"):
         on_idx = np.clip(np.floor(np.nan_to_num(onsets, nan=1)), 0, m - 1).astype(np.int64)
         off_idx = np.clip(np.ceil(np.nan_to_num(offsets, nan=0)), 0, m - 1).astype(np.int64)
-    near = before | after  # any boundary this close to an edge or a gap is unknown, whichever side it faces
     onsets[near[on_idx] & np.isfinite(onsets)] = np.nan
     offsets[near[off_idx] & np.isfinite(offsets)] = np.nan
     beats[:, 0::2], beats[:, 1::2] = onsets, offsets
     beats = np.round((beats + offset) * ratio)
-    edge = max(int(np.ceil(EDGE_MARGIN_S * sampling_rate - 1e-9)), 1)  # the same margin in the caller's samples
+    edge = _edge_samples(sampling_rate)  # the same margin in the caller's samples
     with np.errstate(invalid="ignore"):
         beats[(beats < edge) | (beats > n - 1 - edge)] = np.nan
     beats = np.clip(beats, 0, n - 1)

@@ -106,7 +106,7 @@ def fuse_leads(tables, sampling_rate, min_fraction=0.5, wave_fraction=FUSE_WAVE_
     out = pd.DataFrame({"n_leads": groups["lead"].nunique().astype(float)})
     present = {w: groups[f"ECG_{w}_Peaks"].count() >= wave_fraction * out["n_leads"] for w in ("P", "T")}
     percentiles = {**FUSE_PERCENTILES, **(percentiles or {})}
-    for col in columns:
+    for col in columns + list(CONFIDENCE_KEYS):  # peaks and confidences: the median of the leads that found them
         wave = col.split("_")[1]
         if col.endswith("Onsets"):
             out[col] = groups[col].quantile(percentiles[wave][0] / 100)
@@ -116,11 +116,6 @@ def fuse_leads(tables, sampling_rate, min_fraction=0.5, wave_fraction=FUSE_WAVE_
             out[col] = groups[col].median()
         if wave in present:
             out.loc[~present[wave], col] = np.nan
-    for key in CONFIDENCE_KEYS:  # the median confidence of the leads that found the wave
-        out[key] = groups[key].median()
-        wave = key.split("_")[1]
-        if wave in present:
-            out.loc[~present[wave], key] = np.nan
     out = out[out["n_leads"] >= max(1.0, min_fraction * len(tables))]
     out[columns] = out[columns].round()
     return out[columns + list(CONFIDENCE_KEYS) + ["n_leads"]].reset_index(drop=True).astype(float)
