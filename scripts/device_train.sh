@@ -4,8 +4,8 @@
 #
 # Needs, carried beside the working tree: .gpu/items (train.npz, validation.npz) and .whl (wheels of keras, namex,
 # optree, neurokit2, PyWavelets, wfdb for Python 3.12). Writes $OUT/runs.tgz (each run's best.keras, history,
-# config, log and pred_jax.npy: the model's output on a seeded input, to check it under TensorFlow) and
-# $OUT/device.log.
+# config, log and pred_jax_gpu.npy: scripts/backend_check.py's output on a seeded input, to check it under
+# TensorFlow) and $OUT/device.log.
 #   usage: scripts/device_train.sh MINUTES WORKERS NAME:SEED:EXTRA_ARGS [NAME:SEED:EXTRA_ARGS ...]
 set -u
 minutes=$1; workers=$2; shift 2
@@ -32,14 +32,7 @@ done
 watchdog=$!
 wait "${pids[@]}"
 kill $watchdog 2>/dev/null
-$py - >>"$log" 2>&1 <<'PY'
-import glob, os, numpy as np, keras
-x = np.random.default_rng(0).standard_normal((2, 2048, 1)).astype("float32")
-for best in sorted(glob.glob("/tmp/runs/*/best.keras")):
-    model = keras.saving.load_model(best, compile=False)
-    np.save(os.path.join(os.path.dirname(best), "pred_jax.npy"), np.asarray(model.predict(x, verbose=0)))
-    print(best, "predicted")
-PY
+$py scripts/backend_check.py $(dirname $runs/*/best.keras) >>"$log" 2>&1  # pred_jax_gpu.npy in each run
 for f in $runs/*.log; do echo "== $f"; grep -E "Epoch|val_loss" "$f" | tail -4; done >>"$log"
 tar czf $OUT/runs.tgz -C $runs --exclude backup .
 date >>"$log"; tail -40 "$log"
