@@ -83,9 +83,10 @@ def bandpass_ratio(ecg, sampling_rate, segment_s=BANDPASS_SEGMENT_S):
 
     The Welch power in ``BANDPASS_LOW_HZ`` (0.5-3 Hz: P and T waves) over that
     in ``BANDPASS_MID_HZ`` (5-15 Hz: the QRS), on the longest finite stretch
-    of the first ``segment_s`` seconds (as the smoothing check does). Raw and ``nk.ecg_clean(method="neurokit")`` / ``"biosppy"``
-    signals of LUDB and QTDB validation leads are all above 0.04; band-pass
-    cleaners bring it far below (see ``docs/api.md``).
+    of the first ``segment_s`` seconds (as the smoothing check does). Raw and
+    ``nk.ecg_clean(method="neurokit")`` / ``"biosppy"`` signals of LUDB and
+    QTDB validation leads are all above 0.04; band-pass cleaners bring it far
+    below (see ``docs/api.md``).
 
     Returns
     -------

@@ -2,8 +2,9 @@
 
 Used by :mod:`nk_qrs_lstm.unsmooth` (the mains moving average's nulls) and
 :mod:`nk_qrs_lstm.quality` (the band-pass warning), which call it once or twice
-per lead, each on the longest finite stretch of the lead's start: ``scipy.signal.welch`` costs about a millisecond per call on a
-10-s lead, this a tenth of that.
+per lead, each on the longest finite stretch of the lead's start:
+``scipy.signal.welch`` costs about a millisecond per call on a 10-s lead, this
+a tenth of that.
 """
 
 import numpy as np
