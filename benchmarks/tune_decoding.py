@@ -2,7 +2,7 @@
 
 One sub-command per step (``docs/decoding.md`` has their results)::
 
-    python benchmarks/tune_decoding.py cache [--parts validation test] [--cache /tmp/nkdec]
+    python benchmarks/tune_decoding.py cache [--parts validation test train] [--inputs raw clean] [--cache /tmp/nkdec]
     python benchmarks/tune_decoding.py sweep        # acceptance threshold x rhythm gate
     python benchmarks/tune_decoding.py levels       # where the P limits sit on the bump
     python benchmarks/tune_decoding.py calibrate    # confidence tables, reliability, ECE
@@ -40,7 +40,8 @@ from nk_qrs_lstm.rhythm import rhythm_gate
 from nk_qrs_lstm.unsmooth import detect_smoothing
 from nk_qrs_lstm.training import datasets
 
-PARTS = {"validation": [("ludb", "validation"), ("qtdb", "validation")], "test": [("ludb", "test")]}
+PARTS = {"validation": [("ludb", "validation"), ("qtdb", "validation")], "test": [("ludb", "test")],
+         "train": [("ludb", "train")]}  # train: the network has seen these leads (for signal-only evidence)
 INPUTS = ("raw", "clean")
 SCORED = ["ECG_P_Onsets", "ECG_P_Offsets", "ECG_R_Onsets", "ECG_R_Offsets", "ECG_T_Onsets",
           "ECG_T_Offsets"]
@@ -70,12 +71,12 @@ def cache_path(cache, database, part, kind):
     return os.path.join(cache, f"{database}_{part}_{kind}.npz")
 
 
-def make_cache(cache, parts):
+def make_cache(cache, parts, kinds=INPUTS):
     os.makedirs(cache, exist_ok=True)
     for part in parts:
         for database, split in PARTS[part]:
             ecgs = load(database, split)
-            for kind in INPUTS:
+            for kind in kinds:
                 path = cache_path(cache, database, split, kind)
                 if os.path.exists(path):
                     print(f"{path}: exists", flush=True)
@@ -423,6 +424,7 @@ def main(argv=None):
     parser.add_argument("--cache", default="/tmp/nkdec", help="folder of the cached probabilities (.npz)")
     parser.add_argument("--parts", nargs="+", default=["validation"], choices=list(PARTS),
                         help="cache: split parts to cache (test only for the final report)")
+    parser.add_argument("--inputs", nargs="+", default=list(INPUTS), choices=INPUTS, help="cache: input kinds")
     parser.add_argument("--part", default="validation", choices=list(PARTS), help="report: part to score")
     parser.add_argument("--input", default="raw", choices=INPUTS, help="sweep / calibrate: input kind")
     parser.add_argument("--out", default="/tmp/nkdec/results", help="folder of the CSV results (not committed)")
@@ -430,7 +432,7 @@ def main(argv=None):
     pd.set_option("display.width", 200)
     os.makedirs(args.out, exist_ok=True)
     if args.step == "cache":
-        make_cache(args.cache, args.parts)
+        make_cache(args.cache, args.parts, args.inputs)
     elif args.step == "sweep":
         frame = sweep(args.cache, os.path.join(args.out, f"decoding_sweep_{args.input}.csv"), args.input)
         best, ranking = choose(frame)

@@ -171,7 +171,8 @@ def test_decoding_uses_no_context_beyond_the_block_margin():
     rng = np.random.default_rng(3)
     rr = rng.choice([0.35, 0.6, 0.9, 1.6, 2.8], 120) * RATE
     qrs = (100 + np.concatenate([[0], np.cumsum(rr)])).astype(int)
-    height = rng.uniform(0.05, 0.9, len(qrs))
+    sinus = (np.arange(len(qrs)) // 15) % 2 == 1  # stretches of beats with a repeated P wave in the signal
+    height = np.where(sinus, rng.uniform(0.8, 1.0, len(qrs)), rng.uniform(0.05, 0.9, len(qrs)))
     p = _track(qrs[-1] + 400, qrs, [], t_delay=0.25)
     x = np.arange(len(p))
     signal = rng.normal(0, 0.05, len(p))
@@ -179,7 +180,7 @@ def test_decoding_uses_no_context_beyond_the_block_margin():
         bump = h * np.exp(-0.5 * ((x - (on - pr)) / 6.0) ** 2)
         free = p[:, 2] + p[:, 3] == 0
         p[free, 1] = np.maximum(p[free, 1], bump[free])
-        if (k // 15) % 2:  # stretches of beats with a repeated P wave in the signal
+        if sinus[k]:
             signal += np.exp(-0.5 * ((x - (on - 0.15 * RATE)) / 8.0) ** 2)
     p[:, 0] = 1 - p[:, 1:].sum(axis=1)
     whole = delineate_proba(p, np.zeros(len(p)), RATE, x=signal, evidence=True)
