@@ -312,6 +312,39 @@ def test_read_annotations_errors(tmp_path):
         read_annotations(_base(path), "lstm", sampto=10.0)
 
 
+def test_read_annotations_reads_one_signal_of_a_multi_signal_file(tmp_path):
+    """Check that marks of two signals interleaved in one file (QTDB's pu) are never grouped across signals."""
+    # signal 0: P (100, 110, 120); signal 1: P (95, 112, 125), its brackets falling between signal 0's marks
+    sample = np.array([95, 100, 110, 112, 120, 125], dtype=np.int64)
+    symbol = ["(", "(", "p", "p", ")", ")"]
+    chan = np.array([1, 0, 0, 1, 0, 1])
+    wfdb.wrann("rec", "pu", sample, symbol, chan=chan, write_dir=str(tmp_path))
+    base = str(tmp_path / "rec")
+    with pytest.raises(ValueError, match=r"holds the marks of signals 0 and 1; pass chan= one of them \(e\.g\. "
+                                         r"chan=0\) to read one lead's waves\.$"):
+        read_annotations(base, "pu")
+    zero, one = read_annotations(base, "pu", chan=0), read_annotations(base, "pu", chan=1)
+    assert (zero["ECG_P_Onsets"], zero["ECG_P_Peaks"], zero["ECG_P_Offsets"]) == ([100.0], [110.0], [120.0])
+    assert (one["ECG_P_Onsets"], one["ECG_P_Peaks"], one["ECG_P_Offsets"]) == ([95.0], [112.0], [125.0])
+    with pytest.raises(ValueError, match=r"has no marks of signal 2; it holds signals 0 and 1\.$"):
+        read_annotations(base, "pu", chan=2)
+    with pytest.raises(ValueError, match=r"^chan == -1, must be a signal number \(an int >= 0\)\.$"):
+        read_annotations(base, "pu", chan=-1)
+    path = write_annotations("one", "lstm", EXAMPLE, 250, write_dir=tmp_path, lead=3)
+    _same(read_annotations(_base(path), "lstm", chan=3), read_annotations(_base(path), "lstm"))
+
+
+def test_a_biphasic_wave_is_one_wave(tmp_path):
+    """Check that a wave marked with two peaks, ( t t ), is one wave with the first peak (not two half waves)."""
+    rows = parse_waves([10, 20, 30, 40, 50, 60, 70, 80, 90], ["(", "p", "p", ")", "N", "(", "t", "t", ")"])
+    assert rows["P"].tolist() == [[10.0, 20.0, 40.0]] and rows["T"].tolist() == [[60.0, 70.0, 90.0]]
+    np.testing.assert_array_equal(rows["QRS"], [[NAN, 50.0, NAN]])
+    assert parse_waves([5, 6], ["N", "N"])["QRS"][:, 1].tolist() == [5.0, 6.0]  # two beats stay two
+    wfdb.wrann("rec", "pu", np.array([300, 340, 400, 450]), ["(", "t", "t", ")"], write_dir=str(tmp_path))
+    back = read_annotations(str(tmp_path / "rec"), "pu")
+    assert (back["ECG_T_Onsets"], back["ECG_T_Peaks"], back["ECG_T_Offsets"]) == ([300.0], [340.0], [450.0])
+
+
 def test_read_qtdb_sel100_q1c(qtdb_path):
     """Check that the real QTDB sel100.q1c gives the known first annotations."""
     waves = read_annotations(os.path.join(qtdb_path, "sel100"), "q1c")

@@ -25,7 +25,7 @@ import tempfile
 import numpy as np
 import wfdb
 
-from .._checks import warn
+from .._checks import _join, warn
 from .marks import DELINEATION_SYMBOLS, POINTS, WAVES, decode, encode, waves_table
 
 _RESERVED_EXTENSIONS = ("hea", "dat")  # header and signal files of the record
@@ -139,7 +139,7 @@ def write_annotations(record_name, extension, waves, sampling_rate, write_dir=".
     return path
 
 
-def read_annotations(record_path, extension, sampto=None, sampfrom=0):
+def read_annotations(record_path, extension, sampto=None, sampfrom=0, chan=None):
     """Read a WFDB delineation file into NeuroKit's format.
 
     Waves are grouped with :func:`nk_qrs_lstm.wfdb_io.marks.parse_waves` (a peak
@@ -161,6 +161,10 @@ def read_annotations(record_path, extension, sampto=None, sampfrom=0):
     sampfrom : int, optional
         Start of the range read, inclusive. Samples stay absolute (not shifted
         by ``sampfrom``).
+    chan : int, optional
+        Signal number whose marks are read. Needed when the file holds the
+        marks of several signals (as QTDB's ``pu`` files: one lead's marks
+        cannot be grouped with another's); by default the file's only one.
 
     Returns
     -------
@@ -188,6 +192,12 @@ def read_annotations(record_path, extension, sampto=None, sampfrom=0):
     ([nan], [160.0], [nan])
     >>> read_annotations(path[: -len(".test")], "test", sampfrom=150)["ECG_P_Peaks"]
     []
+
+    Raises
+    ------
+    ValueError
+        If the file holds the marks of several signals and ``chan`` is None,
+        or none of signal ``chan``.
     """
     if not isinstance(record_path, (str, os.PathLike)):
         raise TypeError(f"record_path must be a str or os.PathLike, got {type(record_path).__name__}.")
@@ -202,6 +212,7 @@ def read_annotations(record_path, extension, sampto=None, sampfrom=0):
     # rhythm, noise and comment marks ('+', '~', '"', ...) are not waves: drop
     # them before grouping so they neither become a QRS nor split a wave
     kept = [i for i, sym in enumerate(ann.symbol) if sym in DELINEATION_SYMBOLS]
+    kept = _one_channel(kept, ann.chan, path, chan)
     grouped = decode(np.asarray(ann.sample, dtype=np.int64)[kept], [ann.symbol[i] for i in kept],
                       [aux[i] for i in kept])
     out = {}
@@ -213,6 +224,23 @@ def read_annotations(record_path, extension, sampto=None, sampfrom=0):
         for col, point in enumerate(POINTS):
             out[f"ECG_{prefix}_{point}"] = [float(v) for v in rows[:, col]]
     return out
+
+
+def _one_channel(kept, chans, path, chan):
+    """The marks of ``kept`` that belong to signal ``chan`` (the file's only signal when None)."""
+    chans = np.zeros(len(kept), dtype=np.int64) if chans is None else np.asarray(chans, dtype=np.int64)[kept]
+    present = sorted(int(c) for c in np.unique(chans))
+    if chan is None:
+        if len(present) > 1:
+            raise ValueError(f"annotation file {path!r} holds the marks of signals {_join(present)}; pass chan= "
+                             f"one of them (e.g. chan={present[0]}) to read one lead's waves.")
+        return kept
+    if isinstance(chan, bool) or not isinstance(chan, numbers.Integral) or chan < 0:
+        raise ValueError(f"chan == {chan!r}, must be a signal number (an int >= 0).")
+    if present and int(chan) not in present:
+        raise ValueError(f"annotation file {path!r} has no marks of signal {int(chan)}; it holds signals "
+                         f"{_join(present)}.")
+    return [k for k, c in zip(kept, chans) if c == chan]
 
 
 # --------------------------------------------------------------------------- checks

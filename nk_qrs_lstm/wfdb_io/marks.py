@@ -28,7 +28,9 @@ def parse_waves(samples, symbols):
 
     A peak symbol (``p``, ``t``, ``u`` or a beat code such as ``N``, ``V``)
     takes the ``(`` immediately before it as onset and the ``)`` immediately
-    after it as offset. A ``( )`` pair with no peak inside takes the peak
+    after it as offset. Consecutive ``p`` (``t``, ``u``) marks are one wave
+    with two peaks, as a biphasic wave is marked (``( t t )``): it keeps
+    the first peak. A ``( )`` pair with no peak inside takes the peak
     just before or after it when that peak has no brackets of its own (some
     LUDB marks put the peak one sample before the onset); otherwise it is a
     wave of unknown kind (``"?"``). Other symbols (rhythm, noise, comments)
@@ -55,9 +57,15 @@ def parse_waves(samples, symbols):
     ([[10.0, 20.0, 30.0]], [[nan, 50.0, 60.0]])
     >>> parse_waves([5, 6, 30], ["N", "(", ")"])["QRS"].tolist()
     [[6.0, 5.0, 30.0]]
+    >>> parse_waves([300, 340, 400, 450], ["(", "t", "t", ")"])["T"].tolist()  # biphasic T
+    [[300.0, 340.0, 450.0]]
     """
     samples = np.asarray(samples, dtype=np.int64)
     symbols = list(symbols)
+    # a wave marked with two peaks in a row (biphasic): keep the first, whose neighbour becomes the last mark
+    second = {i for i in range(1, len(symbols)) if symbols[i] in _PEAK_SYMBOLS and symbols[i] == symbols[i - 1]}
+    if second:
+        samples, symbols = np.delete(samples, sorted(second)), [s for i, s in enumerate(symbols) if i not in second]
     n = len(symbols)
     kinds = [_PEAK_SYMBOLS.get(s, "QRS" if s in BEAT_SYMBOLS else None) for s in symbols]
     on = [i - 1 if kinds[i] and i > 0 and symbols[i - 1] == "(" else None for i in range(n)]
