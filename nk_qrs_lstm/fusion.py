@@ -49,7 +49,8 @@ FUSED_COLUMNS = ["ECG_R_Peaks"] + list(NK_KEYS)
 _BACKGROUND = np.array([1.0, 0.0, 0.0, 0.0], dtype=np.float32)
 
 
-def fuse_leads(tables, sampling_rate, min_fraction=0.5, wave_fraction=FUSE_WAVE_FRACTION, percentiles=None):
+def fuse_leads(tables, sampling_rate, min_fraction=0.5, wave_fraction=FUSE_WAVE_FRACTION, percentiles=None,
+               active=None):
     """Fuse per-lead delineations into one set of boundaries per beat (the ``"percentile"`` rule).
 
     Parameters
@@ -59,7 +60,8 @@ def fuse_leads(tables, sampling_rate, min_fraction=0.5, wave_fraction=FUSE_WAVE_
     sampling_rate : float
         Hz.
     min_fraction : float
-        A beat must be found in at least this fraction of the leads.
+        A beat must be found in at least this fraction of the leads (of
+        those with a signal there, when ``active`` is given).
     wave_fraction : float
         Its P (or T) wave must be found in at least this fraction of the
         leads that found the beat (its peak known); otherwise the fused beat
@@ -67,6 +69,11 @@ def fuse_leads(tables, sampling_rate, min_fraction=0.5, wave_fraction=FUSE_WAVE_
     percentiles : dict of str -> (float, float), optional
         Onset and offset percentiles over leads per wave (``"P"``, ``"R"``,
         ``"T"``); default ``FUSE_PERCENTILES``.
+    active : dict of str -> ndarray of bool, optional
+        Per lead (the keys of ``tables``), the samples where it carries a
+        signal (:func:`active_samples`): a flat, disconnected or missing
+        lead does not count against the leads that see a beat. By default
+        every lead counts everywhere.
 
     Returns
     -------
@@ -116,9 +123,41 @@ def fuse_leads(tables, sampling_rate, min_fraction=0.5, wave_fraction=FUSE_WAVE_
             out[col] = groups[col].median()
         if wave in present:
             out.loc[~present[wave], col] = np.nan
-    out = out[out["n_leads"] >= max(1.0, min_fraction * len(tables))]
+    voters = len(tables) if active is None else _voters(groups["centre"].median().to_numpy(), active.values())
+    out = out[out["n_leads"] >= np.maximum(1.0, min_fraction * voters)]
     out[columns] = out[columns].round()
     return out[columns + list(CONFIDENCE_KEYS) + ["n_leads"]].reset_index(drop=True).astype(float)
+
+
+def _voters(centres, active):
+    """Per beat centre (samples), how many of the ``active`` masks are True there."""
+    count = np.zeros(len(centres))
+    for mask in active:
+        mask = np.asarray(mask, dtype=bool)
+        if len(mask):
+            count += mask[np.clip(np.round(centres).astype(np.int64), 0, len(mask) - 1)]
+    return count
+
+
+def active_samples(ecg, sampling_rate):
+    """Samples of a lead that carry a signal: finite, in a second of it that is not constant.
+
+    Examples
+    --------
+    >>> x = np.sin(np.arange(2000) / 10.0); x[1000:] = 0.0; x[100] = np.nan
+    >>> on = active_samples(x, 500)
+    >>> bool(on[:1000].sum() == 999), bool(on[1000:].any())
+    (True, False)
+    """
+    x = np.asarray(ecg, dtype=np.float64)
+    block = max(1, int(round(sampling_rate)))
+    padded = np.full(-(-len(x) // block) * block, np.nan)
+    padded[: len(x)] = x
+    blocks = padded.reshape(-1, block)
+    finite = np.isfinite(blocks)
+    lo = np.where(finite, blocks, np.inf).min(axis=1)
+    hi = np.where(finite, blocks, -np.inf).max(axis=1)
+    return np.repeat(hi > lo, block)[: len(x)] & np.isfinite(x)
 
 
 def gap_mask(ecg, rate_map):

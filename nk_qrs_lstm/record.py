@@ -5,17 +5,19 @@ decoded once, or ``"percentile"``, a percentile of per-lead boundaries) live in
 :mod:`nk_qrs_lstm.fusion`; both are measured in ``docs/benchmarks.md``.
 """
 
+import numbers
+import os
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
-from ._checks import _join, check_option
+from ._checks import _join, check_option, warn
 from .defaults import BEAT_KEYS, NK_KEYS
 from .delineate import PROBA_COLUMNS, validate_input
 from .neurokit import table_to_frame, to_neurokit
 from .fusion import FUSIONS, fuse_leads
-from .fusion import ProbaMean, fuse_proba, gap_mask, peak_signal
+from .fusion import ProbaMean, active_samples, fuse_proba, gap_mask, peak_signal
 from .pipeline import delineate_lead, resample_proba
 
 DEFAULT_FUSION = "percentile"  # proba: lower P Se on LUDB validation, no better elsewhere (docs/benchmarks.md)
@@ -89,22 +91,59 @@ class RecordDelineation:
         frame[fiducials] = frame[fiducials].astype("Float64").round().astype("Int64")
         return frame
 
-    def to_wfdb(self, write_dir=".", extension="lstm", lead=None):
+    def to_wfdb(self, write_dir=".", extension="lstm", lead=None, sampfrom=0):
         """Write one delineation as a WFDB annotation file (see :func:`nk_qrs_lstm.wfdb_io.write_annotations`).
 
         A lead's annotations carry its signal number in the record as
-        ``chan`` (``10`` for V5 of a 12-lead record); the fused delineation
+        ``chan`` (``10`` for V5 of a 12-lead record; where the record's
+        header is in ``write_dir``, the number of the channel of that name
+        there, so a lead read alone keeps its number); the fused delineation
         (``lead=None``), which belongs to no single signal, is written with
         ``chan`` 0, as in QTDB.
+
+        Parameters
+        ----------
+        sampfrom : int
+            Sample of the record where the delineated signal starts (the
+            ``sampfrom`` it was read with, ``wfdb.rdrecord(..., sampfrom=)``):
+            added to every annotation so that it lines up with the record on
+            disk. A ``wfdb.Record`` does not remember it; when the record's
+            header in ``write_dir`` is longer than the delineated signal and
+            ``sampfrom`` is 0, a warning says so.
         """
         from .wfdb_io import write_annotations
 
         table = self._table(lead)
+        if isinstance(sampfrom, bool) or not isinstance(sampfrom, numbers.Integral) or sampfrom < 0:
+            raise ValueError(f"sampfrom == {sampfrom!r}, must be an int >= 0 (the record's sample where the "
+                             "delineated signal starts).")
         chan = 0 if lead is None or self.channels is None else self.channels[lead]
-        waves = {k: table[k].to_numpy(dtype=float, na_value=np.nan).tolist() for k in table.columns
+        chan = self._check_on_disk(write_dir, lead, chan, int(sampfrom))
+        waves = {k: (table[k].to_numpy(dtype=float, na_value=np.nan) + sampfrom).tolist() for k in table.columns
                  if k.startswith("ECG_")}
         return write_annotations(self.record_name, extension, waves, self.sampling_rate, write_dir=write_dir,
                                  lead=chan)
+
+    def _check_on_disk(self, write_dir, lead, chan, sampfrom):
+        """``chan`` as the record's header in ``write_dir`` numbers ``lead`` (if it is there); warn or refuse
+        where the delineated samples cannot be the record's from ``sampfrom``."""
+        import wfdb
+
+        from .wfdb_io.records import _header_channels
+
+        path = os.path.join(os.fspath(write_dir), self.record_name)
+        if not os.path.isfile(path + ".hea"):
+            return chan
+        length = wfdb.rdheader(path).sig_len
+        if length is not None and sampfrom + self.n_samples > length:
+            raise ValueError(f"sampfrom == {sampfrom} puts the {self.n_samples} delineated samples past the end "
+                             f"of record {path!r} ({length} samples).")
+        if length is not None and sampfrom == 0 and self.n_samples < length:
+            warn(f"Record {path!r} has {length} samples and this delineation {self.n_samples}: if the signal was "
+                 "read from a later sample (wfdb.rdrecord(..., sampfrom=S)), pass to_wfdb(..., sampfrom=S) so that "
+                 "the annotations line up with the record.")
+        names = [str(n) for n in _header_channels(path)[0]]
+        return names.index(lead) if lead is not None and names.count(lead) == 1 else chan
 
 
 def delineate_record(record, leads=None, backend="onnx", record_name=None, keep_proba=False, fusion=DEFAULT_FUSION):
@@ -132,7 +171,8 @@ def delineate_record(record, leads=None, backend="onnx", record_name=None, keep_
         finite at each sample) and decoded once, so a wave weak in every lead
         but clear in their mean is found; ``"percentile"``: percentiles of the
         per-lead boundaries of beats found by at least half of the leads
-        (:func:`nk_qrs_lstm.fusion.fuse_leads`). See :mod:`nk_qrs_lstm.fusion`.
+        (:func:`nk_qrs_lstm.fusion.fuse_leads`; a lead that is flat or missing
+        around a beat does not count). See :mod:`nk_qrs_lstm.fusion`.
 
     Returns
     -------
@@ -158,12 +198,12 @@ def delineate_record(record, leads=None, backend="onnx", record_name=None, keep_
     check_option("fusion", fusion, FUSIONS)
     signal, rate, names, channels, read_name = read_signals(record, leads=leads)
     record_name, channels = read_name if record_name is None else record_name, dict(zip(names, channels))
-    tables, probas, ecgs, mean, rate_map = {}, ({} if keep_proba else None), [], None, None
+    tables, probas, ecgs, mean, rate_map, active = {}, ({} if keep_proba else None), [], None, None, {}
     for j, name in enumerate(names):
         ecg, _, rate = validate_input(signal[:, j], None, rate, name=f"lead {name!r}")
         table, proba, rate_map = delineate_lead(ecg, rate, backend=backend,
                                                 keep_proba=keep_proba or fusion == "proba")
-        tables[name] = table_to_frame(table)
+        tables[name], active[name] = table_to_frame(table), active_samples(ecg, rate)
         if fusion == "proba":  # the same probabilities, summed over leads as they come
             mean = ProbaMean(len(proba)) if mean is None else mean
             mean.add(proba, gap_mask(ecg, rate_map))
@@ -174,5 +214,5 @@ def delineate_record(record, leads=None, backend="onnx", record_name=None, keep_
     if fusion == "proba" and mean is not None:
         fused = fuse_proba(*mean.result(), peak_signal(ecgs), rate_map)
     else:
-        fused = fuse_leads(tables, rate)
+        fused = fuse_leads(tables, rate, active=active)
     return RecordDelineation(record_name, rate, signal.shape[0], tables, fused, probas, channels)

@@ -190,3 +190,47 @@ def test_a_complex_cut_by_the_edge_is_kept_by_fusion():
     assert fused.loc[0, "ECG_T_Offsets"] == 160.0
     other = cut.assign(ECG_R_Offsets=[24.0, 614.0])
     assert len(fuse_leads({"i": cut, "ii": other}, 500)) == 2
+
+
+def test_leads_without_data_do_not_outvote_the_leads_with_data():
+    """Check the percentile rule's beat vote counts only the leads with a signal at the beat: 7 dead leads of 12 or 7
+    leads missing from the second half keep every beat of the live ones; among live leads, a beat found by a
+    minority is still dropped; a record with 7 flat leads or 7 leads missing half the time keeps its fused beats."""
+    rate, centres = 500, 250.0 + 500 * np.arange(10)
+
+    def lead(keep):
+        c = centres[keep]
+        return pd.DataFrame({"ECG_R_Peaks": c, "ECG_R_Onsets": c - 20, "ECG_R_Offsets": c + 20})
+
+    every, half, n = np.ones(10, dtype=bool), np.arange(10) < 5, 5000
+    on = {f"l{i}": np.ones(n, dtype=bool) if i < 5 else np.zeros(n, dtype=bool) for i in range(12)}
+    dead = {f"l{i}": lead(every if i < 5 else ~every) for i in range(12)}
+    assert fuse_leads(dead, rate).empty  # without masks every lead votes
+    assert fuse_leads(dead, rate, active=on)["ECG_R_Peaks"].tolist() == centres.tolist()
+    first_half = {k: v if k in ("l0", "l1", "l2", "l3", "l4") else np.arange(n) < 2500 for k, v in on.items()}
+    missing = {f"l{i}": lead(every if i < 5 else half) for i in range(12)}
+    assert fuse_leads(missing, rate, active=first_half)["ECG_R_Peaks"].tolist() == centres.tolist()
+    spurious = {f"l{i}": lead(every) for i in range(12)}
+    spurious["l0"] = pd.concat([lead(every), pd.DataFrame({"ECG_R_Peaks": [2000.0], "ECG_R_Onsets": [1980.0],
+                                                            "ECG_R_Offsets": [2020.0]})], ignore_index=True)
+    assert 2000.0 not in fuse_leads(spurious, rate, active=on)["ECG_R_Peaks"].tolist()  # 1 of 5 live leads
+    import wfdb
+
+    record = wfdb.rdrecord(example_record_path())
+    signal = record.p_signal.copy()
+    signal[:, 5:] = 0.0  # 7 of 12 leads disconnected
+    flat = wfdb.Record(record_name="flat", fs=record.fs, sig_name=record.sig_name, units=record.units,
+                       p_signal=signal, n_sig=record.n_sig, sig_len=record.sig_len)
+    from nk_qrs_lstm._checks import NKQRSLSTMWarning
+
+    with pytest.warns(NKQRSLSTMWarning, match="is flat"):
+        result = delineate_record(flat)
+    assert len(result.fused) == len(result.tables["ii"]) > 5
+    signal = record.p_signal.copy()
+    signal[2500:, 5:] = np.nan
+    gaps = wfdb.Record(record_name="gaps", fs=record.fs, sig_name=record.sig_name, units=record.units,
+                       p_signal=signal, n_sig=record.n_sig, sig_len=record.sig_len)
+    with pytest.warns(NKQRSLSTMWarning):
+        result = delineate_record(gaps)
+    peaks = result.fused["ECG_R_Peaks"].to_numpy()
+    assert np.sum(peaks > 2600) == np.sum(result.tables["ii"]["ECG_R_Peaks"].to_numpy() > 2600) > 2

@@ -110,6 +110,32 @@ def test_lead_annotations_carry_the_lead_channel(two_leads, tmp_path):
         two_leads.to_wfdb(write_dir=tmp_path, lead="v1")
 
 
+def test_a_record_read_from_a_later_sample_is_annotated_where_it_lies(tmp_path):
+    """Check to_wfdb(sampfrom=) for a wfdb.Record read with sampfrom and one channel: beside the record's header the
+    marks land on the record's samples with the channel's number there; without sampfrom a warning names the fix,
+    and a sampfrom past the record's end is refused."""
+    import shutil
+
+    for ext in (".hea", ".dat"):
+        shutil.copy(example_record_path() + ext, tmp_path / ("3" + ext))
+    whole = delineate_record(str(tmp_path / "3"), leads=["v5"])
+    part = delineate_record(wfdb.rdrecord(str(tmp_path / "3"), sampfrom=1000, channel_names=["v5"]))
+    assert part.channels == {"v5": 0}
+    part.to_wfdb(write_dir=tmp_path, extension="lstm", lead="v5", sampfrom=1000)
+    ann = wfdb.rdann(str(tmp_path / "3"), "lstm")
+    assert set(ann.chan.tolist()) == {10}
+    written = ann.sample[np.asarray(ann.symbol) == "N"]
+    found = whole.tables["v5"]["ECG_R_Peaks"].dropna().to_numpy()
+    inner = written[(written > 1100) & (written < 4900)]  # away from the cut, where both runs see the same beats
+    assert len(inner) > 5 and np.all(np.min(np.abs(inner[:, None] - found[None, :]), axis=1) <= 1)
+    with pytest.warns(NKQRSLSTMWarning, match=r"pass to_wfdb\(\.\.\., sampfrom=S\)"):
+        part.to_wfdb(write_dir=tmp_path, extension="lstm", lead="v5")
+    with pytest.raises(ValueError, match=r"^sampfrom == 1001 puts the 4000 delineated samples past the end"):
+        part.to_wfdb(write_dir=tmp_path, extension="lstm", lead="v5", sampfrom=1001)
+    with pytest.raises(ValueError, match=r"^sampfrom == -1, must be an int >= 0"):
+        part.to_wfdb(write_dir=tmp_path, extension="lstm", lead="v5", sampfrom=-1)
+
+
 def test_channels_with_the_same_name_are_both_delineated(tmp_path):
     """Check that two channels named ECG give two leads, ECG and ECG_2, with a warning, each delineated as its lead
     (within one sample: writing the record re-quantises the signal with another gain)."""
