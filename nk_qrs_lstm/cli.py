@@ -126,8 +126,8 @@ def _plot_file(value):
 
 
 def _leads(values):
-    """Lead names as given; digits are lead indices."""
-    return [int(v) if v.isdigit() else v for v in values] if values else None
+    """Lead names as given (the reader takes digits that name no channel as an index)."""
+    return list(values) if values else None
 
 
 # --------------------------------------------------------------------------- commands
@@ -306,7 +306,8 @@ def build_parser():
                        description="Delineate every lead (or --leads) of a WFDB record, fuse the leads and print "
                                    "the number of beats and the median PR, QRS and QT intervals per lead.")
     p.add_argument("record", help="local WFDB record path, without extension (e.g. data/1 for data/1.hea)")
-    p.add_argument("--leads", nargs="+", metavar="LEAD", help="lead names or indices (default: all)")
+    p.add_argument("--leads", nargs="+", metavar="LEAD",
+                   help="lead names or indices (digits that name a channel are that channel; default: all)")
     p.set_defaults(func=_delineate)
 
     e = sub.add_parser("example", parents=[outputs], help="delineate the bundled LUDB record 3",
@@ -325,7 +326,8 @@ def build_parser():
     d.add_argument("--out", required=True, metavar="DIR", help="output folder (created if needed)")
     d.add_argument("--records", nargs="+", metavar="RECORD",
                    help="records, relative to FOLDER (default: all), e.g. data/1")
-    d.add_argument("--leads", nargs="+", metavar="LEAD", help="lead names or indices (default: all)")
+    d.add_argument("--leads", nargs="+", metavar="LEAD",
+                   help="lead names or indices (digits that name a channel are that channel; default: all)")
     d.add_argument("--scheduler", help="'local' (a new Dask LocalCluster) or a Dask scheduler address "
                                        "(default: serial; 'local' when --workers is given; needs the dask extra)")
     d.add_argument("--workers", type=int, metavar="N", help="number of workers of --scheduler local")

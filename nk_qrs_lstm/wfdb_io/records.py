@@ -5,13 +5,19 @@ variable layout (a layout segment naming every channel, segments that hold
 only some channels, null ``~`` segments) all read the same way: one column
 per lead in physical units, NaN where a segment lacks the channel or the
 record holds WFDB's "missing" value. Channels with the same name get unique
-names (``ECG``, ``ECG_2``). By default only the ECG channels are read: a
-channel is an ECG lead by its name (``II``, ``aVR``, ``V5``, ``MLII``,
-``ECG1``...) or, when its name says nothing, by its units (mV or uV); other
-biosignals (ABP, PLETH, RESP...) are skipped with a warning.
+names (``ECG``, ``ECG_2``). The segments of a multi-segment record may
+give a channel in different voltage units (one in mV, the next in uV): each
+is converted to the channel's unit in the layout segment, or else in the
+first segment holding it, so that a column is in one unit throughout.
+
+By default only the ECG channels are read: a channel is an ECG lead by its
+name (``II``, ``aVR``, ``V5``, ``MLII``, ``ECG1``...) or, when its name says
+nothing, by its units (mV or uV). Units that are given and are not a voltage
+(``mL``, ``L/min``, ``cm/s``, ``mmHg``...) veto the name: ``Volume`` in mL is
+not lead V. Other biosignals (ABP, PLETH, RESP...) are skipped with a
+warning.
 """
 
-import copy
 import numbers
 import os
 import re
@@ -21,6 +27,7 @@ import numpy as np
 import wfdb
 
 from .._checks import _join, warn
+from .segments import NULL_SEGMENT, VOLTAGE_UNITS, join_segments, physical, segment_lines_problem, unit_key
 
 #: Channel names read as ECG leads (whole name, any case).
 ECG_NAME = re.compile(r"i{1,3}|a?v[rlf]|v.*|ml.*|mcl.*|cm.*|cc.*|d\d+|di{1,3}|ecg.*|ekg.*|lead.*", re.IGNORECASE)
@@ -30,8 +37,10 @@ OTHER_NAME = re.compile(r"abp|art|ao|n?bp|pap|cvp|icp|lap|rap|pawp|uap|pleth|ppg
                         re.IGNORECASE)
 #: Units of ECG channels (lower case).
 ECG_UNITS = frozenset({"mv", "uv", "\u03bcv", "\u00b5v"})
+#: Units that say nothing of what a channel measures (lower case; absent units read as ""): no veto of its name.
+PLACEHOLDER_UNITS = frozenset({"", "nu", "n.u.", "adu", "au", "a.u.", "arb", "arb.u.", "unit", "units", "none",
+                               "unknown", "?", "-", "na", "n/a", "count", "counts", "digit", "digits"})
 _EXTENSIONS = (".hea", ".dat")  # stripped from a record path
-_NULL_SEGMENT = "~"
 
 
 class RecordSignals(NamedTuple):
@@ -61,14 +70,18 @@ def read_record(record, leads=None):
         ``V1``-``V6``, ``V*``, ``MLII``, ``ML*``, ``MCL*``, ``CM5``, ``D1``,
         ``ECG*``, ``EKG*``, ``lead*``, any case) or, when the name is none of
         these nor another biosignal's (ABP, PLETH, RESP, EEG...), whose units
-        are mV or uV.
+        are mV or uV. A channel whose units are given and are not a voltage
+        (mL, L/min, cm/s, mmHg...) is not read by default, whatever its name.
 
     Returns
     -------
     signal : ndarray of float64, shape (n_samples, n_leads)
         Physical values (the header's units, usually mV); NaN where the
         record holds WFDB's "missing" value, in null segments, and where a
-        segment of a variable-layout record lacks the channel.
+        segment of a variable-layout record lacks the channel. In a
+        multi-segment record, a segment giving a channel in another voltage
+        unit (V, mV, uV, nV) is converted to the channel's unit in the layout
+        segment or, without one, in the first segment holding the channel.
     sampling_rate : float
         Sampling rate in Hz.
     lead_names : list of str
@@ -80,14 +93,17 @@ def read_record(record, leads=None):
     FileNotFoundError
         If ``<record>.hea`` does not exist.
     ValueError
-        If a lead is unknown (the message lists the available ones), or if
-        ``leads`` is None and no channel looks like an ECG lead.
+        If a lead is unknown (the message lists the available ones), if
+        ``leads`` is None and no channel looks like an ECG lead, or if the
+        segment lines of a multi-segment header cannot be read.
 
     Warns
     -----
     NKQRSLSTMWarning
-        When channels share a name (and are renamed), or when ``leads`` is
-        None and some channels are skipped as not ECG.
+        When channels share a name (and are renamed), when ``leads`` is
+        None and some channels are skipped as not ECG, or when the segments
+        of a multi-segment record give a channel in units that cannot be
+        converted to one another (its values are then joined as they are).
 
     See Also
     --------
@@ -124,14 +140,14 @@ def read_signals(record, leads=None):
         (``record.record_name``, or the path's last part without extension).
     """
     if isinstance(record, wfdb.MultiRecord):
-        record = _single(record)
+        record = join_segments(record)
     if isinstance(record, wfdb.Record):
         if record.sig_name is None:
             raise ValueError("record.sig_name is None; the record must name its leads.")
         name = record.record_name or "record"
         names = _unique_names(record.sig_name, name)
         index = _choose(leads, names, record.units, name)
-        signal, rate = _physical(record)[:, index], record.fs
+        signal, rate = physical(record)[:, index], record.fs
     elif isinstance(record, (str, os.PathLike)):
         path = record_path(record)
         name = os.path.basename(path)
@@ -139,8 +155,13 @@ def read_signals(record, leads=None):
         names = _unique_names(sig_name, name)
         index = _choose(leads, names, units, name)
         channels = sorted(index)
-        rec = wfdb.rdrecord(path, channels=channels, m2s=True, physical=True)
-        signal = _physical(rec)[:, [channels.index(i) for i in index]]
+        try:  # multi-segment: the segments as they are, joined (units converted) by join_segments
+            rec = wfdb.rdrecord(path, channels=channels, m2s=False, physical=True)
+        except IndexError as err:  # wfdb's answer to segment lines that disagree with the record line
+            raise ValueError(segment_lines_problem(path, err)) from None
+        if isinstance(rec, wfdb.MultiRecord):
+            rec = join_segments(rec)
+        signal = physical(rec)[:, [channels.index(i) for i in index]]
         rate = rec.fs
     else:
         raise TypeError("record must be a wfdb.Record, a wfdb.MultiRecord or the path of a WFDB record (str or "
@@ -176,8 +197,12 @@ def _header_channels(path):
     """Channel names and units of a record's header, whatever its layout."""
     header = wfdb.rdheader(path)
     if isinstance(header, wfdb.MultiRecord):
+        if header.seg_name and header.seg_name[0] == NULL_SEGMENT and header.seg_len[0] == 0:
+            raise ValueError(f"multi-segment record {path!r} starts with a null segment of length 0 ('~ 0'); a "
+                             "first segment of length 0 is the layout segment of a variable layout and must name "
+                             "a header, not '~'.")
         # variable layout: the first segment is the layout naming every channel; fixed: any segment does
-        segments = [s for s in header.seg_name if s != _NULL_SEGMENT]
+        segments = [s for s in header.seg_name if s != NULL_SEGMENT]
         if not segments:
             raise ValueError(f"multi-segment record {path!r} has only null segments ('~'); there is no signal "
                              "to read.")
@@ -185,33 +210,6 @@ def _header_channels(path):
     if header.sig_name is None:
         raise ValueError(f"record {path!r} has no signal (its header names no channel).")
     return header.sig_name, header.units
-
-
-def _single(multi):
-    """A MultiRecord as one Record in physical units (segments read as digital values are converted)."""
-    multi = copy.copy(multi)
-    segments = []
-    for segment in multi.segments:
-        if segment is not None and segment.p_signal is None and segment.d_signal is not None:
-            segment = copy.copy(segment)
-            segment.p_signal = segment.dac(expanded=False, return_res=64)
-        segments.append(segment)
-    multi.segments = segments
-    return multi.multi_to_single(physical=True)
-
-
-def _physical(record):
-    """Return the 2-D physical signal of a Record (converting digital values)."""
-    if record.p_signal is not None:
-        signal = np.asarray(record.p_signal, dtype=np.float64)
-    elif record.d_signal is not None:
-        signal = np.asarray(record.dac(expanded=False, return_res=64), dtype=np.float64)
-    else:
-        raise ValueError("record has neither p_signal nor d_signal; read it with "
-                         "wfdb.rdrecord(..., smooth_frames=True).")
-    if signal.ndim != 2:
-        raise ValueError(f"record signal must be two-dimensional, got shape {signal.shape}.")
-    return signal
 
 
 def _unique_names(sig_name, record_name):
@@ -237,18 +235,26 @@ def _unique_names(sig_name, record_name):
 def is_ecg_channel(name, units=None):
     """Whether a channel is an ECG lead, by its name or, failing that, by its units.
 
+    Units that are given and are not a voltage (``mL``, ``L/min``,
+    ``cm/s``...) say the channel is something else, whatever its name:
+    ``Volume``, ``Vt`` or ``CCO`` are not leads V or CC5. Placeholder units
+    (none, ``NU``, ``adu``...) leave the decision to the name.
+
     Examples
     --------
     >>> [is_ecg_channel(n, u) for n, u in [("MLII", None), ("aVR", "mV"), ("ABP", "mmHg"), ("sig", "uV"),
-    ...                                    ("EEG C4-A1", "uV"), ("PLETH", "NU")]]
-    [True, True, False, True, False, False]
+    ...                                    ("EEG C4-A1", "uV"), ("PLETH", "NU"), ("V5", "NU"), ("Volume", "mL")]]
+    [True, True, False, True, False, False, True, False]
     """
     name = str(name).strip()
+    unit = unit_key(units)
+    if unit not in VOLTAGE_UNITS and unit not in PLACEHOLDER_UNITS:
+        return False
     if ECG_NAME.fullmatch(name):
         return True
     if OTHER_NAME.match(name):
         return False
-    return isinstance(units, str) and units.strip().lower() in ECG_UNITS
+    return unit in ECG_UNITS
 
 
 def _choose(leads, names, units, record_name):
@@ -287,10 +293,13 @@ def _lead_indices(leads, names):
                             f"{lead!r}.")
         if isinstance(lead, str):
             folded = [i for i, n in enumerate(names) if n.lower() == lead.lower()]
-            if lead not in names and len(folded) != 1:
+            if lead in names or len(folded) == 1:
+                index.append(names.index(lead) if lead in names else folded[0])
+                continue
+            if not lead.isdecimal():
                 raise ValueError(f"Invalid lead {lead!r}. Available leads are {_join(names)}.")
-            index.append(names.index(lead) if lead in names else folded[0])
-        elif not 0 <= int(lead) < len(names):
+            lead = int(lead)  # digits that name no channel (as typed on a command line): an index
+        if not 0 <= int(lead) < len(names):
             raise ValueError(f"lead index {int(lead)} is out of range; the record has {len(names)} leads "
                              f"(indices 0 to {len(names) - 1}).")
         else:
