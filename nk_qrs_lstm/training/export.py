@@ -84,14 +84,24 @@ class _Graph:
         return output
 
     def to_layout(self, tensor, layout):
-        """The same tensor in ``layout`` (one Transpose, made once)."""
+        """The same tensor in ``layout`` (a Squeeze of its singleton axis ``1``, a Transpose, an Unsqueeze of
+        the new one: whichever are needed, made once)."""
         if tensor.layout == layout:
             return tensor
         key = (tensor.name, layout)
         if key not in self._converted:
-            perm = [tensor.layout.index(axis) for axis in layout]
-            self._converted[key] = Tensor(self.node("Transpose", [tensor.name], f"{tensor.name}_{layout}",
-                                                    perm=perm), layout, tensor.channels)
+            name, now = tensor.name, tensor.layout
+            if "1" in now:
+                axis = self.const(f"{name}_axis", np.array([now.index("1")]))
+                name, now = self.node("Squeeze", [name, axis], f"{name}_squeezed"), now.replace("1", "")
+            target = layout.replace("1", "")
+            if now != target:
+                perm = [now.index(axis) for axis in target]
+                name = self.node("Transpose", [name], f"{tensor.name}_{target}", perm=perm)
+            if "1" in layout:
+                axis = self.const(f"{name}_axis", np.array([layout.index("1")]))
+                name = self.node("Unsqueeze", [name, axis], f"{tensor.name}_{layout}")
+            self._converted[key] = Tensor(name, layout, tensor.channels)
         return self._converted[key]
 
     # --- the walk -------------------------------------------------------------
