@@ -91,13 +91,13 @@ def _onset_errors(row):
 def rhythm_sweep(cache):
     """P-onset errors of every ``RHYTHM_GRID`` setting (and the shipped gate: ``context_s`` NaN) per set and input."""
     rhythm, rows = td.strata(), []
+    settings = [{}] + [dict(zip(RHYTHM_GRID, v)) for v in itertools.product(*RHYTHM_GRID.values())]
     for kind in td.INPUTS:
         for db, part in RHYTHM_SETS:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
                 decoded = td._decoded(td.read_cache(cache, db, part, kind))
             strata_map = rhythm if db == "ludb" else {}
-            settings = [{}] + [dict(zip(RHYTHM_GRID, v)) for v in itertools.product(*RHYTHM_GRID.values())]
             for gate_kw in settings:
                 row = td.score_p(decoded, strata_map, gate_kw)
                 rows.append({"input": kind, "set": f"{db}_{part}", **gate_kw, "errors": _onset_errors(row),

@@ -109,6 +109,8 @@ P_LEVEL = (0.30, 0.50)  # [-] P onset, offset where its probability falls below 
 P_POWER = (0.25, 0.0)  # [-] ... times peak ** P_POWER (> 0: a faint P's limits lower on its flanks)
 T_ACCEPT = 0.30  # [-] lowest peak T probability of an accepted T wave
 T_LEVEL = 0.50  # [-] T limits where its probability falls below this fraction of the peak
+# GATE_CONTEXT_S, GATE_RR_IRREGULARITY: re-chosen with the LUDB train split's non-sinus records too
+# (benchmarks/tune_gate.py --rhythm, no more errors on validation; docs/decoding.md "A longer rhythm context")
 GATE_CONTEXT_S = 7.5  # [s] beats within this distance are the rhythm gate's context (< BLOCK_MARGIN_S - 1.5 s)
 GATE_MIN_BEATS = 3  # [-] fewest beats with evidence for the gate to judge
 GATE_MIN_HEIGHT = 0.6  # [-] mean P-bump height of the context below which its P evidence is weak

@@ -119,22 +119,20 @@ class RecordDelineation:
                              "delineated signal starts).")
         chan = 0 if lead is None or self.channels is None else self.channels[lead]
         chan = self._check_on_disk(write_dir, lead, chan, int(sampfrom))
-        waves = {k: (table[k].to_numpy(dtype=float, na_value=np.nan) + sampfrom).tolist() for k in table.columns
-                 if k.startswith("ECG_")}
+        waves = {k: (table[k].to_numpy(dtype=float, na_value=np.nan) + sampfrom).tolist() for k in BEAT_KEYS
+                 if k in table.columns}
         return write_annotations(self.record_name, extension, waves, self.sampling_rate, write_dir=write_dir,
                                  lead=chan)
 
     def _check_on_disk(self, write_dir, lead, chan, sampfrom):
         """``chan`` as the record's header in ``write_dir`` numbers ``lead`` (if it is there); warn or refuse
         where the delineated samples cannot be the record's from ``sampfrom``."""
-        import wfdb
-
-        from .wfdb_io.records import _header_channels
+        from .wfdb_io.records import header_summary
 
         path = os.path.join(os.fspath(write_dir), self.record_name)
         if not os.path.isfile(path + ".hea"):
             return chan
-        length = wfdb.rdheader(path).sig_len
+        length, names = header_summary(path)
         if length is not None and sampfrom + self.n_samples > length:
             raise ValueError(f"sampfrom == {sampfrom} puts the {self.n_samples} delineated samples past the end "
                              f"of record {path!r} ({length} samples).")
@@ -142,7 +140,6 @@ class RecordDelineation:
             warn(f"Record {path!r} has {length} samples and this delineation {self.n_samples}: if the signal was "
                  "read from a later sample (wfdb.rdrecord(..., sampfrom=S)), pass to_wfdb(..., sampfrom=S) so that "
                  "the annotations line up with the record.")
-        names = [str(n) for n in _header_channels(path)[0]]
         return names.index(lead) if lead is not None and names.count(lead) == 1 else chan
 
 

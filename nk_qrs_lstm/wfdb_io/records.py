@@ -65,7 +65,8 @@ def read_record(record, leads=None):
     leads : str or int or list of (str or int), optional
         Leads to return, by name (as returned, see below; matched ignoring
         case when the exact name is absent and the match is unique) or by
-        signal number. By default, every ECG channel: a channel named like
+        signal number (an int, or a string of digits that names no channel,
+        as typed on a command line). By default, every ECG channel: a channel named like
         an ECG lead (``I``, ``II``, ``III``, ``aVR``, ``aVL``, ``aVF``,
         ``V1``-``V6``, ``V*``, ``MLII``, ``ML*``, ``MCL*``, ``CM5``, ``D1``,
         ``ECG*``, ``EKG*``, ``lead*``, any case) or, when the name is none of
@@ -191,6 +192,11 @@ def record_path(record):
         raise FileNotFoundError(f"WFDB header {path + '.hea'!r} does not exist; pass the record path "
                                 "without extension, e.g. 'mitdb/100' for mitdb/100.hea.")
     return path
+
+
+def header_summary(path):
+    """Length (samples, None if the header does not say) and channel names of the record at ``path``."""
+    return wfdb.rdheader(path).sig_len, [str(n) for n in _header_channels(path)[0]]
 
 
 def _header_channels(path):
