@@ -4,7 +4,7 @@ Usage::
 
     python benchmarks/compare_models.py CANDIDATE_DIR [CANDIDATE_DIR ...] [--part validation|test] [--markdown FILE]
 
-Each ``CANDIDATE_DIR`` is a folder written by ``python -m nk_qrs_lstm.training.export MODEL --out DIR``; both
+Each ``CANDIDATE_DIR`` is a folder written by ``python -m nk_qrs_lstm.training.export MODEL --run RUN --out DIR``; both
 models run through the same pipeline and decoding (``NK_QRS_LSTM_MODEL_DIR`` switches the model). Choose
 on ``--part validation`` (LUDB validation split, every lead; QTDB validation split, both leads); score
 ``--part test`` (LUDB test split) once, for the report. Every lead is delineated raw and after

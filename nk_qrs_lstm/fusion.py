@@ -36,7 +36,7 @@ import pandas as pd
 from .defaults import BLOCK_MARGIN_S, BLOCK_S, CLASSES, CONFIDENCE_KEYS
 from .neurokit import NK_KEYS
 from .pipeline import decode_blocks, track_blocks
-from .preprocess import model_rate_gaps, prepare
+from .preprocess import prepare
 from .unsmooth import detect_smoothing
 
 FUSIONS = ("proba", "percentile")
@@ -158,11 +158,6 @@ def active_samples(ecg, sampling_rate):
     lo = np.where(finite, blocks, np.inf).min(axis=1)
     hi = np.where(finite, blocks, -np.inf).max(axis=1)
     return np.repeat(hi > lo, block)[: len(x)] & np.isfinite(x)
-
-
-def gap_mask(ecg, rate_map):
-    """Model-rate samples where a lead's input was not finite (the rule of :func:`nk_qrs_lstm.preprocess.prepare`)."""
-    return model_rate_gaps(~np.isfinite(ecg), rate_map)
 
 
 def robust_amplitude(ecg):

@@ -17,8 +17,9 @@ from .defaults import BEAT_KEYS, NK_KEYS
 from .delineate import PROBA_COLUMNS, validate_input
 from .neurokit import table_to_frame, to_neurokit
 from .fusion import FUSIONS, fuse_leads
-from .fusion import ProbaMean, active_samples, fuse_proba, gap_mask, peak_signal
+from .fusion import ProbaMean, active_samples, fuse_proba, peak_signal
 from .pipeline import delineate_lead, resample_proba
+from .preprocess import model_rate_gaps
 
 DEFAULT_FUSION = "percentile"  # proba: lower P Se on LUDB validation, no better elsewhere (docs/benchmarks.md)
 
@@ -203,7 +204,7 @@ def delineate_record(record, leads=None, backend="onnx", record_name=None, keep_
         tables[name], active[name] = table_to_frame(table), active_samples(ecg, rate)
         if fusion == "proba":  # the same probabilities, summed over leads as they come
             mean = ProbaMean(len(proba)) if mean is None else mean
-            mean.add(proba, gap_mask(ecg, rate_map))
+            mean.add(proba, model_rate_gaps(~active[name], rate_map))  # flat or missing: not averaged in
             ecgs.append(ecg)
         if keep_proba:
             probas[name] = pd.DataFrame(resample_proba(proba, rate_map, len(ecg)), columns=list(PROBA_COLUMNS))

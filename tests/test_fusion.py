@@ -223,9 +223,10 @@ def test_leads_without_data_do_not_outvote_the_leads_with_data():
                        p_signal=signal, n_sig=record.n_sig, sig_len=record.sig_len)
     from nk_qrs_lstm._checks import NKQRSLSTMWarning
 
-    with pytest.warns(NKQRSLSTMWarning, match="is flat"):
-        result = delineate_record(flat)
-    assert len(result.fused) == len(result.tables["ii"]) > 5
+    for fusion in ("percentile", "proba"):
+        with pytest.warns(NKQRSLSTMWarning, match="is flat"):
+            result = delineate_record(flat, fusion=fusion)
+        assert len(result.fused) == len(result.tables["ii"]) > 5, fusion
     signal = record.p_signal.copy()
     signal[2500:, 5:] = np.nan
     gaps = wfdb.Record(record_name="gaps", fs=record.fs, sig_name=record.sig_name, units=record.units,

@@ -203,9 +203,17 @@ def export(keras_path, out_dir, card=None):
         Trained model (``.keras``).
     out_dir : str
         Destination folder (the package's ``models/`` to ship it).
-    card : dict, optional
+    card : dict
         Model-card fields to store in ``model_card.json`` beside the weights;
         the file names, SHA-256 hashes and the Keras/ONNX agreement are added.
+        It must say the input normalisation the model was trained with
+        (``{"preprocessing": {"normalisation": "second"}}``, as
+        :func:`training_card` does): the runtime prepares the input by it.
+
+    Raises
+    ------
+    ValueError
+        If ``card`` does not say the normalisation, or names an unknown one.
 
     Returns
     -------
@@ -215,6 +223,14 @@ def export(keras_path, out_dir, card=None):
     import keras
     import onnx
 
+    from ..preprocess import NORMALISATIONS
+
+    method = ((card or {}).get("preprocessing") or {}).get("normalisation")
+    if method not in NORMALISATIONS:
+        raise ValueError(f"card['preprocessing']['normalisation'] == {method!r}, must be one of "
+                         f"{', '.join(map(repr, NORMALISATIONS))}: the normalisation the model was trained with "
+                         "(the runtime prepares the input by it); on the command line pass --run RUN_DIR (its "
+                         "train_config.json says it) or --normalisation.")
     os.makedirs(out_dir, exist_ok=True)
     model = keras.saving.load_model(keras_path, compile=False)
     k_out = os.path.join(out_dir, "nk_qrs_lstm.keras")
@@ -303,6 +319,9 @@ def _parser():
     parser.add_argument("--run", default=None,
                         help="training run folder: its config and history go in the model card")
     parser.add_argument("--card", default=None, help="JSON file with more model-card fields to include")
+    parser.add_argument("--normalisation", choices=["window", "second"], default=None,
+                        help="the input normalisation the model was trained with (train --normalisation); "
+                             "read from --run's train_config.json when given")
     return parser
 
 
@@ -312,7 +331,12 @@ def main(argv=None):
     if args.card:
         with open(args.card) as f:
             card.update(json.load(f))
-    card = export(args.model, args.out, card)
+    if args.normalisation:
+        card["preprocessing"] = {**card.get("preprocessing", {}), "normalisation": args.normalisation}
+    try:
+        card = export(args.model, args.out, card)
+    except ValueError as err:
+        _parser().error(str(err))
     print(json.dumps(card["files"], indent=1), "max |keras - onnx| =", card["keras_onnx_max_abs_diff"])
 
 

@@ -7,7 +7,7 @@ Run in the background (it is long on a CPU)::
 It is resumable: run the same command again after an interruption and it
 continues from the last finished epoch (``BackupAndRestore``). The best model
 on the validation split is saved as ``OUT/best.keras``; export it for the
-package with ``python -m nk_qrs_lstm.training.export OUT/best.keras``.
+package with ``python -m nk_qrs_lstm.training.export OUT/best.keras --run OUT``.
 """
 
 import argparse

@@ -12,7 +12,7 @@ first segment holding it, so that a column is in one unit throughout.
 
 By default only the ECG channels are read: a channel is an ECG lead by its
 name (``II``, ``aVR``, ``V5``, ``MLII``, ``ECG1``...) or, when its name says
-nothing, by its units (mV or uV). Units that are given and are not a voltage
+nothing, by its units (a voltage). Units that are given and name no voltage
 (``mL``, ``L/min``, ``cm/s``, ``mmHg``...) veto the name: ``Volume`` in mL is
 not lead V. Other biosignals (ABP, PLETH, RESP...) are skipped with a
 warning.
@@ -35,11 +35,9 @@ ECG_NAME = re.compile(r"i{1,3}|a?v[rlf]|v.*|ml.*|mcl.*|cm.*|cc.*|d\d+|di{1,3}|ec
 OTHER_NAME = re.compile(r"abp|art|ao|n?bp|pap|cvp|icp|lap|rap|pawp|uap|pleth|ppg|spo2|sao2|so2|resp|thor|abd|"
                         r"chest|airflow|flow|nasal|oral|co2|etco2|eeg|eog|emg|eda|gsr|temp|pulse|hr\b|sv\b",
                         re.IGNORECASE)
-#: Units of ECG channels (lower case).
-ECG_UNITS = frozenset({"mv", "uv", "\u03bcv", "\u00b5v"})
 #: Units that say nothing of what a channel measures (lower case; absent units read as ""): no veto of its name.
 PLACEHOLDER_UNITS = frozenset({"", "nu", "n.u.", "adu", "au", "a.u.", "arb", "arb.u.", "unit", "units", "none",
-                               "unknown", "?", "-", "na", "n/a", "count", "counts", "digit", "digits"})
+                               "dimensionless", "unknown", "?", "-", "na", "n/a", "count", "counts", "digit", "digits"})
 _EXTENSIONS = (".hea", ".dat")  # stripped from a record path
 
 
@@ -71,8 +69,9 @@ def read_record(record, leads=None):
         ``V1``-``V6``, ``V*``, ``MLII``, ``ML*``, ``MCL*``, ``CM5``, ``D1``,
         ``ECG*``, ``EKG*``, ``lead*``, any case) or, when the name is none of
         these nor another biosignal's (ABP, PLETH, RESP, EEG...), whose units
-        are mV or uV. A channel whose units are given and are not a voltage
-        (mL, L/min, cm/s, mmHg...) is not read by default, whatever its name.
+        are a voltage (mV, uV...). A channel whose units are given and name
+        no voltage (mL, L/min, cm/s, mmHg...) is not read by default,
+        whatever its name.
 
     Returns
     -------
@@ -241,26 +240,30 @@ def _unique_names(sig_name, record_name):
 def is_ecg_channel(name, units=None):
     """Whether a channel is an ECG lead, by its name or, failing that, by its units.
 
-    Units that are given and are not a voltage (``mL``, ``L/min``,
-    ``cm/s``...) say the channel is something else, whatever its name:
-    ``Volume``, ``Vt`` or ``CCO`` are not leads V or CC5. Placeholder units
-    (none, ``NU``, ``adu``...) leave the decision to the name.
+    Units that are given and name no voltage (no ``V`` in them: ``mL``,
+    ``L/min``, ``cm/s``, ``mmHg``...) say the channel is something else,
+    whatever its name: ``Volume``, ``Vt`` or ``CCO`` are not leads V or CC5.
+    Placeholder units (none, ``NU``, ``adu``...) and voltages written
+    otherwise (``0.1mV``, ``mVolt``) leave the decision to the name; a
+    channel whose name says nothing is an ECG lead when its units are a
+    voltage (mV, uV, V, millivolts...).
 
     Examples
     --------
     >>> [is_ecg_channel(n, u) for n, u in [("MLII", None), ("aVR", "mV"), ("ABP", "mmHg"), ("sig", "uV"),
-    ...                                    ("EEG C4-A1", "uV"), ("PLETH", "NU"), ("V5", "NU"), ("Volume", "mL")]]
-    [True, True, False, True, False, False, True, False]
+    ...                                    ("EEG C4-A1", "uV"), ("PLETH", "NU"), ("V5", "NU"), ("Volume", "mL"),
+    ...                                    ("ii", "0.1mV"), ("CH1", "millivolts")]]
+    [True, True, False, True, False, False, True, False, True, True]
     """
     name = str(name).strip()
     unit = unit_key(units)
-    if unit not in VOLTAGE_UNITS and unit not in PLACEHOLDER_UNITS:
+    if "v" not in unit and unit not in PLACEHOLDER_UNITS:
         return False
     if ECG_NAME.fullmatch(name):
         return True
     if OTHER_NAME.match(name):
         return False
-    return unit in ECG_UNITS
+    return unit in VOLTAGE_UNITS
 
 
 def _choose(leads, names, units, record_name):

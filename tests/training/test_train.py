@@ -31,7 +31,9 @@ def test_smoke_training_and_export(tmp_path, ludb_path, qtdb_path):
     x = np.random.default_rng(0).standard_normal((1, 512, 1)).astype("float32")
     proba = np.asarray(model.predict_on_batch(x))
     np.testing.assert_allclose(proba.sum(axis=-1), 1, atol=1e-5)
-    card = export(best, str(tmp_path / "models"), {"note": "smoke"})
+    with pytest.raises(ValueError, match=r"^card\['preprocessing'\]\['normalisation'\] == None, must be one of"):
+        export(best, str(tmp_path / "models"), {"note": "smoke"})  # the runtime could not prepare its input
+    card = export(best, str(tmp_path / "models"), {"note": "smoke", "preprocessing": {"normalisation": "second"}})
     assert card["keras_onnx_max_abs_diff"] < 1e-4
     assert set(card["files"]) == {"nk_qrs_lstm.keras", "nk_qrs_lstm.onnx"}
 
