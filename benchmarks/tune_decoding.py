@@ -141,7 +141,7 @@ def by_stratum(result, rhythm):
 P_KEYS = ["ECG_P_Onsets", "ECG_P_Offsets"]
 ACCEPT = [0.003, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.3, 0.5]
 GATES = {"min_height": [0.5, 0.6, 0.7], "pr_sd_s": [0.015, 0.02, 0.025, 0.03, 0.04],
-         "rr_irregularity": [0.15, 0.2, 0.3]}
+         "irregular_fraction": [0.25, 0.35, 0.5]}  # the RR arm's own grid: tune_gate.py --rhythm
 
 
 def _decoded(ecgs, gate=False, **kw):

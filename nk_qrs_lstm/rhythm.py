@@ -24,7 +24,8 @@ from .defaults import (
     GATE_MIN_COHERENCE,
     GATE_MIN_HEIGHT,
     GATE_PR_SD_S,
-    GATE_RR_IRREGULARITY,
+    GATE_IRREGULAR_FRACTION,
+    GATE_RR_STEP,
 )
 
 
@@ -118,7 +119,8 @@ def p_coherence(x, qrs_on, rate, context_s=GATE_COHERENCE_CONTEXT_S, window_s=GA
 
 
 def rhythm_gate(qrs_on, p_height, p_peak, rate, context_s=GATE_CONTEXT_S, min_height=GATE_MIN_HEIGHT,
-                pr_sd_s=GATE_PR_SD_S, rr_irregularity=GATE_RR_IRREGULARITY, min_beats=GATE_MIN_BEATS,
+                pr_sd_s=GATE_PR_SD_S, rr_step=GATE_RR_STEP, irregular_fraction=GATE_IRREGULAR_FRACTION,
+                min_beats=GATE_MIN_BEATS,
                 coherence=None, coherence_context_s=GATE_COHERENCE_CONTEXT_S, min_coherence=GATE_MIN_COHERENCE,
                 coherent_height=GATE_COHERENT_HEIGHT):
     """Which beats may have a P wave, judged from the beats around them.
@@ -130,10 +132,15 @@ def rhythm_gate(qrs_on, p_height, p_peak, rate, context_s=GATE_CONTEXT_S, min_he
     strongest P bump of each beat below ``min_height``) *and* either those
     bumps sit at no fixed distance before their QRS (height-weighted SD of
     the P-peak -> QRS-onset interval above ``pr_sd_s``) or the RR intervals
-    are irregular (mean |successive RR difference| / RR above
-    ``rr_irregularity``). Sinus rhythm keeps a constant PR interval even
-    when the RR varies and its P waves are faint; strong P evidence is never
-    refused (ectopic atrial beats, a varying PR).
+    are irregular throughout (more than ``irregular_fraction`` of the beats
+    have an RR interval that differs from the previous one by more than
+    ``rr_step`` of their mean). Counting irregular beats rather than
+    averaging the changes keeps an isolated premature beat or pause in sinus
+    rhythm (two large changes among many small ones) from refusing its
+    neighbours' P waves, while fibrillation changes the RR at most beats.
+    Sinus rhythm keeps a constant PR interval even when the RR varies and
+    its P waves are faint; strong P evidence is never refused (ectopic
+    atrial beats, a varying PR).
 
     Fibrillation under ventricular pacing has a regular RR, and the network
     may place its bumps at a fixed distance before the paced QRS. With the
@@ -162,7 +169,7 @@ def rhythm_gate(qrs_on, p_height, p_peak, rate, context_s=GATE_CONTEXT_S, min_he
         True where a P wave may be kept.
     evidence : dict of str -> ndarray
         ``"p_context"`` (mean height), ``"pr_sd_s"``,
-        ``"rr_irregularity"`` and ``"p_coherence"`` per beat (NaN where
+        ``"rr_irregular_fraction"`` and ``"p_coherence"`` per beat (NaN where
         fewer than ``min_beats`` beats bear on it: no refusal).
 
     Examples
@@ -183,19 +190,19 @@ def rhythm_gate(qrs_on, p_height, p_peak, rate, context_s=GATE_CONTEXT_S, min_he
     rr = np.diff(qrs_on)
     irr = np.zeros(n)  # |successive RR difference| / RR, given to the middle beat (whose neighbours are in)
     irr[1:-1] = np.abs(np.diff(rr)) / np.maximum(0.5 * (rr[1:] + rr[:-1]), 1e-9)
-    irr_mean, _, irr_n = _window_stats(qrs_on, irr, np.ones(n), half, inner=1)
+    irr_frac, _, irr_n = _window_stats(qrs_on, (irr > rr_step).astype(float), np.ones(n), half, inner=1)
     h = np.nan_to_num(p_height)
     h_mean, _, h_n = _window_stats(qrs_on, h, np.ones(n), half)
     pr = np.nan_to_num((qrs_on - p_peak) / rate)
     _, pr_sd, _ = _window_stats(qrs_on, pr, h, half)
-    irr_mean[irr_n < min_beats] = np.nan
+    irr_frac[irr_n < min_beats] = np.nan
     pr_sd[h_n < min_beats] = np.nan
     h_mean[h_n < min_beats] = np.nan
     with np.errstate(invalid="ignore"):
-        refuse = (h_mean < min_height) & ((pr_sd > pr_sd_s) | (irr_mean > rr_irregularity))
+        refuse = (h_mean < min_height) & ((pr_sd > pr_sd_s) | (irr_frac > irregular_fraction))
     coh = np.full(n, np.nan) if coherence is None else np.asarray(coherence, dtype=np.float64)
     if coherence is not None:
         h_wide, _, _ = _window_stats(qrs_on, h, np.ones(n), coherence_context_s * rate)
         with np.errstate(invalid="ignore"):
             refuse |= (coh < min_coherence) & (h_wide < coherent_height)
-    return ~refuse, {"p_context": h_mean, "pr_sd_s": pr_sd, "rr_irregularity": irr_mean, "p_coherence": coh}
+    return ~refuse, {"p_context": h_mean, "pr_sd_s": pr_sd, "rr_irregular_fraction": irr_frac, "p_coherence": coh}

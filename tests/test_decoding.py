@@ -72,7 +72,7 @@ def test_rhythm_gate_keeps_strong_p_waves_whatever_the_rhythm():
     assert allow.all()
     allow, evidence = rhythm_gate(on, np.full(20, 0.2), peak, RATE)
     assert not allow[3:-3].any()
-    assert np.all(evidence["rr_irregularity"][3:-3] > 0.2)
+    assert np.all(evidence["rr_irregular_fraction"][3:-3] > 0.5)
 
 
 def test_grammar_cuts_a_t_wave_running_into_the_next_p_wave():

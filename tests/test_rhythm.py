@@ -111,3 +111,24 @@ def test_decoding_with_the_signal_drops_p_waves_the_atria_do_not_repeat():
     assert np.isfinite(sinus["ECG_P_Onsets"]).mean() > 0.8
     assert np.isfinite(blind["ECG_P_Onsets"]).mean() > 0.8
     assert np.isfinite(fib["ECG_P_Onsets"]).sum() == 0
+
+
+def test_one_premature_beat_or_pause_keeps_faint_sinus_p_waves_and_fibrillation_does_not():
+    """Check the RR arm counts irregular beats: faint sinus P waves (weak evidence, fixed PR) stay allowed around
+    one premature beat or one pause (two large RR changes among small ones), while an RR that changes at most beats
+    (fibrillation) refuses the same weak bumps."""
+    rng = np.random.default_rng(4)
+    rr = RATE * (0.9 + rng.normal(0, 0.015, 24))  # sinus rhythm: small beat-to-beat changes
+    on = np.cumsum(rr)
+    height = np.full(len(on), 0.4)  # faint P waves, below GATE_MIN_HEIGHT
+    assert rhythm_gate(on, height, on - 40, RATE)[0].all()
+    early = on.copy()
+    early[12] -= 0.3 * rr[12]  # a premature beat, without P
+    h = height.copy()
+    h[12] = 0.05
+    allow, evidence = rhythm_gate(early, h, early - 40, RATE)
+    assert allow.all() and np.nanmax(evidence["rr_irregular_fraction"]) <= 0.35
+    pause = np.delete(on, 12)
+    assert rhythm_gate(pause, np.delete(height, 12), pause - 40, RATE)[0].all()
+    fibrillation = np.cumsum(RATE * rng.uniform(0.5, 1.2, 24))
+    assert not rhythm_gate(fibrillation, height, fibrillation - 40, RATE)[0][4:-4].any()
