@@ -28,7 +28,7 @@ def ecg():
 def _segment(folder, name, signal, units, sig_name=("ii", "v5")):
     """Write a single-segment record of ``signal`` (mV) in ``units`` (mV: gain 1000/mV; uV, NU: gain 1)."""
     n = len(sig_name)
-    scale = {"mV": 1.0, "uV": 1000.0, "NU": 1000.0}[units]
+    scale = {"mV": 1.0, "uV": 1000.0, "\u00b5V": 1000.0, "\u03bcV": 1000.0, "NU": 1000.0}[units]
     wfdb.wrsamp(name, fs=FS, units=[units] * n, sig_name=list(sig_name), p_signal=signal * scale, fmt=["16"] * n,
                 adc_gain=[1000.0 / scale] * n, baseline=[0] * n, write_dir=str(folder))
 
@@ -73,6 +73,16 @@ def test_segments_in_mv_and_uv_read_in_one_unit(mixed, ecg, layout):
         got, _, names = read_record(path, leads=["v5"])
     assert names == ["v5"]
     np.testing.assert_allclose(got[:, 0], ecg[:, 1], atol=1e-9)
+
+
+@pytest.mark.parametrize("micro", ["\u00b5V", "\u03bcV"])
+def test_a_segment_in_micro_sign_volts_is_not_read_as_volts(tmp_path, ecg, micro):
+    """Check a segment whose header says µV (as wfdb.wrsamp writes it; wfdb reads it back as V) is converted as uV."""
+    _segment(tmp_path, "ua", ecg[:2500], "mV")
+    _segment(tmp_path, "ub", ecg[2500:], micro)
+    assert wfdb.rdheader(str(tmp_path / "ub")).units == ["V", "V"]  # wfdb drops the micro sign
+    got, _, _ = read_record(_multi(tmp_path, "mix", ["ua 2500", "ub 2500"]))
+    np.testing.assert_allclose(got, ecg, atol=1e-9)
 
 
 def test_mixed_units_delineate_like_one_unit(mixed):

@@ -27,7 +27,8 @@ import numpy as np
 import wfdb
 
 from .._checks import _join, warn
-from .segments import NULL_SEGMENT, VOLTAGE_UNITS, join_segments, physical, segment_lines_problem, unit_key
+from .segments import (NULL_SEGMENT, VOLTAGE_UNITS, join_segments, physical, restore_micro_units,
+                       segment_lines_problem, unit_key)
 
 #: Channel names read as ECG leads (whole name, any case).
 ECG_NAME = re.compile(r"i{1,3}|a?v[rlf]|v.*|ml.*|mcl.*|cm.*|cc.*|d\d+|di{1,3}|ecg.*|ekg.*|lead.*", re.IGNORECASE)
@@ -160,7 +161,7 @@ def read_signals(record, leads=None):
         except IndexError as err:  # wfdb's answer to segment lines that disagree with the record line
             raise ValueError(segment_lines_problem(path, err)) from None
         if isinstance(rec, wfdb.MultiRecord):
-            rec = join_segments(rec)
+            rec = join_segments(restore_micro_units(rec, os.path.dirname(path)))
         signal = physical(rec)[:, [channels.index(i) for i in index]]
         rate = rec.fs
     else:

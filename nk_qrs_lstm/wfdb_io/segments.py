@@ -9,6 +9,8 @@ else in the first segment holding it. Used by
 :mod:`nk_qrs_lstm.wfdb_io.records`.
 """
 
+import os
+
 import numpy as np
 import wfdb
 
@@ -19,6 +21,39 @@ VOLTAGE_UNITS = {"v": 1.0, "volt": 1.0, "volts": 1.0, "mv": 1e-3, "millivolt": 1
                  "uv": 1e-6, "\u03bcv": 1e-6, "\u00b5v": 1e-6, "microvolt": 1e-6, "microvolts": 1e-6,
                  "nv": 1e-9, "nanovolt": 1e-9, "nanovolts": 1e-9}
 NULL_SEGMENT = "~"
+
+
+def restore_micro_units(multi, directory):
+    """Put back the ``uV`` that wfdb reads as ``V``: it drops the non-ASCII ``µ``/``μ`` of a header's units (the
+    ones ``wfdb.wrsamp`` writes), which would make a microvolt segment a million times too large beside a millivolt
+    one. Reads each segment's header in ``directory`` for its units as written; changes ``multi`` in place."""
+    for segment in multi.segments:
+        if segment is None or not segment.units or "v" not in [unit_key(u) for u in segment.units]:
+            continue
+        written = _written_units(os.path.join(directory, segment.record_name + ".hea"), len(segment.units))
+        if written is None:
+            continue
+        segment.units = ["uV" if unit_key(u) == "v" and unit_key(w) in ("\u00b5v", "\u03bcv") else u
+                         for u, w in zip(segment.units, written)]
+    return multi
+
+
+def _written_units(path, n_sig):
+    """The units of the ``n_sig`` signal lines of a header file as written (None if it cannot be read)."""
+    try:
+        with open(path, "rb") as f:
+            raw = f.read()
+    except OSError:
+        return None
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        text = raw.decode("latin-1")
+    lines = [line for line in text.splitlines() if line.strip() and not line.lstrip().startswith("#")][1:]
+    if len(lines) < n_sig:
+        return None
+    fields = [line.split() for line in lines[:n_sig]]
+    return [f[2].split("/", 1)[1] if len(f) > 2 and "/" in f[2] else "" for f in fields]
 
 
 def segment_lines_problem(path, err):
