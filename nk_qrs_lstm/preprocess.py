@@ -4,6 +4,7 @@ Pure numpy/scipy functions; nothing here imports a deep-learning framework.
 """
 
 import functools
+import warnings
 from dataclasses import dataclass
 from fractions import Fraction
 
@@ -127,6 +128,7 @@ def highpass(signal, sampling_rate, cutoff=HIGHPASS_HZ):
 
 
 FLAT_SCALE = 1e-9  # a window whose robust scale is not above this is flat
+QUIET_SECOND = 0.01  # [-] a second whose scale is below this fraction of its window's largest carries no signal
 
 
 def robust_scale(signal, axis=-1):
@@ -153,12 +155,14 @@ def normalise(windows, return_flat=False, method="window"):
         Also return which windows are flat (scale not above ``FLAT_SCALE``).
     method : {"window", "second"}
         ``"window"``: the 99th percentile of ``|x - median|`` over the window
-        (the shipped model's; one large artefact sets it for the whole
-        window). ``"second"``: that percentile in each second of the window
-        (``NORM_BLOCK_S``), then the median over the seconds: an artefact
-        lasting less than half the window cannot dominate it. A window whose
-        per-second median is flat (mostly constant) falls back to
-        ``"window"``.
+        (one large artefact sets it for the whole window). ``"second"`` (the
+        shipped model's): that percentile in each second of the window
+        (``NORM_BLOCK_S``), then the median over the seconds that carry a
+        signal (a scale above ``QUIET_SECOND`` of the window's largest): an
+        artefact lasting less than half the window cannot dominate it, nor
+        can the flat seconds of a gap (filled by interpolation) or of a
+        disconnected stretch shrink it. A window without such seconds falls
+        back to ``"window"``.
 
     Returns
     -------
@@ -186,8 +190,15 @@ def normalise(windows, return_flat=False, method="window"):
     n_blocks = windows.shape[-1] // block
     if method == "second" and n_blocks >= 2:
         blocks = magnitude[..., : n_blocks * block].reshape(*windows.shape[:-1], n_blocks, block)
-        per_second = np.median(np.percentile(blocks, 99, axis=-1), axis=-1)[..., None]
-        scale = np.where(per_second > FLAT_SCALE, per_second, scale)
+        seconds = np.percentile(blocks, 99, axis=-1)
+        quiet = seconds <= QUIET_SECOND * seconds.max(axis=-1, keepdims=True)
+        if quiet.any():
+            with warnings.catch_warnings():  # every second quiet: NaN, a flat window below
+                warnings.simplefilter("ignore", RuntimeWarning)
+                per_second = np.nan_to_num(np.nanmedian(np.where(quiet, np.nan, seconds), axis=-1))
+        else:
+            per_second = np.median(seconds, axis=-1)
+        scale = np.where(per_second[..., None] > FLAT_SCALE, per_second[..., None], scale)
     flat = scale <= FLAT_SCALE
     out = (centred / np.where(flat, 1.0, scale)).astype(np.float32)
     return (out, flat[..., 0]) if return_flat else out
