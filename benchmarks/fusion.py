@@ -22,8 +22,9 @@ import sys
 import nk_qrs_lstm
 from nk_qrs_lstm.training import datasets
 from nk_qrs_lstm.evaluation.benchmark import accuracy_table, evaluate, replace_section
-from nk_qrs_lstm.fusion import fuse_leads
+from nk_qrs_lstm.fusion import active_samples, fuse_leads
 from nk_qrs_lstm.record import delineate_record
+from nk_qrs_lstm.wfdb_io import read_record
 
 PARTS = {"ludb": {"test": "LUDB test split, 40 records x 12 leads",
                   "validation": "LUDB validation split, 40 records x 12 leads"},
@@ -46,7 +47,8 @@ def run(database, split, limit=None):
         wfdb_path = os.path.join(path, "data", record) if database == "ludb" else os.path.join(path, record)
         result = delineate_record(wfdb_path, fusion="proba")
         waves = {"proba": result.neurokit()[1]}
-        percentile = fuse_leads(result.tables, result.sampling_rate)
+        signal, rate, names = read_record(wfdb_path)  # the same votes as delineate_record(fusion="percentile")
+        percentile = fuse_leads(result.tables, rate, active=dict(zip(names, active_samples(signal, rate).T)))
         waves["percentile"] = {k: percentile[k].to_numpy(dtype=float) for k in waves["proba"]}
         for ecg in leads:
             for rule in fused:

@@ -43,6 +43,7 @@ FUSIONS = ("proba", "percentile")
 FUSE_WINDOW_S = 0.10  # [s] QRS centres closer than this across leads are one beat
 FUSE_HALF_QRS_S = 0.05  # [s] centre of a complex known by one limit only (cut by the edge): that far inside
 FUSE_WAVE_FRACTION = 0.25  # [-] fraction of a beat's leads that must find its P (T) wave (benchmarks/tune_fusion.py)
+FUSE_QUIET_LEAD = 0.05  # [-] a lead whose range in a second is below this fraction of the widest lead's is silent
 #: wave -> (onset, offset) percentile over leads (benchmarks/tune_fusion.py --percentiles, validation)
 FUSE_PERCENTILES = {"P": (50, 50), "R": (35, 65), "T": (50, 80)}
 FUSED_COLUMNS = ["ECG_R_Peaks"] + list(NK_KEYS)
@@ -72,8 +73,8 @@ def fuse_leads(tables, sampling_rate, min_fraction=0.5, wave_fraction=FUSE_WAVE_
     active : dict of str -> ndarray of bool, optional
         Per lead (the keys of ``tables``), the samples where it carries a
         signal (:func:`active_samples`): a flat, disconnected or missing
-        lead does not count against the leads that see a beat. By default
-        every lead counts everywhere.
+        lead neither counts against the leads that see a beat nor votes for
+        what it found there. By default every lead counts everywhere.
 
     Returns
     -------
@@ -104,7 +105,15 @@ def fuse_leads(tables, sampling_rate, min_fraction=0.5, wave_fraction=FUSE_WAVE_
     half = FUSE_HALF_QRS_S * sampling_rate
     allb["centre"] = ((allb["ECG_R_Onsets"] + allb["ECG_R_Offsets"]) / 2).fillna(allb["ECG_R_Peaks"]).fillna(
         allb["ECG_R_Onsets"] + half).fillna(allb["ECG_R_Offsets"] - half)
-    allb = allb[np.isfinite(allb["centre"])].sort_values("centre", kind="stable")
+    allb = allb[np.isfinite(allb["centre"])]
+    if active is not None:  # a lead's "beats" where it carries no signal (noise of a disconnected lead) do not vote
+        keep = np.zeros(len(allb), dtype=bool)
+        lead, centre = allb["lead"].to_numpy(), allb["centre"].to_numpy()
+        for i, name in enumerate(tables):
+            rows = lead == i
+            keep[rows] = _at(active[name], centre[rows])
+        allb = allb[keep]
+    allb = allb.sort_values("centre", kind="stable")
     centre = allb["centre"].to_numpy()
     # a new beat starts where the gap to the previous centre exceeds the window
     allb["beat"] = np.concatenate([[0], np.cumsum(np.diff(centre) > FUSE_WINDOW_S * sampling_rate)]) if len(centre) else []
@@ -129,18 +138,31 @@ def fuse_leads(tables, sampling_rate, min_fraction=0.5, wave_fraction=FUSE_WAVE_
     return out[columns + list(CONFIDENCE_KEYS) + ["n_leads"]].reset_index(drop=True).astype(float)
 
 
+def _at(mask, positions):
+    """``mask`` (bool per sample) at fractional ``positions``, rounded and kept inside it (False if empty)."""
+    mask = np.asarray(mask, dtype=bool)
+    if not len(mask):
+        return np.zeros(len(positions), dtype=bool)
+    return mask[np.clip(np.round(positions).astype(np.int64), 0, len(mask) - 1)]
+
+
 def _voters(centres, active):
     """Per beat centre (samples), how many of the ``active`` masks are True there."""
-    count = np.zeros(len(centres))
-    for mask in active:
-        mask = np.asarray(mask, dtype=bool)
-        if len(mask):
-            count += mask[np.clip(np.round(centres).astype(np.int64), 0, len(mask) - 1)]
-    return count
+    return np.sum([_at(mask, centres) for mask in active], axis=0) if len(active) else np.zeros(len(centres))
 
 
 def active_samples(ecg, sampling_rate):
-    """Samples of a lead that carry a signal: finite, in a second of it that is not constant.
+    """Samples of each lead that carry a signal: finite, in a second whose range is not zero nor below
+    ``FUSE_QUIET_LEAD`` of the widest lead's range in that second (a disconnected lead's digitiser noise).
+
+    Parameters
+    ----------
+    ecg : ndarray, shape (n,) or (n, n_leads)
+    sampling_rate : float
+
+    Returns
+    -------
+    ndarray of bool, the shape of ``ecg``
 
     Examples
     --------
@@ -148,16 +170,21 @@ def active_samples(ecg, sampling_rate):
     >>> on = active_samples(x, 500)
     >>> bool(on[:1000].sum() == 999), bool(on[1000:].any())
     (True, False)
+    >>> noise = 0.001 * np.random.default_rng(0).normal(size=2000)  # beside a lead of amplitude 1
+    >>> active_samples(np.column_stack([np.sin(np.arange(2000) / 10.0), noise]), 500).all(axis=0).tolist()
+    [True, False]
     """
     x = np.asarray(ecg, dtype=np.float64)
+    leads = x.reshape(len(x), -1)
     block = max(1, int(round(sampling_rate)))
-    padded = np.full(-(-len(x) // block) * block, np.nan)
-    padded[: len(x)] = x
-    blocks = padded.reshape(-1, block)
+    padded = np.full((-(-len(x) // block) * block, leads.shape[1]), np.nan)
+    padded[: len(x)] = leads
+    blocks = padded.reshape(-1, block, leads.shape[1])
     finite = np.isfinite(blocks)
-    lo = np.where(finite, blocks, np.inf).min(axis=1)
-    hi = np.where(finite, blocks, -np.inf).max(axis=1)
-    return np.repeat(hi > lo, block)[: len(x)] & np.isfinite(x)
+    spread = np.where(finite, blocks, -np.inf).max(axis=1) - np.where(finite, blocks, np.inf).min(axis=1)
+    spread = np.nan_to_num(spread, nan=0.0, neginf=0.0, posinf=0.0)
+    live = (spread > 0) & (spread >= FUSE_QUIET_LEAD * spread.max(axis=1, keepdims=True))
+    return (np.repeat(live, block, axis=0)[: len(x)] & np.isfinite(leads)).reshape(x.shape)
 
 
 def robust_amplitude(ecg):

@@ -196,12 +196,13 @@ def delineate_record(record, leads=None, backend="onnx", record_name=None, keep_
     check_option("fusion", fusion, FUSIONS)
     signal, rate, names, channels, read_name = read_signals(record, leads=leads)
     record_name, channels = read_name if record_name is None else record_name, dict(zip(names, channels))
-    tables, probas, ecgs, mean, rate_map, active = {}, ({} if keep_proba else None), [], None, None, {}
+    tables, probas, ecgs, mean, rate_map = {}, ({} if keep_proba else None), [], None, None
+    active = dict(zip(names, active_samples(signal, rate).T))  # flat, missing or silent beside the others
     for j, name in enumerate(names):
         ecg, _, rate = validate_input(signal[:, j], None, rate, name=f"lead {name!r}")
         table, proba, rate_map = delineate_lead(ecg, rate, backend=backend,
                                                 keep_proba=keep_proba or fusion == "proba")
-        tables[name], active[name] = table_to_frame(table), active_samples(ecg, rate)
+        tables[name] = table_to_frame(table)
         if fusion == "proba":  # the same probabilities, summed over leads as they come
             mean = ProbaMean(len(proba)) if mean is None else mean
             mean.add(proba, model_rate_gaps(~active[name], rate_map))  # flat or missing: not averaged in

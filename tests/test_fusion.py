@@ -195,7 +195,8 @@ def test_a_complex_cut_by_the_edge_is_kept_by_fusion():
 def test_leads_without_data_do_not_outvote_the_leads_with_data():
     """Check the percentile rule's beat vote counts only the leads with a signal at the beat: 7 dead leads of 12 or 7
     leads missing from the second half keep every beat of the live ones; among live leads, a beat found by a
-    minority is still dropped; a record with 7 flat leads or 7 leads missing half the time keeps its fused beats."""
+    minority is still dropped; a record with 7 flat leads, 7 leads of digitiser noise or 7 leads missing half the
+    time keeps its fused beats."""
     rate, centres = 500, 250.0 + 500 * np.arange(10)
 
     def lead(keep):
@@ -226,6 +227,12 @@ def test_leads_without_data_do_not_outvote_the_leads_with_data():
     for fusion in ("percentile", "proba"):
         with pytest.warns(NKQRSLSTMWarning, match="is flat"):
             result = delineate_record(flat, fusion=fusion)
+        assert len(result.fused) == len(result.tables["ii"]) > 5, fusion
+    signal[:, 5:] = 0.005 * np.random.default_rng(0).integers(-1, 2, size=signal[:, 5:].shape)  # 5-uV counts
+    noisy = wfdb.Record(record_name="noisy", fs=record.fs, sig_name=record.sig_name, units=record.units,
+                        p_signal=signal, n_sig=record.n_sig, sig_len=record.sig_len)
+    for fusion in ("percentile", "proba"):
+        result = delineate_record(noisy, fusion=fusion)
         assert len(result.fused) == len(result.tables["ii"]) > 5, fusion
     signal = record.p_signal.copy()
     signal[2500:, 5:] = np.nan
