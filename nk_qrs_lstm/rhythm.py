@@ -20,11 +20,11 @@ from .defaults import (
     GATE_COHERENCE_WINDOW_S,
     GATE_COHERENT_HEIGHT,
     GATE_CONTEXT_S,
+    GATE_IRREGULAR_FRACTION,
     GATE_MIN_BEATS,
     GATE_MIN_COHERENCE,
     GATE_MIN_HEIGHT,
     GATE_PR_SD_S,
-    GATE_IRREGULAR_FRACTION,
     GATE_RR_STEP,
 )
 
@@ -120,9 +120,8 @@ def p_coherence(x, qrs_on, rate, context_s=GATE_COHERENCE_CONTEXT_S, window_s=GA
 
 def rhythm_gate(qrs_on, p_height, p_peak, rate, context_s=GATE_CONTEXT_S, min_height=GATE_MIN_HEIGHT,
                 pr_sd_s=GATE_PR_SD_S, rr_step=GATE_RR_STEP, irregular_fraction=GATE_IRREGULAR_FRACTION,
-                min_beats=GATE_MIN_BEATS,
-                coherence=None, coherence_context_s=GATE_COHERENCE_CONTEXT_S, min_coherence=GATE_MIN_COHERENCE,
-                coherent_height=GATE_COHERENT_HEIGHT):
+                min_beats=GATE_MIN_BEATS, coherence=None, coherence_context_s=GATE_COHERENCE_CONTEXT_S,
+                min_coherence=GATE_MIN_COHERENCE, coherent_height=GATE_COHERENT_HEIGHT):
     """Which beats may have a P wave, judged from the beats around them.
 
     Atrial fibrillation and flutter leave no P wave, but the network reads

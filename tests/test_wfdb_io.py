@@ -544,7 +544,8 @@ def test_a_record_without_ecg_channel_is_refused(tmp_path):
                         units=["mmHg", "Ohm"])
     with pytest.raises(ValueError, match="^" + re.escape(
         "Record 'bp' has no ECG channel: none of its channels 'ABP (mmHg)' and 'RESP (Ohm)' is named like an "
-        "ECG lead (I, II, V1, MLII, ECG...) or in mV or uV. Pass leads= to choose the channels to delineate."
+        "ECG lead (I, II, V1, MLII, ECG...) or in a voltage unit (mV, uV...). Pass leads= to choose the channels to "
+        "delineate."
     ) + "$"):
         read_record(path)
     assert read_record(path, leads="RESP")[2] == ["RESP"]

@@ -276,8 +276,8 @@ def _choose(leads, names, units, record_name):
     described = [f"{n} ({u})" if u else n for n, u in zip(names, units)]
     if not index:
         raise ValueError(f"Record {record_name!r} has no ECG channel: none of its channels "
-                         f"{_join(described)} is named like an ECG lead (I, II, V1, MLII, ECG...) or in mV or "
-                         "uV. Pass leads= to choose the channels to delineate.")
+                         f"{_join(described)} is named like an ECG lead (I, II, V1, MLII, ECG...) or in a voltage "
+                         "unit (mV, uV...). Pass leads= to choose the channels to delineate.")
     if len(index) < len(names):
         skipped = [described[i] for i in range(len(names)) if i not in index]
         warn(f"Record {record_name!r}: channel(s) {_join(skipped)} do not look like ECG leads and are "
