@@ -128,7 +128,7 @@ def highpass(signal, sampling_rate, cutoff=HIGHPASS_HZ):
 
 
 FLAT_SCALE = 1e-9  # a window whose robust scale is not above this is flat
-QUIET_SECOND = 0.01  # [-] a second whose scale is below this fraction of its window's largest carries no signal
+QUIET_SECOND = 0.001  # [-] a second whose scale is below this fraction of its window's largest carries no signal
 
 
 def robust_scale(signal, axis=-1):
@@ -158,7 +158,7 @@ def normalise(windows, return_flat=False, method="window"):
         (one large artefact sets it for the whole window). ``"second"`` (the
         shipped model's): that percentile in each second of the window
         (``NORM_BLOCK_S``), then the median over the seconds that carry a
-        signal (a scale above ``QUIET_SECOND`` of the window's largest): an
+        signal (a scale above ``QUIET_SECOND``, 0.1 %, of the window's largest): an
         artefact lasting less than half the window cannot dominate it, nor
         can the flat seconds of a gap (filled by interpolation) or of a
         disconnected stretch shrink it. A window without such seconds falls
