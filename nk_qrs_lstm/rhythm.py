@@ -24,6 +24,7 @@ from .defaults import (
     GATE_MIN_BEATS,
     GATE_MIN_COHERENCE,
     GATE_MIN_HEIGHT,
+    GATE_OWN_HEIGHT,
     GATE_PR_SD_S,
     GATE_RR_STEP,
 )
@@ -121,7 +122,7 @@ def p_coherence(x, qrs_on, rate, context_s=GATE_COHERENCE_CONTEXT_S, window_s=GA
 def rhythm_gate(qrs_on, p_height, p_peak, rate, context_s=GATE_CONTEXT_S, min_height=GATE_MIN_HEIGHT,
                 pr_sd_s=GATE_PR_SD_S, rr_step=GATE_RR_STEP, irregular_fraction=GATE_IRREGULAR_FRACTION,
                 min_beats=GATE_MIN_BEATS, coherence=None, coherence_context_s=GATE_COHERENCE_CONTEXT_S,
-                min_coherence=GATE_MIN_COHERENCE, coherent_height=GATE_COHERENT_HEIGHT):
+                min_coherence=GATE_MIN_COHERENCE, coherent_height=GATE_COHERENT_HEIGHT, own_height=GATE_OWN_HEIGHT):
     """Which beats may have a P wave, judged from the beats around them.
 
     Atrial fibrillation and flutter leave no P wave, but the network reads
@@ -139,7 +140,10 @@ def rhythm_gate(qrs_on, p_height, p_peak, rate, context_s=GATE_CONTEXT_S, min_he
     neighbours' P waves, while fibrillation changes the RR at most beats.
     Sinus rhythm keeps a constant PR interval even when the RR varies and
     its P waves are faint; strong P evidence is never refused (ectopic
-    atrial beats, a varying PR).
+    atrial beats, a varying PR), nor is a beat whose own P bump reaches
+    ``own_height`` (the sinus beats of ventricular bigeminy, whose
+    premature beats without P halve the stretch's mean height and make
+    every RR change).
 
     Fibrillation under ventricular pacing has a regular RR, and the network
     may place its bumps at a fixed distance before the paced QRS. With the
@@ -204,4 +208,5 @@ def rhythm_gate(qrs_on, p_height, p_peak, rate, context_s=GATE_CONTEXT_S, min_he
         h_wide, _, _ = _window_stats(qrs_on, h, np.ones(n), coherence_context_s * rate)
         with np.errstate(invalid="ignore"):
             refuse |= (coh < min_coherence) & (h_wide < coherent_height)
+    refuse &= ~(np.nan_to_num(p_height) >= own_height)  # a near-certain P wave of its own (bigeminy's sinus beats)
     return ~refuse, {"p_context": h_mean, "pr_sd_s": pr_sd, "rr_irregular_fraction": irr_frac, "p_coherence": coh}

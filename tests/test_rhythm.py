@@ -132,3 +132,12 @@ def test_one_premature_beat_or_pause_keeps_faint_sinus_p_waves_and_fibrillation_
     assert rhythm_gate(pause, np.delete(height, 12), pause - 40, RATE)[0].all()
     fibrillation = np.cumsum(RATE * rng.uniform(0.5, 1.2, 24))
     assert not rhythm_gate(fibrillation, height, fibrillation - 40, RATE)[0][4:-4].any()
+
+
+def test_the_sinus_beats_of_ventricular_bigeminy_keep_their_p_waves():
+    """Check that in bigeminy (every other beat premature, without P) the sinus beats' clear P waves are kept, though
+    the stretch's mean P height halves and every RR changes; a faint one there is still refused."""
+    on = np.cumsum(np.tile([0.6, 1.1], 12) * RATE)
+    allow, _ = rhythm_gate(on, np.tile([0.99, 0.05], 12), on - 40, RATE)
+    assert allow[::2].all() and not allow[1::2][2:-2].any()
+    assert not rhythm_gate(on, np.tile([0.5, 0.05], 12), on - 40, RATE)[0][::2][2:-2].any()
