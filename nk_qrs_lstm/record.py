@@ -5,7 +5,6 @@ decoded once, or ``"percentile"``, a percentile of per-lead boundaries) live in
 :mod:`nk_qrs_lstm.fusion`; both are measured in ``docs/benchmarks.md``.
 """
 
-import numbers
 import os
 from dataclasses import dataclass
 
@@ -113,13 +112,12 @@ class RecordDelineation:
             ``sampfrom`` is 0, a warning says so.
         """
         from .wfdb_io import write_annotations
+        from .wfdb_io.annotations import check_range
 
         table = self._table(lead)
-        if isinstance(sampfrom, bool) or not isinstance(sampfrom, numbers.Integral) or sampfrom < 0:
-            raise ValueError(f"sampfrom == {sampfrom!r}, must be an int >= 0 (the record's sample where the "
-                             "delineated signal starts).")
+        sampfrom, _ = check_range(sampfrom, None)
         chan = 0 if lead is None or self.channels is None else self.channels[lead]
-        chan = self._check_on_disk(write_dir, lead, chan, int(sampfrom))
+        chan = self._check_on_disk(write_dir, lead, chan, sampfrom)
         waves = {k: (table[k].to_numpy(dtype=float, na_value=np.nan) + sampfrom).tolist() for k in BEAT_KEYS
                  if k in table.columns}
         return write_annotations(self.record_name, extension, waves, self.sampling_rate, write_dir=write_dir,

@@ -203,7 +203,7 @@ def read_annotations(record_path, extension, sampto=None, sampfrom=0, chan=None)
         raise TypeError(f"record_path must be a str or os.PathLike, got {type(record_path).__name__}.")
     record_path = os.fspath(record_path)
     extension = _check_extension(extension)
-    sampfrom, sampto = _check_range(sampfrom, sampto)
+    sampfrom, sampto = check_range(sampfrom, sampto)
     path = f"{record_path}.{extension}"
     if not os.path.isfile(path):
         raise FileNotFoundError(f"annotation file {path!r} does not exist.")
@@ -285,7 +285,8 @@ def _check_rate(sampling_rate):
     return float(sampling_rate)
 
 
-def _check_range(sampfrom, sampto):
+def check_range(sampfrom, sampto):
+    """``(sampfrom, sampto)`` as ints, checked: sample indices >= 0, ``sampto`` (None: the end) after ``sampfrom``."""
     for name, value in (("sampfrom", sampfrom), ("sampto", sampto)):
         if value is None and name == "sampto":
             continue

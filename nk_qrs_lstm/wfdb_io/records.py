@@ -196,12 +196,14 @@ def record_path(record):
 
 def header_summary(path):
     """Length (samples, None if the header does not say) and channel names of the record at ``path``."""
-    return wfdb.rdheader(path).sig_len, [str(n) for n in _header_channels(path)[0]]
-
-
-def _header_channels(path):
-    """Channel names and units of a record's header, whatever its layout."""
     header = wfdb.rdheader(path)
+    return header.sig_len, [str(n) for n in _header_channels(path, header)[0]]
+
+
+def _header_channels(path, header=None):
+    """Channel names and units of a record's header (``header``, read from ``path`` if not given), whatever its
+    layout."""
+    header = wfdb.rdheader(path) if header is None else header
     if isinstance(header, wfdb.MultiRecord):
         if header.seg_name and header.seg_name[0] == NULL_SEGMENT and header.seg_len[0] == 0:
             raise ValueError(f"multi-segment record {path!r} starts with a null segment of length 0 ('~ 0'); a "
