@@ -151,7 +151,7 @@ def _voters(centres, active):
     return np.sum([_at(mask, centres) for mask in active], axis=0) if len(active) else np.zeros(len(centres))
 
 
-def active_samples(ecg, sampling_rate):
+def active_samples(ecg, sampling_rate, scale=None):
     """Samples of each lead that carry a signal: finite, in a second whose range is not zero nor below
     ``FUSE_QUIET_LEAD`` of the widest lead's range in that second (a disconnected lead's digitiser noise).
 
@@ -159,6 +159,10 @@ def active_samples(ecg, sampling_rate):
     ----------
     ecg : ndarray, shape (n,) or (n, n_leads)
     sampling_rate : float
+    scale : array-like of float, shape (n_leads,), optional
+        Factor putting each lead in one unit (e.g. to mV from the record's units: a lead in uV beside leads in
+        mV is not quiet); NaN where a lead's units are not known (``NU``, ``adu``): that lead is compared with
+        itself only (finite and not constant). By default the leads are taken to be in one unit.
 
     Returns
     -------
@@ -173,6 +177,9 @@ def active_samples(ecg, sampling_rate):
     >>> noise = 0.001 * np.random.default_rng(0).normal(size=2000)  # beside a lead of amplitude 1
     >>> active_samples(np.column_stack([np.sin(np.arange(2000) / 10.0), noise]), 500).all(axis=0).tolist()
     [True, False]
+    >>> active_samples(np.column_stack([np.sin(np.arange(2000) / 10.0), 1000 * noise]), 500,  # mV and uV
+    ...                scale=[1.0, 1e-3]).all(axis=0).tolist()
+    [True, False]
     """
     x = np.asarray(ecg, dtype=np.float64)
     leads = x.reshape(len(x), -1)
@@ -183,7 +190,14 @@ def active_samples(ecg, sampling_rate):
     finite = np.isfinite(blocks)
     spread = np.where(finite, blocks, -np.inf).max(axis=1) - np.where(finite, blocks, np.inf).min(axis=1)
     spread = np.nan_to_num(spread, nan=0.0, neginf=0.0, posinf=0.0)
-    live = (spread > 0) & (spread >= FUSE_QUIET_LEAD * spread.max(axis=1, keepdims=True))
+    scale = np.ones(leads.shape[1]) if scale is None else np.asarray(scale, dtype=float).reshape(-1)
+    if scale.shape != (leads.shape[1],):
+        raise ValueError(f"scale has {scale.size} factor(s), must have one per lead ({leads.shape[1]}).")
+    known = np.isfinite(scale)
+    level = spread * np.where(known, scale, 1.0)
+    widest = level[:, known].max(axis=1, keepdims=True) if known.any() else level
+    reference = np.where(known, widest, level)  # a lead of unknown units: against itself
+    live = (spread > 0) & (level >= FUSE_QUIET_LEAD * reference)
     return (np.repeat(live, block, axis=0)[: len(x)] & np.isfinite(leads)).reshape(x.shape)
 
 

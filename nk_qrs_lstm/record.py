@@ -190,12 +190,14 @@ def delineate_record(record, leads=None, backend="onnx", record_name=None, keep_
     True
     """
     from .wfdb_io import read_signals
+    from .wfdb_io.segments import millivolt_scale
 
     check_option("fusion", fusion, FUSIONS)
-    signal, rate, names, channels, read_name = read_signals(record, leads=leads)
+    signal, rate, names, channels, read_name, units = read_signals(record, leads=leads)
     record_name, channels = read_name if record_name is None else record_name, dict(zip(names, channels))
     tables, probas, ecgs, mean, rate_map = {}, ({} if keep_proba else None), [], None, None
-    active = dict(zip(names, active_samples(signal, rate).T))  # flat, missing or silent beside the others
+    # flat, missing or silent beside the others (compared in mV where the units say)
+    active = dict(zip(names, active_samples(signal, rate, scale=millivolt_scale(units, signal)).T))
     for j, name in enumerate(names):
         ecg, _, rate = validate_input(signal[:, j], None, rate, name=f"lead {name!r}")
         table, proba, rate_map = delineate_lead(ecg, rate, backend=backend,

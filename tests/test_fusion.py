@@ -6,7 +6,7 @@ import pytest
 
 from nk_qrs_lstm.boundaries import delineate_proba
 from nk_qrs_lstm.examples import example_record_path
-from nk_qrs_lstm.fusion import ProbaMean, fuse_leads, fuse_proba
+from nk_qrs_lstm.fusion import ProbaMean, active_samples, fuse_leads, fuse_proba
 from nk_qrs_lstm.preprocess import RateMap
 from nk_qrs_lstm.record import delineate_record
 
@@ -190,6 +190,29 @@ def test_a_complex_cut_by_the_edge_is_kept_by_fusion():
     assert fused.loc[0, "ECG_T_Offsets"] == 160.0
     other = cut.assign(ECG_R_Offsets=[24.0, 614.0])
     assert len(fuse_leads({"i": cut, "ii": other}, 500)) == 2
+
+
+def test_leads_in_other_units_are_compared_in_one_unit():
+    """Check the silent-lead test compares leads in mV where their units say (a lead in uV beside leads in mV is
+    not louder, one in V not silent) and a lead of unknown units only with itself; a 12-lead record with lead i in
+    uV keeps every lead in its fused beats."""
+    rng = np.random.default_rng(0)
+    wave = np.sin(np.arange(5000) / 10.0)
+    leads = np.column_stack([wave * 1000, wave, wave * 1e-3, 0.001 * rng.normal(size=5000), wave * 1e-5])
+    on = active_samples(leads, 500, scale=[1e-3, 1.0, 1e3, 1.0, np.nan]).all(axis=0)
+    assert on.tolist() == [True, True, True, False, True]
+    assert active_samples(leads, 500).all(axis=0).tolist() == [True, False, False, False, False]
+    with pytest.raises(ValueError, match="scale has 2 factor"):
+        active_samples(leads, 500, scale=[1.0, 1.0])
+    import wfdb
+
+    record = wfdb.rdrecord(example_record_path())
+    signal, units = record.p_signal.copy(), list(record.units)
+    signal[:, 0], units[0] = signal[:, 0] * 1000, "uV"
+    mixed = wfdb.Record(record_name="mixed", fs=record.fs, sig_name=record.sig_name, units=units, p_signal=signal,
+                        n_sig=record.n_sig, sig_len=record.sig_len)
+    result = delineate_record(mixed, fusion="percentile")
+    assert len(result.fused) == len(result.tables["ii"]) > 5 and (result.fused["n_leads"] == 12).all()
 
 
 def test_leads_without_data_do_not_outvote_the_leads_with_data():

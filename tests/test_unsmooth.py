@@ -18,7 +18,7 @@ from nk_qrs_lstm.wfdb_io import read_signals
 
 
 def _lead_ii():
-    signal, rate, names, _, _ = read_signals(example_record_path(), leads=["ii"])
+    signal, rate, names = read_signals(example_record_path(), leads=["ii"])[:3]
     return signal[:, 0].astype(float), float(rate)
 
 

@@ -14,7 +14,8 @@ from hypothesis import strategies as st
 
 from nk_qrs_lstm._checks import NKQRSLSTMWarning
 from nk_qrs_lstm.training.datasets import parse_waves
-from nk_qrs_lstm.wfdb_io import WAVE_KEYS, is_ecg_channel, read_annotations, read_record, write_annotations
+from nk_qrs_lstm.wfdb_io import (WAVE_KEYS, is_ecg_channel, read_annotations, read_record, read_signals,
+                                 write_annotations)
 from wfdb_records import example_leads, variable_layout_record, write_multisegment, write_record
 
 NAN = np.nan
@@ -520,18 +521,23 @@ def test_channels_with_the_same_name_are_told_apart(tmp_path):
 
 
 def test_non_ecg_channels_are_skipped_by_default(tmp_path):
-    """Check that ABP, PLETH and RESP are skipped with a warning naming them, and leads= still reads them."""
+    """Check that ABP, PLETH and RESP are skipped with a warning naming them, and leads= still reads them; a
+    channel whose name says nothing is read by its voltage units only where no channel is named as a lead."""
     ecg, _ = example_leads(("ii",))
     rng = np.random.default_rng(0)
     signal = np.column_stack([ecg[:, 0], 80 + rng.standard_normal(5000), rng.random(5000), rng.random(5000),
                               ecg[:, 0] * 1000])
     path = write_record(tmp_path, "icu", signal, ["II", "ABP", "PLETH", "RESP", "chan5"],
                         units=["mV", "mmHg", "NU", "Ohm", "uV"])
-    message = ("Record 'icu': channel(s) 'ABP (mmHg)', 'PLETH (NU)' and 'RESP (Ohm)' do not look like ECG leads "
-               "and are skipped; pass leads= to choose the channels to delineate.")
+    message = ("Record 'icu': channel(s) 'ABP (mmHg)', 'PLETH (NU)', 'RESP (Ohm)' and 'chan5 (uV)' do not look "
+               "like ECG leads and are skipped; pass leads= to choose the channels to delineate.")
     with pytest.warns(NKQRSLSTMWarning, match="^" + re.escape(message) + "$"):
         got, _, names = read_record(path)
-    assert names == ["II", "chan5"] and got.shape == (5000, 2)
+    assert names == ["II"] and got.shape == (5000, 1)
+    unnamed = write_record(tmp_path, "unnamed", signal, ["chan1", "ABP", "PLETH", "RESP", "chan5"],
+                           units=["mV", "mmHg", "NU", "Ohm", "uV"])
+    with pytest.warns(NKQRSLSTMWarning, match="'ABP \\(mmHg\\)', 'PLETH \\(NU\\)' and 'RESP \\(Ohm\\)' do not"):
+        assert read_record(unnamed)[2] == ["chan1", "chan5"]
     with warnings.catch_warnings():
         warnings.simplefilter("error", NKQRSLSTMWarning)
         _, _, names = read_record(path, leads=["ABP", "II"])
@@ -563,6 +569,33 @@ def test_ecg_lead_names_are_recognised(name):
 def test_other_channels_are_not_ecg(name, units):
     """Check that other biosignals are not ECG channels, even in uV, nor unnamed channels without ECG units."""
     assert not is_ecg_channel(name, units)
+
+
+@pytest.mark.parametrize("name", ["C4-A1", "Fp2-F4", "O2-A1", "Fpz-Cz", "Pz-Oz", "C3:M2", "ROC-LOC", "E1-M2",
+                                  "LOC", "DX1-DX2", "Chin1-Chin2", "LLEG1-LLEG2", "T3", "cz"])
+def test_sleep_study_electrodes_are_not_ecg(name):
+    """Check that EEG, EOG and EMG electrodes (10-20 names, alone or as a pair) are not ECG channels in uV."""
+    assert not is_ecg_channel(name, "uV")
+
+
+def test_a_sleep_study_reads_its_ecg_only(tmp_path):
+    """Check that a polysomnography record (EEG in uV, ECG in mV) reads the ECG channel alone, with a warning."""
+    ecg, _ = example_leads(("ii",))
+    eeg = 30 * np.random.default_rng(0).standard_normal((5000, 4))
+    path = write_record(tmp_path, "psg", np.column_stack([eeg, ecg[:, 0]]),
+                        ["Fp2-F4", "C4-A1", "ROC-LOC", "DX1-DX2", "ECG1-ECG2"], units=["uV"] * 4 + ["mV"])
+    with pytest.warns(NKQRSLSTMWarning, match="'Fp2-F4 \\(uV\\)', 'C4-A1 \\(uV\\)', 'ROC-LOC"):
+        assert read_record(path)[2] == ["ECG1-ECG2"]
+
+
+def test_units_of_each_lead_are_returned_as_written(tmp_path):
+    """Check that read_signals gives each column's units, with the µV that wfdb reads as V put back."""
+    ecg, _ = example_leads(("ii", "v1", "v5"))
+    path = write_record(tmp_path, "units", ecg * [1000, 1, 1e-3], ["ii", "v1", "v5"], units=["\u00b5V", "mV", "V"])
+    assert wfdb.rdheader(path).units[0] == "V"  # wfdb drops the µ
+    assert read_signals(path).units == ["uV", "mV", "V"]
+    assert read_signals(path, leads=["v5", "ii"]).units == ["V", "uV"]
+    assert read_signals(wfdb.rdrecord(path), leads=["v5"]).units == ["V"]
 
 
 @pytest.mark.parametrize("units", ["mV", "uV", "\u03bcV", "\u00b5V", " MV "])

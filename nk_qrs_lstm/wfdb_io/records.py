@@ -12,7 +12,8 @@ first segment holding it, so that a column is in one unit throughout.
 
 By default only the ECG channels are read: a channel is an ECG lead by its
 name (``II``, ``aVR``, ``V5``, ``MLII``, ``ECG1``...) or, when its name says
-nothing, by its units (a voltage). Units that are given and name no voltage
+nothing and no channel of the record is named like a lead, by its units (a
+voltage). EEG, EOG and EMG electrodes (``C4-A1``, ``ROC-LOC``) are not leads. Units that are given and name no voltage
 (``mL``, ``L/min``, ``cm/s``, ``mmHg``...) veto the name: ``Volume`` in mL is
 not lead V. Other biosignals (ABP, PLETH, RESP...) are skipped with a
 warning.
@@ -28,7 +29,7 @@ import wfdb
 
 from .._checks import _join, warn
 from .segments import (NULL_SEGMENT, VOLTAGE_UNITS, join_segments, physical, restore_micro_units,
-                       segment_lines_problem, unit_key)
+                       segment_lines_problem, unit_key, written_micro_units)
 
 #: Channel names read as ECG leads (whole name, any case).
 ECG_NAME = re.compile(r"i{1,3}|a?v[rlf]|v.*|ml.*|mcl.*|cm.*|cc.*|d\d+|di{1,3}|ecg.*|ekg.*|lead.*", re.IGNORECASE)
@@ -36,6 +37,10 @@ ECG_NAME = re.compile(r"i{1,3}|a?v[rlf]|v.*|ml.*|mcl.*|cm.*|cc.*|d\d+|di{1,3}|ec
 OTHER_NAME = re.compile(r"abp|art|ao|n?bp|pap|cvp|icp|lap|rap|pawp|uap|pleth|ppg|spo2|sao2|so2|resp|thor|abd|"
                         r"chest|airflow|flow|nasal|oral|co2|etco2|eeg|eog|emg|eda|gsr|temp|pulse|hr\b|sv\b",
                         re.IGNORECASE)
+#: EEG / EOG / EMG electrodes of a sleep study, alone or as a pair (``C4-A1``, ``Fp2-F4``, ``ROC-LOC``, ``E1:M2``,
+#: ``DX1-DX2``; 10-20 system names, any case): never ECG leads.
+_ELECTRODE = r"(?:fp|af|fc|ft|cp|tp|po|[fctpoam])(?:\d{1,2}|z)|loc|roc|e[12]|chin\d*|[dls]x\d*|[lr]?leg\d*|[lr]at"
+ELECTRODE_NAME = re.compile(rf"(?:{_ELECTRODE})(?:\s*[-:/]\s*(?:{_ELECTRODE}))?", re.IGNORECASE)
 #: Units that say nothing of what a channel measures (lower case; absent units read as ""): no veto of its name.
 PLACEHOLDER_UNITS = frozenset({"", "nu", "n.u.", "adu", "au", "a.u.", "arb", "arb.u.", "unit", "units", "none",
                                "dimensionless", "unknown", "?", "-", "na", "n/a", "count", "counts", "digit", "digits"})
@@ -50,6 +55,7 @@ class RecordSignals(NamedTuple):
     lead_names: list  #: unique names of the columns
     channels: list  #: signal number of each column in the record
     record_name: str  #: the record's name (the path's last part, without extension)
+    units: list  #: units of each column as the header writes them (a ``µV`` that wfdb reads as ``V`` restored)
 
 
 def read_record(record, leads=None):
@@ -69,10 +75,11 @@ def read_record(record, leads=None):
         an ECG lead (``I``, ``II``, ``III``, ``aVR``, ``aVL``, ``aVF``,
         ``V1``-``V6``, ``V*``, ``MLII``, ``ML*``, ``MCL*``, ``CM5``, ``D1``,
         ``ECG*``, ``EKG*``, ``lead*``, any case) or, when the name is none of
-        these nor another biosignal's (ABP, PLETH, RESP, EEG...), whose units
-        are a voltage (mV, uV...). A channel whose units are given and name
-        no voltage (mL, L/min, cm/s, mmHg...) is not read by default,
-        whatever its name.
+        these nor another biosignal's (ABP, PLETH, RESP, EEG, electrodes
+        such as ``C4-A1``...), whose units are a voltage (mV, uV...), the
+        latter only in a record where no channel is named like a lead. A
+        channel whose units are given and name no voltage (mL, L/min, cm/s,
+        mmHg...) is not read by default, whatever its name.
 
     Returns
     -------
@@ -137,8 +144,10 @@ def read_signals(record, leads=None):
     RecordSignals
         ``signal``, ``sampling_rate``, ``lead_names`` (as
         :func:`read_record`), ``channels`` (signal number of each column in
-        the record, e.g. 10 for V5 of a 12-lead record) and ``record_name``
-        (``record.record_name``, or the path's last part without extension).
+        the record, e.g. 10 for V5 of a 12-lead record), ``record_name``
+        (``record.record_name``, or the path's last part without extension)
+        and ``units`` (of each column; ``uV`` where the header writes ``µV``,
+        which wfdb reads as ``V``; a record read by wfdb keeps wfdb's units).
     """
     if isinstance(record, wfdb.MultiRecord):
         record = join_segments(record)
@@ -149,6 +158,7 @@ def read_signals(record, leads=None):
         names = _unique_names(record.sig_name, name)
         index = _choose(leads, names, record.units, name)
         signal, rate = physical(record)[:, index], record.fs
+        units = [record.units[i] if record.units else None for i in index]
     elif isinstance(record, (str, os.PathLike)):
         path = record_path(record)
         name = os.path.basename(path)
@@ -162,15 +172,18 @@ def read_signals(record, leads=None):
             raise ValueError(segment_lines_problem(path, err)) from None
         if isinstance(rec, wfdb.MultiRecord):
             rec = join_segments(restore_micro_units(rec, os.path.dirname(path)))
+            units = rec.units
+        else:
+            units = written_micro_units(rec.units or [], path)
         signal = physical(rec)[:, [channels.index(i) for i in index]]
-        rate = rec.fs
+        units, rate = [units[channels.index(i)] if units else None for i in index], rec.fs
     else:
         raise TypeError("record must be a wfdb.Record, a wfdb.MultiRecord or the path of a WFDB record (str or "
                         f"os.PathLike), got {type(record).__name__}.")
     if rate is None or not np.isfinite(float(rate)) or float(rate) <= 0:
         raise ValueError(f"record.fs == {rate!r}, must be a sampling rate > 0 (Hz).")
     return RecordSignals(np.ascontiguousarray(signal, dtype=np.float64), float(rate), [names[i] for i in index],
-                         index, name)
+                         index, name, units)
 
 
 def record_path(record):
@@ -249,24 +262,33 @@ def is_ecg_channel(name, units=None):
     Placeholder units (none, ``NU``, ``adu``...) and voltages written
     otherwise (``0.1mV``, ``mVolt``) leave the decision to the name; a
     channel whose name says nothing is an ECG lead when its units are a
-    voltage (mV, uV, V, millivolts...).
+    voltage (mV, uV, V, millivolts...) and it is not an EEG, EOG or EMG
+    electrode of a sleep study (``C4-A1``, ``Fp2-F4``, ``ROC-LOC``...). In
+    a record, such a channel is read only where no channel is named as a
+    lead (:func:`read_record`).
 
     Examples
     --------
     >>> [is_ecg_channel(n, u) for n, u in [("MLII", None), ("aVR", "mV"), ("ABP", "mmHg"), ("sig", "uV"),
     ...                                    ("EEG C4-A1", "uV"), ("PLETH", "NU"), ("V5", "NU"), ("Volume", "mL"),
-    ...                                    ("ii", "0.1mV"), ("CH1", "millivolts")]]
-    [True, True, False, True, False, False, True, False, True, True]
+    ...                                    ("ii", "0.1mV"), ("CH1", "millivolts"), ("Fp2-F4", "uV"), ("ROC-LOC", "uV")]]
+    [True, True, False, True, False, False, True, False, True, True, False, False]
     """
+    return _channel_kind(name, units) in ("lead", "voltage")
+
+
+def _channel_kind(name, units):
+    """``"lead"`` (named as an ECG lead), ``"voltage"`` (a name that says nothing, in a voltage unit) or
+    ``"other"``."""
     name = str(name).strip()
     unit = unit_key(units)
     if "v" not in unit and unit not in PLACEHOLDER_UNITS:
-        return False
+        return "other"
     if ECG_NAME.fullmatch(name):
-        return True
-    if OTHER_NAME.match(name):
-        return False
-    return unit in VOLTAGE_UNITS
+        return "lead"
+    if OTHER_NAME.match(name) or ELECTRODE_NAME.fullmatch(name):
+        return "other"
+    return "voltage" if unit in VOLTAGE_UNITS else "other"
 
 
 def _choose(leads, names, units, record_name):
@@ -274,7 +296,10 @@ def _choose(leads, names, units, record_name):
     if leads is not None:
         return _lead_indices(leads, names)
     units = list(units) if units is not None else [None] * len(names)
-    index = [i for i, (name, unit) in enumerate(zip(names, units)) if is_ecg_channel(name, unit)]
+    kinds = [_channel_kind(name, unit) for name, unit in zip(names, units)]
+    # a name that says nothing is a lead by its voltage units only where no channel is named as a lead
+    taken = ("lead",) if "lead" in kinds else ("lead", "voltage")
+    index = [i for i, kind in enumerate(kinds) if kind in taken]
     described = [f"{n} ({u})" if u else n for n, u in zip(names, units)]
     if not index:
         raise ValueError(f"Record {record_name!r} has no ECG channel: none of its channels "

@@ -21,6 +21,7 @@ VOLTAGE_UNITS = {"v": 1.0, "volt": 1.0, "volts": 1.0, "mv": 1e-3, "millivolt": 1
                  "uv": 1e-6, "\u03bcv": 1e-6, "\u00b5v": 1e-6, "microvolt": 1e-6, "microvolts": 1e-6,
                  "nv": 1e-9, "nanovolt": 1e-9, "nanovolts": 1e-9}
 NULL_SEGMENT = "~"
+IMPLAUSIBLE_VOLTS = 10.0  # [V] no ECG channel in volts reaches it
 
 
 def restore_micro_units(multi, directory):
@@ -28,14 +29,31 @@ def restore_micro_units(multi, directory):
     ones ``wfdb.wrsamp`` writes), which would make a microvolt segment a million times too large beside a millivolt
     one. Reads each segment's header in ``directory`` for its units as written; changes ``multi`` in place."""
     for segment in multi.segments:
-        if segment is None or not segment.units or "v" not in [unit_key(u) for u in segment.units]:
-            continue
-        written = _written_units(os.path.join(directory, segment.record_name + ".hea"), len(segment.units))
-        if written is None:
-            continue
-        segment.units = ["uV" if unit_key(u) == "v" and unit_key(w) in ("\u00b5v", "\u03bcv") else u
-                         for u, w in zip(segment.units, written)]
+        if segment is not None and segment.units:
+            segment.units = written_micro_units(segment.units, os.path.join(directory, segment.record_name))
     return multi
+
+
+def written_micro_units(units, path):
+    """``units`` read by wfdb from the header of the record at ``path`` (no extension), with ``uV`` put back
+    where wfdb read a ``µV``/``μV`` as ``V``."""
+    units = list(units)
+    if "v" not in [unit_key(u) for u in units]:
+        return units
+    written = _written_units(path + ".hea", len(units))
+    if written is None:
+        return units
+    return ["uV" if unit_key(u) == "v" and unit_key(w) in ("\u00b5v", "\u03bcv") else u
+            for u, w in zip(units, written)]
+
+
+def millivolt_scale(units, signal):
+    """Factor putting each column of ``signal`` in mV: NaN where its units are not a voltage, or are ``V`` with
+    values no ECG has in volts (over 10 V: a ``µV`` header read by wfdb as ``V``, with no file to tell)."""
+    scale = np.array([VOLTAGE_UNITS.get(unit_key(u), np.nan) / 1e-3 for u in units], dtype=float)
+    extent = np.nanmax(np.abs(signal), axis=0, initial=0.0)
+    scale[(scale == 1e3) & (extent > IMPLAUSIBLE_VOLTS)] = np.nan
+    return scale
 
 
 def _written_units(path, n_sig):
