@@ -23,6 +23,7 @@ from .defaults import (
     GAP_MERGE_S,
     MODEL_RATE,
     P_MIN_S,
+    P_PEAK_INVERTED_RATIO,
     PR_MAX_S,
     QRS_MIN_S,
     QS_MIN_DEPTH,
@@ -197,7 +198,7 @@ def _segment_argmax(score, starts, ends):
     return idx[hits[first]].astype(float)
 
 
-def extremum(signal, onsets, offsets, kind="deviation"):
+def extremum(signal, onsets, offsets, kind="deviation", inverted_ratio=P_PEAK_INVERTED_RATIO):
     """Position of a peak inside each wave.
 
     Parameters
@@ -206,10 +207,16 @@ def extremum(signal, onsets, offsets, kind="deviation"):
         The caller's signal.
     onsets, offsets : ndarray of float
         Wave limits in samples of ``signal`` (NaN rows give NaN).
-    kind : {"deviation", "max", "min"}
+    kind : {"deviation", "upright", "max", "min"}
         ``"deviation"``: largest absolute distance from the straight line
-        joining the signal at onset and offset (P and T peaks, either
-        polarity); ``"max"`` / ``"min"``: signal maximum / minimum.
+        joining the signal at onset and offset (T peaks, either polarity);
+        ``"upright"``: the largest distance above that line unless the
+        largest below it is ``inverted_ratio`` times farther (P peaks:
+        upright in most leads, and at fast rates a P wave that starts on the
+        T wave's down-slope dips below the line before it rises);
+        ``"max"`` / ``"min"``: signal maximum / minimum.
+    inverted_ratio : float
+        For ``kind="upright"``.
 
     Returns
     -------
@@ -220,28 +227,34 @@ def extremum(signal, onsets, offsets, kind="deviation"):
     >>> x = np.array([0, 1, 3, 1, 0, -2, 0], dtype=float)
     >>> extremum(x, np.array([0.0, 3.0]), np.array([4.0, 6.0])).tolist()
     [2.0, 5.0]
+    >>> y = np.array([0.2, 0, -0.1, 0.1, 0.4, 0.2])  # a dip, then a hump 1.5 times smaller
+    >>> on, off = np.array([0.0]), np.array([5.0])
+    >>> extremum(y, on, off).tolist(), extremum(y, on, off, kind="upright").tolist()
+    ([2.0], [4.0])
     """
     out = np.full(len(onsets), np.nan)
     ok = np.isfinite(onsets) & np.isfinite(offsets) & (offsets >= onsets)
     if not ok.any():
         return out
     on, off = onsets[ok].astype(np.int64), offsets[ok].astype(np.int64)
-    if kind == "max":
-        score = lambda idx, seg: signal[idx]  # noqa: E731
-    elif kind == "min":
-        score = lambda idx, seg: -signal[idx]  # noqa: E731
+    if kind in ("max", "min"):
+        sign = 1.0 if kind == "max" else -1.0
+        out[ok] = _segment_argmax(lambda idx, seg: sign * signal[idx], on, off)
+        return out
+    slope = (signal[off] - signal[on]) / np.maximum(off - on, 1)
+
+    def above(idx, seg):  # signed distance from the line joining the limits
+        return signal[idx] - (signal[on[seg]] + slope[seg] * (idx - on[seg]))
+
+    rows = np.arange(len(on))
+    if kind == "upright":
+        high = _segment_argmax(above, on, off)
+        low = _segment_argmax(lambda idx, seg: -above(idx, seg), on, off)
+        inverted = -above(low.astype(np.int64), rows) > inverted_ratio * above(high.astype(np.int64), rows)
+        found = np.where(inverted, low, high)
     else:
-        span = np.maximum(off - on, 1)
-        slope = (signal[off] - signal[on]) / span
-
-        def score(idx, seg):
-            return np.abs(signal[idx] - (signal[on[seg]] + slope[seg] * (idx - on[seg])))
-
-    found = _segment_argmax(score, on, off)
-    if kind == "deviation":  # a wave that never leaves the line joining its limits (a flat stretch) has no peak
-        idx = found.astype(np.int64)
-        flat = score(idx, np.arange(len(idx))) == 0
-        found[flat] = np.nan
+        found = _segment_argmax(lambda idx, seg: np.abs(above(idx, seg)), on, off)
+    found[above(found.astype(np.int64), rows) == 0] = np.nan  # a wave that never leaves that line has no peak
     out[ok] = found
     return out
 
@@ -366,7 +379,7 @@ def delineate_proba(proba, signal, sampling_rate, rate=MODEL_RATE, refine=True, 
         "ECG_R_Onsets": beats[:, 2], "ECG_R_Offsets": beats[:, 3],
         "ECG_T_Onsets": beats[:, 4], "ECG_T_Offsets": beats[:, 5],
     }
-    out["ECG_P_Peaks"] = extremum(clean, beats[:, 0], beats[:, 1])
+    out["ECG_P_Peaks"] = extremum(clean, beats[:, 0], beats[:, 1], kind="upright")
     out["ECG_T_Peaks"] = extremum(clean, beats[:, 4], beats[:, 5])
     out["ECG_R_Peaks"] = extremum(clean, beats[:, 2], beats[:, 3])
     out.update(qs_peaks(clean, out["ECG_R_Onsets"], out["ECG_R_Peaks"], out["ECG_R_Offsets"]))

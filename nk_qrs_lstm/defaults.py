@@ -70,6 +70,9 @@ GAP_MERGE_S = 0.040  # [s] gaps up to this long inside one wave are closed
 PR_MAX_S = 0.400  # [s] longest P-onset -> QRS-onset distance attached to a beat
 QT_MAX_S = 0.700  # [s] longest QRS-onset -> T-offset distance attached to a beat
 QS_MIN_DEPTH = 0.1  # [-] Q and S lie at least this share of the QRS peak-to-peak amplitude below R (else NaN)
+P_PEAK_INVERTED_RATIO = 2.0  # [-] a P peak is the highest point above the line joining the wave's limits unless
+#                                the lowest below it is this many times farther (an inverted P wave); chosen on the
+#                                validation splits (docs/decoding.md, "P peaks")
 EDGE_MARGIN_S = 0.012  # [s] a boundary closer than this to the signal's ends or a gap is unknown (NaN): the wave
 #                        may go on where the network saw nothing (3 samples at 250 Hz)
 

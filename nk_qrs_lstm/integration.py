@@ -33,8 +33,9 @@ def register(default=False):
 
     After this call ``neurokit2.ecg_delineate(..., method="lstm")`` runs
     nk_qrs_lstm, every other method still runs NeuroKit's, and
-    ``neurokit2.ecg_process`` delineates with ``"lstm"``. Undo with
-    :func:`unregister`.
+    ``neurokit2.ecg_process`` delineates with ``"lstm"``; NeuroKit's own
+    modules that call ``ecg_delineate`` (``ecg_phase``...) get the same
+    function. Undo with :func:`unregister`.
 
     Parameters
     ----------
@@ -74,7 +75,11 @@ def register(default=False):
         return signals[[k for k in PROCESS_KEYS if k in signals]], waves
 
     ecg_delineate.__doc__ = _ours.__doc__
-    for target in (nk, nk.ecg, sys.modules["neurokit2.ecg.ecg_delineate"]):
+    # every NeuroKit module holding its ecg_delineate by name (nk, nk.ecg, ecg_phase...), ecg_process apart
+    _ORIGINALS["modules"] = [module for name, module in list(sys.modules.items())
+                             if (name == "neurokit2" or name.startswith("neurokit2.")) and module is not process_mod
+                             and getattr(module, "ecg_delineate", None) is _ORIGINALS["ecg_delineate"]]
+    for target in _ORIGINALS["modules"]:
         target.ecg_delineate = ecg_delineate
     process_mod.ecg_delineate = process_delineate
 
@@ -83,8 +88,7 @@ def unregister():
     """Undo :func:`register`: NeuroKit2 is as it was."""
     if not _ORIGINALS:
         return
-    nk = _nk()
-    for target in (nk, nk.ecg, sys.modules["neurokit2.ecg.ecg_delineate"]):
+    for target in _ORIGINALS["modules"]:
         target.ecg_delineate = _ORIGINALS["ecg_delineate"]
     sys.modules["neurokit2.ecg.ecg_process"].ecg_delineate = _ORIGINALS["process_delineate"]
     _ORIGINALS.clear()

@@ -67,11 +67,19 @@ def test_register_default_makes_lstm_neurokits_default_method():
         nk_qrs_lstm.register(default=True)
         _, theirs = nk.ecg_delineate(ecg, info, sampling_rate=500)
         assert theirs == ours
+        # NeuroKit's own callers of ecg_delineate too: ecg_phase's atrial systole starts at our P peaks
+        phase = nk.ecg_phase(ecg, rpeaks=info, sampling_rate=500)
+        starts = np.flatnonzero(np.diff(phase["ECG_Phase_Atrial"].fillna(0).to_numpy()) > 0) + 1
+        p_peaks = [int(p) for p in ours["ECG_P_Peaks"] if np.isfinite(p)]
+        assert len(starts) > 3 and set(starts.tolist()) <= set(p_peaks)
         nk_qrs_lstm.register()  # back to NeuroKit's default method
         _, dwt = nk.ecg_delineate(ecg, info, sampling_rate=500)
         assert dwt != ours
     finally:
         nk_qrs_lstm.unregister()
+    import sys
+
+    assert sys.modules["neurokit2.ecg.ecg_phase"].ecg_delineate is sys.modules["neurokit2.ecg.ecg_delineate"].ecg_delineate
 
 
 def test_ecg_process_with_no_rpeaks_through_neurokit():
