@@ -308,7 +308,12 @@ def _pav(y, w):
 
 
 def fit_table(height, correct, n_bins=16):
-    """Monotone calibration table: quantile bins of the evidence, isotonic fraction correct per bin."""
+    """Monotone calibration table: quantile bins of the evidence, isotonic fraction correct per bin.
+
+    The first bin's value holds down to the lowest evidence of the validation waves; below it the table falls
+    linearly to 0 at evidence 0 (knot ``(0, 0)``): evidence no validation wave had (a QRS run the network gives
+    0.5, where every validation complex got 0.74 or more) is not vouched for.
+    """
     edges = np.unique(np.quantile(height, np.linspace(0, 1, n_bins + 1)))
     idx = np.clip(np.searchsorted(edges, height, side="right") - 1, 0, len(edges) - 2)
     knots, frac, weight = [], [], []
@@ -324,7 +329,11 @@ def fit_table(height, correct, n_bins=16):
     values = np.round(values[first], 4)
     # the first and last knot of each plateau are enough for np.interp
     same = np.concatenate([[False], values[1:] == values[:-1]]) & np.concatenate([values[:-1] == values[1:], [False]])
-    return tuple(float(k) for k in knots[~same]), tuple(float(v) for v in values[~same])
+    knots, values = knots[~same], values[~same]
+    low = round(float(np.min(height)), 5)
+    if 0.0 < low < knots[0]:
+        knots, values = np.concatenate([[0.0, low], knots]), np.concatenate([[0.0, values[0]], values])
+    return tuple(float(k) for k in knots), tuple(float(v) for v in values)
 
 
 def reliability(confidence, correct, n_bins=10):

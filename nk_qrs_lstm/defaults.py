@@ -128,13 +128,15 @@ GATE_COHERENT_HEIGHT = 0.85  # [-] ... and P bumps there are refused unless thei
 #: Per-beat confidence keys returned by ``boundaries.delineate_proba`` beside :data:`BEAT_KEYS`.
 CONFIDENCE_KEYS = ("ECG_P_Confidence", "ECG_R_Confidence", "ECG_T_Confidence")
 # wave -> (peak probability knots, fraction correct), fitted on the validation splits
-# (benchmarks/tune_decoding.py calibrate; reliability tables in docs/decoding.md)
+# (benchmarks/tune_decoding.py calibrate; reliability tables in docs/decoding.md); the second knot is the lowest
+# evidence of a validation wave, below which the confidence falls linearly to 0 at evidence 0 (never seen: not
+# vouched for)
 CONFIDENCE_TABLES = {
-    "P": ((0.36939, 0.85338, 0.94544, 0.97084, 0.98302, 0.98952, 0.99358, 0.99576, 0.99687, 0.99765, 0.99884, 0.99905,
-           0.99948),
-          (0.8647, 0.891, 0.9398, 0.9736, 0.9774, 0.985, 0.9925, 0.9944, 0.9944, 0.9972, 0.9972, 1.0, 1.0)),
-    "R": ((0.98913, 0.99929, 0.99954, 0.99989, 0.99991, 0.99996),
-          (0.9851, 0.9851, 0.9996, 0.9996, 1.0, 1.0)),
-    "T": ((0.8947, 0.97422, 0.99026, 0.996, 0.99814, 0.9991, 0.99956, 0.99975, 0.99999),
-          (0.8986, 0.9339, 0.9339, 0.956, 0.956, 0.9898, 0.9966, 1.0, 1.0)),
+    "P": ((0.0, 0.01763, 0.36939, 0.85338, 0.94544, 0.97084, 0.98302, 0.98952, 0.99358, 0.99576, 0.99687, 0.99765,
+           0.99884, 0.99905, 0.99948),
+          (0.0, 0.8647, 0.8647, 0.891, 0.9398, 0.9736, 0.9774, 0.985, 0.9925, 0.9944, 0.9944, 0.9972, 0.9972, 1.0, 1.0)),
+    "R": ((0.0, 0.76089, 0.98913, 0.99929, 0.99954, 0.99989, 0.99991, 0.99996),
+          (0.0, 0.9851, 0.9851, 0.9851, 0.9996, 0.9996, 1.0, 1.0)),
+    "T": ((0.0, 0.4463, 0.8947, 0.97422, 0.99028, 0.99602, 0.99814, 0.9991, 0.99956, 0.99975, 0.99999),
+          (0.0, 0.8986, 0.8986, 0.934, 0.934, 0.9559, 0.9559, 0.9899, 0.9966, 1.0, 1.0)),
 }

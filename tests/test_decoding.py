@@ -195,3 +195,22 @@ def test_decoding_uses_no_context_beyond_the_block_margin():
         assert mine.sum() == ref.sum() > 3
         for key in BEAT_KEYS + CONFIDENCE_KEYS:
             np.testing.assert_array_equal(part[key][mine], whole[key][ref], err_msg=key)
+
+
+def test_confidence_falls_below_the_evidence_calibration_saw():
+    """Check that a wave weaker than every validation wave of its kind gets a confidence falling to 0 with its
+    evidence (a QRS at 0.5 was 0.985 like the weakest calibrated ones), and that inside the calibrated range the
+    table is a non-decreasing map into [0, 1]."""
+    from nk_qrs_lstm.decoding import confidence
+    from nk_qrs_lstm.defaults import CONFIDENCE_TABLES
+
+    heights = np.linspace(0.0, 1.0, 201)
+    evidence = {"p_found": np.ones(201, dtype=bool), "t_found": np.ones(201, dtype=bool), "p_height": heights,
+                "r_height": heights, "t_height": heights}
+    conf = confidence(evidence)
+    for key, wave in zip(CONFIDENCE_KEYS, ("P", "R", "T")):
+        knots, values = CONFIDENCE_TABLES[wave]
+        assert knots[0] == values[0] == 0.0 and values[1] == values[2] and knots[1] < knots[2]
+        assert np.all(np.diff(conf[key]) >= 0) and conf[key].min() == 0.0 and conf[key].max() <= 1.0
+    r = conf["ECG_R_Confidence"]
+    assert r[100] < 0.7 < 0.98 < r[160]  # evidence 0.5 against 0.8
