@@ -397,7 +397,8 @@ def qs_peaks(signal, onsets, rpeaks, offsets):
     NaN where the interval is empty or a limit is missing, and where the minimum is not below R: where the
     complex's largest deflection is negative (a QS complex, lead aVR, an inverted signal) the "minimum" beside it
     would be the sample next to R. A Q or S must lie ``QS_MIN_DEPTH`` of the complex's peak-to-peak amplitude below
-    R.
+    R, and inside the complex: a minimum on the onset (offset) itself is the baseline before a QRS that starts
+    with its upstroke (ends with its downstroke), not a Q (S) wave (NeuroKit's ``peak`` method returns NaN there).
 
     Examples
     --------
@@ -405,6 +406,10 @@ def qs_peaks(signal, onsets, rpeaks, offsets):
     >>> out = qs_peaks(x, np.array([0.0, 5.0]), np.array([2.0, 7.0]), np.array([4.0, 9.0]))
     >>> out["ECG_Q_Peaks"].tolist(), out["ECG_S_Peaks"].tolist()
     ([1.0, nan], [3.0, nan])
+    >>> y = np.array([0, 2, 5, 2, -1, 0], dtype=float)  # no dip before the upstroke: no Q
+    >>> out = qs_peaks(y, np.array([0.0]), np.array([2.0]), np.array([5.0]))
+    >>> out["ECG_Q_Peaks"].tolist(), out["ECG_S_Peaks"].tolist()
+    ([nan], [4.0])
     """
     q = extremum(signal, onsets, rpeaks - 1, kind="min")
     s = extremum(signal, rpeaks + 1, offsets, kind="min")
@@ -416,4 +421,5 @@ def qs_peaks(signal, onsets, rpeaks, offsets):
         floor = value(rpeaks) - QS_MIN_DEPTH * (value(high) - value(low))
         for peaks in (q, s):
             peaks[~(value(peaks) < floor)] = np.nan
+    q[q == onsets], s[s == offsets] = np.nan, np.nan
     return {"ECG_Q_Peaks": q, "ECG_S_Peaks": s}

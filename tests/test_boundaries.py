@@ -173,3 +173,16 @@ def test_p_peak_of_a_fast_rhythm_is_the_hump_not_the_dip_before_it():
     ok = np.isfinite(on) & np.isfinite(peak) & np.isfinite(off)
     highest = np.array([a + np.argmax(x[int(a):int(b) + 1]) for a, b in zip(on[ok], off[ok])])
     assert ok.sum() > 30 and np.sum(np.abs(peak[ok] - highest) > 5) <= ok.sum() / 3
+
+
+def test_q_and_s_are_dips_inside_the_complex_not_its_limits():
+    """Check that a QRS starting with its upstroke (ending with its downstroke) gets no Q (S) on its onset
+    (offset) sample, while real dips inside the complex stay Q and S peaks."""
+    from nk_qrs_lstm.boundaries import qs_peaks
+
+    upstroke = np.array([0, 0, 1, 3, 6, 3, 1, 0, 0], dtype=float)
+    out = qs_peaks(upstroke, np.array([1.0]), np.array([4.0]), np.array([7.0]))
+    assert np.isnan(out["ECG_Q_Peaks"]).all() and np.isnan(out["ECG_S_Peaks"]).all()
+    qrs = np.array([0, 0, -1, 3, 6, 3, -2, 0, 0], dtype=float)
+    out = qs_peaks(qrs, np.array([1.0]), np.array([4.0]), np.array([7.0]))
+    assert out["ECG_Q_Peaks"].tolist() == [2.0] and out["ECG_S_Peaks"].tolist() == [6.0]
