@@ -70,17 +70,22 @@ def test_round_trip_is_identical(tmp_path):
 
 
 def test_file_follows_qtdb_conventions(tmp_path):
-    """Check that marks are sorted, use QTDB's symbols, num = wave type, and store fs and the lead."""
+    """Check that marks are sorted, use QTDB's symbols, num = wave type on the brackets and 0 on the peaks (as
+    ecgpuwave and QTDB's q1c files: a t's num is its T-wave shape, 2 would say "positive monophasic"), and store fs
+    and the lead."""
     path = write_annotations("rec", "q1c", EXAMPLE, 250, write_dir=tmp_path, lead=1)
     ann = wfdb.rdann(_base(path), "q1c")
     assert ann.sample.dtype == np.int64
     assert np.all(np.diff(ann.sample) >= 0)
     assert "".join(ann.symbol) == "(p)(N)t)p)(N)(t(pN)(t)"
-    kinds = {"p": 0, "N": 1, "t": 2}
+    kinds, wave = {"p": 0, "N": 1, "t": 2}, None
     for i, sym in enumerate(ann.symbol):
         if sym in kinds:
-            assert ann.num[i] == kinds[sym]
-    assert ann.num.tolist()[:6] == [0, 0, 0, 1, 1, 1]
+            assert ann.num[i] == 0
+            wave = kinds[sym]
+        elif sym == ")" and wave is not None and i > 0 and ann.symbol[i - 1] in kinds:
+            assert ann.num[i] == wave
+    assert ann.num.tolist()[:6] == [0, 0, 0, 1, 0, 1]
     assert set(ann.chan.tolist()) == {1}
     assert ann.fs == 250
 

@@ -6,7 +6,8 @@ Nothing else in the package writes annotation files. Guarded pitfalls:
 ``sampto`` does not filter and its ``sampto`` is inclusive; marks tied on one
 sample must keep onset, peak, offset order or a bracket changes wave. Marks
 follow QTDB's ``q1c`` files: ``(`` onset, peak (``p``, ``N``, ``t``), ``)``
-offset, with the wave type in ``num`` (0 P, 1 QRS, 2 T); the marks <-> waves
+offset, with the wave type in the brackets' ``num`` (0 P, 1 QRS, 2 T) and 0
+in the peaks'; the marks <-> waves
 logic lives in :mod:`nk_qrs_lstm.wfdb_io.marks`.
 
 References

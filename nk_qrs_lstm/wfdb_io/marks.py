@@ -1,7 +1,9 @@
 """WFDB delineation marks <-> waves: pure functions on annotation samples and symbols (no file I/O).
 
 Marks follow QTDB's ``q1c`` files: ``(`` onset, peak (``p``, ``N``, ``t``),
-``)`` offset, with the wave type in ``num`` (0 P, 1 QRS, 2 T). Used by
+``)`` offset, with the wave type in the ``num`` of the brackets (0 P, 1 QRS,
+2 T, as ecgpuwave writes them) and ``num`` 0 on the peaks (on a ``t`` it is
+ecgpuwave's T-wave shape, 0 "normal", which is not classified here). Used by
 :mod:`nk_qrs_lstm.wfdb_io.annotations` to write and read annotation files,
 and by the training data readers (:func:`parse_waves`).
 """
@@ -192,7 +194,7 @@ def encode(table):
         peakless = 1 not in by_rank[rank]
         samples.append(sample)
         symbols.append(("(", peak_symbol, ")")[pos])
-        nums.append(num)
+        nums.append(0 if pos == 1 else num)  # a peak's num is not its wave type (on a t: the T-wave shape)
         aux.append(name if peakless else "")
     return np.asarray(samples, dtype=np.int64), symbols, np.asarray(nums, dtype=np.int64), aux, left_out
 
