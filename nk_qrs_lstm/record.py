@@ -45,6 +45,10 @@ class RecordDelineation:
     channels : dict of str -> int or None
         Per lead, its signal number in the record (``10`` for V5 of a
         12-lead record): the ``chan`` of its WFDB annotations.
+    frame_samples : int
+        Samples per frame of the leads in the record (k > 1 in a
+        multi-frequency record: the leads were read at ``k`` times the frame
+        rate, and samples count at that rate).
     """
 
     record_name: str
@@ -54,6 +58,7 @@ class RecordDelineation:
     fused: pd.DataFrame
     proba: dict = None
     channels: dict = None
+    frame_samples: int = 1
 
     def __repr__(self):
         beats = {lead: len(table) for lead, table in self.tables.items()}
@@ -109,7 +114,10 @@ class RecordDelineation:
             added to every annotation so that it lines up with the record on
             disk. A ``wfdb.Record`` does not remember it; when the record's
             header in ``write_dir`` is longer than the delineated signal and
-            ``sampfrom`` is 0, a warning says so.
+            ``sampfrom`` is 0, a warning says so. In a multi-frequency record
+            it counts frames, as in ``wfdb.rdrecord``, and the annotations
+            count samples at ``sampling_rate`` (``frame_samples`` per frame,
+            WFDB's high-resolution annotations; their ``fs`` says so).
         """
         from .wfdb_io import write_annotations
         from .wfdb_io.annotations import check_range
@@ -118,7 +126,8 @@ class RecordDelineation:
         sampfrom, _ = check_range(sampfrom, None)
         chan = 0 if lead is None or self.channels is None else self.channels[lead]
         chan = self._check_on_disk(write_dir, lead, chan, sampfrom)
-        waves = {k: (table[k].to_numpy(dtype=float, na_value=np.nan) + sampfrom).tolist() for k in BEAT_KEYS
+        shift = sampfrom * self.frame_samples
+        waves = {k: (table[k].to_numpy(dtype=float, na_value=np.nan) + shift).tolist() for k in BEAT_KEYS
                  if k in table.columns}
         return write_annotations(self.record_name, extension, waves, self.sampling_rate, write_dir=write_dir,
                                  lead=chan)
@@ -132,11 +141,12 @@ class RecordDelineation:
         if not os.path.isfile(path + ".hea"):
             return chan
         length, names = header_summary(path)
-        if length is not None and sampfrom + self.n_samples > length:
+        k = self.frame_samples
+        if length is not None and (sampfrom + -(-self.n_samples // k)) > length:
             raise ValueError(f"sampfrom == {sampfrom} puts the {self.n_samples} delineated samples past the end "
-                             f"of record {path!r} ({length} samples).")
-        if length is not None and sampfrom == 0 and self.n_samples < length:
-            warn(f"Record {path!r} has {length} samples and this delineation {self.n_samples}: if the signal was "
+                             f"of record {path!r} ({length} {'frames' if k > 1 else 'samples'}).")
+        if length is not None and sampfrom == 0 and self.n_samples < length * k:
+            warn(f"Record {path!r} has {length * k} samples and this delineation {self.n_samples}: if the signal was "
                  "read from a later sample (wfdb.rdrecord(..., sampfrom=S)), pass to_wfdb(..., sampfrom=S) so that "
                  "the annotations line up with the record.")
         return names.index(lead) if lead is not None and names.count(lead) == 1 else chan
@@ -193,7 +203,7 @@ def delineate_record(record, leads=None, backend="onnx", record_name=None, keep_
     from .wfdb_io.segments import millivolt_scale
 
     check_option("fusion", fusion, FUSIONS)
-    signal, rate, names, channels, read_name, units = read_signals(record, leads=leads)
+    signal, rate, names, channels, read_name, units, frame_samples = read_signals(record, leads=leads)
     record_name, channels = read_name if record_name is None else record_name, dict(zip(names, channels))
     tables, probas, ecgs, mean, rate_map = {}, ({} if keep_proba else None), [], None, None
     # flat, missing or silent beside the others (compared in mV where the units say)
@@ -214,4 +224,4 @@ def delineate_record(record, leads=None, backend="onnx", record_name=None, keep_
         fused = fuse_proba(*mean.result(), peak_signal(ecgs), rate_map)
     else:
         fused = fuse_leads(tables, rate, active=active)
-    return RecordDelineation(record_name, rate, signal.shape[0], tables, fused, probas, channels)
+    return RecordDelineation(record_name, rate, signal.shape[0], tables, fused, probas, channels, frame_samples)

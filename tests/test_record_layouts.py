@@ -233,3 +233,57 @@ def test_digit_strings_in_python_are_names_first_then_indices(digits, mixed):
     assert read_record(str(mixed / "allmv"), leads="1")[2] == ["v5"]
     with pytest.raises(ValueError, match=r"^Invalid lead 'x'\. Available leads are '1' and '0'\.$"):
         read_record(digits, leads="x")
+
+
+def _multi_frequency(folder, name, ecg, k):
+    """A record whose frame rate is FS / k: the two ECG leads at FS (k samples per frame) and a RESP channel at the
+    frame rate."""
+    frames = len(ecg) // k
+    leads = [np.round(ecg[: frames * k, j] * 1000).astype(np.int64) for j in range(2)]
+    resp = np.round(1000 * np.sin(np.arange(frames) / 20.0)).astype(np.int64)
+    signals = leads + [resp]
+    record = wfdb.Record(record_name=name, n_sig=3, fs=FS / k, sig_len=frames, file_name=[f"{name}.dat"] * 3,
+                         fmt=["16"] * 3, samps_per_frame=[k, k, 1], adc_gain=[1000.0] * 3, baseline=[0] * 3,
+                         units=["mV", "mV", "NU"], sig_name=["ii", "v5", "RESP"], e_d_signal=signals,
+                         adc_res=[16] * 3, adc_zero=[0] * 3, init_value=[int(s[0]) for s in signals],
+                         checksum=[int(s.sum() % 65536) for s in signals], block_size=[0] * 3)
+    record.wrsamp(write_dir=str(folder), expanded=True)
+    return str(folder / name)
+
+
+@pytest.mark.parametrize("k", [2, 8])
+def test_multi_frequency_leads_are_read_at_their_own_rate(tmp_path, ecg, k):
+    """Check that ECG leads holding k samples per frame are delineated at FS (not averaged to FS / k, which is
+    under 100 Hz for k = 8), from the path or a record read with smooth_frames=False, and that a record read with
+    smooth_frames=True is warned about."""
+    path = _multi_frequency(tmp_path, f"mf{k}", ecg, k)
+    single = str(tmp_path / "single")
+    wfdb.wrsamp("single", fs=FS, units=["mV", "mV"], sig_name=["ii", "v5"], p_signal=ecg, fmt=["16", "16"],
+                adc_gain=[1000.0, 1000.0], baseline=[0, 0], write_dir=str(tmp_path))
+    reference = delineate_record(single).tables["ii"]
+    with pytest.warns(NKQRSLSTMWarning, match="RESP"):
+        result = delineate_record(path)
+    assert result.sampling_rate == FS and result.frame_samples == k and result.n_samples == len(ecg)
+    pd.testing.assert_frame_equal(result.tables["ii"], reference)
+    expanded = delineate_record(wfdb.rdrecord(path, channel_names=["ii", "v5"], smooth_frames=False))
+    pd.testing.assert_frame_equal(expanded.tables["ii"], reference)
+    with pytest.warns(NKQRSLSTMWarning, match="averaged to the frame rate"):
+        try:
+            delineate_record(wfdb.rdrecord(path, channel_names=["ii", "v5"]))
+        except ValueError as err:  # FS / 8 is under the delineator's lowest rate
+            assert k == 8 and "at least 100 Hz" in str(err)
+
+
+def test_multi_frequency_annotations_count_samples_at_the_lead_rate(tmp_path, ecg):
+    """Check that annotations of a multi-frequency record carry fs = FS and samples at FS, with sampfrom in frames
+    (as wfdb.rdrecord takes it) and chan the lead's signal number."""
+    path = _multi_frequency(tmp_path, "mf2", ecg, 2)
+    part = delineate_record(wfdb.rdrecord(path, channel_names=["v5"], sampfrom=1000, smooth_frames=False))
+    assert part.sampling_rate == FS and part.n_samples == len(ecg) - 2000
+    part.to_wfdb(write_dir=tmp_path, extension="lstm", lead="v5", sampfrom=1000)
+    ann = wfdb.rdann(path, "lstm")
+    peaks = part.tables["v5"]["ECG_R_Peaks"].dropna().to_numpy() + 2000
+    assert ann.fs == FS and set(ann.chan) == {1}
+    np.testing.assert_array_equal(ann.sample[np.array(ann.symbol) == "N"], peaks)
+    whole = delineate_record(path, leads=["v5"]).tables["v5"]["ECG_R_Peaks"].dropna().to_numpy()
+    assert np.isin(peaks, whole).mean() > 0.8  # the same beats, where the record was read from its start

@@ -401,8 +401,10 @@ def test_read_record_accepts_a_record_and_digital_signals(ludb_path):
         signal, rate, names = read_record(rec)
         np.testing.assert_allclose(signal, expected, atol=1e-12)
         assert rate == 500.0 and names == LUDB_LEADS
+    signal, rate, _ = read_record(wfdb.rdrecord(base, smooth_frames=False))  # one sample per frame: the same
+    np.testing.assert_allclose(signal, expected, atol=1e-12)
     with pytest.raises(ValueError, match=re.escape(
-        "record has neither p_signal nor d_signal; read it with wfdb.rdrecord(..., smooth_frames=True)."
+        "record has no signal (neither p_signal, d_signal, e_p_signal nor e_d_signal)."
     )):
         read_record(wfdb.Record(record_name="x", fs=500, sig_name=["ii"], n_sig=1))
 

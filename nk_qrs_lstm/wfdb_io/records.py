@@ -28,6 +28,7 @@ import numpy as np
 import wfdb
 
 from .._checks import _join, warn
+from .frames import expanded_physical, shared_frame_samples
 from .segments import (NULL_SEGMENT, VOLTAGE_UNITS, join_segments, physical, restore_micro_units,
                        segment_lines_problem, unit_key, written_micro_units)
 
@@ -56,6 +57,7 @@ class RecordSignals(NamedTuple):
     channels: list  #: signal number of each column in the record
     record_name: str  #: the record's name (the path's last part, without extension)
     units: list  #: units of each column as the header writes them (a ``µV`` that wfdb reads as ``V`` restored)
+    frame_samples: int = 1  #: samples per frame of the leads (> 1: read at ``fs * frame_samples``, not averaged)
 
 
 def read_record(record, leads=None):
@@ -91,7 +93,10 @@ def read_record(record, leads=None):
         unit (V, mV, uV, nV) is converted to the channel's unit in the layout
         segment or, without one, in the first segment holding the channel.
     sampling_rate : float
-        Sampling rate in Hz.
+        Sampling rate in Hz: the record's ``fs``, or ``fs * k`` where the
+        leads of a multi-frequency record hold k samples per frame (read at
+        their own rate, not averaged to the frame rate as
+        ``wfdb.rdrecord(..., smooth_frames=True)`` does).
     lead_names : list of str
         Names of the returned leads, in the order of the columns. Channels
         sharing a name are told apart by a suffix: ``ECG``, ``ECG_2``.
@@ -146,8 +151,11 @@ def read_signals(record, leads=None):
         :func:`read_record`), ``channels`` (signal number of each column in
         the record, e.g. 10 for V5 of a 12-lead record), ``record_name``
         (``record.record_name``, or the path's last part without extension)
-        and ``units`` (of each column; ``uV`` where the header writes ``µV``,
-        which wfdb reads as ``V``; a record read by wfdb keeps wfdb's units).
+        ``units`` (of each column; ``uV`` where the header writes ``µV``,
+        which wfdb reads as ``V``; a record read by wfdb keeps wfdb's units)
+        and ``frame_samples`` (k > 1 where the leads of a multi-frequency
+        record hold k samples per frame: they are read at ``fs * k``, not
+        averaged to the frame rate, and ``sampling_rate`` is ``fs * k``).
     """
     if isinstance(record, wfdb.MultiRecord):
         record = join_segments(record)
@@ -157,17 +165,26 @@ def read_signals(record, leads=None):
         name = record.record_name or "record"
         names = _unique_names(record.sig_name, name)
         index = _choose(leads, names, record.units, name)
-        signal, rate = physical(record)[:, index], record.fs
-        units = [record.units[i] if record.units else None for i in index]
+        units, k = [record.units[i] if record.units else None for i in index], 1
+        if record.p_signal is None and record.d_signal is None:  # read with smooth_frames=False
+            signal = expanded_physical(record, index)
+            k = int(record.samps_per_frame[index[0]]) if record.samps_per_frame and index else 1
+        else:
+            shared_frame_samples(record.samps_per_frame, index, names, name, smoothed=True)  # warns if averaged
+            signal = physical(record)[:, index]
+        rate = record.fs * k if record.fs is not None else None
     elif isinstance(record, (str, os.PathLike)):
         path = record_path(record)
         name = os.path.basename(path)
-        sig_name, units = _header_channels(path)
+        header = wfdb.rdheader(path)
+        sig_name, units = _header_channels(path, header)
         names = _unique_names(sig_name, name)
         index = _choose(leads, names, units, name)
         channels = sorted(index)
+        k = 1 if isinstance(header, wfdb.MultiRecord) else shared_frame_samples(header.samps_per_frame, index,
+                                                                                names, name)
         try:  # multi-segment: the segments as they are, joined (units converted) by join_segments
-            rec = wfdb.rdrecord(path, channels=channels, m2s=False, physical=True)
+            rec = wfdb.rdrecord(path, channels=channels, m2s=False, physical=True, smooth_frames=k == 1)
         except IndexError as err:  # wfdb's answer to segment lines that disagree with the record line
             raise ValueError(segment_lines_problem(path, err)) from None
         if isinstance(rec, wfdb.MultiRecord):
@@ -175,15 +192,16 @@ def read_signals(record, leads=None):
             units = rec.units
         else:
             units = written_micro_units(rec.units or [], path)
-        signal = physical(rec)[:, [channels.index(i) for i in index]]
-        units, rate = [units[channels.index(i)] if units else None for i in index], rec.fs
+        columns = [channels.index(i) for i in index]
+        signal = expanded_physical(rec, columns) if k > 1 else physical(rec)[:, columns]
+        units, rate = [units[c] if units else None for c in columns], rec.fs * k
     else:
         raise TypeError("record must be a wfdb.Record, a wfdb.MultiRecord or the path of a WFDB record (str or "
                         f"os.PathLike), got {type(record).__name__}.")
     if rate is None or not np.isfinite(float(rate)) or float(rate) <= 0:
         raise ValueError(f"record.fs == {rate!r}, must be a sampling rate > 0 (Hz).")
     return RecordSignals(np.ascontiguousarray(signal, dtype=np.float64), float(rate), [names[i] for i in index],
-                         index, name, units)
+                         index, name, units, k)
 
 
 def record_path(record):
