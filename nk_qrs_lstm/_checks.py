@@ -180,9 +180,10 @@ def check_rpeaks(rpeaks, n_samples, name="rpeaks"):
             f"got values from {arr.min()} to {arr.max()}."
         )
     if np.any(np.diff(arr) <= 0):
-        hint = ""
         if arr.size == n_samples and np.isin(arr, (0, 1)).all():  # e.g. the `signals` of nk.ecg_peaks
             hint = (" It looks like a 0/1 indicator of R-peaks (the `signals` returned by nk.ecg_peaks): pass its "
                     "`info` (or info['ECG_R_Peaks']) instead.")
+        else:
+            hint = f" Sort them and drop repeats first: np.unique({name})."
         raise ValueError(f"{name} must be strictly increasing sample indices.{hint}")
     return arr

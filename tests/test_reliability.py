@@ -62,7 +62,8 @@ def test_bad_signal(ecg, error, message):
     [
         ([100, 6000], "rpeaks must lie in [0, 4999] (the signal has 5000 samples), got values from 100 to 6000."),
         ([-1, 200], "rpeaks must lie in [0, 4999] (the signal has 5000 samples), got values from -1 to 200."),
-        ([300, 200], "rpeaks must be strictly increasing sample indices."),
+        ([300, 200], "rpeaks must be strictly increasing sample indices. Sort them and drop repeats first: "
+                     "np.unique(rpeaks)."),
         ([100.5, 200], "rpeaks must contain whole, finite sample indices."),
         ([100, np.nan], "rpeaks must contain whole, finite sample indices."),
         ({"peaks": [1]}, "rpeaks is a dict without an 'ECG_R_Peaks' key (keys: ['peaks']); pass NeuroKit's info "

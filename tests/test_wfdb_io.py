@@ -625,3 +625,20 @@ def test_reading_never_imports_training():
             "print(sorted(m for m in sys.modules if m.startswith('nk_qrs_lstm.training')))\n")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+def test_unreadable_records_get_messages_naming_the_problem(ludb_path, tmp_path):
+    """Check that a corrupt header, a record of length 0 and a signal file shorter than its header are refused
+    with messages naming the file and the problem, not wfdb's bare words."""
+    (tmp_path / "corrupt.hea").write_text("corrupt 2 500 abc\nthis is not a header\n")
+    with pytest.raises(ValueError, match="corrupt.hea' cannot be read: wfdb fails with HeaderSyntaxError"):
+        read_record(str(tmp_path / "corrupt"))
+    (tmp_path / "empty.hea").write_text("empty 1 500 0\nempty.dat 16 200/mV 16 0 0 0 0 II\n")
+    (tmp_path / "empty.dat").write_bytes(b"")
+    with pytest.raises(ValueError, match="empty' has no samples"):
+        read_record(str(tmp_path / "empty"))
+    header = open(os.path.join(ludb_path, "data", "1.hea")).read().replace("1.dat", "short.dat")
+    (tmp_path / "short.hea").write_text(header.replace("1 12 500 5000", "short 12 500 5000", 1))
+    (tmp_path / "short.dat").write_bytes(open(os.path.join(ludb_path, "data", "1.dat"), "rb").read()[:24000])
+    with pytest.raises(ValueError, match="hold as many samples as its header says"):
+        read_record(str(tmp_path / "short"))

@@ -176,7 +176,13 @@ def read_signals(record, leads=None):
     elif isinstance(record, (str, os.PathLike)):
         path = record_path(record)
         name = os.path.basename(path)
-        header = wfdb.rdheader(path)
+        try:
+            header = wfdb.rdheader(path)
+        except ValueError as err:  # wfdb's HeaderSyntaxError among them
+            raise ValueError(f"header {path + '.hea'!r} cannot be read: wfdb fails with {type(err).__name__}: "
+                             f"{err}.") from None
+        if getattr(header, "sig_len", None) == 0:
+            raise ValueError(f"record {path!r} has no samples (its header gives a length of 0).")
         sig_name, units = _header_channels(path, header)
         names = _unique_names(sig_name, name)
         index = _choose(leads, names, units, name)
@@ -187,6 +193,11 @@ def read_signals(record, leads=None):
             rec = wfdb.rdrecord(path, channels=channels, m2s=False, physical=True, smooth_frames=k == 1)
         except IndexError as err:  # wfdb's answer to segment lines that disagree with the record line
             raise ValueError(segment_lines_problem(path, err)) from None
+        except ValueError as err:
+            short = "not loaded correctly" in str(err)  # wfdb's words for a signal file shorter than its header
+            raise ValueError(f"record {path!r} cannot be read: wfdb fails with {err}" + (
+                "; check that its signal file(s) hold as many samples as its header says." if short else ".")
+            ) from None
         if isinstance(rec, wfdb.MultiRecord):
             rec = join_segments(restore_micro_units(rec, os.path.dirname(path)))
             units = rec.units
