@@ -17,7 +17,7 @@ import neurokit2 as nk
 import numpy as np
 
 import nk_qrs_lstm
-from nk_qrs_lstm.boundaries import extremum
+from nk_qrs_lstm.peaks import extremum
 from nk_qrs_lstm.evaluation.report import accuracy_table
 from nk_qrs_lstm.evaluation.runner import evaluate
 from nk_qrs_lstm.training import datasets

@@ -4,7 +4,8 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from nk_qrs_lstm.boundaries import assemble_beats, delineate_proba, extremum, segments
+from nk_qrs_lstm.boundaries import assemble_beats, delineate_proba, segments
+from nk_qrs_lstm.peaks import extremum
 from nk_qrs_lstm.defaults import BEAT_KEYS, BEAT_ORDER, CONFIDENCE_KEYS
 
 RATE = 250
@@ -152,7 +153,7 @@ def test_boundaries_near_the_edges_are_unknown():
 
 def test_qs_peaks_of_a_complex_cut_by_the_edge_use_its_visible_part():
     """Check that an S peak is judged against the visible part of a complex whose onset is unknown."""
-    from nk_qrs_lstm.boundaries import qs_peaks
+    from nk_qrs_lstm.peaks import qs_peaks
 
     x = np.array([5.0, 0, -1, 4, -2, 0, 0, 1, -5, 1, 0])  # x[0] lies outside the complex: it must not count
     out = qs_peaks(x, np.array([np.nan, 6.0]), np.array([3.0, 8.0]), np.array([5.0, 10.0]))
@@ -178,7 +179,7 @@ def test_p_peak_of_a_fast_rhythm_is_the_hump_not_the_dip_before_it():
 def test_q_and_s_are_dips_inside_the_complex_not_its_limits():
     """Check that a QRS starting with its upstroke (ending with its downstroke) gets no Q (S) on its onset
     (offset) sample, while real dips inside the complex stay Q and S peaks."""
-    from nk_qrs_lstm.boundaries import qs_peaks
+    from nk_qrs_lstm.peaks import qs_peaks
 
     upstroke = np.array([0, 0, 1, 3, 6, 3, 1, 0, 0], dtype=float)
     out = qs_peaks(upstroke, np.array([1.0]), np.array([4.0]), np.array([7.0]))
