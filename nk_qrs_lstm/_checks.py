@@ -147,11 +147,13 @@ def check_ecg(ecg, name="ecg_cleaned", ndim=1):
     return arr.astype(np.float64, copy=False)
 
 
-def check_rpeaks(rpeaks, n_samples, name="rpeaks"):
+def check_rpeaks(rpeaks, n_samples, name="rpeaks", sampling_rate=None):
     """Return R-peak indices as a sorted, unique-checked int64 array.
 
     Accepts an array-like of sample indices or NeuroKit's info dict (key
-    ``'ECG_R_Peaks'``). ``None`` is returned unchanged.
+    ``'ECG_R_Peaks'``; its ``'sampling_rate'``, where there is one, must be
+    ``sampling_rate``: R-peaks found at another rate point elsewhere).
+    ``None`` is returned unchanged.
     """
     if rpeaks is None:
         return None
@@ -160,6 +162,14 @@ def check_rpeaks(rpeaks, n_samples, name="rpeaks"):
             raise ValueError(
                 f"{name} is a dict without an 'ECG_R_Peaks' key (keys: {sorted(rpeaks)[:5]}); "
                 "pass NeuroKit's info dict or an array of sample indices."
+            )
+        info_rate = rpeaks.get("sampling_rate")
+        if sampling_rate is not None and isinstance(info_rate, numbers.Real) and not isinstance(info_rate, bool) \
+                and not np.isclose(float(info_rate), sampling_rate, rtol=1e-9, atol=0.0):
+            raise ValueError(
+                f"{name}['sampling_rate'] == {info_rate!r} but sampling_rate == {sampling_rate:g}: the R-peaks were "
+                f"found at another rate than the signal's; pass sampling_rate={info_rate!r} (or R-peaks found at "
+                f"{sampling_rate:g} Hz)."
             )
         rpeaks = rpeaks["ECG_R_Peaks"]
     arr = np.asarray(rpeaks)

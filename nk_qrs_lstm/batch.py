@@ -75,7 +75,9 @@ class DatabaseDelineation:
     record_s : dict of str -> float
         Time spent on each record, where it ran [s].
     warnings : DataFrame
-        Warnings raised while delineating: ``record`` and ``message``.
+        Warnings raised while delineating: ``record`` and ``message`` (also
+        written to ``warnings.csv`` beside ``failures.csv``, and summarised
+        in one warning).
     """
 
     table: pd.DataFrame
@@ -284,7 +286,8 @@ def delineate_database(folder, out, records=None, leads=None, scheduler=None, n_
     -----
     Each record is one task; the table is assembled in the records' order,
     so a Dask run gives the same table as a serial one. Warnings raised
-    while delineating a record are collected (``warnings``) with
+    while delineating a record are collected (``warnings``, and
+    ``warnings.csv`` in ``out``) with
     :class:`warnings.catch_warnings`, which is process-wide: on workers
     running several threads, a warning may be attributed to a record that
     ran at the same time (results are not affected).
@@ -306,7 +309,7 @@ def delineate_database(folder, out, records=None, leads=None, scheduler=None, n_
     >>> ann.symbol.count("N") == int(np.isfinite(result.table.query("lead == 'fused'")["ECG_R_Peaks"]).sum())
     True
     >>> sorted(os.listdir(out))
-    ['data', 'delineation.csv', 'failures.csv']
+    ['data', 'delineation.csv', 'failures.csv', 'warnings.csv']
     """
     from .wfdb_io import _check_extension
 
@@ -333,7 +336,7 @@ def delineate_database(folder, out, records=None, leads=None, scheduler=None, n_
         notes += [(name, message) for message in outcome["warnings"]]
         if outcome["error"] is not None:
             failures.append((name, *outcome["error"]))
-            logger.warning("record %s failed: %s: %s", name, *outcome["error"])
+            logger.info("record %s failed: %s: %s", name, *outcome["error"])  # summarised below, in failures.csv
             continue
         tables.append(outcome["table"])
         paths[name] = outcome["path"]
@@ -351,9 +354,14 @@ def delineate_database(folder, out, records=None, leads=None, scheduler=None, n_
         table.to_csv(table_path, index=False)
     failures_path = os.path.join(out, "failures.csv")
     failures.to_csv(failures_path, index=False)
+    warnings_path = os.path.join(out, "warnings.csv")
+    notes.to_csv(warnings_path, index=False)
     if len(failures):
         warn(f"{len(failures)} of {len(names)} records failed and were skipped (first: {failures.iloc[0, 0]}, "
              f"{failures.iloc[0, 1]}: {failures.iloc[0, 2]}); see {failures_path}.")
+    if len(notes):
+        warn(f"{notes['record'].nunique()} of {len(names)} records gave warnings (first: {notes.iloc[0, 0]}: "
+             f"{notes.iloc[0, 1]}); see {warnings_path}.")
     return DatabaseDelineation(table, failures, table_path, failures_path, paths,
                                time.perf_counter() - start, seconds, notes)
 

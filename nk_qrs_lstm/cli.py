@@ -320,7 +320,8 @@ def build_parser():
     d = sub.add_parser("delineate-db", help="delineate every record of a WFDB database folder",
                        description="Delineate every record of a WFDB database (its RECORDS file, else every "
                                    "*.hea): one annotation file per record (fused delineation) under --out, "
-                                   "one table delineation.parquet or delineation.csv, and failures.csv. Exit "
+                                   "one table delineation.parquet or delineation.csv, failures.csv and warnings.csv "
+                                   "(each record's warnings, summarised in one line). Exit "
                                    "status 1 when some records failed (the others are still written).")
     d.add_argument("folder", help="database folder")
     d.add_argument("--out", required=True, metavar="DIR", help="output folder (created if needed)")

@@ -10,6 +10,7 @@ between classical and learned methods.
 """
 
 import inspect
+import numbers
 
 import numpy as np
 import pandas as pd
@@ -72,7 +73,7 @@ def validate_input(ecg_cleaned, rpeaks, sampling_rate, name="ecg_cleaned"):
             f"must be at least {MIN_DURATION_S:g} s long."
         )
     warn_quality(ecg, rate, name)
-    return ecg, check_rpeaks(rpeaks, len(ecg)), rate
+    return ecg, check_rpeaks(rpeaks, len(ecg), sampling_rate=rate), rate
 
 
 def _check_kwargs(method, kwargs):
@@ -298,11 +299,12 @@ def ecg_delineate_table(ecg_cleaned, rpeaks=None, sampling_rate=1000, method="ls
     method = get_method(method)
     if method.kind != "learned":
         check_option("method", method.name, available_methods("learned"))
+    if min_confidence is not None and (isinstance(min_confidence, bool) or not isinstance(min_confidence, numbers.Real)
+                                       or not 0 <= min_confidence <= 1):
+        raise ValueError(f"min_confidence == {min_confidence!r}, must be a number in [0, 1].")
     _, _, table = _learned_table(method, ecg_cleaned, rpeaks, sampling_rate, kwargs)
     if table is None:
         table = {k: np.zeros(0) for k in BEAT_KEYS}
     if min_confidence is not None:
-        if isinstance(min_confidence, bool) or not 0 <= min_confidence <= 1:
-            raise ValueError(f"min_confidence == {min_confidence!r}, must be a number in [0, 1].")
         table = filter_confidence(table, min_confidence)
     return table_to_frame(table, BEAT_KEYS + tuple(k for k in CONFIDENCE_KEYS if k in table))

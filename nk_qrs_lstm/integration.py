@@ -8,6 +8,7 @@ import sys
 
 import pandas as pd
 
+from ._checks import check_sampling_rate
 from .defaults import NK_KEYS
 from .delineate import ecg_delineate as _ours
 from .neurokit import _ORIGINALS, _nk
@@ -133,6 +134,7 @@ def ecg_process(ecg_signal, sampling_rate=1000, method="neurokit", delineate_met
     True
     """
     nk = _nk()
+    check_sampling_rate(sampling_rate)  # before NeuroKit's cleaning, which fails obscurely on a bad rate
     ecg_signal = nk.signal_sanitize(ecg_signal)
     cleaned = nk.ecg_clean(ecg_signal, sampling_rate=sampling_rate, method=method)
     instant_peaks, info = nk.ecg_peaks(cleaned, sampling_rate=sampling_rate, method=method,

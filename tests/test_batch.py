@@ -236,8 +236,11 @@ def test_multi_segment_database(tmp_path):
     assert sorted(os.listdir(folder)) == ["multi.hea", "multi_1.dat", "multi_1.hea", "multi_2.dat", "multi_2.hea",
                                           "multi_layout.hea"]
     assert find_records(folder) == ["multi"]
-    result = delineate_database(folder, tmp_path / "out", table_format="csv", progress=False)
+    with pytest.warns(NKQRSLSTMWarning, match=r"^1 of 1 records gave warnings \(first: multi: .*warnings.csv\.$"):
+        result = delineate_database(folder, tmp_path / "out", table_format="csv", progress=False)
     assert result.failures.empty and list(result.annotation_paths) == ["multi"]
     assert set(result.table["lead"]) == {"ii", "v5", "fused"}
     assert os.path.isfile(tmp_path / "out" / "multi.lstm")
     assert result.warnings["message"].str.startswith("lead 'v5' has 2500 non-finite samples").any()
+    written = pd.read_csv(tmp_path / "out" / "warnings.csv")  # the per-record warnings, kept for the user
+    assert written["message"].tolist() == result.warnings["message"].tolist()

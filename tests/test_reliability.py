@@ -228,3 +228,27 @@ def test_warnings_point_at_the_callers_line():
     with pytest.warns(NKQRSLSTMWarning) as record:
         nk_qrs_lstm.ecg_delineate(np.ones(3000), sampling_rate=500)
     assert {w.filename for w in record} == {__file__}
+
+
+def test_info_dict_from_another_rate_is_refused():
+    """Check that NeuroKit's info dict found at another rate than sampling_rate (the default 1000 Hz forgotten) is
+    refused naming both rates, while the matching rate, or an info dict without a rate, is accepted."""
+    ecg = _ecg()
+    info = {"ECG_R_Peaks": np.array([400, 900]), "sampling_rate": 500}
+    with pytest.raises(ValueError, match=re.escape("rpeaks['sampling_rate'] == 500 but sampling_rate == 1000")):
+        nk_qrs_lstm.ecg_delineate(ecg, rpeaks=info)
+    nk_qrs_lstm.ecg_delineate(ecg, rpeaks=info, sampling_rate=500)
+    nk_qrs_lstm.ecg_delineate(ecg, rpeaks={"ECG_R_Peaks": [400, 900]}, sampling_rate=500)
+
+
+def test_ecg_process_and_min_confidence_check_their_values_first():
+    """Check that ecg_process refuses a bad rate before NeuroKit's cleaning fails on it, and that a non-numeric
+    min_confidence is refused by name before any delineation runs."""
+    ecg = _ecg()
+    with pytest.raises(ValueError, match=re.escape("sampling_rate == 0, must be a finite number > 0 (Hz).")):
+        nk_qrs_lstm.ecg_process(ecg, sampling_rate=0)
+    with pytest.raises(TypeError, match="sampling_rate must be a number"):
+        nk_qrs_lstm.ecg_process(ecg, sampling_rate="500")
+    for bad in ("0.5", [0.5], 1.5, True):
+        with pytest.raises(ValueError, match=re.escape(f"min_confidence == {bad!r}, must be a number in [0, 1].")):
+            nk_qrs_lstm.ecg_delineate_table(ecg, sampling_rate=500, min_confidence=bad)
