@@ -78,6 +78,7 @@ EDGE_MARGIN_S = 0.012  # [s] a boundary closer than this to the signal's ends or
 
 # --- input checks that warn ----------------------------------------------------
 CLIPPED_FRACTION = 0.01  # [-] share of samples at the extreme values above which a signal looks clipped
+CLIPPED_PILE = 2.0  # [-] ... when an extreme also holds more than this many times the samples of the next level in
 BANDPASS_LOW_HZ = (0.5, 3.0)  # [Hz] band of P and T waves, emptied by band-pass cleaners
 BANDPASS_MID_HZ = (5.0, 15.0)  # [Hz] band of the QRS, kept by them
 BANDPASS_MAX_RATIO = 0.03  # [-] low/mid power below this looks band-passed (validation leads: raw >= 0.074,
@@ -122,6 +123,7 @@ GATE_RR_STEP = 0.08  # [-] |successive RR difference| / RR above which a beat's 
 GATE_IRREGULAR_FRACTION = 0.35  # [-] ... and the fraction of such beats above which weak P bumps are refused
 GATE_OWN_HEIGHT = 0.98  # [-] a beat whose own P bump reaches this is never refused (bigeminy's sinus beats)
 GATE_COHERENCE_WINDOW_S = (0.25, 0.03)  # [s] before each QRS onset: from, to (the stretch a P wave occupies)
+GATE_COHERENCE_BAND_HZ = (1.0, 15.0)  # [Hz] pass band of the signal the coherence compares (P waves; not mains hum)
 GATE_COHERENCE_CONTEXT_S = 7.5  # [s] beats within this distance are compared (< BLOCK_MARGIN_S - PR_MAX_S)
 GATE_MIN_COHERENCE = 0.12  # [-] mean correlation of those stretches below which the atria show no repeated wave ...
 GATE_COHERENT_HEIGHT = 0.85  # [-] ... and P bumps there are refused unless their mean height reaches this

@@ -17,6 +17,7 @@ from .defaults import (
     BANDPASS_SEGMENT_S,
     BANDPASS_WINDOW_S,
     CLIPPED_FRACTION,
+    CLIPPED_PILE,
     n_samples,
 )
 from .spectra import longest_finite_run, welch
@@ -45,10 +46,24 @@ def warn_quality(ecg, sampling_rate, name="ecg_cleaned"):
     if lo == hi:
         warn(f"{name} is flat (constant): no wave can be found, every result is NaN.")
         return
-    at_extremes = (np.count_nonzero(ecg == lo) + np.count_nonzero(ecg == hi)) / np.count_nonzero(finite)
-    if at_extremes > CLIPPED_FRACTION:
+    at_lo, at_hi = np.count_nonzero(ecg == lo), np.count_nonzero(ecg == hi)
+    at_extremes = (at_lo + at_hi) / np.count_nonzero(finite)
+    # a rail holds many more samples than the level next to it; the top of a coarsely quantised peak does not
+    if at_extremes > CLIPPED_FRACTION and (_piled(values, hi, at_hi, -1) or _piled(values, lo, at_lo, 1)):
         warn(f"{name} looks clipped ({100 * at_extremes:.1f}% of its samples sit at its minimum or "
              "maximum): waves in saturated stretches may be missed.")
+
+
+def _piled(values, level, count, inward):
+    """Does ``level`` (the maximum, ``inward=-1``, or the minimum, ``+1``) hold more than ``CLIPPED_PILE`` times
+    the samples of the nearest value inward of it?"""
+    if count <= 1:
+        return False
+    inside = values[(values - level) * inward > 0]  # NaN compares False: gaps left out
+    if inside.size == 0:
+        return True
+    nearest = inside.max() if inward < 0 else inside.min()
+    return count > CLIPPED_PILE * np.count_nonzero(values == nearest)
 
 
 def warn_bandpassed(ecg, sampling_rate, qrs_positions, name="ecg_cleaned"):

@@ -122,6 +122,24 @@ def test_all_nan_signal():
     assert_contract(signals, waves, 3000, n_beats=1)
 
 
+def test_quantised_signal_is_not_called_clipped():
+    """Check that a coarsely quantised lead (0.15 mV steps at 100 and 250 Hz: 3.6 % of the samples share its lowest
+    and highest level, the tops of the R waves) is not called clipped, while the same lead clipped, quantised or
+    not, is."""
+    from nk_qrs_lstm.quality import warn_quality
+
+    ecg = _ecg()
+    top = 0.6 * np.abs(ecg).max()
+    for signal, rate, clipped in ((np.round(ecg[::5] / 0.15) * 0.15, 100, False),
+                                  (np.round(ecg[::2] / 0.15) * 0.15, 250, False),
+                                  (np.clip(ecg, -top, top), 500, True),
+                                  (np.round(np.clip(ecg, -top, top) / 0.02) * 0.02, 500, True)):
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            warn_quality(signal, rate)
+        assert any("clipped" in str(w.message) for w in caught) == clipped
+
+
 def test_clipped_signal_warns():
     """Check that a saturated signal warns and still satisfies the contract."""
     ecg = np.clip(_ecg(), -0.2, 0.4)
