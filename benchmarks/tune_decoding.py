@@ -26,6 +26,7 @@ import itertools
 import os
 import time
 import warnings
+import zlib
 
 import numpy as np
 import pandas as pd
@@ -42,7 +43,10 @@ from nk_qrs_lstm.training import datasets
 
 PARTS = {"validation": [("ludb", "validation"), ("qtdb", "validation")], "test": [("ludb", "test")],
          "train": [("ludb", "train")]}  # train: the network has seen these leads (for signal-only evidence)
-INPUTS = ("raw", "clean")
+INPUTS = ("raw", "clean", "noisy")  # noisy: raw + mains hum and muscle-like noise (noisy_signal)
+DEFAULT_INPUTS = ("raw", "clean")
+NOISE_HUM_MV = 0.1  # [mV] amplitude of the mains hum added for the "noisy" input (50 Hz LUDB, 60 Hz QTDB)
+NOISE_EMG_MV = 0.03  # [mV] RMS of the 20-120 Hz noise added too
 SCORED = ["ECG_P_Onsets", "ECG_P_Offsets", "ECG_R_Onsets", "ECG_R_Offsets", "ECG_T_Onsets",
           "ECG_T_Offsets"]
 
@@ -58,9 +62,25 @@ def load(database, part):
     return datasets.load_split(database, part)
 
 
+def noisy_signal(ecg):
+    """The raw lead with mains hum (50 Hz where recorded in Russia, LUDB; 60 Hz in the US, QTDB; random phase) and
+    muscle-like noise (white noise band-passed to 20-120 Hz), seeded by the record and lead."""
+    from scipy.signal import butter, sosfiltfilt
+
+    rate = float(ecg.sampling_rate)
+    rng = np.random.default_rng(zlib.crc32(f"{ecg.database}/{ecg.record}/{ecg.lead}".encode()))
+    t = np.arange(len(ecg.signal)) / rate
+    hum = NOISE_HUM_MV * np.sin(2 * np.pi * (50.0 if ecg.database == "ludb" else 60.0) * t + rng.uniform(0, 2 * np.pi))
+    emg = sosfiltfilt(butter(4, (20.0, min(120.0, 0.45 * rate)), btype="bandpass", fs=rate, output="sos"),
+                      rng.normal(size=len(t)))
+    return ecg.signal + hum + NOISE_EMG_MV * emg / emg.std()
+
+
 def signal_for(ecg, kind):
     if kind == "raw":
         return ecg.signal
+    if kind == "noisy":
+        return noisy_signal(ecg)
     import neurokit2 as nk
 
     rate = int(ecg.sampling_rate) if float(ecg.sampling_rate).is_integer() else ecg.sampling_rate
@@ -71,7 +91,7 @@ def cache_path(cache, database, part, kind):
     return os.path.join(cache, f"{database}_{part}_{kind}.npz")
 
 
-def make_cache(cache, parts, kinds=INPUTS):
+def make_cache(cache, parts, kinds=DEFAULT_INPUTS):
     os.makedirs(cache, exist_ok=True)
     for part in parts:
         for database, split in PARTS[part]:
@@ -375,7 +395,7 @@ def calibrate(cache, kind="raw"):
 
 
 # --------------------------------------------------------------------------- report
-def report(cache, part, kinds=INPUTS):
+def report(cache, part, kinds=DEFAULT_INPUTS):
     """Argmax decoding vs probability-aware decoding (shipped constants) on one part, every input kind."""
     rhythm = strata()
     rows, strata_rows = [], []
@@ -433,7 +453,7 @@ def main(argv=None):
     parser.add_argument("--cache", default="/tmp/nkdec", help="folder of the cached probabilities (.npz)")
     parser.add_argument("--parts", nargs="+", default=["validation"], choices=list(PARTS),
                         help="cache: split parts to cache (test only for the final report)")
-    parser.add_argument("--inputs", nargs="+", default=list(INPUTS), choices=INPUTS, help="cache: input kinds")
+    parser.add_argument("--inputs", nargs="+", default=list(DEFAULT_INPUTS), choices=INPUTS, help="cache: input kinds")
     parser.add_argument("--part", default="validation", choices=list(PARTS), help="report: part to score")
     parser.add_argument("--input", default="raw", choices=INPUTS, help="sweep / calibrate: input kind")
     parser.add_argument("--out", default="/tmp/nkdec/results", help="folder of the CSV results (not committed)")

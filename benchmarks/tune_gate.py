@@ -20,6 +20,14 @@ LUDB rhythm stratum. The grid: the coherence below which a stretch shows no repe
 paced records can be used too. It prints, per split, the share of leads without expert P marks whose median
 coherence is below each threshold, and how many leads with P marks are.
 
+``--band`` (2026-11-30) chooses the pass band of the coherence's second view (``GATE_COHERENCE_BAND_HZ``: the
+larger of the coherences of the signal as it is and band-passed; grid ``BAND_GRID``, None: the signal as it is
+only, the gate before) with the threshold and height (``GRID``) at the shipped
+context and stretch, on both validation splits for raw, cleaned and noisy input (``tune_decoding.py cache
+--parts validation --inputs noisy``: mains hum 0.1 mV and 20-120 Hz noise 0.03 mV RMS added to the raw leads,
+seeded): the highest mean P-onset F1 over the six (database, input) cells. Unfiltered, 0.05 mV of hum refused
+the P waves of whole leads (a new-user trial).
+
 ``--rhythm`` re-chooses the gate's RR arm (``GATE_CONTEXT_S``, ``GATE_RR_STEP``, ``GATE_IRREGULAR_FRACTION``;
 grid ``RHYTHM_GRID``) on more non-sinus records than validation has: the LUDB train split (``tune_decoding.py
 cache --parts train``) beside both validation splits, raw and cleaned. A second check guards sinus rhythm with an
@@ -54,21 +62,57 @@ GRID = {"min_coherence": [-1.0, 0.05, 0.08, 0.1, 0.12, 0.15, 0.18, 0.2, 0.25],
         "window_s": [(0.2, 0.01), (0.2, 0.03), (0.25, 0.01), (0.25, 0.03), (0.3, 0.01), (0.3, 0.03)]}
 
 
+BAND_GRID = [None, (0.5, 20.0), (1.0, 15.0), (2.0, 15.0), (1.0, 10.0)]  # [Hz] p_coherence's band-passed view
 RHYTHM_GRID = {"context_s": [7.5], "rr_step": [0.05, 0.08, 0.1, 0.12], "irregular_fraction": [0.35, 0.4, 0.45, 0.5]}
 RHYTHM_SETS = (("ludb", "train"), ("ludb", "validation"), ("qtdb", "validation"))
 ISOLATED_LIMIT = 179  # sinus beats refused after one pause / premature beat by the gate of 2026-11-29 (2.5 s, mean)
 
 
-def with_coherence(decoded, context_s, window_s):
+def with_coherence(decoded, context_s, window_s, band_hz=None):
     """``decoded`` (from ``tune_decoding._decoded``) with each table's P coherence over ``context_s``."""
     out = []
     for ecg, table, rate_map, ignore in decoded:
         table = dict(table)
         table["evidence_p_coherence"] = rhythm.p_coherence(ecg.extra["x"], table["evidence_qrs_on"],
                                                           rate_map.model_rate, context_s=context_s,
-                                                          window_s=window_s)
+                                                          window_s=window_s, band_hz=band_hz)
         out.append((ecg, table, rate_map, ignore))
     return out
+
+
+def band_sweep(cache, kinds=("raw", "clean", "noisy")):
+    """The coherence's pass band (``BAND_GRID``) with its threshold and height (``GRID``), at the shipped context
+    and stretch, on both validation splits for every input kind: P-onset F1 per (database, input)."""
+    strata = td.strata()
+    rows = []
+    for kind in kinds:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            decoded = {db: td._decoded(td.read_cache(cache, db, "validation", kind)) for db in ("ludb", "qtdb")}
+        for band in BAND_GRID:
+            scored = {db: with_coherence(d, rhythm.GATE_COHERENCE_CONTEXT_S, rhythm.GATE_COHERENCE_WINDOW_S, band)
+                      for db, d in decoded.items()}
+            for c, h in itertools.product(GRID["min_coherence"], GRID["coherent_height"]):
+                gate_kw = {"min_coherence": c, "coherent_height": h}
+                for db, d in scored.items():
+                    row = {"input": kind, "band_hz": str(band), **gate_kw, "database": db}
+                    row.update(td.score_p(d, strata if db == "ludb" else {}, gate_kw))
+                    rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def choose_band(frame):
+    """The setting with the highest mean P-onset F1 over the (database, input) cells (ties: the threshold and height
+    nearest the shipped ones); the table of every setting, best first."""
+    keys = ["band_hz", "min_coherence", "coherent_height"]
+    wide = frame.pivot_table(index=keys, columns=["database", "input"], values="onsets_f1")
+    wide[("mean_f1", "")] = wide.mean(axis=1)
+    settings = wide.index.to_frame(index=False)
+    order = np.lexsort([(settings.coherent_height - rhythm.GATE_COHERENT_HEIGHT).abs().to_numpy(),
+                        (settings.min_coherence - rhythm.GATE_MIN_COHERENCE).abs().to_numpy(),
+                        -wide[("mean_f1", "")].round(6).to_numpy()])
+    wide = wide.iloc[order]
+    return wide, wide.index[0]
 
 
 def sweep(cache, kind):
@@ -121,7 +165,7 @@ def rhythm_sweep(cache):
     and the sinus beats each refuses after an isolated irregularity (set ``isolated``)."""
     strata, rows = td.strata(), []
     settings = [{}] + [dict(zip(RHYTHM_GRID, v)) for v in itertools.product(*RHYTHM_GRID.values())]
-    for kind in td.INPUTS:
+    for kind in td.DEFAULT_INPUTS:
         for db, part in RHYTHM_SETS:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
@@ -196,6 +240,7 @@ def main(argv=None):
     parser.add_argument("--out", default="/tmp/nkdec/results", help="folder of the CSV results (not committed)")
     parser.add_argument("--leads", action="store_true", help="coherence per lead, LUDB train and validation")
     parser.add_argument("--rhythm", action="store_true", help="the RR / PR / height arms, LUDB train + validation")
+    parser.add_argument("--band", action="store_true", help="the coherence's pass band, raw / clean / noisy input")
     args = parser.parse_args(argv)
     os.makedirs(args.out, exist_ok=True)
     pd.set_option("display.width", 220)
@@ -206,6 +251,18 @@ def main(argv=None):
         print(table.head(25).to_string())
         print("shipped gate:", shipped.to_dict())
         print("chosen:", dict(zip(RHYTHM_GRID, best)), table.loc[best].to_dict())
+        return
+    if args.band:
+        frame = band_sweep(args.cache)
+        frame.to_csv(os.path.join(args.out, "gate_band.csv"), index=False)
+        table, best = choose_band(frame)
+        pd.set_option("display.max_rows", 300)
+        print(table.head(40).round(2).to_string())
+        shipped = (str(rhythm.GATE_COHERENCE_BAND_HZ), rhythm.GATE_MIN_COHERENCE, rhythm.GATE_COHERENT_HEIGHT)
+        unfiltered = ("None", 0.12, 0.85)  # the gate of 2026-11-29
+        for label, key in (("chosen", best), ("shipped", shipped), ("unfiltered (before)", unfiltered)):
+            if key in table.index:
+                print(label, key, table.loc[key].round(2).to_dict())
         return
     if args.leads:
         with warnings.catch_warnings():

@@ -14,8 +14,10 @@ sweep``, ``benchmarks/tune_gate.py``; ``docs/decoding.md``).
 """
 
 import numpy as np
+from scipy.signal import butter, sosfiltfilt
 
 from .defaults import (
+    GATE_COHERENCE_BAND_HZ,
     GATE_COHERENCE_CONTEXT_S,
     GATE_COHERENCE_WINDOW_S,
     GATE_COHERENT_HEIGHT,
@@ -47,8 +49,20 @@ def _window_stats(times, values, weights, half, inner=0):
     return mean, sd, count
 
 
+PAD_PERIODS = 1.0  # [-] the filter's edge padding, in periods of the band's low edge
+
+
+def band_pass(x, rate, band_hz):
+    """Zero-phase 2nd-order Butterworth band-pass of ``x`` (NaN read as 0), edges padded by a period of the low
+    edge; ``x`` as it is where it is shorter than that padding."""
+    pad = int(PAD_PERIODS * rate / band_hz[0])
+    if len(x) <= pad:
+        return x
+    return sosfiltfilt(butter(2, band_hz, btype="bandpass", fs=rate, output="sos"), np.nan_to_num(x), padlen=pad)
+
+
 def p_coherence(x, qrs_on, rate, context_s=GATE_COHERENCE_CONTEXT_S, window_s=GATE_COHERENCE_WINDOW_S,
-                min_beats=GATE_MIN_BEATS):
+                min_beats=GATE_MIN_BEATS, band_hz=GATE_COHERENCE_BAND_HZ):
     """How alike the stretches before the QRS onsets are, over the beats around each beat.
 
     A P wave repeats from beat to beat at a fixed distance before its QRS;
@@ -57,7 +71,11 @@ def p_coherence(x, qrs_on, rate, context_s=GATE_COHERENCE_CONTEXT_S, window_s=GA
     norm; a beat's coherence is the mean correlation between every two
     stretches of the beats within ``context_s`` of it (itself included),
     ``(|sum z|^2 - m) / (m (m - 1))`` for ``m`` stretches ``z``, vectorised
-    with cumulative sums over beats.
+    with cumulative sums over beats. It is computed on ``x`` as it is and on
+    ``x`` band-passed to ``band_hz`` (zero-phase), and the larger of the two
+    is returned: mains hum and muscle noise, outside that band, make every
+    stretch unlike the others (they refused the P waves of whole leads),
+    while noise can only lower a coherence, not raise it.
 
     Parameters
     ----------
@@ -73,6 +91,8 @@ def p_coherence(x, qrs_on, rate, context_s=GATE_COHERENCE_CONTEXT_S, window_s=GA
         The stretch before each QRS onset, from and to (s).
     min_beats : int
         Fewest stretches for a value (NaN otherwise).
+    band_hz : (float, float) or None
+        Pass band (Hz) of the second view of ``x``; None: ``x`` as it is only.
 
     Returns
     -------
@@ -93,6 +113,10 @@ def p_coherence(x, qrs_on, rate, context_s=GATE_COHERENCE_CONTEXT_S, window_s=GA
     """
     x = np.asarray(x, dtype=np.float64)
     qrs_on = np.asarray(qrs_on, dtype=np.float64)
+    if band_hz is not None:
+        as_is = p_coherence(x, qrs_on, rate, context_s, window_s, min_beats, band_hz=None)
+        banded = p_coherence(band_pass(x, rate, band_hz), qrs_on, rate, context_s, window_s, min_beats, band_hz=None)
+        return np.fmax(as_is, banded)
     n, m = len(qrs_on), len(x)
     out = np.full(n, np.nan)
     w0, w1 = int(round(window_s[0] * rate)), int(round(window_s[1] * rate))
