@@ -15,7 +15,7 @@ import numbers
 import numpy as np
 import pandas as pd
 
-from ._checks import check_ecg, check_option, check_rpeaks, check_sampling_rate, warn
+from ._checks import _join, check_ecg, check_option, check_rpeaks, check_sampling_rate, warn
 from .defaults import BEAT_KEYS, CLASSES, CONFIDENCE_KEYS, MIN_DURATION_S
 from .neurokit import (
     NO_RPEAKS_MESSAGE,
@@ -96,12 +96,30 @@ def _learned_table(method, ecg_cleaned, rpeaks, sampling_rate, kwargs):
     if rpeaks is not None and not len(rpeaks):
         warn(NO_RPEAKS_MESSAGE)
         return ecg, rate, None
-    table = method.func(ecg, rpeaks, rate, **kwargs)
+    table = _check_table(method, method.func(ecg, rpeaks, rate, **kwargs), rpeaks)
     warn_bandpassed(ecg, rate, table["ECG_R_Peaks"])
     if rpeaks is None and not len(table["ECG_R_Peaks"]):
         warn(NO_RPEAKS_MESSAGE)
         return ecg, rate, None
     return ecg, rate, table
+
+
+def _check_table(method, table, rpeaks):
+    """A learned method's per-beat table as the front door needs it: every fiducial key, one value per beat (one
+    beat per R-peak where R-peaks were given)."""
+    missing = [k for k in BEAT_KEYS if not hasattr(table, "__getitem__") or k not in table]
+    if missing:
+        raise ValueError(f"method {method.name!r} returned a table without {_join(missing)}; a learned method "
+                         f"returns every key of BEAT_KEYS, one array per key.")
+    lengths = {k: np.shape(table[k]) for k in BEAT_KEYS}
+    if len(set(lengths.values())) > 1 or len(next(iter(lengths.values()))) != 1:
+        raise ValueError(f"method {method.name!r} returned arrays of shapes {sorted(set(lengths.values()))}; each "
+                         "key must hold one value per beat (one-dimensional, all of one length).")
+    n = lengths["ECG_R_Peaks"][0]
+    if rpeaks is not None and n != len(rpeaks):
+        raise ValueError(f"method {method.name!r} returned {n} beats for {len(rpeaks)} R-peaks; given R-peaks, a "
+                         "learned method returns one beat per R-peak (NaN where it found none).")
+    return table
 
 
 # --------------------------------------------------------------------------- public functions
@@ -220,7 +238,7 @@ def ecg_delineate_proba(ecg_cleaned, sampling_rate=1000, backend="onnx", show=Fa
     ecg_cleaned : array-like
         One ECG lead.
     sampling_rate : float
-        Hz (100 to 2000).
+        Hz (100 or more; the signal is resampled to the network's 250 Hz and the probabilities back).
     backend : {"onnx", "tensorflow"}
     show : bool
         Plot the signal with the probability curves and the boundaries found.

@@ -135,6 +135,7 @@ def fuse_leads(tables, sampling_rate, min_fraction=0.5, wave_fraction=FUSE_WAVE_
     voters = len(tables) if active is None else _voters(groups["centre"].median().to_numpy(), active.values())
     out = out[out["n_leads"] >= np.maximum(1.0, min_fraction * voters)]
     out[columns] = out[columns].round()
+    out[list(CONFIDENCE_KEYS)] = out[list(CONFIDENCE_KEYS)].round(4)  # a median of two 4-decimal values: 4 decimals
     return out[columns + list(CONFIDENCE_KEYS) + ["n_leads"]].reset_index(drop=True).astype(float)
 
 

@@ -65,13 +65,19 @@ class RecordDelineation:
         return (f"RecordDelineation(record={self.record_name!r}, sampling_rate={self.sampling_rate:g}, "
                 f"n_samples={self.n_samples}, beats={beats}, fused_beats={len(self.fused)})")
 
-    def _table(self, lead):
-        if lead is None:
-            return self.fused
-        if lead not in self.tables:
+    def _lead(self, lead):
+        """The name of ``lead`` in ``tables``: as given, else its one match ignoring case (as the leads were read)."""
+        if lead is None or lead in self.tables:
+            return lead
+        folded = [name for name in self.tables if isinstance(lead, str) and name.lower() == lead.lower()]
+        if len(folded) != 1:
             raise ValueError(f"Invalid lead {lead!r}. Available leads are {_join(self.tables)} "
                              "(or None for the fused delineation).")
-        return self.tables[lead]
+        return folded[0]
+
+    def _table(self, lead):
+        lead = self._lead(lead)
+        return self.fused if lead is None else self.tables[lead]
 
     def neurokit(self, lead=None):
         """NeuroKit's ``(signals, waves)`` for one lead, or for the fused delineation (``lead=None``)."""
@@ -122,6 +128,7 @@ class RecordDelineation:
         from .wfdb_io import write_annotations
         from .wfdb_io.annotations import check_range
 
+        lead = self._lead(lead)
         table = self._table(lead)
         sampfrom, _ = check_range(sampfrom, None)
         chan = 0 if lead is None or self.channels is None else self.channels[lead]
@@ -203,6 +210,9 @@ def delineate_record(record, leads=None, backend="onnx", record_name=None, keep_
     from .wfdb_io.segments import millivolt_scale
 
     check_option("fusion", fusion, FUSIONS)
+    if record_name is not None and not isinstance(record_name, str):
+        raise TypeError(f"record_name must be a str (the annotation files' record name), got "
+                        f"{type(record_name).__name__} {record_name!r}.")
     signal, rate, names, channels, read_name, units, frame_samples = read_signals(record, leads=leads)
     record_name, channels = read_name if record_name is None else record_name, dict(zip(names, channels))
     tables, probas, ecgs, mean, rate_map = {}, ({} if keep_proba else None), [], None, None

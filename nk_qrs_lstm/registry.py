@@ -72,8 +72,10 @@ def register_delineator(name, aliases=(), kind="learned"):
     ----------
     name : str
         Method name; matched case-insensitively.
-    aliases : tuple of str
-        Other names accepted for it.
+    aliases : str or tuple of str
+        Other names accepted for it. A name or alias already given to
+        another method (NeuroKit's included) is refused; registering a name
+        again replaces that method.
     kind : {"learned", "neurokit"}
 
     Examples
@@ -92,18 +94,31 @@ def register_delineator(name, aliases=(), kind="learned"):
     if not isinstance(name, str) or not name:
         raise TypeError(f"name must be a non-empty string, got {name!r}.")
     key = name.lower()
+    aliases = (aliases,) if isinstance(aliases, str) else tuple(aliases)
+    if not all(isinstance(a, str) and a for a in aliases):
+        raise TypeError(f"aliases must be a name or a tuple of names (non-empty strings), got {aliases!r}.")
+    aliases = tuple(a.lower() for a in aliases)
+    for taken in (key, *aliases):  # a name may be registered again (a notebook cell re-run), never taken over
+        owner = _ALIASES.get(taken, taken if taken in _METHODS else None)
+        if owner is not None and (owner != key or _METHODS[owner].kind != kind):
+            raise ValueError(f"{taken!r} already names the {_METHODS[owner].kind} method {owner!r}; choose another "
+                             "name (or unregister_delineator it first).")
 
     def decorator(func):
-        _METHODS[key] = Method(key, func, kind, tuple(a.lower() for a in aliases))
+        if key in _METHODS:
+            unregister_delineator(key)
+        _METHODS[key] = Method(key, func, kind, aliases)
         for alias in aliases:
-            _ALIASES[alias.lower()] = key
+            _ALIASES[alias] = key
         return func
 
     return decorator
 
 
 def unregister_delineator(name):
-    """Remove a method added with :func:`register_delineator` (and its aliases)."""
+    """Remove a method added with :func:`register_delineator` (and its aliases); NeuroKit's stay."""
+    if get_method(name).kind == "neurokit":
+        raise ValueError(f"{name!r} is NeuroKit's method; it cannot be unregistered.")
     method = _METHODS.pop(get_method(name).name)
     for alias in method.aliases:
         _ALIASES.pop(alias, None)

@@ -222,3 +222,35 @@ def test_q_and_s_are_never_beside_a_negative_r():
             r = table.loc[table[key].notna(), "ECG_R_Peaks"].to_numpy(dtype=int)
             assert np.all(x[found] < x[r])
             assert np.all(np.abs(found - r) > 1)
+
+
+def test_registering_a_method_refuses_taken_names_and_checks_its_table():
+    """Check that register_delineator refuses a name or alias another method (NeuroKit's included) has, takes a
+    single alias string as one alias, replaces a method registered again under its own name, and that the front
+    door refuses a table that is not one row per R-peak with every key, naming the method."""
+    from nk_qrs_lstm.defaults import BEAT_KEYS
+    from nk_qrs_lstm.registry import get_method, register_delineator, unregister_delineator
+
+    def rows(n):
+        return lambda ecg, rpeaks, rate: {k: np.full(n, np.nan) for k in BEAT_KEYS}
+
+    for name, aliases in (("mine", "lstm"), ("dwt", ()), ("mine", ("peaks",))):
+        with pytest.raises(ValueError, match="already names the"):
+            register_delineator(name, aliases)(rows(3))
+    with pytest.raises(ValueError, match="cannot be unregistered"):
+        unregister_delineator("dwt")
+    ecg = nk.ecg_simulate(duration=8, sampling_rate=500, random_state=1)
+    rpeaks = nk.ecg_peaks(ecg, sampling_rate=500)[1]["ECG_R_Peaks"]
+    try:
+        register_delineator("mine", "mi")(rows(3))
+        assert get_method("mi").name == "mine" and get_method("mi").aliases == ("mi",)
+        with pytest.raises(ValueError, match=f"method 'mine' returned 3 beats for {len(rpeaks)} R-peaks"):
+            nk_qrs_lstm.ecg_delineate(ecg, rpeaks, sampling_rate=500, method="mine")
+        register_delineator("mine", "mi")(rows(len(rpeaks)))  # again: replaced
+        assert len(nk_qrs_lstm.ecg_delineate(ecg, rpeaks, sampling_rate=500, method="mi")[1]["ECG_P_Onsets"]) == len(rpeaks)
+        register_delineator("mine")(lambda ecg, rpeaks, rate: {"ECG_R_Peaks": np.zeros(len(rpeaks))})
+        with pytest.raises(ValueError, match="method 'mine' returned a table without 'ECG_P_Onsets'"):
+            nk_qrs_lstm.ecg_delineate(ecg, rpeaks, sampling_rate=500, method="mine")
+    finally:
+        unregister_delineator("mine")
+    assert "mine" not in nk_qrs_lstm.available_methods()

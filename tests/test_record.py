@@ -1,5 +1,6 @@
 """Tests of nk_qrs_lstm.record: WFDB records in, fused delineation, annotations out."""
 
+import os
 import re
 import warnings
 
@@ -181,3 +182,17 @@ def test_to_frame_has_integer_sample_indices(two_leads):
     fused = frame[frame["lead"] == "fused"].reset_index(drop=True)
     np.testing.assert_array_equal(fused["ECG_R_Onsets"].to_numpy(dtype=float, na_value=np.nan),
                                   two_leads.fused["ECG_R_Onsets"].to_numpy())
+
+
+def test_result_leads_are_found_as_they_were_read_and_record_name_is_a_string(tmp_path):
+    """Check that a lead read ignoring case (leads=["II"] for "ii") is found the same way in the result's
+    neurokit() and to_wfdb(), and that a record_name that is not a str is refused before delineating."""
+    result = delineate_record(example_record_path(), leads=["II"])
+    assert list(result.tables) == ["ii"]
+    assert result.neurokit("II")[1] == result.neurokit("ii")[1]
+    path = result.to_wfdb(write_dir=tmp_path, extension="lstm", lead="II")
+    assert set(wfdb.rdann(os.path.splitext(path)[0], "lstm").chan) == {1}
+    with pytest.raises(ValueError, match="Invalid lead 'v9'"):
+        result.neurokit("v9")
+    with pytest.raises(TypeError, match="record_name must be a str"):
+        delineate_record(example_record_path(), leads=["ii"], record_name=5)
