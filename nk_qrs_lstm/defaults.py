@@ -123,7 +123,8 @@ GATE_RR_STEP = 0.08  # [-] |successive RR difference| / RR above which a beat's 
 GATE_IRREGULAR_FRACTION = 0.35  # [-] ... and the fraction of such beats above which weak P bumps are refused
 GATE_OWN_HEIGHT = 0.98  # [-] a beat whose own P bump reaches this is never refused (bigeminy's sinus beats)
 GATE_COHERENCE_WINDOW_S = (0.25, 0.03)  # [s] before each QRS onset: from, to (the stretch a P wave occupies)
-GATE_COHERENCE_BAND_HZ = (1.0, 15.0)  # [Hz] pass band of the signal the coherence compares (P waves; not mains hum)
+GATE_COHERENCE_BAND_HZ = (1.0, 15.0)  # [Hz] pass band of the coherence's second view (P waves; not mains hum) ...
+GATE_COHERENCE_NOISE_SHARE = 0.3  # [-] ... taken where more than this share of the stretches' energy is outside it
 GATE_COHERENCE_CONTEXT_S = 7.5  # [s] beats within this distance are compared (< BLOCK_MARGIN_S - PR_MAX_S)
 GATE_MIN_COHERENCE = 0.12  # [-] mean correlation of those stretches below which the atria show no repeated wave ...
 GATE_COHERENT_HEIGHT = 0.85  # [-] ... and P bumps there are refused unless their mean height reaches this
@@ -134,10 +135,9 @@ CONFIDENCE_KEYS = ("ECG_P_Confidence", "ECG_R_Confidence", "ECG_T_Confidence")
 # evidence of a validation wave, below which the confidence falls linearly to 0 at evidence 0 (never seen: not
 # vouched for)
 CONFIDENCE_TABLES = {
-    "P": ((0.0, 0.01763, 0.36939, 0.85264, 0.94512, 0.97075, 0.98299, 0.98949, 0.99356, 0.99575, 0.99687, 0.99765,
+    "P": ((0.0, 0.01763, 0.36939, 0.85338, 0.94544, 0.97084, 0.98302, 0.98952, 0.99358, 0.99576, 0.99687, 0.99765,
            0.99884, 0.99905, 0.99948),
-          (0.0, 0.8647, 0.8647, 0.8835, 0.9398, 0.9737, 0.9774, 0.9849, 0.9925, 0.9944, 0.9944, 0.9972, 0.9972, 1.0,
-           1.0)),
+          (0.0, 0.8647, 0.8647, 0.891, 0.9398, 0.9736, 0.9774, 0.985, 0.9925, 0.9944, 0.9944, 0.9972, 0.9972, 1.0, 1.0)),
     "R": ((0.0, 0.76089, 0.98913, 0.99929, 0.99954, 0.99989, 0.99991, 0.99996),
           (0.0, 0.9851, 0.9851, 0.9851, 0.9996, 0.9996, 1.0, 1.0)),
     "T": ((0.0, 0.4463, 0.8947, 0.97422, 0.99028, 0.99602, 0.99814, 0.9991, 0.99956, 0.99975, 0.99999),

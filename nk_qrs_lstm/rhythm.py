@@ -19,6 +19,7 @@ from scipy.signal import butter, sosfiltfilt
 from .defaults import (
     GATE_COHERENCE_BAND_HZ,
     GATE_COHERENCE_CONTEXT_S,
+    GATE_COHERENCE_NOISE_SHARE,
     GATE_COHERENCE_WINDOW_S,
     GATE_COHERENT_HEIGHT,
     GATE_CONTEXT_S,
@@ -61,8 +62,44 @@ def band_pass(x, rate, band_hz):
     return sosfiltfilt(butter(2, band_hz, btype="bandpass", fs=rate, output="sos"), np.nan_to_num(x), padlen=pad)
 
 
+def _stretches(x, qrs_on, rate, window_s):
+    """Each beat's stretch ``x[on - window_s[0] : on - window_s[1]]`` without its mean and linear trend, and which
+    stretches are whole (not cut by the start or end of ``x``)."""
+    m = len(x)
+    w0, w1 = int(round(window_s[0] * rate)), int(round(window_s[1] * rate))
+    length = w0 - w1
+    start = np.floor(np.nan_to_num(qrs_on, nan=-1.0)).astype(np.int64) - w0
+    ok = np.isfinite(qrs_on) & (start >= 0) & (start + length <= m)
+    seg = x[np.clip(start[:, None] + np.arange(length), 0, m - 1)]
+    seg -= seg.mean(axis=1, keepdims=True)
+    ramp = np.arange(length) - (length - 1) / 2
+    seg -= np.outer(seg @ ramp / (ramp @ ramp), ramp)
+    return seg, ok
+
+
+def _context(qrs_on, rate, context_s):
+    """For each beat, the range ``[lo, hi)`` of the beats within ``context_s`` of it."""
+    times = np.nan_to_num(qrs_on, nan=-np.inf)
+    return (np.searchsorted(times, times - context_s * rate, side="left"),
+            np.searchsorted(times, times + context_s * rate, side="right"))
+
+
+def _mean_correlation(seg, ok, lo, hi, min_beats, scale):
+    """Mean correlation between every two whole, non-flat stretches of each beat's context (NaN: too few)."""
+    norm = np.linalg.norm(seg, axis=1)
+    ok = ok & (norm > 1e-12 * scale)
+    z = np.where(ok[:, None], seg / np.where(ok, norm, 1.0)[:, None], 0.0)
+    cum_z = np.vstack([np.zeros(seg.shape[1]), np.cumsum(z, axis=0)])
+    cum_n = np.concatenate([[0], np.cumsum(ok)])
+    total, count = cum_z[hi] - cum_z[lo], cum_n[hi] - cum_n[lo]
+    out = np.full(len(seg), np.nan)
+    enough = count >= max(min_beats, 2)
+    out[enough] = ((total[enough] ** 2).sum(axis=1) - count[enough]) / (count[enough] * (count[enough] - 1.0))
+    return out
+
+
 def p_coherence(x, qrs_on, rate, context_s=GATE_COHERENCE_CONTEXT_S, window_s=GATE_COHERENCE_WINDOW_S,
-                min_beats=GATE_MIN_BEATS, band_hz=GATE_COHERENCE_BAND_HZ):
+                min_beats=GATE_MIN_BEATS, band_hz=GATE_COHERENCE_BAND_HZ, noise_share=GATE_COHERENCE_NOISE_SHARE):
     """How alike the stretches before the QRS onsets are, over the beats around each beat.
 
     A P wave repeats from beat to beat at a fixed distance before its QRS;
@@ -71,11 +108,15 @@ def p_coherence(x, qrs_on, rate, context_s=GATE_COHERENCE_CONTEXT_S, window_s=GA
     norm; a beat's coherence is the mean correlation between every two
     stretches of the beats within ``context_s`` of it (itself included),
     ``(|sum z|^2 - m) / (m (m - 1))`` for ``m`` stretches ``z``, vectorised
-    with cumulative sums over beats. It is computed on ``x`` as it is and on
-    ``x`` band-passed to ``band_hz`` (zero-phase), and the larger of the two
-    is returned: mains hum and muscle noise, outside that band, make every
-    stretch unlike the others (they refused the P waves of whole leads),
-    while noise can only lower a coherence, not raise it.
+    with cumulative sums over beats.
+
+    Where the stretches are noisy (on average over the context, more than
+    ``noise_share`` of their energy lies outside ``band_hz``: mains hum,
+    muscle noise), the coherence of the stretches band-passed to ``band_hz``
+    (zero-phase) is taken if it is larger: such noise makes every stretch
+    unlike the others and refused the P waves of whole leads. Clean stretches
+    keep the coherence of ``x`` as it is (the band-passed view of clean atrial
+    fibrillation looks more regular than it is).
 
     Parameters
     ----------
@@ -93,6 +134,8 @@ def p_coherence(x, qrs_on, rate, context_s=GATE_COHERENCE_CONTEXT_S, window_s=GA
         Fewest stretches for a value (NaN otherwise).
     band_hz : (float, float) or None
         Pass band (Hz) of the second view of ``x``; None: ``x`` as it is only.
+    noise_share : float
+        Share of the stretches' energy outside ``band_hz`` from which the second view counts.
 
     Returns
     -------
@@ -113,34 +156,23 @@ def p_coherence(x, qrs_on, rate, context_s=GATE_COHERENCE_CONTEXT_S, window_s=GA
     """
     x = np.asarray(x, dtype=np.float64)
     qrs_on = np.asarray(qrs_on, dtype=np.float64)
-    if band_hz is not None:
-        as_is = p_coherence(x, qrs_on, rate, context_s, window_s, min_beats, band_hz=None)
-        banded = p_coherence(band_pass(x, rate, band_hz), qrs_on, rate, context_s, window_s, min_beats, band_hz=None)
-        return np.fmax(as_is, banded)
     n, m = len(qrs_on), len(x)
-    out = np.full(n, np.nan)
-    w0, w1 = int(round(window_s[0] * rate)), int(round(window_s[1] * rate))
-    length = w0 - w1
-    if n == 0 or length < 3 or m == 0:
+    if n == 0 or m == 0 or int(round(window_s[0] * rate)) - int(round(window_s[1] * rate)) < 3:
+        return np.full(n, np.nan)
+    scale = max(1.0, float(np.abs(np.nan_to_num(x)).max()))
+    lo, hi = _context(qrs_on, rate, context_s)
+    seg, ok = _stretches(x, qrs_on, rate, window_s)
+    out = _mean_correlation(seg, ok, lo, hi, min_beats, scale)
+    if band_hz is None:
         return out
-    start = np.floor(np.nan_to_num(qrs_on, nan=-1.0)).astype(np.int64) - w0
-    ok = np.isfinite(qrs_on) & (start >= 0) & (start + length <= m)
-    seg = x[np.clip(start[:, None] + np.arange(length), 0, m - 1)]
-    seg -= seg.mean(axis=1, keepdims=True)
-    ramp = np.arange(length) - (length - 1) / 2
-    seg -= np.outer(seg @ ramp / (ramp @ ramp), ramp)
-    norm = np.linalg.norm(seg, axis=1)
-    ok &= norm > 1e-12 * max(1.0, float(np.abs(x).max()))
-    z = np.where(ok[:, None], seg / np.where(ok, norm, 1.0)[:, None], 0.0)
-    cum_z = np.vstack([np.zeros(length), np.cumsum(z, axis=0)])
-    cum_n = np.concatenate([[0], np.cumsum(ok)])
-    times = np.nan_to_num(qrs_on, nan=-np.inf)
-    lo = np.searchsorted(times, times - context_s * rate, side="left")
-    hi = np.searchsorted(times, times + context_s * rate, side="right")
-    total, count = cum_z[hi] - cum_z[lo], cum_n[hi] - cum_n[lo]
-    enough = count >= max(min_beats, 2)
-    out[enough] = ((total[enough] ** 2).sum(axis=1) - count[enough]) / (count[enough] * (count[enough] - 1.0))
-    return out
+    banded, _ = _stretches(band_pass(x, rate, band_hz), qrs_on, rate, window_s)
+    energy = (seg ** 2).sum(axis=1)
+    outside = np.where(ok & (energy > 0), 1.0 - (banded ** 2).sum(axis=1) / np.where(energy > 0, energy, 1.0), 0.0)
+    cum_out, cum_n = (np.concatenate([[0.0], np.cumsum(v)]) for v in (outside, ok & (energy > 0)))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        noisy = (cum_out[hi] - cum_out[lo]) / (cum_n[hi] - cum_n[lo]) > noise_share
+    second = _mean_correlation(banded, ok, lo, hi, min_beats, scale)
+    return np.where(noisy, np.fmax(out, second), out)
 
 
 def rhythm_gate(qrs_on, p_height, p_peak, rate, context_s=GATE_CONTEXT_S, min_height=GATE_MIN_HEIGHT,
