@@ -50,8 +50,8 @@ def main(argv=None):
     print("| record | " + " | ".join(KEYS) + " |", "|---|" + "---|" * len(KEYS), sep="\n")
     for record, errors in per_record.items():
         print(f"| {record} | " + " | ".join(_summary(errors[k]) for k in KEYS) + " |")
-    for label, records in (("all records", list(per_record)),
-                           (f"without {', '.join(args.leave_out)}", [r for r in per_record if r not in args.leave_out])):
+    kept = [r for r in per_record if r not in args.leave_out]
+    for label, records in (("all records", list(per_record)), (f"without {', '.join(args.leave_out)}", kept)):
         pooled = {k: np.concatenate([per_record[r][k] for r in records]) for k in KEYS}
         print(f"| {label} | " + " | ".join(_summary(pooled[k]) for k in KEYS) + " |")
 

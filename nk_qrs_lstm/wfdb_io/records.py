@@ -13,10 +13,12 @@ first segment holding it, so that a column is in one unit throughout.
 By default only the ECG channels are read: a channel is an ECG lead by its
 name (``II``, ``aVR``, ``V5``, ``MLII``, ``ECG1``...) or, when its name says
 nothing and no channel of the record is named like a lead, by its units (a
-voltage). EEG, EOG and EMG electrodes (``C4-A1``, ``ROC-LOC``) are not leads. Units that are given and name no voltage
-(``mL``, ``L/min``, ``cm/s``, ``mmHg``...) veto the name: ``Volume`` in mL is
-not lead V. Other biosignals (ABP, PLETH, RESP...) are skipped with a
-warning.
+voltage). EEG, EOG and EMG electrodes (``C4-A1``, ``ROC-LOC``) are not leads.
+Units that are given and name no voltage (``mL``, ``L/min``, ``cm/s``,
+``mmHg``...) veto the name: ``Volume`` in mL is not lead V. Other biosignals
+(ABP, PLETH, RESP...) are skipped with a warning. Leads holding several
+samples per frame (multi-frequency records) are read at their own rate
+(:mod:`nk_qrs_lstm.wfdb_io.frames`).
 """
 
 import numbers
@@ -150,7 +152,7 @@ def read_signals(record, leads=None):
         ``signal``, ``sampling_rate``, ``lead_names`` (as
         :func:`read_record`), ``channels`` (signal number of each column in
         the record, e.g. 10 for V5 of a 12-lead record), ``record_name``
-        (``record.record_name``, or the path's last part without extension)
+        (``record.record_name``, or the path's last part without extension),
         ``units`` (of each column; ``uV`` where the header writes ``µV``,
         which wfdb reads as ``V``; a record read by wfdb keeps wfdb's units)
         and ``frame_samples`` (k > 1 where the leads of a multi-frequency
