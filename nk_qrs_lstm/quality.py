@@ -18,6 +18,9 @@ from .defaults import (
     BANDPASS_WINDOW_S,
     CLIPPED_FRACTION,
     CLIPPED_PILE,
+    NOISE_ECG_HZ,
+    NOISE_HIGH_HZ,
+    NOISE_MAX_RATIO,
     n_samples,
 )
 from .spectra import longest_finite_run, welch
@@ -52,6 +55,11 @@ def warn_quality(ecg, sampling_rate, name="ecg_cleaned"):
     if at_extremes > CLIPPED_FRACTION and (_piled(values, hi, at_hi, -1) or _piled(values, lo, at_lo, 1)):
         warn(f"{name} looks clipped ({100 * at_extremes:.1f}% of its samples sit at its minimum or "
              "maximum): waves in saturated stretches may be missed.")
+    ratio = noise_ratio(ecg, sampling_rate)
+    if ratio > NOISE_MAX_RATIO:
+        warn(f"{name} carries much power at {NOISE_HIGH_HZ[0]:g} Hz and above ({ratio:.1f} times that of its "
+             f"{NOISE_ECG_HZ[0]:g}-{NOISE_ECG_HZ[1]:g} Hz band: mains hum or muscle noise): wave boundaries may be "
+             "up to twice less precise. nk.ecg_clean(..., method='neurokit') removes mains hum.")
 
 
 def _piled(values, level, count, inward):
@@ -91,6 +99,38 @@ def warn_bandpassed(ecg, sampling_rate, qrs_positions, name="ecg_cleaned"):
              f"{BANDPASS_MAX_RATIO:g}): such cleaning (e.g. nk.ecg_clean's 'pantompkins1985', 'hamilton2002', "
              "'elgendi2010') flattens P and T waves and widens the QRS for the network. Pass the raw signal, or "
              "nk.ecg_clean(..., method='neurokit').")
+
+
+def noise_ratio(ecg, sampling_rate, segment_s=BANDPASS_SEGMENT_S):
+    """Power above the ECG's band over power in it: mains hum and muscle noise.
+
+    The Welch power in ``NOISE_HIGH_HZ`` (40-150 Hz, capped at 0.45 x the
+    sampling rate) over that in ``NOISE_ECG_HZ`` (1-40 Hz), on the stretch
+    :func:`bandpass_ratio` reads. Raw LUDB and QTDB leads (train and
+    validation, 2026 leads) stay under 0.7; 0.15 mV of mains hum brings most
+    LUDB leads above 1 (``docs/api.md``).
+
+    Returns
+    -------
+    float
+        0 where the signal is too short or too slowly sampled to judge.
+
+    Examples
+    --------
+    >>> import neurokit2 as nk
+    >>> ecg = nk.ecg_simulate(duration=20, sampling_rate=500, random_state=0)
+    >>> hum = 0.5 * np.sin(2 * np.pi * 50 * np.arange(len(ecg)) / 500)  # 0.5 mV of mains hum
+    >>> bool(noise_ratio(ecg, 500) < 1), bool(noise_ratio(ecg + hum, 500) > 1)
+    (True, True)
+    """
+    x = longest_finite_run(np.asarray(ecg[: n_samples(segment_s, sampling_rate)], dtype=float))
+    top = min(NOISE_HIGH_HZ[1], 0.45 * sampling_rate)
+    if len(x) < n_samples(BANDPASS_WINDOW_S, sampling_rate) or top <= NOISE_HIGH_HZ[0]:
+        return 0.0
+    f, p = welch(x, sampling_rate, n_samples(BANDPASS_WINDOW_S, sampling_rate))
+    ecg_band = p[(f >= NOISE_ECG_HZ[0]) & (f < NOISE_ECG_HZ[1])].sum()
+    high = p[(f >= NOISE_HIGH_HZ[0]) & (f <= top)].sum()
+    return high / ecg_band if ecg_band > 0 else 0.0
 
 
 def bandpass_ratio(ecg, sampling_rate, segment_s=BANDPASS_SEGMENT_S):
