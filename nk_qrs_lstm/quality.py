@@ -123,11 +123,11 @@ def noise_ratio(ecg, sampling_rate, segment_s=BANDPASS_SEGMENT_S):
     >>> bool(noise_ratio(ecg, 500) < 1), bool(noise_ratio(ecg + hum, 500) > 1)
     (True, True)
     """
-    x = longest_finite_run(np.asarray(ecg[: n_samples(segment_s, sampling_rate)], dtype=float))
     top = min(NOISE_HIGH_HZ[1], 0.45 * sampling_rate)
-    if len(x) < n_samples(BANDPASS_WINDOW_S, sampling_rate) or top <= NOISE_HIGH_HZ[0]:
+    spectrum = _head_spectrum(ecg, sampling_rate, segment_s)
+    if spectrum is None or top <= NOISE_HIGH_HZ[0]:
         return 0.0
-    f, p = welch(x, sampling_rate, n_samples(BANDPASS_WINDOW_S, sampling_rate))
+    f, p = spectrum
     ecg_band = p[(f >= NOISE_ECG_HZ[0]) & (f < NOISE_ECG_HZ[1])].sum()
     high = p[(f >= NOISE_HIGH_HZ[0]) & (f <= top)].sum()
     return high / ecg_band if ecg_band > 0 else 0.0
@@ -157,10 +157,18 @@ def bandpass_ratio(ecg, sampling_rate, segment_s=BANDPASS_SEGMENT_S):
     >>> bool(bandpass_ratio(nk.ecg_clean(ecg, sampling_rate=500, method="elgendi2010"), 500) < 0.04)
     True
     """
-    x = longest_finite_run(np.asarray(ecg[: n_samples(segment_s, sampling_rate)], dtype=float))
-    if len(x) < n_samples(BANDPASS_WINDOW_S, sampling_rate):
+    spectrum = _head_spectrum(ecg, sampling_rate, segment_s)
+    if spectrum is None:
         return np.inf
-    f, p = welch(x, sampling_rate, min(len(x), n_samples(BANDPASS_WINDOW_S, sampling_rate)))
+    f, p = spectrum
     mid = p[(f >= BANDPASS_MID_HZ[0]) & (f < BANDPASS_MID_HZ[1])].sum()
     low = p[(f >= BANDPASS_LOW_HZ[0]) & (f < BANDPASS_LOW_HZ[1])].sum()
     return low / mid if mid > 0 else np.inf
+
+
+def _head_spectrum(ecg, sampling_rate, segment_s):
+    """Welch spectrum (``BANDPASS_WINDOW_S`` segments) of the longest finite stretch of the first ``segment_s``
+    seconds; None where that stretch is shorter than one segment."""
+    x = longest_finite_run(np.asarray(ecg[: n_samples(segment_s, sampling_rate)], dtype=float))
+    window = n_samples(BANDPASS_WINDOW_S, sampling_rate)
+    return None if len(x) < window else welch(x, sampling_rate, window)

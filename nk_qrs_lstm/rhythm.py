@@ -33,14 +33,22 @@ from .defaults import (
 )
 
 
+def _context(times, half):
+    """For each beat, the range ``[lo, hi)`` of the beats within ``half`` of it (``times`` sorted; NaN: none)."""
+    times = np.nan_to_num(times, nan=-np.inf)
+    return (np.searchsorted(times, times - half, side="left"),
+            np.searchsorted(times, times + half, side="right"))
+
+
 def _window_stats(times, values, weights, half, inner=0):
     """Weighted mean and SD of ``values`` over the beats within ``half`` of each beat, and how many beats count.
 
     ``inner=1`` leaves out the first and last beat of each window (a value that
     involves both neighbours of its beat then stays inside the window).
     """
-    lo = np.searchsorted(times, times - half, side="left") + inner
-    hi = np.maximum(np.searchsorted(times, times + half, side="right") - inner, lo)
+    lo, hi = _context(times, half)
+    lo = lo + inner
+    hi = np.maximum(hi - inner, lo)
     sums = [np.concatenate([[0.0], np.cumsum(a)]) for a in (weights, weights * values, weights * values**2,
                                                             weights > 0)]
     w, s1, s2, count = (c[hi] - c[lo] for c in sums)
@@ -77,11 +85,6 @@ def _stretches(x, qrs_on, rate, window_s):
     return seg, ok
 
 
-def _context(qrs_on, rate, context_s):
-    """For each beat, the range ``[lo, hi)`` of the beats within ``context_s`` of it."""
-    times = np.nan_to_num(qrs_on, nan=-np.inf)
-    return (np.searchsorted(times, times - context_s * rate, side="left"),
-            np.searchsorted(times, times + context_s * rate, side="right"))
 
 
 def _mean_correlation(seg, ok, lo, hi, min_beats, scale):
@@ -160,17 +163,18 @@ def p_coherence(x, qrs_on, rate, context_s=GATE_COHERENCE_CONTEXT_S, window_s=GA
     if n == 0 or m == 0 or int(round(window_s[0] * rate)) - int(round(window_s[1] * rate)) < 3:
         return np.full(n, np.nan)
     scale = max(1.0, float(np.abs(np.nan_to_num(x)).max()))
-    lo, hi = _context(qrs_on, rate, context_s)
+    lo, hi = _context(qrs_on, context_s * rate)
     seg, ok = _stretches(x, qrs_on, rate, window_s)
     out = _mean_correlation(seg, ok, lo, hi, min_beats, scale)
     if band_hz is None:
         return out
     banded, _ = _stretches(band_pass(x, rate, band_hz), qrs_on, rate, window_s)
     energy = (seg ** 2).sum(axis=1)
-    outside = np.where(ok & (energy > 0), 1.0 - (banded ** 2).sum(axis=1) / np.where(energy > 0, energy, 1.0), 0.0)
-    cum_out, cum_n = (np.concatenate([[0.0], np.cumsum(v)]) for v in (outside, ok & (energy > 0)))
-    with np.errstate(invalid="ignore", divide="ignore"):
-        noisy = (cum_out[hi] - cum_out[lo]) / (cum_n[hi] - cum_n[lo]) > noise_share
+    judged = ok & (energy > 0)
+    outside = np.where(judged, 1.0 - (banded ** 2).sum(axis=1) / np.where(energy > 0, energy, 1.0), 0.0)
+    share, _, _ = _window_stats(qrs_on, outside, judged.astype(float), context_s * rate)  # mean over the context
+    with np.errstate(invalid="ignore"):
+        noisy = share > noise_share
     second = _mean_correlation(banded, ok, lo, hi, min_beats, scale)
     return np.where(noisy, np.fmax(out, second), out)
 
