@@ -12,6 +12,8 @@ One sub-command per step (``docs/decoding.md`` has their results)::
 ``cache`` runs the shipped network once per lead (LUDB validation: 40 records x 12 leads; QTDB validation: 14
 records x 2 leads; ``--parts test`` adds the LUDB test split) on the raw signal and after ``nk.ecg_clean``
 (NeuroKit's workflow), and saves the model-rate probabilities as .npz under ``--cache`` (never committed).
+``--inputs noisy`` adds mains hum and 20-120 Hz noise (``--hum-mv``, ``--emg-mv``); ``--no-mains-removal``
+turns the pipeline's removal of mains hum off (an ablation: give it to ``cache`` and to ``report``).
 ``sweep`` and ``levels`` score grids on the cached validation probabilities (Se / PPV of P onsets and offsets,
 counts by LUDB rhythm stratum); ``calibrate`` fits the confidence tables; ``report`` scores argmax decoding
 (``decoder="argmax"``) against this decoding with the shipped constants. CSV results go to ``--out``.
@@ -36,9 +38,8 @@ from nk_qrs_lstm.defaults import NK_KEYS, STRICT_TOLERANCE_S
 from nk_qrs_lstm.evaluation.benchmark import evaluate, unmarked_ranges
 from nk_qrs_lstm.evaluation.metrics import restrict_to_regions, score_record, summarise
 from nk_qrs_lstm.pipeline import predict_proba
-from nk_qrs_lstm.preprocess import RateMap, prepare
+from nk_qrs_lstm.preprocess import RateMap, input_fixes, prepare
 from nk_qrs_lstm.rhythm import rhythm_gate
-from nk_qrs_lstm.unsmooth import detect_smoothing
 from nk_qrs_lstm.training import datasets
 
 PARTS = {"validation": [("ludb", "validation"), ("qtdb", "validation")], "test": [("ludb", "test")],
@@ -60,6 +61,16 @@ def strata():
 
 def load(database, part):
     return datasets.load_split(database, part)
+
+
+def configure_noise(hum_mv, emg_mv, mains_removal=True):
+    """Set the noisy input's levels and, for an ablation, turn the pipeline's mains-hum removal off."""
+    global NOISE_HUM_MV, NOISE_EMG_MV
+    NOISE_HUM_MV, NOISE_EMG_MV = hum_mv, emg_mv
+    if not mains_removal:
+        from nk_qrs_lstm import preprocess
+
+        preprocess.detect_mains = lambda *args, **kwargs: ()  # read by input_fixes, hence by the pipeline and here
 
 
 def noisy_signal(ecg):
@@ -123,7 +134,7 @@ def read_cache(cache, database, part, kind):
             ecg.extra["input"] = signal_for(ecg, kind)
         sig = ecg.extra.get("input", ecg.signal)
         rate_map = RateMap.for_rate(ecg.sampling_rate)
-        ecg.extra["x"], _ = prepare(sig, rate_map, smoothing_taps=detect_smoothing(sig, ecg.sampling_rate))
+        ecg.extra["x"], _ = prepare(sig, rate_map, **input_fixes(sig, ecg.sampling_rate))
     return ecgs
 
 
@@ -453,11 +464,19 @@ def main(argv=None):
     parser.add_argument("--cache", default="/tmp/nkdec", help="folder of the cached probabilities (.npz)")
     parser.add_argument("--parts", nargs="+", default=["validation"], choices=list(PARTS),
                         help="cache: split parts to cache (test only for the final report)")
-    parser.add_argument("--inputs", nargs="+", default=list(DEFAULT_INPUTS), choices=INPUTS, help="cache: input kinds")
+    parser.add_argument("--inputs", nargs="+", default=list(DEFAULT_INPUTS), choices=INPUTS, help="cache, report: input kinds")
     parser.add_argument("--part", default="validation", choices=list(PARTS), help="report: part to score")
     parser.add_argument("--input", default="raw", choices=INPUTS, help="sweep / calibrate: input kind")
     parser.add_argument("--out", default="/tmp/nkdec/results", help="folder of the CSV results (not committed)")
+    parser.add_argument("--hum-mv", type=float, default=NOISE_HUM_MV,
+                        help="noisy input: amplitude of the mains hum [mV] (default: %(default)s; give the same to "
+                             "cache and to the steps reading that cache)")
+    parser.add_argument("--emg-mv", type=float, default=NOISE_EMG_MV,
+                        help="noisy input: RMS of the 20-120 Hz noise [mV] (default: %(default)s)")
+    parser.add_argument("--no-mains-removal", action="store_true",
+                        help="ablation: the pipeline's mains-hum removal off (nk_qrs_lstm.mains)")
     args = parser.parse_args(argv)
+    configure_noise(args.hum_mv, args.emg_mv, mains_removal=not args.no_mains_removal)
     pd.set_option("display.width", 200)
     os.makedirs(args.out, exist_ok=True)
     if args.step == "cache":
@@ -482,7 +501,7 @@ def main(argv=None):
     elif args.step == "speed":
         speed()
     else:
-        table, counts = report(args.cache, args.part)
+        table, counts = report(args.cache, args.part, args.inputs)
         table.to_csv(os.path.join(args.out, f"decoding_{args.part}.csv"), index=False)
         counts.to_csv(os.path.join(args.out, f"decoding_{args.part}_strata.csv"), index=False)
         print(table.round(2).to_string(index=False))

@@ -227,15 +227,14 @@ def choose_rhythm(frame):
 def lead_coherence(parts=("train", "validation")):
     """Median P coherence of every LUDB lead of ``parts`` (QRS onsets from the shipped network, raw input)."""
     from nk_qrs_lstm.pipeline import find_beats
-    from nk_qrs_lstm.preprocess import RateMap, prepare
-    from nk_qrs_lstm.unsmooth import detect_smoothing
+    from nk_qrs_lstm.preprocess import RateMap, input_fixes, prepare
 
     rows = []
     for part in parts:
         for ecg in td.load("ludb", part):
             rate_map = RateMap.for_rate(ecg.sampling_rate)
             beats, _ = find_beats(ecg.signal, rate_map)
-            x, _ = prepare(ecg.signal, rate_map, smoothing_taps=detect_smoothing(ecg.signal, ecg.sampling_rate))
+            x, _ = prepare(ecg.signal, rate_map, **input_fixes(ecg.signal, ecg.sampling_rate))
             onsets = np.asarray(beats["ECG_R_Onsets"], dtype=float) / rate_map.ratio
             marked = np.isfinite(np.asarray(ecg.fiducials().get("ECG_P_Onsets", []), dtype=float)).any()
             rows.append({"part": part, "record": ecg.record, "lead": ecg.lead, "p_marked": marked,

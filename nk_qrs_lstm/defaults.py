@@ -32,6 +32,15 @@ SMOOTHING_NULL_RATIO = 0.06  # [-] power at the filter's nulls / power 3-6 Hz be
 UNSMOOTH_LAMBDA = 0.01  # [-] regularisation of the inverse filter (chosen on the validation splits)
 UNSMOOTH_HALF_S = 0.1  # [s] half-length of the FIR inverse filter
 
+# --- removing mains hum (nk_qrs_lstm/mains.py) ----------------------------------
+MAINS_SEGMENT_S = 4.0  # [s] Welch segments of the line search (0.25-Hz resolution)
+MAINS_SEARCH_HZ = 1.0  # [Hz] a line is looked for this close to 50 / 60 Hz and to their harmonics
+MAINS_FLANK_HZ = (2.0, 6.0)  # [Hz] distance of the bands on each side of a line giving the reference power
+MAINS_LINE_RATIO = 10.0  # [-] a line's peak power over its flanks' median above which it is mains hum ...
+MAINS_ISOLATION = 3.0  # [-] ... if also this many times above its flanks' largest (a heart rate's harmonics are not)
+MAINS_NOTCH_Q = 30.0  # [-] quality factor of each notch (-3 dB width 1.7 Hz at 50 Hz)
+MAINS_TOP_HZ = 120.0  # [Hz] highest harmonic notched (the resampling to 250 Hz removes what is above 125 Hz)
+
 # --- streaming -----------------------------------------------------------------
 BLOCK_S = 3600.0  # [s] longest stretch of signal turned into probabilities at once
 BLOCK_MARGIN_S = 10.0  # [s] probabilities decoded beyond each block edge (> GATE_COHERENCE_CONTEXT_S + PR_MAX_S + a wave)

@@ -36,8 +36,7 @@ import pandas as pd
 from .defaults import BLOCK_MARGIN_S, BLOCK_S, CLASSES, CONFIDENCE_KEYS
 from .neurokit import NK_KEYS
 from .pipeline import decode_blocks, track_blocks
-from .preprocess import prepare
-from .unsmooth import detect_smoothing
+from .preprocess import input_fixes, prepare
 
 FUSIONS = ("proba", "percentile")
 FUSE_WINDOW_S = 0.10  # [s] QRS centres closer than this across leads are one beat
@@ -299,7 +298,7 @@ def fuse_proba(mean, count, signal, rate_map, block_s=BLOCK_S, margin_s=BLOCK_MA
     """
     total = len(mean)
     signal = np.asarray(signal, dtype=float)
-    x, _ = prepare(signal, rate_map, smoothing_taps=detect_smoothing(signal, rate_map.sampling_rate))
+    x, _ = prepare(signal, rate_map, **input_fixes(signal, rate_map.sampling_rate))
     x = np.pad(x[:total], (0, max(total - len(x), 0)), mode="edge")
     blocks = track_blocks(mean, count == 0, rate_map, block_s=block_s, margin_s=margin_s, signal=x)
     beats = decode_blocks(blocks, signal, rate_map, **decode_kw)

@@ -32,9 +32,8 @@ from .defaults import (
     RPEAK_REACH_S,
     n_samples,
 )
-from .preprocess import RateMap, keep_slices, make_windows, normalise, prepare, stitch, window_plan
+from .preprocess import RateMap, input_fixes, keep_slices, make_windows, normalise, prepare, stitch, window_plan
 from .runtime import normalisation, predict_windows
-from .unsmooth import detect_smoothing
 
 BACKGROUND = np.array([1.0, 0.0, 0.0, 0.0], dtype=np.float32)  # probabilities of a gap or a flat window
 
@@ -86,7 +85,7 @@ def iter_proba(signal, rate_map, backend="onnx", block_s=BLOCK_S, margin_s=BLOCK
     """
     total = rate_map.n_model(len(signal))
     method = normalisation()  # the one the model in use was trained with
-    taps = detect_smoothing(signal, rate_map.sampling_rate)  # NeuroKit's powerline average: undone in prepare
+    fixes = input_fixes(signal, rate_map.sampling_rate)  # NeuroKit's powerline average, mains hum: undone in prepare
     starts, window = window_plan(total)
     lo, hi = keep_slices(starts, window)
     model_rate = rate_map.model_rate
@@ -103,7 +102,7 @@ def iter_proba(signal, rate_map, backend="onnx", block_s=BLOCK_S, margin_s=BLOCK
         s0 = (int(np.floor(rate_map.to_caller(s0))) // rate_map.down) * rate_map.down  # aligned resampling
         m0 = s0 * rate_map.up // rate_map.down  # model position of the slice's first output
         s1 = min(int(np.ceil(rate_map.to_caller(min(x1 + pad, total)))) + 1, len(signal))
-        x, bad = prepare(signal[s0:s1], rate_map, smoothing_taps=taps)
+        x, bad = prepare(signal[s0:s1], rate_map, **fixes)
         if x1 - m0 > len(x):  # short signal: windows padded past the end
             x = np.pad(x, (0, x1 - m0 - len(x)), mode="edge")
         windows, flat = normalise(make_windows(x, starts[used] - m0, window), return_flat=True, method=method)

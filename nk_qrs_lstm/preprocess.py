@@ -21,7 +21,8 @@ from .defaults import (
     WINDOW_S,
     n_samples,
 )
-from .unsmooth import unsmooth
+from .mains import detect_mains, remove_mains
+from .unsmooth import detect_smoothing, unsmooth
 
 
 @dataclass(frozen=True)
@@ -295,8 +296,31 @@ def stitch(probas, starts, length, overlap=None, lo=None, hi=None, first=0, out=
     return out
 
 
-def prepare(signal, rate_map, smoothing_taps=None):
-    """Resample one lead to the model rate and remove its baseline.
+def input_fixes(signal, sampling_rate):
+    """What :func:`prepare` undoes in a lead, detected once on the whole caller-rate lead.
+
+    NeuroKit's mains moving average (:func:`nk_qrs_lstm.unsmooth.detect_smoothing`) and mains hum
+    (:func:`nk_qrs_lstm.mains.detect_mains`).
+
+    Returns
+    -------
+    dict
+        ``smoothing_taps`` and ``mains_hz``, :func:`prepare`'s keyword arguments.
+
+    Examples
+    --------
+    >>> import neurokit2 as nk
+    >>> ecg = nk.ecg_simulate(duration=20, sampling_rate=500, random_state=0)
+    >>> input_fixes(ecg, 500)
+    {'smoothing_taps': None, 'mains_hz': ()}
+    >>> input_fixes(nk.ecg_clean(ecg, sampling_rate=500), 500)["smoothing_taps"]
+    10
+    """
+    return {"smoothing_taps": detect_smoothing(signal, sampling_rate), "mains_hz": detect_mains(signal, sampling_rate)}
+
+
+def prepare(signal, rate_map, smoothing_taps=None, mains_hz=()):
+    """Resample one lead to the model rate and remove its baseline (and mains hum where found).
 
     Non-finite samples are linearly interpolated (and reported in the mask).
 
@@ -309,6 +333,9 @@ def prepare(signal, rate_map, smoothing_taps=None):
         Length of a mains moving average found in the lead
         (:func:`nk_qrs_lstm.unsmooth.detect_smoothing`): undone
         (:func:`nk_qrs_lstm.unsmooth.unsmooth`) before resampling.
+    mains_hz : sequence of float
+        Mains hum lines found in the lead (:func:`nk_qrs_lstm.mains.detect_mains`): notched
+        (:func:`nk_qrs_lstm.mains.remove_mains`) before resampling.
 
     Returns
     -------
@@ -329,6 +356,8 @@ def prepare(signal, rate_map, smoothing_taps=None):
             signal[:] = 0.0
     if smoothing_taps:
         signal = unsmooth(signal, rate_map.sampling_rate, smoothing_taps)
+    if len(mains_hz):
+        signal = remove_mains(signal, rate_map.sampling_rate, mains_hz)
     x = highpass(resample(signal, rate_map.up, rate_map.down), rate_map.model_rate)
     return x, model_rate_gaps(bad if has_bad else None, rate_map, len(signal))
 

@@ -1,4 +1,4 @@
-"""Signal checks that warn, never fail: gaps, flat and clipped signals, band-pass-cleaned input.
+"""Signal checks that warn, never fail: gaps, flat and clipped signals, noise, band-pass-cleaned input.
 
 The band-pass check needs the heart rate, so the front door runs it after delineation.
 
@@ -18,11 +18,13 @@ from .defaults import (
     BANDPASS_WINDOW_S,
     CLIPPED_FRACTION,
     CLIPPED_PILE,
+    MAINS_FLANK_HZ,
     NOISE_ECG_HZ,
     NOISE_HIGH_HZ,
     NOISE_MAX_RATIO,
     n_samples,
 )
+from .mains import detect_mains
 from .spectra import longest_finite_run, welch
 
 
@@ -55,11 +57,11 @@ def warn_quality(ecg, sampling_rate, name="ecg_cleaned"):
     if at_extremes > CLIPPED_FRACTION and (_piled(values, hi, at_hi, -1) or _piled(values, lo, at_lo, 1)):
         warn(f"{name} looks clipped ({100 * at_extremes:.1f}% of its samples sit at its minimum or "
              "maximum): waves in saturated stretches may be missed.")
-    ratio = noise_ratio(ecg, sampling_rate)
+    ratio = noise_ratio(ecg, sampling_rate, mains_hz=detect_mains(ecg, sampling_rate))
     if ratio > NOISE_MAX_RATIO:
         warn(f"{name} carries much power at {NOISE_HIGH_HZ[0]:g} Hz and above ({ratio:.1f} times that of its "
-             f"{NOISE_ECG_HZ[0]:g}-{NOISE_ECG_HZ[1]:g} Hz band: mains hum or muscle noise): wave boundaries may be "
-             "up to twice less precise. nk.ecg_clean(..., method='neurokit') removes mains hum.")
+             f"{NOISE_ECG_HZ[0]:g}-{NOISE_ECG_HZ[1]:g} Hz band, mains hum lines left out: muscle or other noise): "
+             "wave boundaries may be up to twice less precise.")
 
 
 def _piled(values, level, count, inward):
@@ -101,14 +103,16 @@ def warn_bandpassed(ecg, sampling_rate, qrs_positions, name="ecg_cleaned"):
              "nk.ecg_clean(..., method='neurokit').")
 
 
-def noise_ratio(ecg, sampling_rate, segment_s=BANDPASS_SEGMENT_S):
+def noise_ratio(ecg, sampling_rate, segment_s=BANDPASS_SEGMENT_S, mains_hz=()):
     """Power above the ECG's band over power in it: mains hum and muscle noise.
 
     The Welch power in ``NOISE_HIGH_HZ`` (40-150 Hz, capped at 0.45 x the
     sampling rate) over that in ``NOISE_ECG_HZ`` (1-40 Hz), on the stretch
     :func:`bandpass_ratio` reads. Raw LUDB and QTDB leads (train and
     validation, 2026 leads) stay under 0.7; 0.15 mV of mains hum brings most
-    LUDB leads above 1 (``docs/api.md``).
+    LUDB leads above 1 (``docs/api.md``). ``mains_hz``: hum lines
+    (:func:`nk_qrs_lstm.mains.detect_mains`) left out of the sums, within
+    ``MAINS_FLANK_HZ[0]`` of each (the pipeline removes them).
 
     Returns
     -------
@@ -122,12 +126,16 @@ def noise_ratio(ecg, sampling_rate, segment_s=BANDPASS_SEGMENT_S):
     >>> hum = 0.5 * np.sin(2 * np.pi * 50 * np.arange(len(ecg)) / 500)  # 0.5 mV of mains hum
     >>> bool(noise_ratio(ecg, 500) < 1), bool(noise_ratio(ecg + hum, 500) > 1)
     (True, True)
+    >>> bool(noise_ratio(ecg + hum, 500, mains_hz=[50.0]) < 1)  # the hum line left out
+    True
     """
     top = min(NOISE_HIGH_HZ[1], 0.45 * sampling_rate)
     spectrum = _head_spectrum(ecg, sampling_rate, segment_s)
     if spectrum is None or top <= NOISE_HIGH_HZ[0]:
         return 0.0
     f, p = spectrum
+    if len(mains_hz):
+        p = np.where(np.min(np.abs(f[:, None] - np.asarray(mains_hz)[None, :]), axis=1) < MAINS_FLANK_HZ[0], 0.0, p)
     ecg_band = p[(f >= NOISE_ECG_HZ[0]) & (f < NOISE_ECG_HZ[1])].sum()
     high = p[(f >= NOISE_HIGH_HZ[0]) & (f <= top)].sum()
     return high / ecg_band if ecg_band > 0 else 0.0

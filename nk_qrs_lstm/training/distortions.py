@@ -95,6 +95,40 @@ def _biosppy(x):
     return out - out.mean()
 
 
+# --- noise --------------------------------------------------------------------------------------------------------
+MUSCLE_BAND_HZ = (20.0, 120.0)  # [Hz] band of the muscle-like noise of add_muscle_noise (below 125 Hz, MODEL_RATE / 2)
+
+
+@functools.cache
+def _muscle_sos():
+    return signal_lib.butter(4, MUSCLE_BAND_HZ, btype="bandpass", fs=MODEL_RATE, output="sos")
+
+
+def add_muscle_noise(signal, rng, rms):
+    """Add muscle-like noise: white noise band-passed to :data:`MUSCLE_BAND_HZ`, of RMS ``rms``.
+
+    Unlike white noise at the model rate, it leaves the P and T waves' band
+    (below 20 Hz) nearly untouched and sits where the QRS edges are, as the
+    noise of skeletal muscle does.
+
+    Parameters
+    ----------
+    signal : ndarray
+        One lead at ``MODEL_RATE``.
+    rng : numpy.random.Generator
+    rms : float
+        Root mean square of the added noise, in the signal's unit.
+
+    Returns
+    -------
+    ndarray
+        A copy of the signal with the noise added.
+    """
+    x = np.array(signal, dtype=float)
+    noise = signal_lib.sosfiltfilt(_muscle_sos(), rng.standard_normal(len(x) + 64))[32:-32]
+    return x + rms * noise / max(float(noise.std()), 1e-12)
+
+
 # --- artefacts ------------------------------------------------------------------------------------------------------
 def add_spikes(signal, rng, scale, count=(1, 5), amplitude=(1.0, 10.0)):
     """Add a few narrow spikes (1-3 samples, either polarity) at random places.

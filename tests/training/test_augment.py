@@ -1,4 +1,4 @@
-"""Training augmentation: the shipped recipe (v1) and the chain for unseen recordings (v2), on synthetic beats."""
+"""Training augmentation: the first recipe (v1) and the chains for unseen recordings (v2-v4), on synthetic beats."""
 
 import dataclasses
 
@@ -337,7 +337,7 @@ def test_training_batches_with_v2():
     assert not np.array_equal(xs, make_dataset(items, 4, 1, seed=0, augmentation="v1")[0][0])
     with pytest.raises(ValueError) as error:
         make_dataset(items, 4, 1, seed=0, augmentation="v9")
-    assert str(error.value) == "augmentation == 'v9', must be one of 'v1', 'v2', 'v3'."
+    assert str(error.value) == "augmentation == 'v9', must be one of 'v1', 'v2', 'v3', 'v4'."
 
 
 def test_v3_draws_neurokit_cleaning_for_a_quarter_of_crops(monkeypatch):
@@ -360,3 +360,39 @@ def test_v3_draws_neurokit_cleaning_for_a_quarter_of_crops(monkeypatch):
             recipe(x, labels, 512, np.random.default_rng(seed), 1.0)
         share[name] = drawn.count("neurokit") / 300
     assert 0.18 <= share["v3"] <= 0.34 and share["v2"] <= 0.1
+
+
+@SETTINGS
+@given(seed=SEED, rms=st.floats(0.001, 1.0))
+def test_muscle_noise_has_its_rms_and_band(seed, rms):
+    """Check that muscle-like noise adds exactly ``rms`` of noise, seeded, with 95 % of its power in 20-120 Hz."""
+    x = np.sin(np.arange(5000) / 40.0)
+    out = distortions.add_muscle_noise(x, np.random.default_rng(seed), rms)
+    noise = out - x
+    assert abs(noise.std() - rms) < 1e-6 * max(rms, 1.0) + 1e-9
+    np.testing.assert_array_equal(out, distortions.add_muscle_noise(x, np.random.default_rng(seed), rms))
+    power = np.abs(np.fft.rfft(noise)) ** 2
+    freq = np.fft.rfftfreq(len(noise), 1 / 250)
+    assert power[(freq >= 20) & (freq <= 120)].sum() > 0.95 * power.sum()
+
+
+def _mains_power(recipe, seeds=200):
+    """Mean share of power at 50 and 60 Hz (+-1 Hz) in the crops of a lead of faint white noise."""
+    x, y = 0.01 * np.random.default_rng(0).standard_normal(6000), np.zeros(6000, dtype=int)
+    total = 0.0
+    for seed in range(seeds):
+        xa, _ = recipe(x, y, 2048, np.random.default_rng(seed), 1.0)
+        power = np.abs(np.fft.rfft(xa - xa.mean())) ** 2
+        freq = np.fft.rfftfreq(len(xa), 1 / 250)
+        total += power[(np.abs(freq - 50) <= 1) | (np.abs(freq - 60) <= 1)].sum() / power.sum()
+    return total / seeds
+
+
+def test_v4_is_v2_with_more_mains_hum():
+    """Check that v4 puts a larger share of the crops' power at the mains frequencies than v2 (hum for half the
+    crops up to 0.5 x scale, against 30 % up to 0.15) and that its crops keep the v2 contract."""
+    assert _mains_power(aug.augment_v4) > 1.5 * _mains_power(aug.augment_v2)
+    x, labels = synthetic([(25, 15, 25, 30, 50, 105)] * 20, offset=0.3)
+    xa, ya = aug.augment_v4(x, labels, 2048, np.random.default_rng(1), 1.0)
+    assert xa.shape == ya.shape == (2048,) and np.isfinite(xa).all() and set(ya) <= set(labels)
+    assert aug.NOISY.hum == (0.5, 0.5) and aug.NOISY.muscle == (0.4, 0.25)

@@ -1,0 +1,137 @@
+"""Tests of mains-hum detection and removal (nk_qrs_lstm/mains.py) and of the pipeline's use of them."""
+
+import warnings
+
+import neurokit2 as nk
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import nk_qrs_lstm
+from nk_qrs_lstm import pipeline, preprocess
+from nk_qrs_lstm.mains import detect_mains, line_ratio, remove_mains
+from nk_qrs_lstm.preprocess import RateMap
+
+SETTINGS = settings(max_examples=12, deadline=None)
+
+
+def _ecg(rate=500, duration=30, heart_rate=70, seed=0):
+    return nk.ecg_simulate(duration=duration, sampling_rate=rate, heart_rate=heart_rate, noise=0.02,
+                           random_state=seed)
+
+
+def _hum(n, rate, freq, amplitude, phase=0.3, harmonics=()):
+    t = np.arange(n) / rate
+    out = amplitude * np.sin(2 * np.pi * freq * t + phase)
+    for k, a in harmonics:
+        out += a * np.sin(2 * np.pi * k * freq * t + k * phase)
+    return out
+
+
+@SETTINGS
+@given(rate=st.sampled_from([250, 360, 500, 1000]), heart_rate=st.integers(45, 160), seed=st.integers(0, 99))
+def test_no_hum_is_found_in_an_ecg_without_it(rate, heart_rate, seed):
+    """Check that a simulated ECG and its NeuroKit-cleaned version hold no mains line (a simulated beat repeats so
+    regularly that its harmonics are lines too: one near 50 Hz is not alone in its flanks)."""
+    ecg = _ecg(rate, heart_rate=heart_rate, seed=seed)
+    assert detect_mains(ecg, rate) == ()
+    assert detect_mains(nk.ecg_clean(ecg, sampling_rate=rate), rate) == ()
+
+
+@SETTINGS
+@given(rate=st.sampled_from([360, 500, 1000]), nominal=st.sampled_from([50.0, 60.0]),
+       drift=st.floats(-0.3, 0.3), amplitude=st.floats(0.02, 1.0))
+def test_hum_is_found_at_its_own_frequency(rate, nominal, drift, amplitude):
+    """Check that hum of 0.02 mV and more is found within 0.05 Hz of its frequency, the mains drifting by up to
+    0.3 Hz, with its second harmonic (100 or 120 Hz, where the model's input ends) where that stands out."""
+    ecg = _ecg(rate)
+    freq = nominal + drift
+    lines = detect_mains(ecg + _hum(len(ecg), rate, freq, amplitude, harmonics=[(2, amplitude / 3)]), rate)
+    assert abs(lines[0] - freq) < 0.05
+    if 2 * nominal <= 120.0:
+        assert len(lines) == 2 and abs(lines[1] - 2 * freq) < 0.1
+    else:
+        assert len(lines) == 1
+
+
+@pytest.mark.parametrize("rate, n", [(100, 3000), (500, 1000)])
+def test_a_slow_or_short_signal_is_not_judged(rate, n):
+    """Check that a signal whose Nyquist band ends before 50 Hz plus the flanks, or shorter than one Welch
+    segment, gets no line (no error)."""
+    x = _hum(n, rate, 50.0, 1.0) + np.random.default_rng(0).normal(size=n)
+    assert detect_mains(x, rate) == ()
+
+
+def test_line_ratio_of_flat_flanks_is_zero():
+    """Check that a spectrum with no power beside the line gives ratio 0 (nothing to compare with)."""
+    freq = np.arange(0, 250.25, 0.25)
+    power = np.zeros_like(freq)
+    power[200] = 1.0
+    assert line_ratio(freq, power, 50.0) == (0.0, 0.0, 50.0)
+
+
+@pytest.mark.parametrize("freq", [50.0, 59.8])
+def test_removing_the_hum_restores_the_signal(freq):
+    """Check that the notch takes 0.3 mV of hum out to within 1 % of the ECG's range, and changes an ECG without
+    hum by less than that (away from the ends)."""
+    ecg = _ecg()
+    hummed = ecg + _hum(len(ecg), 500, freq, 0.3)
+    lines = detect_mains(hummed, 500)
+    span = np.ptp(ecg)
+    assert np.abs(remove_mains(hummed, 500, lines) - ecg)[1000:-1000].max() < 0.01 * span
+    assert np.abs(remove_mains(ecg, 500, lines) - ecg)[1000:-1000].max() < 0.01 * span
+    np.testing.assert_array_equal(remove_mains(ecg, 500, ()), ecg)
+
+
+def test_delineation_under_hum_matches_the_clean_lead():
+    """Check that through ecg_delineate a lead with 0.3 mV of 60-Hz hum gets the boundaries of the lead without
+    it (within 1 sample on average, every beat found), and no noise warning; without the removal they move."""
+    ecg = _ecg(heart_rate=75, seed=3)
+    hummed = ecg + _hum(len(ecg), 500, 60.0, 0.3, harmonics=[(2, 0.05)])
+    clean = nk_qrs_lstm.ecg_delineate_table(ecg, sampling_rate=500)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", nk_qrs_lstm.NKQRSLSTMWarning)
+        fixed = nk_qrs_lstm.ecg_delineate_table(hummed, sampling_rate=500)
+    assert len(fixed) == len(clean)
+    keys = ["ECG_P_Onsets", "ECG_R_Onsets", "ECG_R_Offsets", "ECG_T_Offsets"]
+    shift = {k: np.nanmean(np.abs(fixed[k].to_numpy(float) - clean[k].to_numpy(float))) for k in keys}
+    assert max(shift.values()) <= 1.0, shift
+
+
+def test_delineation_moves_under_hum_without_the_removal(monkeypatch):
+    """Check that the test above sees what the removal does: without it, 0.3 mV of hum moves boundaries."""
+    ecg = _ecg(heart_rate=75, seed=3)
+    hummed = ecg + _hum(len(ecg), 500, 60.0, 0.3, harmonics=[(2, 0.05)])
+    clean = nk_qrs_lstm.ecg_delineate_table(ecg, sampling_rate=500)
+    monkeypatch.setattr(preprocess, "detect_mains", lambda *a, **k: ())
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        moved = nk_qrs_lstm.ecg_delineate_table(hummed, sampling_rate=500)
+    keys = ["ECG_P_Onsets", "ECG_P_Offsets", "ECG_T_Onsets", "ECG_T_Offsets"]
+    n = min(len(moved), len(clean))
+    shift = [np.nanmean(np.abs(moved[k].to_numpy(float)[:n] - clean[k].to_numpy(float)[:n])) for k in keys]
+    assert len(moved) != len(clean) or max(shift) > 1.0
+
+
+def test_streamed_blocks_equal_one_block_under_hum():
+    """Check that removing the hum block by block gives the one-block probabilities."""
+    ecg = _ecg(duration=150, heart_rate=65, seed=5)
+    hummed = ecg + _hum(len(ecg), 500, 50.0, 0.2)
+    rate_map = RateMap.for_rate(500)
+    assert len(preprocess.input_fixes(hummed, 500)["mains_hz"]) == 1
+    one, _ = pipeline.predict_proba(hummed, rate_map, block_s=1e9)
+    many, _ = pipeline.predict_proba(hummed, rate_map, block_s=20)
+    np.testing.assert_allclose(many, one, atol=1e-5)
+
+
+
+def test_a_paced_comb_is_not_hum_and_hum_over_it_is():
+    """Check that fixed-rate pacing spikes (a comb of lines every 70 / 60 Hz, one of them beside 50 Hz) are not
+    taken for hum, and that 0.05 mV of 50-Hz hum over them is found."""
+    ecg = _ecg(heart_rate=70, seed=2)
+    spikes = np.zeros(len(ecg))
+    spikes[np.arange(200, len(ecg), int(500 * 60 / 70))] = 5.0  # 5 mV, one sample, at exactly 70 bpm
+    paced = ecg + spikes
+    assert detect_mains(paced, 500) == ()
+    assert abs(detect_mains(paced + _hum(len(ecg), 500, 50.0, 0.05), 500)[0] - 50.0) < 0.05
