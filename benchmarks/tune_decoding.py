@@ -102,7 +102,23 @@ def cache_path(cache, database, part, kind):
     return os.path.join(cache, f"{database}_{part}_{kind}.npz")
 
 
-def make_cache(cache, parts, kinds=DEFAULT_INPUTS):
+def phase_averaged_proba(signal, rate_map, phases):
+    """Probabilities averaged over the network's stride phases: the lead started ``k`` model samples later for each
+    ``k`` in ``range(phases)``, each track aligned back (an experiment: the network's stride-4 front end makes its
+    answer depend on where the recording starts, modulo 4 samples at 250 Hz)."""
+    total = rate_map.n_model(len(signal))
+    per = rate_map.sampling_rate / rate_map.model_rate
+    acc, count, bad = np.zeros((total, 4)), np.zeros(total), None
+    for k in range(phases):
+        proba, b = predict_proba(signal[int(round(k * per)):], rate_map)
+        n = min(len(proba), total - k)
+        acc[k : k + n] += proba[:n]
+        count[k : k + n] += 1
+        bad = b if k == 0 else bad
+    return (acc / count[:, None]).astype(np.float32), bad
+
+
+def make_cache(cache, parts, kinds=DEFAULT_INPUTS, phases=1):
     os.makedirs(cache, exist_ok=True)
     for part in parts:
         for database, split in PARTS[part]:
@@ -115,7 +131,9 @@ def make_cache(cache, parts, kinds=DEFAULT_INPUTS):
                 t0, arrays = time.time(), {}
                 for ecg in ecgs:
                     sig = signal_for(ecg, kind)
-                    proba, bad = predict_proba(sig, RateMap.for_rate(ecg.sampling_rate))
+                    rate_map = RateMap.for_rate(ecg.sampling_rate)
+                    proba, bad = (predict_proba(sig, rate_map) if phases == 1 else
+                                  phase_averaged_proba(sig, rate_map, phases))
                     arrays[f"{ecg.record}/{ecg.lead}/proba"] = proba
                     arrays[f"{ecg.record}/{ecg.lead}/bad"] = bad
                 np.savez_compressed(path, **arrays)
@@ -473,6 +491,8 @@ def main(argv=None):
                              "cache and to the steps reading that cache)")
     parser.add_argument("--emg-mv", type=float, default=NOISE_EMG_MV,
                         help="noisy input: RMS of the 20-120 Hz noise [mV] (default: %(default)s)")
+    parser.add_argument("--phases", type=int, default=1,
+                        help="cache: average the probabilities over this many stride phases (experiment; default 1)")
     parser.add_argument("--no-mains-removal", action="store_true",
                         help="ablation: the pipeline's mains-hum removal off (nk_qrs_lstm.mains)")
     args = parser.parse_args(argv)
@@ -480,7 +500,7 @@ def main(argv=None):
     pd.set_option("display.width", 200)
     os.makedirs(args.out, exist_ok=True)
     if args.step == "cache":
-        make_cache(args.cache, args.parts, args.inputs)
+        make_cache(args.cache, args.parts, args.inputs, args.phases)
     elif args.step == "sweep":
         frame = sweep(args.cache, os.path.join(args.out, f"decoding_sweep_{args.input}.csv"), args.input)
         best, ranking = choose(frame)

@@ -13,7 +13,7 @@ import warnings
 import numpy as np
 from neurokit2.misc import NeuroKitWarning
 
-from .defaults import MIN_RATE
+from .defaults import MAX_RATE, MIN_RATE
 
 
 class NKQRSLSTMWarning(NeuroKitWarning):
@@ -68,7 +68,7 @@ def check_option(name, value, allowed):
 
 
 def check_sampling_rate(sampling_rate, name="sampling_rate"):
-    """Return ``sampling_rate`` as a float of at least ``MIN_RATE`` Hz (any higher rate is resampled)."""
+    """Return ``sampling_rate`` as a float from ``MIN_RATE`` to ``MAX_RATE`` Hz (resampled to the model's rate)."""
     if isinstance(sampling_rate, bool) or not isinstance(sampling_rate, numbers.Real):
         raise TypeError(
             f"{name} must be a number (Hz), got {type(sampling_rate).__name__} "
@@ -79,6 +79,9 @@ def check_sampling_rate(sampling_rate, name="sampling_rate"):
         raise ValueError(f"{name} == {sampling_rate!r}, must be a finite number > 0 (Hz).")
     if rate < MIN_RATE:
         raise ValueError(f"{name} == {sampling_rate!r}, must be at least {MIN_RATE} Hz.")
+    if rate > MAX_RATE:
+        raise ValueError(f"{name} == {sampling_rate!r}, must be at most {MAX_RATE} Hz (decimate the signal first, "
+                         "e.g. scipy.signal.decimate).")
     return rate
 
 

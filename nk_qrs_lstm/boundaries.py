@@ -283,7 +283,7 @@ def delineate_proba(proba, signal, sampling_rate, rate=MODEL_RATE, refine=True, 
     beats = np.round((beats + offset) * ratio)
     edge = _edge_samples(sampling_rate)  # the same margin in the caller's samples
     with np.errstate(invalid="ignore"):
-        beats[(beats < edge) | (beats > n - 1 - edge)] = np.nan
+        beats[(beats <= edge) | (beats >= n - 1 - edge)] = np.nan
     beats = np.clip(beats, 0, n - 1)
     # physiological order survives rounding: neighbours may touch, never cross
     with np.errstate(invalid="ignore"):  # NaN compares False: a missing point stays missing

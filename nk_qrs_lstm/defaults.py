@@ -14,8 +14,9 @@ HIGHPASS_HZ = 0.5  # [Hz] baseline-removal cut-off applied before the network
 NORM_BLOCK_S = 1.0  # [s] blocks of the per-second amplitude scale (normalisation "second")
 
 # --- accepted input ----------------------------------------------------------
-MIN_RATE = 100  # [Hz] lowest accepted sampling rate (no upper limit: higher rates are resampled)
+MIN_RATE = 100  # [Hz] lowest accepted sampling rate (higher rates are resampled) ...
 RATIO_MAX_DENOMINATOR = 1000  # [-] largest up/down factor of the rational rate conversion
+MAX_RATE = MODEL_RATE * RATIO_MAX_DENOMINATOR  # [Hz] ... and the highest (250 kHz: the conversion's largest factor)
 MIN_DURATION_S = 1.0  # [s] shortest signal the model can delineate
 
 # --- undoing NeuroKit's powerline smoothing (nk_qrs_lstm/unsmooth.py) -----------
@@ -82,8 +83,9 @@ QS_MIN_DEPTH = 0.1  # [-] Q and S lie at least this share of the QRS peak-to-pea
 P_PEAK_INVERTED_RATIO = 2.0  # [-] a P peak is the highest point above the line joining the wave's limits unless
 #                                the lowest below it is this many times farther (an inverted P wave); chosen on the
 #                                validation splits (docs/decoding.md, "P peaks")
-EDGE_MARGIN_S = 0.012  # [s] a boundary closer than this to the signal's ends or a gap is unknown (NaN): the wave
-#                        may go on where the network saw nothing (3 samples at 250 Hz)
+EDGE_MARGIN_S = 0.024  # [s] a boundary this close (or closer) to the signal's ends or a gap is unknown (NaN): the
+#                        wave may go on where the network saw nothing; up to 24 ms from a cut, 20-41 % of boundaries
+#                        were off by > 10 ms, beyond it 6-14 % (LUDB validation, benchmarks/edge_margin.py)
 
 # --- input checks that warn ----------------------------------------------------
 CLIPPED_FRACTION = 0.01  # [-] share of samples at the extreme values above which a signal looks clipped

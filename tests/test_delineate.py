@@ -212,6 +212,20 @@ def test_a_complex_cut_by_the_end_has_an_unknown_offset_at_any_rate(ludb_path):
         assert not ((values < edge) | (values > len(y) - 1 - edge)).any(), rate
 
 
+def test_a_complex_cut_by_the_start_gets_no_onset_inside_the_signal(ludb_path):
+    """Check that a QRS cut 34 ms after its onset (LUDB 23 lead II from sample 716; the onset is at 699) has a NaN
+    onset (the network placed it 14 ms inside the cut signal, a 102-ms QRS for a 140-ms one, under the old 12-ms
+    margin) and its visible offset stays within 20 ms of the whole lead's."""
+    import wfdb
+
+    x = wfdb.rdrecord(os.path.join(ludb_path, "data", "23"), channel_names=["ii"]).p_signal[:, 0]
+    whole = ecg_delineate_table(x, None, sampling_rate=500)
+    cut = ecg_delineate_table(x[716:], None, sampling_rate=500)
+    assert pd.isna(cut["ECG_R_Onsets"].iloc[0]) and pd.isna(cut["ECG_R_Peaks"].iloc[0])  # R at 720: 8 ms in
+    first = whole.loc[(whole["ECG_R_Offsets"] > 716).idxmax()]
+    assert abs(cut["ECG_R_Offsets"].iloc[0] + 716 - first["ECG_R_Offsets"]) <= 10  # the visible end: within 20 ms
+
+
 def test_q_and_s_are_never_beside_a_negative_r():
     """Check that an inverted ECG gets no Q / S peak next to its (negative) largest deflection."""
     ecg = nk.ecg_simulate(duration=12, sampling_rate=500, heart_rate=70, random_state=3)

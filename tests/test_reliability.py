@@ -27,6 +27,8 @@ def _ecg(rate=500, duration=10, heart_rate=70, seed=0, noise=0.01):
     ("kwargs", "error", "message"),
     [
         ({"sampling_rate": 50}, ValueError, "sampling_rate == 50, must be at least 100 Hz."),
+        ({"sampling_rate": 500_000}, ValueError, "sampling_rate == 500000, must be at most 250000 Hz (decimate the "
+                                                 "signal first, e.g. scipy.signal.decimate)."),
         ({"sampling_rate": 0}, ValueError, "sampling_rate == 0, must be a finite number > 0 (Hz)."),
         ({"sampling_rate": float("nan")}, ValueError, "sampling_rate == nan, must be a finite number > 0 (Hz)."),
         ({"sampling_rate": None}, TypeError, "sampling_rate must be a number (Hz), got NoneType None."),
@@ -34,7 +36,8 @@ def _ecg(rate=500, duration=10, heart_rate=70, seed=0, noise=0.01):
     ],
 )
 def test_bad_sampling_rate(kwargs, error, message):
-    """Check that a bad sampling rate is refused with a message naming it, the rule and the value."""
+    """Check that a bad sampling rate is refused with a message naming it, the rule and the value (above 250 kHz the
+    rational rate conversion would have a zero factor: it raised an unrelated TypeError)."""
     with pytest.raises(error, match=re.escape(message) + "$"):
         nk_qrs_lstm.ecg_delineate(np.zeros(5000), **kwargs)
 
