@@ -281,8 +281,13 @@ def training_card(run_dir):
         args.append(f"--augment {config['augment']}")
     if config.get("normalisation"):  # runs before --normalisation existed used "window"
         args.append(f"--normalisation {config['normalisation']}")
+    for key in ("wide_qrs_weight", "boundary_weight"):  # runs before these existed weighted every sample alike
+        if config.get(key, 1.0) != 1.0:
+            args.append(f"--{key.replace('_', '-')} {config[key]}")
     for key, value in (config.get("model_kwargs") or {}).items():
         args.append(f"--{key.replace('_', '-')} {value}")
+    if config.get("init"):  # fine-tuned from another model's weights
+        args.append(f"--init {config['init']}")
     return {
         "model": "Conv1D front-end (stride {stride}) + {n} x BiLSTM({units}) + full-rate fusion head, "
                  "per-sample softmax over background/P/QRS/T at 250 Hz".format(
@@ -328,6 +333,8 @@ def _parser():
 def main(argv=None):
     args = _parser().parse_args(argv)
     card = training_card(args.run) if args.run else {}
+    if args.run and os.path.basename(args.model) == "last.keras":  # the run's last epoch, not its best
+        card["checkpoint"] = f"last.keras: the weights after epoch {card['epochs_run']} (best.keras: epoch {card['best_epoch']})"
     if args.card:
         with open(args.card) as f:
             card.update(json.load(f))

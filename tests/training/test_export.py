@@ -203,3 +203,21 @@ def test_unsupported_options_of_known_layers(make, expected):
     with pytest.raises(UnsupportedLayerError) as error:
         keras_to_onnx(keras.Model(inp, make()(inp)))
     assert str(error.value) == expected
+
+
+def test_training_card_command_reproduces_a_fine_tuned_run(tmp_path):
+    """Check that the card's command carries what a run was started with beyond the defaults: its starting weights
+    (--init) and sample weights (they were left out, so a fine-tuned run's command trained from scratch)."""
+    import json
+
+    from nk_qrs_lstm.training.export import training_card
+
+    config = {"seed": 1, "epochs": 60, "steps": 200, "batch_size": 32, "lr": 0.001, "patience": 9, "augment": "v4",
+              "normalisation": "second", "model_kwargs": {"stride": 4}, "split_seed": 1, "train_records": {},
+              "validation_records": {}, "init": "runs/v3a/best.keras", "wide_qrs_weight": 2.0, "boundary_weight": 1.0}
+    (tmp_path / "train_config.json").write_text(json.dumps(config))
+    (tmp_path / "history.csv").write_text("epoch,val_loss,val_sparse_categorical_accuracy\n0,0.2,0.9\n1,0.1,0.95\n")
+    card = training_card(str(tmp_path))
+    assert card["command"].endswith("--stride 4 --init runs/v3a/best.keras")
+    assert "--wide-qrs-weight 2.0" in card["command"] and "--boundary-weight" not in card["command"]
+    assert card["best_epoch"] == 2 and card["epochs_run"] == 2
