@@ -272,6 +272,27 @@ def augment_v4(signal, labels, length, rng, scale):
     return augment_v2(signal, labels, length, rng, scale, config=NOISY)
 
 
+MUSCLE = AugmentConfig(muscle=(0.4, 0.2))
+
+
+def augment_v5(signal, labels, length, rng, scale):
+    """:func:`augment_v2` plus band-limited muscle noise only (:data:`MUSCLE`: 40 % of crops, RMS up to 0.2 x).
+
+    Mains hum stays at :func:`augment_v2`'s level: the pipeline removes it
+    before the network (:mod:`nk_qrs_lstm.mains`). Parameters and returns as
+    :func:`augment_v2`.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> x, y = np.zeros(5000), np.zeros(5000, dtype=int)
+    >>> xa, ya = augment_v5(x, y, 2048, np.random.default_rng(0), scale=1.0)
+    >>> xa.shape == ya.shape == (2048,)
+    True
+    """
+    return augment_v2(signal, labels, length, rng, scale, config=MUSCLE)
+
+
 def _around_label(x, y, span, rng):
     """Up to ``span`` samples of the record around a random labelled sample (no resampling)."""
     if len(x) <= span:

@@ -337,7 +337,7 @@ def test_training_batches_with_v2():
     assert not np.array_equal(xs, make_dataset(items, 4, 1, seed=0, augmentation="v1")[0][0])
     with pytest.raises(ValueError) as error:
         make_dataset(items, 4, 1, seed=0, augmentation="v9")
-    assert str(error.value) == "augmentation == 'v9', must be one of 'v1', 'v2', 'v3', 'v4'."
+    assert str(error.value) == "augmentation == 'v9', must be one of 'v1', 'v2', 'v3', 'v4', 'v5'."
 
 
 def test_v3_draws_neurokit_cleaning_for_a_quarter_of_crops(monkeypatch):
@@ -396,3 +396,27 @@ def test_v4_is_v2_with_more_mains_hum():
     xa, ya = aug.augment_v4(x, labels, 2048, np.random.default_rng(1), 1.0)
     assert xa.shape == ya.shape == (2048,) and np.isfinite(xa).all() and set(ya) <= set(labels)
     assert aug.NOISY.hum == (0.5, 0.5) and aug.NOISY.muscle == (0.4, 0.25)
+
+
+
+def test_v5_adds_muscle_noise_to_two_crops_in_five_and_v2_none(monkeypatch):
+    """Check that v5 draws band-limited muscle noise for ~40 % of crops, RMS within 0.2 x scale, and v2 never (its
+    random stream unchanged); v5's mains hum is v2's (the pipeline removes hum)."""
+    levels = []
+    real = aug.add_muscle_noise
+
+    def spy(x, rng, rms):
+        levels.append(rms)
+        return real(x, rng, rms)
+
+    monkeypatch.setattr(aug, "add_muscle_noise", spy)
+    x, labels = synthetic([(25, 15, 25, 30, 50, 105)] * 20, offset=0.0)
+    counts = {}
+    for name, recipe in [("v2", aug.augment_v2), ("v5", aug.augment_v5)]:
+        levels.clear()
+        for seed in range(300):
+            recipe(x, labels, 512, np.random.default_rng(seed), 0.5)
+        counts[name] = len(levels)
+        assert all(0 <= level <= 0.2 * 0.5 for level in levels)
+    assert counts["v2"] == 0 and 0.32 <= counts["v5"] / 300 <= 0.48
+    assert aug.MUSCLE.hum == aug.AugmentConfig().hum
