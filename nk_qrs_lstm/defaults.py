@@ -18,6 +18,8 @@ MIN_RATE = 100  # [Hz] lowest accepted sampling rate (higher rates are resampled
 RATIO_MAX_DENOMINATOR = 1000  # [-] largest up/down factor of the rational rate conversion
 MAX_RATE = MODEL_RATE * RATIO_MAX_DENOMINATOR  # [Hz] ... and the highest (250 kHz: the conversion's largest factor)
 MIN_DURATION_S = 1.0  # [s] shortest signal the model can delineate
+FLAT_GAP_S = 2.0  # [s] a run of identical samples this long is a gap (lead off, a rail): raw LUDB / QTDB leads hold
+#                   at most 0.58 s, quantised to 0.05 mV at most 1.33 s (train + validation)
 
 # --- undoing NeuroKit's powerline smoothing (nk_qrs_lstm/unsmooth.py) -----------
 # nk.ecg_clean's default powerline filter is a moving average over one mains period, applied forward and backward
@@ -41,6 +43,7 @@ MAINS_LINE_RATIO = 10.0  # [-] a line's peak power over its flanks' median above
 MAINS_ISOLATION = 3.0  # [-] ... if also this many times above its flanks' largest (a heart rate's harmonics are not)
 MAINS_NOTCH_Q = 30.0  # [-] quality factor of each notch (-3 dB width 1.7 Hz at 50 Hz)
 MAINS_TOP_HZ = 120.0  # [Hz] highest harmonic notched (the resampling to 250 Hz removes what is above 125 Hz)
+STRETCH_S = 60.0  # [s] the whole lead's spectrum is taken stretch by stretch (mains lines, the noise warning)
 
 # --- streaming -----------------------------------------------------------------
 BLOCK_S = 3600.0  # [s] longest stretch of signal turned into probabilities at once

@@ -5,9 +5,10 @@ in a ward); the network, trained on clean recordings, then places P and T
 boundaries up to 10 ms off and misses P waves. ECG amplifiers remove the hum
 with a notch; NeuroKit's ``ecg_clean`` with a moving average over one mains
 period (which :mod:`nk_qrs_lstm.unsmooth` undoes). Here the hum is *found*
-first, as a line standing far above the spectrum beside it, and only then
-removed with a narrow zero-phase notch at the line's own frequency, so a
-signal without hum is passed on untouched.
+first, as a line standing far above the spectrum beside it in the whole
+lead's spectrum, and only then removed, from the whole lead, with a narrow
+zero-phase notch at the line's own frequency, so a signal without hum is
+passed on untouched.
 
 Pure functions of the caller-rate signal; the pipeline
 (:func:`nk_qrs_lstm.pipeline.iter_proba`) detects once per lead and removes
@@ -36,10 +37,10 @@ from .defaults import (
     MAINS_SEGMENT_S,
     MAINS_TOP_HZ,
     POWERLINE_HZ,
-    SMOOTHING_DETECT_S,
+    STRETCH_S,
     n_samples,
 )
-from .spectra import longest_finite_run, welch
+from .spectra import stretch_spectra
 
 
 def line_ratio(freq, power, centre, search_hz=MAINS_SEARCH_HZ, flank_hz=MAINS_FLANK_HZ):
@@ -102,16 +103,32 @@ def _is_hum(freq, power, centre, threshold):
     return ratio > threshold and isolation > MAINS_ISOLATION, peak
 
 
-def detect_mains(signal, sampling_rate, threshold=MAINS_LINE_RATIO, max_s=SMOOTHING_DETECT_S):
+def mean_spectrum(signal, sampling_rate, segment_s=MAINS_SEGMENT_S, stretch_s=STRETCH_S):
+    """Welch spectrum of a whole lead (every finite stretch), computed ``stretch_s`` at a time.
+
+    Returns
+    -------
+    (freq, power) or None
+        None where no stretch holds one segment of finite samples.
+    """
+    segment = n_samples(segment_s, sampling_rate)
+    total, frames, freq = 0.0, 0, None
+    for _, freq, power, n in stretch_spectra(signal, sampling_rate, n_samples(stretch_s, sampling_rate), segment):
+        total, frames = total + n * power, frames + n
+    return None if not frames else (freq, total / frames)
+
+
+def detect_mains(signal, sampling_rate, threshold=MAINS_LINE_RATIO):
     """Frequencies of the mains hum in a lead: the fundamental found and its harmonics that stand out too.
 
     The fundamental is looked for at each of ``POWERLINE_HZ`` (50, 60 Hz) on
-    the Welch spectrum of the longest finite stretch of the first ``max_s``
-    seconds; the first whose line stands ``threshold`` times above the median
-    of its flanks and ``MAINS_ISOLATION`` times above their largest power
-    (:func:`line_ratio`) is the mains. Its harmonics up to ``MAINS_TOP_HZ``
-    (what the model's 250-Hz input keeps) are kept where they pass the same
-    test (harmonics of the nominal frequency: 100 Hz of 50, 120 Hz of 60).
+    the Welch spectrum of the whole lead (:func:`mean_spectrum`: hum in part
+    of a long recording counts, diluted by its share of the time); the first
+    whose line stands ``threshold`` times above the median of its flanks and
+    ``MAINS_ISOLATION`` times above their largest power (:func:`line_ratio`)
+    is the mains. Its harmonics up to ``MAINS_TOP_HZ`` (what the model's
+    250-Hz input keeps) are kept where they pass the same test (harmonics of
+    the nominal frequency: 100 Hz of 50, 120 Hz of 60).
 
     Parameters
     ----------
@@ -121,8 +138,6 @@ def detect_mains(signal, sampling_rate, threshold=MAINS_LINE_RATIO, max_s=SMOOTH
         Hz.
     threshold : float
         Line-to-flanks power ratio above which a line is hum.
-    max_s : float
-        Seconds of the signal's start analysed.
 
     Returns
     -------
@@ -140,11 +155,10 @@ def detect_mains(signal, sampling_rate, threshold=MAINS_LINE_RATIO, max_s=SMOOTH
     >>> [round(f) for f in detect_mains(ecg + hum, 500)]
     [60]
     """
-    x = longest_finite_run(np.asarray(signal, dtype=float)[: n_samples(max_s, sampling_rate)])
-    segment = n_samples(MAINS_SEGMENT_S, sampling_rate)
-    if len(x) < segment:
+    spectrum = mean_spectrum(signal, sampling_rate)
+    if spectrum is None:
         return ()
-    freq, power = welch(x, sampling_rate, segment)
+    freq, power = spectrum
     for nominal in POWERLINE_HZ:
         found, fundamental = _is_hum(freq, power, nominal, threshold)
         if found:

@@ -32,7 +32,17 @@ from .defaults import (
     RPEAK_REACH_S,
     n_samples,
 )
-from .preprocess import RateMap, input_fixes, keep_slices, make_windows, normalise, prepare, stitch, window_plan
+from .preprocess import (
+    RateMap,
+    input_fixes,
+    keep_slices,
+    make_windows,
+    normalise,
+    prepare,
+    stitch,
+    window_plan,
+    without_mains,
+)
 from .runtime import normalisation, predict_windows
 
 BACKGROUND = np.array([1.0, 0.0, 0.0, 0.0], dtype=np.float32)  # probabilities of a gap or a flat window
@@ -66,7 +76,7 @@ class Block:
 
 
 def iter_proba(signal, rate_map, backend="onnx", block_s=BLOCK_S, margin_s=BLOCK_MARGIN_S,
-               filter_margin_s=FILTER_MARGIN_S):
+               filter_margin_s=FILTER_MARGIN_S, fixes=None):
     """Probabilities of one lead, block by block.
 
     Parameters
@@ -77,6 +87,8 @@ def iter_proba(signal, rate_map, backend="onnx", block_s=BLOCK_S, margin_s=BLOCK
     backend : {"onnx", "tensorflow"}
     block_s, margin_s, filter_margin_s : float
         Block length, decoding margin and filtering margin (s).
+    fixes : dict, optional
+        :func:`nk_qrs_lstm.preprocess.input_fixes` of ``signal`` (found here when omitted).
 
     Yields
     ------
@@ -85,7 +97,8 @@ def iter_proba(signal, rate_map, backend="onnx", block_s=BLOCK_S, margin_s=BLOCK
     """
     total = rate_map.n_model(len(signal))
     method = normalisation()  # the one the model in use was trained with
-    fixes = input_fixes(signal, rate_map.sampling_rate)  # NeuroKit's powerline average, mains hum: undone in prepare
+    if fixes is None:  # NeuroKit's powerline average, mains hum: undone in prepare
+        fixes = input_fixes(signal, rate_map.sampling_rate)
     starts, window = window_plan(total)
     lo, hi = keep_slices(starts, window)
     model_rate = rate_map.model_rate
@@ -221,14 +234,17 @@ def find_beats(signal, rate_map, backend="onnx", keep_proba=False, **block_kw):
         The probability track (model rate) if ``keep_proba``.
     """
     proba = np.empty((rate_map.n_model(len(signal)), len(CLASSES)), np.float32) if keep_proba else None
+    fixes = input_fixes(signal, rate_map.sampling_rate)
 
     def blocks():
-        for blk in iter_proba(signal, rate_map, backend, **block_kw):
+        for blk in iter_proba(signal, rate_map, backend, fixes=fixes, **block_kw):
             if keep_proba:
                 proba[slice(*blk.own)] = _own(blk, blk.proba)
             yield blk
 
-    return decode_blocks(blocks(), signal, rate_map), proba
+    # the peaks are read on the lead without its hum too (a 0.3-mV hum moves the largest sample of a QRS)
+    peaks_from = without_mains(signal, rate_map.sampling_rate, fixes["mains_hz"])
+    return decode_blocks(blocks(), peaks_from, rate_map), proba
 
 
 def match_rpeaks(rpeaks, span_on, span_off, sampling_rate):

@@ -18,18 +18,20 @@ from .defaults import (
     BANDPASS_WINDOW_S,
     CLIPPED_FRACTION,
     CLIPPED_PILE,
+    FLAT_GAP_S,
     MAINS_FLANK_HZ,
     NOISE_ECG_HZ,
     NOISE_HIGH_HZ,
     NOISE_MAX_RATIO,
+    STRETCH_S,
     n_samples,
 )
 from .mains import detect_mains
-from .spectra import longest_finite_run, welch
+from .spectra import constant_runs, longest_finite_run, runs, stretch_spectra, welch
 
 
 def warn_quality(ecg, sampling_rate, name="ecg_cleaned"):
-    """Warn about gaps, flat and clipped signals.
+    """Warn about gaps, flat stretches, clipped signals and noise, saying where in a long lead.
 
     Parameters
     ----------
@@ -42,8 +44,8 @@ def warn_quality(ecg, sampling_rate, name="ecg_cleaned"):
     """
     finite = np.isfinite(ecg)
     if not finite.all():
-        warn(f"{name} has {int((~finite).sum())} non-finite samples (NaN or inf): they are treated as "
-             "gaps, and a wave boundary next to a gap is NaN.")
+        warn(f"{name} has {int((~finite).sum())} non-finite samples (NaN or inf){_where(runs(~finite), sampling_rate)}: "
+             "they are treated as gaps, and a wave boundary next to a gap is NaN.")
     if not finite.any():
         return
     values = ecg if finite.all() else np.where(finite, ecg, np.nan)  # no copy in the usual case
@@ -51,17 +53,42 @@ def warn_quality(ecg, sampling_rate, name="ecg_cleaned"):
     if lo == hi:
         warn(f"{name} is flat (constant): no wave can be found, every result is NaN.")
         return
+    flat = constant_runs(ecg, n_samples(FLAT_GAP_S, sampling_rate))
+    if len(flat):
+        warn(f"{name} holds one value for {FLAT_GAP_S:g} s or more{_where(flat, sampling_rate)} (a lead off or a "
+             "saturated amplifier): those stretches are treated as gaps.")
     at_lo, at_hi = np.count_nonzero(ecg == lo), np.count_nonzero(ecg == hi)
     at_extremes = (at_lo + at_hi) / np.count_nonzero(finite)
     # a rail holds many more samples than the level next to it; the top of a coarsely quantised peak does not
     if at_extremes > CLIPPED_FRACTION and (_piled(values, hi, at_hi, -1) or _piled(values, lo, at_lo, 1)):
         warn(f"{name} looks clipped ({100 * at_extremes:.1f}% of its samples sit at its minimum or "
              "maximum): waves in saturated stretches may be missed.")
-    ratio = noise_ratio(ecg, sampling_rate, mains_hz=detect_mains(ecg, sampling_rate))
-    if ratio > NOISE_MAX_RATIO:
-        warn(f"{name} carries much power at {NOISE_HIGH_HZ[0]:g} Hz and above ({ratio:.1f} times that of its "
-             f"{NOISE_ECG_HZ[0]:g}-{NOISE_ECG_HZ[1]:g} Hz band, mains hum lines left out: muscle or other noise): "
-             "wave boundaries may be up to twice less precise.")
+    starts, ratios = noise_ratios(ecg, sampling_rate, mains_hz=detect_mains(ecg, sampling_rate))
+    noisy = ratios > NOISE_MAX_RATIO
+    if noisy.any():
+        stretch = n_samples(STRETCH_S, sampling_rate)
+        spans = np.stack([starts[noisy], np.minimum(starts[noisy] + stretch, len(ecg))], axis=1)
+        warn(f"{name} carries much power at {NOISE_HIGH_HZ[0]:g} Hz and above (up to {ratios.max():.1f} times that "
+             f"of its {NOISE_ECG_HZ[0]:g}-{NOISE_ECG_HZ[1]:g} Hz band, mains hum lines left out: muscle or other "
+             f"noise){_where(_merged(spans), sampling_rate)}: wave boundaries there may be up to twice less precise.")
+
+
+def _merged(spans):
+    """Touching ``[start, stop)`` spans joined."""
+    out = [list(spans[0])]
+    for start, stop in spans[1:]:
+        if start <= out[-1][1]:
+            out[-1][1] = stop
+        else:
+            out.append([start, stop])
+    return np.asarray(out)
+
+
+def _where(spans, sampling_rate, shown=3):
+    """``' in 2 stretches (12.0-14.5 s, 60.0-61.0 s)'``: where ``[start, stop)`` sample spans lie, in seconds."""
+    listed = ", ".join(f"{a / sampling_rate:.1f}-{b / sampling_rate:.1f} s" for a, b in spans[:shown])
+    more = f", and {len(spans) - shown} more" if len(spans) > shown else ""
+    return f" in {len(spans)} stretch{'es' if len(spans) > 1 else ''} ({listed}{more})"
 
 
 def _piled(values, level, count, inward):
@@ -103,21 +130,43 @@ def warn_bandpassed(ecg, sampling_rate, qrs_positions, name="ecg_cleaned"):
              "nk.ecg_clean(..., method='neurokit').")
 
 
-def noise_ratio(ecg, sampling_rate, segment_s=BANDPASS_SEGMENT_S, mains_hz=()):
-    """Power above the ECG's band over power in it: mains hum and muscle noise.
+def noise_ratios(ecg, sampling_rate, mains_hz=()):
+    """Power above the ECG's band over power in it, per ``STRETCH_S`` of the lead: mains hum and muscle noise.
 
     The Welch power in ``NOISE_HIGH_HZ`` (40-150 Hz, capped at 0.45 x the
-    sampling rate) over that in ``NOISE_ECG_HZ`` (1-40 Hz), on the stretch
-    :func:`bandpass_ratio` reads. Raw LUDB and QTDB leads (train and
-    validation, 2026 leads) stay under 0.7; 0.15 mV of mains hum brings most
-    LUDB leads above 1 (``docs/api.md``). ``mains_hz``: hum lines
+    sampling rate) over that in ``NOISE_ECG_HZ`` (1-40 Hz), on each stretch of
+    ``STRETCH_S`` (60 s; its longest finite run, at least one
+    ``BANDPASS_WINDOW_S`` Welch segment). ``mains_hz``: hum lines
     (:func:`nk_qrs_lstm.mains.detect_mains`) left out of the sums, within
     ``MAINS_FLANK_HZ[0]`` of each (the pipeline removes them).
 
     Returns
     -------
-    float
-        0 where the signal is too short or too slowly sampled to judge.
+    starts : ndarray of int
+        First sample of each stretch judged.
+    ratios : ndarray of float
+        Its ratio (0 where the sampling rate leaves no band above 40 Hz).
+    """
+    top = min(NOISE_HIGH_HZ[1], 0.45 * sampling_rate)
+    starts, ratios = [], []
+    segment = n_samples(BANDPASS_WINDOW_S, sampling_rate)
+    for start, f, p, _ in stretch_spectra(ecg, sampling_rate, n_samples(STRETCH_S, sampling_rate), segment):
+        if len(mains_hz):
+            p = np.where(np.min(np.abs(f[:, None] - np.asarray(mains_hz)[None, :]), axis=1) < MAINS_FLANK_HZ[0],
+                         0.0, p)
+        ecg_band = p[(f >= NOISE_ECG_HZ[0]) & (f < NOISE_ECG_HZ[1])].sum()
+        high = p[(f >= NOISE_HIGH_HZ[0]) & (f <= top)].sum()
+        starts.append(start)
+        ratios.append(high / ecg_band if ecg_band > 0 and top > NOISE_HIGH_HZ[0] else 0.0)
+    return np.asarray(starts, dtype=np.int64), np.asarray(ratios, dtype=float)
+
+
+def noise_ratio(ecg, sampling_rate, mains_hz=()):
+    """The largest of :func:`noise_ratios` (0 where no stretch can be judged): above ``NOISE_MAX_RATIO`` warns.
+
+    Raw LUDB and QTDB leads (train and validation, 2026 leads) stay under 0.75;
+    0.1 mV RMS of 20-120 Hz noise brings a fifth of the LUDB validation leads
+    above 1 (``docs/api.md``).
 
     Examples
     --------
@@ -129,16 +178,8 @@ def noise_ratio(ecg, sampling_rate, segment_s=BANDPASS_SEGMENT_S, mains_hz=()):
     >>> bool(noise_ratio(ecg + hum, 500, mains_hz=[50.0]) < 1)  # the hum line left out
     True
     """
-    top = min(NOISE_HIGH_HZ[1], 0.45 * sampling_rate)
-    spectrum = _head_spectrum(ecg, sampling_rate, segment_s)
-    if spectrum is None or top <= NOISE_HIGH_HZ[0]:
-        return 0.0
-    f, p = spectrum
-    if len(mains_hz):
-        p = np.where(np.min(np.abs(f[:, None] - np.asarray(mains_hz)[None, :]), axis=1) < MAINS_FLANK_HZ[0], 0.0, p)
-    ecg_band = p[(f >= NOISE_ECG_HZ[0]) & (f < NOISE_ECG_HZ[1])].sum()
-    high = p[(f >= NOISE_HIGH_HZ[0]) & (f <= top)].sum()
-    return high / ecg_band if ecg_band > 0 else 0.0
+    _, ratios = noise_ratios(ecg, sampling_rate, mains_hz)
+    return float(ratios.max()) if len(ratios) else 0.0
 
 
 def bandpass_ratio(ecg, sampling_rate, segment_s=BANDPASS_SEGMENT_S):

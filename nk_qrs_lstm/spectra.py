@@ -1,13 +1,67 @@
-"""Welch power spectra for the input checks, vectorised for short signals.
+"""Welch power spectra for the input checks, vectorised for short signals; runs of samples.
 
-Used by :mod:`nk_qrs_lstm.unsmooth` (the mains moving average's nulls) and
-:mod:`nk_qrs_lstm.quality` (the band-pass warning), which call it once or twice
-per lead, each on the longest finite stretch of the lead's start:
-``scipy.signal.welch`` costs about a millisecond per call on a 10-s lead, this
-a tenth of that.
+Used by :mod:`nk_qrs_lstm.unsmooth` (the mains moving average's nulls),
+:mod:`nk_qrs_lstm.mains` (hum lines, over the whole lead) and
+:mod:`nk_qrs_lstm.quality` (the band-pass and noise warnings):
+``scipy.signal.welch`` costs about a millisecond per call on a 10-s lead,
+:func:`welch` a tenth of that; :func:`stretch_spectra` walks a long lead
+stretch by stretch, so memory stays that of one stretch.
 """
 
 import numpy as np
+
+
+def runs(mask):
+    """``[start, stop)`` of each run of True in a boolean array.
+
+    Examples
+    --------
+    >>> runs(np.array([0, 1, 1, 0, 1], dtype=bool)).tolist()
+    [[1, 3], [4, 5]]
+    """
+    edges = np.flatnonzero(np.diff(np.concatenate([[0], np.asarray(mask, dtype=np.int8), [0]])))
+    return edges.reshape(-1, 2)
+
+
+def constant_runs(x, min_len):
+    """``[start, stop)`` of each run of at least ``min_len`` identical consecutive finite samples (a flat line).
+
+    Examples
+    --------
+    >>> constant_runs(np.array([1.0, 2, 2, 2, 2, 3, 0, 0]), 3).tolist()
+    [[1, 5]]
+    """
+    x = np.asarray(x, dtype=float)
+    if len(x) < max(min_len, 2):
+        return np.zeros((0, 2), dtype=np.int64)
+    same = (x[1:] == x[:-1]) & np.isfinite(x[1:])  # sample i + 1 repeats sample i
+    pairs = runs(same)
+    found = pairs[(pairs[:, 1] - pairs[:, 0]) + 1 >= min_len]
+    return np.stack([found[:, 0], found[:, 1] + 1], axis=1) if len(found) else np.zeros((0, 2), dtype=np.int64)
+
+
+def stretch_spectra(x, sampling_rate, stretch, segment):
+    """Welch spectrum of each consecutive ``stretch`` samples of ``x`` (its longest finite run).
+
+    Stretches whose longest finite run is shorter than ``segment`` are
+    skipped.
+
+    Yields
+    ------
+    start : int
+        First sample of the stretch.
+    freq, power : ndarray
+        As :func:`welch`.
+    n_frames : int
+        Welch segments averaged (weights for a mean over stretches).
+    """
+    x = np.asarray(x)
+    step = max(segment // 2, 1)
+    for start in range(0, len(x), stretch):
+        part = longest_finite_run(np.asarray(x[start : start + stretch], dtype=float))
+        if len(part) >= segment:
+            freq, power = welch(part, sampling_rate, segment)
+            yield start, freq, power, (len(part) - segment) // step + 1
 
 
 def longest_finite_run(x):
@@ -21,12 +75,11 @@ def longest_finite_run(x):
     finite = np.isfinite(x)
     if finite.all():
         return x
-    edges = np.flatnonzero(np.diff(np.concatenate([[0], finite.astype(np.int8), [0]])))
-    if not len(edges):
+    found = runs(finite)
+    if not len(found):
         return x[:0]
-    starts, ends = edges[::2], edges[1::2]
-    i = int(np.argmax(ends - starts))
-    return x[starts[i] : ends[i]]
+    i = int(np.argmax(found[:, 1] - found[:, 0]))
+    return x[found[i, 0] : found[i, 1]]
 
 
 def welch(x, sampling_rate, segment):

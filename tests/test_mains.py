@@ -135,3 +135,21 @@ def test_a_paced_comb_is_not_hum_and_hum_over_it_is():
     paced = ecg + spikes
     assert detect_mains(paced, 500) == ()
     assert abs(detect_mains(paced + _hum(len(ecg), 500, 50.0, 0.05), 500)[0] - 50.0) < 0.05
+
+
+def test_hum_late_in_a_long_recording_is_found_and_removed():
+    """Check that hum in minutes 6-7 of an 8-min lead (beyond the first 5 minutes the search once read) is found
+    and removed: the beats under it keep the hum-free lead's boundaries (within 1 sample on average)."""
+    ecg = _ecg(rate=250, duration=480, heart_rate=70, seed=4)
+    hum = np.zeros(len(ecg))
+    hum[360 * 250 : 420 * 250] = _hum(60 * 250, 250, 50.0, 0.3)
+    assert [round(f) for f in detect_mains(ecg + hum, 250)] == [50, 100] or detect_mains(ecg + hum, 250)[0] > 49
+    clean = nk_qrs_lstm.ecg_delineate_table(ecg, sampling_rate=250)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", nk_qrs_lstm.NKQRSLSTMWarning)
+        fixed = nk_qrs_lstm.ecg_delineate_table(ecg + hum, sampling_rate=250)
+    inside = lambda t: t[(t["ECG_R_Peaks"] > 361 * 250) & (t["ECG_R_Peaks"] < 419 * 250)].reset_index(drop=True)
+    a, b = inside(clean), inside(fixed)
+    assert len(a) == len(b) > 60
+    for key in ("ECG_P_Onsets", "ECG_R_Onsets", "ECG_R_Offsets", "ECG_T_Offsets", "ECG_R_Peaks"):
+        assert np.nanmean(np.abs(a[key].to_numpy(float) - b[key].to_numpy(float))) <= 1.0, key

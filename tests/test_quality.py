@@ -57,3 +57,51 @@ def test_a_gap_does_not_join_two_stretches_into_one_spectrum():
     assert bandpass_ratio(gapped, 500) == bandpass_ratio(after, 500)
     spliced = np.concatenate([ecg[:3000], after])
     assert bandpass_ratio(gapped, 500) != bandpass_ratio(spliced, 500)
+
+
+def _warnings_of(signal, rate=500):
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        table = nk_qrs_lstm.ecg_delineate_table(signal, sampling_rate=rate)
+    return [str(w.message) for w in caught if issubclass(w.category, NKQRSLSTMWarning)], table
+
+
+def test_a_flat_stretch_is_a_gap_and_is_located():
+    """Check that 5 s of zeros (a lead off) inside a 60-s lead are warned about with their place, that no fiducial
+    lies on them or within 24 ms of them, and that no row lacks its R-peak but those cut by the signal's ends (a
+    phantom beat was found in such a flat line, its R-peak NA)."""
+    ecg = nk.ecg_simulate(duration=60, sampling_rate=500, heart_rate=70, random_state=2)
+    ecg[20 * 500 : 25 * 500] = 0.0
+    messages, table = _warnings_of(ecg)
+    assert any("holds one value for 2 s or more in 1 stretch (20.0-25.0 s)" in m and "treated as gaps" in m
+               for m in messages), messages
+    values = table.filter(regex="Onsets|Offsets|Peaks").to_numpy(dtype=float)
+    assert not np.any((values >= 20 * 500 - 12) & (values < 25 * 500 + 12))
+    missing = np.flatnonzero(table["ECG_R_Peaks"].isna().to_numpy())
+    assert set(missing) <= {0, len(table) - 1}  # only complexes cut by the signal's ends lack their R-peak
+
+
+def test_a_short_flat_run_is_not_a_gap():
+    """Check that a lead quantised so coarsely that its isoelectric lines hold one value for up to ~1 s is neither
+    warned about as flat nor loses beats."""
+    ecg = nk.ecg_simulate(duration=30, sampling_rate=500, heart_rate=45, random_state=0)
+    coarse = np.round(ecg / 0.05) * 0.05
+    messages, table = _warnings_of(coarse)
+    assert not any("holds one value" in m for m in messages)
+    assert len(table) == len(nk_qrs_lstm.ecg_delineate_table(ecg, sampling_rate=500))
+
+
+def test_gaps_and_noise_are_located_in_a_long_lead():
+    """Check that the NaN warning says where the gaps are and the noise warning where the noisy minute is."""
+    from scipy.signal import butter, sosfiltfilt
+
+    ecg = nk.ecg_simulate(duration=180, sampling_rate=250, heart_rate=70, random_state=1)
+    emg = sosfiltfilt(butter(4, (20.0, 120.0), btype="bandpass", fs=250, output="sos"),
+                      np.random.default_rng(0).normal(size=60 * 250))
+    ecg[120 * 250 :] += 0.5 * emg / emg.std()
+    ecg[10 * 250 : 12 * 250] = np.nan
+    ecg[50 * 250 : 51 * 250] = np.nan
+    messages, _ = _warnings_of(ecg, rate=250)
+    assert any("750 non-finite samples (NaN or inf) in 2 stretches (10.0-12.0 s, 50.0-51.0 s)" in m
+               for m in messages), messages
+    assert any("muscle or other noise) in 1 stretch (120.0-180.0 s)" in m for m in messages), messages

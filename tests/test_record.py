@@ -77,7 +77,8 @@ def test_multi_segment_record_is_delineated(tmp_path):
         result = delineate_record(path)
     # the null segment (500 samples) is a gap in both leads, and v5 is absent from the last segment
     assert [str(w.message).split(":")[0] for w in caught] == [
-        "lead 'ii' has 500 non-finite samples (NaN or inf)", "lead 'v5' has 2500 non-finite samples (NaN or inf)"]
+        "lead 'ii' has 500 non-finite samples (NaN or inf) in 1 stretch (5.0-6.0 s)",
+        "lead 'v5' has 2500 non-finite samples (NaN or inf) in 1 stretch (5.0-10.0 s)"]
     assert result.record_name == "multi" and result.n_samples == len(expected) == 5000
     assert list(result.tables) == ["ii", "v5"] and result.channels == {"ii": 0, "v5": 1}
     # v5 exists in the first 5 s only, ii in the first 5 s and the last 4 s
