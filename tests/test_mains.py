@@ -94,9 +94,9 @@ def test_delineation_under_hum_matches_the_clean_lead():
         warnings.simplefilter("error", nk_qrs_lstm.NKQRSLSTMWarning)
         fixed = nk_qrs_lstm.ecg_delineate_table(hummed, sampling_rate=500)
     assert len(fixed) == len(clean)
-    keys = ["ECG_P_Onsets", "ECG_R_Onsets", "ECG_R_Offsets", "ECG_T_Offsets"]
+    keys = ["ECG_P_Onsets", "ECG_R_Onsets", "ECG_R_Offsets", "ECG_T_Offsets", "ECG_R_Peaks", "ECG_T_Peaks"]
     shift = {k: np.nanmean(np.abs(fixed[k].to_numpy(float) - clean[k].to_numpy(float))) for k in keys}
-    assert max(shift.values()) <= 1.0, shift
+    assert max(shift.values()) <= 1.0, shift  # the peaks too: they are read on the lead without its hum
 
 
 def test_delineation_moves_under_hum_without_the_removal(monkeypatch):
