@@ -126,8 +126,9 @@ def n_samples(seconds, sampling_rate):
 # --- probability-aware decoding (nk_qrs_lstm/decoding.py) ----------------------
 # chosen on the validation splits by benchmarks/tune_decoding.py (docs/decoding.md)
 P_ACCEPT = 0.01  # [-] lowest peak P probability of an accepted P wave
-P_LEVEL = (0.30, 0.50)  # [-] P onset, offset where its probability falls below this fraction of the peak ...
-P_POWER = (0.25, 0.0)  # [-] ... times peak ** P_POWER (> 0: a faint P's limits lower on its flanks)
+P_LEVEL = (0.50, 0.50)  # [-] P onset, offset where its probability falls below this fraction of the peak ...
+P_POWER = (0.5, 0.0)  # [-] ... times peak ** P_POWER (> 0: a faint P's limits lower on its flanks); model v4's
+#                       (tune_decoding.py levels on its validation probabilities; v3's were (0.30, 0.50), (0.25, 0))
 T_ACCEPT = 0.30  # [-] lowest peak T probability of an accepted T wave
 T_LEVEL = 0.50  # [-] T limits where its probability falls below this fraction of the peak
 # GATE_CONTEXT_S, GATE_RR_STEP, GATE_IRREGULAR_FRACTION: chosen with the LUDB train split's non-sinus records too
@@ -152,11 +153,11 @@ CONFIDENCE_KEYS = ("ECG_P_Confidence", "ECG_R_Confidence", "ECG_T_Confidence")
 # evidence of a validation wave, below which the confidence falls linearly to 0 at evidence 0 (never seen: not
 # vouched for)
 CONFIDENCE_TABLES = {
-    "P": ((0.0, 0.01763, 0.36939, 0.85338, 0.94544, 0.97084, 0.98302, 0.98952, 0.99358, 0.99576, 0.99687, 0.99765,
-           0.99884, 0.99905, 0.99948),
-          (0.0, 0.8647, 0.8647, 0.891, 0.9398, 0.9736, 0.9774, 0.985, 0.9925, 0.9944, 0.9944, 0.9972, 0.9972, 1.0, 1.0)),
-    "R": ((0.0, 0.76089, 0.98913, 0.99929, 0.99954, 0.99989, 0.99991, 0.99996),
-          (0.0, 0.9851, 0.9851, 0.9851, 0.9996, 0.9996, 1.0, 1.0)),
-    "T": ((0.0, 0.4463, 0.8947, 0.97422, 0.99028, 0.99602, 0.99814, 0.9991, 0.99956, 0.99975, 0.99999),
-          (0.0, 0.8986, 0.8986, 0.934, 0.934, 0.9559, 0.9559, 0.9899, 0.9966, 1.0, 1.0)),
+    "P": ((0.0, 0.02169, 0.33062, 0.82062, 0.9447, 0.97314, 0.98516, 0.99154, 0.9951, 0.99681, 0.99769, 0.99889,
+           0.99911, 0.99958),
+          (0.0, 0.8724, 0.8724, 0.8724, 0.9586, 0.9774, 0.9813, 0.9906, 0.9906, 0.9925, 0.9962, 0.9962, 1.0, 1.0)),
+    "R": ((0.0, 0.61996, 0.98885, 0.99857, 0.99965, 0.99974, 0.99989, 0.9999, 0.99997),
+          (0.0, 0.9904, 0.9904, 0.9944, 0.9944, 0.9995, 0.9995, 1.0, 1.0)),
+    "T": ((0.0, 0.53905, 0.91757, 0.97932, 0.99219, 0.99842, 0.99925, 0.99962, 0.99999),
+          (0.0, 0.8682, 0.8682, 0.9085, 0.965, 0.965, 0.9864, 1.0, 1.0)),
 }
