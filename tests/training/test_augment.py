@@ -398,7 +398,6 @@ def test_v4_is_v2_with_more_mains_hum():
     assert aug.NOISY.hum == (0.5, 0.5) and aug.NOISY.muscle == (0.4, 0.25)
 
 
-
 def test_v5_adds_muscle_noise_to_two_crops_in_five_and_v2_none(monkeypatch):
     """Check that v5 draws band-limited muscle noise for ~40 % of crops, RMS within 0.2 x scale, and v2 never (its
     random stream unchanged); v5's mains hum is v2's (the pipeline removes hum)."""
