@@ -213,4 +213,6 @@ def test_confidence_falls_below_the_evidence_calibration_saw():
         assert knots[0] == values[0] == 0.0 and values[1] == values[2] and knots[1] < knots[2]
         assert np.all(np.diff(conf[key]) >= 0) and conf[key].min() == 0.0 and conf[key].max() <= 1.0
     r = conf["ECG_R_Confidence"]
-    assert r[100] < 0.7 < 0.98 < r[160]  # evidence 0.5 against 0.8
+    knots, values = CONFIDENCE_TABLES["R"]
+    half = int(round(knots[1] / 2 * 200))  # half the weakest calibrated evidence: about half its confidence
+    assert abs(r[half] - values[1] * heights[half] / knots[1]) < 0.01 and r[half] < 0.6 < 0.98 < r[160]
