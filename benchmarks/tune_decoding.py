@@ -38,7 +38,8 @@ from nk_qrs_lstm.defaults import NK_KEYS, STRICT_TOLERANCE_S
 from nk_qrs_lstm.evaluation.benchmark import evaluate, unmarked_ranges
 from nk_qrs_lstm.evaluation.metrics import restrict_to_regions, score_record, summarise
 from nk_qrs_lstm.pipeline import predict_proba
-from nk_qrs_lstm.preprocess import RateMap, input_fixes, prepare
+from nk_qrs_lstm.conditioning import input_fixes
+from nk_qrs_lstm.preprocess import RateMap, prepare
 from nk_qrs_lstm.rhythm import rhythm_gate
 from nk_qrs_lstm.training import datasets
 
@@ -68,9 +69,9 @@ def configure_noise(hum_mv, emg_mv, mains_removal=True):
     global NOISE_HUM_MV, NOISE_EMG_MV
     NOISE_HUM_MV, NOISE_EMG_MV = hum_mv, emg_mv
     if not mains_removal:
-        from nk_qrs_lstm import preprocess
+        from nk_qrs_lstm import conditioning
 
-        preprocess.detect_mains = lambda *args, **kwargs: ()  # read by input_fixes, hence by the pipeline and here
+        conditioning.detect_mains = lambda *args, **kwargs: ()  # read by input_fixes, hence by the pipeline and here
 
 
 def noisy_signal(ecg):

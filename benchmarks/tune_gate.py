@@ -227,7 +227,8 @@ def choose_rhythm(frame):
 def lead_coherence(parts=("train", "validation")):
     """Median P coherence of every LUDB lead of ``parts`` (QRS onsets from the shipped network, raw input)."""
     from nk_qrs_lstm.pipeline import find_beats
-    from nk_qrs_lstm.preprocess import RateMap, input_fixes, prepare
+    from nk_qrs_lstm.conditioning import input_fixes
+    from nk_qrs_lstm.preprocess import RateMap, prepare
 
     rows = []
     for part in parts:

@@ -36,7 +36,8 @@ import pandas as pd
 from .defaults import BLOCK_MARGIN_S, BLOCK_S, CLASSES, CONFIDENCE_KEYS
 from .neurokit import NK_KEYS
 from .pipeline import decode_blocks, track_blocks
-from .preprocess import input_fixes, prepare
+from .conditioning import input_fixes
+from .preprocess import prepare
 
 FUSIONS = ("proba", "percentile")
 FUSE_WINDOW_S = 0.10  # [s] QRS centres closer than this across leads are one beat

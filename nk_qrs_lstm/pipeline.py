@@ -32,17 +32,8 @@ from .defaults import (
     RPEAK_REACH_S,
     n_samples,
 )
-from .preprocess import (
-    RateMap,
-    input_fixes,
-    keep_slices,
-    make_windows,
-    normalise,
-    prepare,
-    stitch,
-    window_plan,
-    without_mains,
-)
+from .conditioning import input_fixes, without_mains
+from .preprocess import RateMap, keep_slices, make_windows, normalise, prepare, stitch, window_plan
 from .runtime import normalisation, predict_windows
 
 BACKGROUND = np.array([1.0, 0.0, 0.0, 0.0], dtype=np.float32)  # probabilities of a gap or a flat window
@@ -88,7 +79,7 @@ def iter_proba(signal, rate_map, backend="onnx", block_s=BLOCK_S, margin_s=BLOCK
     block_s, margin_s, filter_margin_s : float
         Block length, decoding margin and filtering margin (s).
     fixes : dict, optional
-        :func:`nk_qrs_lstm.preprocess.input_fixes` of ``signal`` (found here when omitted).
+        :func:`nk_qrs_lstm.conditioning.input_fixes` of ``signal`` (found here when omitted).
 
     Yields
     ------

@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import nk_qrs_lstm
-from nk_qrs_lstm import pipeline, preprocess
+from nk_qrs_lstm import conditioning, pipeline
 from nk_qrs_lstm.mains import detect_mains, line_ratio, remove_mains
 from nk_qrs_lstm.preprocess import RateMap
 
@@ -104,7 +104,7 @@ def test_delineation_moves_under_hum_without_the_removal(monkeypatch):
     ecg = _ecg(heart_rate=75, seed=3)
     hummed = ecg + _hum(len(ecg), 500, 60.0, 0.3, harmonics=[(2, 0.05)])
     clean = nk_qrs_lstm.ecg_delineate_table(ecg, sampling_rate=500)
-    monkeypatch.setattr(preprocess, "detect_mains", lambda *a, **k: ())
+    monkeypatch.setattr(conditioning, "detect_mains", lambda *a, **k: ())
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         moved = nk_qrs_lstm.ecg_delineate_table(hummed, sampling_rate=500)
@@ -119,7 +119,7 @@ def test_streamed_blocks_equal_one_block_under_hum():
     ecg = _ecg(duration=150, heart_rate=65, seed=5)
     hummed = ecg + _hum(len(ecg), 500, 50.0, 0.2)
     rate_map = RateMap.for_rate(500)
-    assert len(preprocess.input_fixes(hummed, 500)["mains_hz"]) == 1
+    assert len(conditioning.input_fixes(hummed, 500)["mains_hz"]) == 1
     one, _ = pipeline.predict_proba(hummed, rate_map, block_s=1e9)
     many, _ = pipeline.predict_proba(hummed, rate_map, block_s=20)
     np.testing.assert_allclose(many, one, atol=1e-5)

@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import nk_qrs_lstm
-from nk_qrs_lstm import pipeline, preprocess
+from nk_qrs_lstm import conditioning, pipeline
 from nk_qrs_lstm.defaults import SMOOTHING_NULL_RATIO
 from nk_qrs_lstm.examples import example_record_path
 from nk_qrs_lstm.preprocess import RateMap
@@ -111,7 +111,7 @@ def test_delineation_after_ecg_clean_matches_raw(monkeypatch):
     raw = _mean_boundaries(x, rate)
     fixed = _mean_boundaries(cleaned, rate)
     assert all(abs(_shift(raw[k], fixed[k])) <= 1.0 for k in raw)
-    monkeypatch.setattr(preprocess, "detect_smoothing", lambda *a, **k: None)
+    monkeypatch.setattr(conditioning, "detect_smoothing", lambda *a, **k: None)
     smoothed = _mean_boundaries(cleaned, rate)
     assert _shift(raw["ECG_R_Onsets"], smoothed["ECG_R_Onsets"]) < -2 or \
         _shift(raw["ECG_R_Offsets"], smoothed["ECG_R_Offsets"]) > 2
