@@ -42,7 +42,10 @@ MAINS_FLANK_HZ = (2.0, 6.0)  # [Hz] distance of the bands on each side of a line
 MAINS_LINE_RATIO = 10.0  # [-] a line's peak power over its flanks' median above which it is mains hum ...
 MAINS_ISOLATION = 3.0  # [-] ... if also this many times above its flanks' largest (a heart rate's harmonics are not)
 MAINS_NOTCH_Q = 30.0  # [-] quality factor of each notch (-3 dB width 1.7 Hz at 50 Hz)
-MAINS_TOP_HZ = 120.0  # [Hz] highest harmonic notched (the resampling to 250 Hz removes what is above 125 Hz)
+MAINS_MIN_HZ = 8.0  # [Hz] lone tones are looked for from here (railway 16.7 Hz, mains 50 / 60 Hz, their harmonics) ...
+MAINS_TOP_HZ = 125.0  # [Hz] ... to here (the resampling to 250 Hz removes what is above)
+MAINS_MAX_LINES = 6  # [-] at most this many tones are found (the strongest) ...
+MAINS_NOTCH_MIN_HZ = 40.0  # [Hz] ... and those from here up removed (a notch lower distorts the P and T waves)
 STRETCH_S = 60.0  # [s] the whole lead's spectrum is taken stretch by stretch (mains lines, the noise warning)
 
 # --- streaming -----------------------------------------------------------------
@@ -102,7 +105,11 @@ BANDPASS_SEGMENT_S = 600.0  # [s] stretch analysed (the first ten minutes)
 BANDPASS_WINDOW_S = 4.0  # [s] Welch segment (shorter signals are not judged)
 NOISE_HIGH_HZ = (40.0, 150.0)  # [Hz] band of mains hum and muscle noise (capped at 0.45 x the sampling rate) ...
 NOISE_ECG_HZ = (1.0, 40.0)  # [Hz] ... against the ECG's own band
-NOISE_MAX_RATIO = 1.0  # [-] high/ECG power above this warns (2026 raw LUDB / QTDB train + validation leads: <= 0.67)
+NOISE_MAX_RATIO = 1.0  # [-] high/ECG power above this warns (2026 raw LUDB / QTDB train + validation leads: <= 0.74)
+NOISE_BURST_RATIO = 10.0  # [-] ... and so does a minute with this many times the lead's median minute's 40-150 Hz
+#                          power (raw QTDB leads: 99th percentile 12, two leads of sel32 above; 0.1 / 0.3 mV RMS of
+#                          20-120 Hz noise for a minute of a QTDB validation lead: median 36 / 314, smallest 8 / 62)
+NOISE_BURST_MIN_STRETCHES = 3  # [-] ... judged from this many minutes up
 
 # --- scoring -----------------------------------------------------------------
 TOLERANCE_S = 0.150  # [s] default matching tolerance

@@ -1,14 +1,17 @@
-"""Find and remove mains hum: narrow spectral lines at 50 or 60 Hz and their harmonics.
+"""Find lone tones (mains hum at 50 or 60 Hz and its harmonics, other interference) and remove those above 40 Hz.
 
 A raw ECG often carries the interference of the mains (0.1-0.3 mV is common
 in a ward); the network, trained on clean recordings, then places P and T
 boundaries up to 10 ms off and misses P waves. ECG amplifiers remove the hum
 with a notch; NeuroKit's ``ecg_clean`` with a moving average over one mains
-period (which :mod:`nk_qrs_lstm.unsmooth` undoes). Here the hum is *found*
-first, as a line standing far above the spectrum beside it in the whole
-lead's spectrum, and only then removed, from the whole lead, with a narrow
-zero-phase notch at the line's own frequency, so a signal without hum is
-passed on untouched.
+period (which :mod:`nk_qrs_lstm.unsmooth` undoes). Here a tone is *found*
+first, as a line standing far above, and alone in, the spectrum beside it in
+the whole lead's spectrum (:func:`detect_tones`); those from
+``MAINS_NOTCH_MIN_HZ`` up (:func:`detect_mains`) are then removed, from the
+whole lead, with narrow zero-phase notches at their own frequencies
+(:func:`remove_mains`), so a signal without them is passed on untouched.
+Tones inside the ECG's band (railway interference at 16.7 Hz) are left to a
+warning: a notch there distorts the waves themselves.
 
 Pure functions of the caller-rate signal; the pipeline
 (:func:`nk_qrs_lstm.pipeline.iter_proba`) detects once per lead and removes
@@ -31,12 +34,14 @@ import scipy.signal
 from .defaults import (
     MAINS_FLANK_HZ,
     MAINS_ISOLATION,
+    MAINS_MAX_LINES,
+    MAINS_MIN_HZ,
+    MAINS_NOTCH_MIN_HZ,
     MAINS_LINE_RATIO,
     MAINS_NOTCH_Q,
     MAINS_SEARCH_HZ,
     MAINS_SEGMENT_S,
     MAINS_TOP_HZ,
-    POWERLINE_HZ,
     STRETCH_S,
     n_samples,
 )
@@ -97,10 +102,55 @@ def line_ratio(freq, power, centre, search_hz=MAINS_SEARCH_HZ, flank_hz=MAINS_FL
     return float(power[i]) / reference, float(power[i]) / float(power[flanks].max()), float(peak)
 
 
-def _is_hum(freq, power, centre, threshold):
-    """(line found, its frequency) near ``centre``: far above the flanks' median and alone among them."""
-    ratio, isolation, peak = line_ratio(freq, power, centre)
-    return ratio > threshold and isolation > MAINS_ISOLATION, peak
+def lone_lines(freq, power, band=(MAINS_MIN_HZ, MAINS_TOP_HZ), threshold=MAINS_LINE_RATIO,
+               isolation=MAINS_ISOLATION, search_hz=MAINS_SEARCH_HZ, flank_hz=MAINS_FLANK_HZ, most=MAINS_MAX_LINES):
+    """Every lone spectral line in ``band``: a local peak far above its flanks' median and above their largest.
+
+    The test of :func:`line_ratio` at every frequency of the band whose
+    flanks fit in the spectrum: the peak is the largest power within
+    ``search_hz``, more than ``threshold`` times the median of the flanks
+    (``flank_hz`` away on both sides) and more than ``isolation`` times their
+    largest power (so the harmonics of a regular heart beat, lines among others
+    as strong, are not lone).
+
+    Returns
+    -------
+    tuple of float
+        The lines' frequencies (Hz, refined by a parabola through the log
+        power), strongest first, at most ``most``.
+
+    Examples
+    --------
+    >>> from nk_qrs_lstm.spectra import welch
+    >>> t = np.arange(40000) / 500
+    >>> x = np.random.default_rng(0).standard_normal(t.size) + np.sin(2 * np.pi * 16.7 * t) + np.sin(2 * np.pi * 50 * t)
+    >>> [round(float(f), 1) for f in lone_lines(*welch(x, 500.0, 2000))]
+    [50.0, 16.7]
+    """
+    df = float(freq[1] - freq[0])
+    lo, hi = int(np.ceil(flank_hz[0] / df)), int(np.floor(flank_hz[1] / df))
+    reach = max(int(round(search_hz / df)), 1)
+    offsets = np.concatenate([-np.arange(hi, lo - 1, -1), np.arange(lo, hi + 1)])
+    centre = np.flatnonzero((freq >= band[0]) & (freq <= band[1]) & (np.arange(len(freq)) + hi < len(freq))
+                            & (np.arange(len(freq)) - hi >= 0))
+    if not len(centre):
+        return ()
+    flanks = power[centre[:, None] + offsets[None, :]]
+    near = power[np.clip(centre[:, None] + np.arange(-reach, reach + 1)[None, :], 0, len(power) - 1)]
+    peak = power[centre]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        lone = ((peak >= near.max(axis=1)) & (peak > threshold * np.median(flanks, axis=1))
+                & (peak > isolation * flanks.max(axis=1)) & (np.median(flanks, axis=1) > 0))
+    found = centre[lone][np.argsort(-peak[lone])][:most]
+    lines = []
+    for i in found:
+        f = float(freq[i])
+        if 0 < i < len(power) - 1 and np.all(power[i - 1 : i + 2] > 0):
+            a, b, c = np.log(power[i - 1 : i + 2])
+            if a - 2 * b + c < 0:
+                f += 0.5 * (a - c) / (a - 2 * b + c) * df
+        lines.append(float(f))
+    return tuple(lines)
 
 
 def mean_spectrum(signal, sampling_rate, segment_s=MAINS_SEGMENT_S, stretch_s=STRETCH_S):
@@ -118,17 +168,14 @@ def mean_spectrum(signal, sampling_rate, segment_s=MAINS_SEGMENT_S, stretch_s=ST
     return None if not frames else (freq, total / frames)
 
 
-def detect_mains(signal, sampling_rate, threshold=MAINS_LINE_RATIO):
-    """Frequencies of the mains hum in a lead: the fundamental found and its harmonics that stand out too.
+def detect_tones(signal, sampling_rate, threshold=MAINS_LINE_RATIO):
+    """Frequencies of the lone tones in a lead (:func:`lone_lines` of its whole spectrum), strongest first.
 
-    The fundamental is looked for at each of ``POWERLINE_HZ`` (50, 60 Hz) on
-    the Welch spectrum of the whole lead (:func:`mean_spectrum`: hum in part
-    of a long recording counts, diluted by its share of the time); the first
-    whose line stands ``threshold`` times above the median of its flanks and
-    ``MAINS_ISOLATION`` times above their largest power (:func:`line_ratio`)
-    is the mains. Its harmonics up to ``MAINS_TOP_HZ`` (what the model's
-    250-Hz input keeps) are kept where they pass the same test (harmonics of
-    the nominal frequency: 100 Hz of 50, 120 Hz of 60).
+    Mains hum at 50 or 60 Hz (and its harmonics), railway interference at
+    16.7 Hz, or any other pure tone from ``MAINS_MIN_HZ`` to ``MAINS_TOP_HZ``
+    (what the model's 250-Hz input keeps). The spectrum is that of the whole
+    lead (:func:`mean_spectrum`: a tone in part of a long recording counts,
+    diluted by its share of the time).
 
     Parameters
     ----------
@@ -137,13 +184,30 @@ def detect_mains(signal, sampling_rate, threshold=MAINS_LINE_RATIO):
     sampling_rate : float
         Hz.
     threshold : float
-        Line-to-flanks power ratio above which a line is hum.
+        Line-to-flanks power ratio above which a line is a tone.
 
     Returns
     -------
     tuple of float
-        Line frequencies (Hz), empty where there is no hum (or the signal is
-        too short or too slowly sampled to tell).
+        Line frequencies (Hz); empty where there is none (or the signal is too
+        short to tell).
+    """
+    spectrum = mean_spectrum(signal, sampling_rate)
+    return () if spectrum is None else lone_lines(*spectrum, threshold=threshold)
+
+
+def detect_mains(signal, sampling_rate, threshold=MAINS_LINE_RATIO):
+    """The tones of a lead that are removed: those from ``MAINS_NOTCH_MIN_HZ`` (40 Hz) up, above the P and T waves.
+
+    A notch inside the ECG's band distorts the waves themselves (at 16.7 Hz it
+    moved 18 % of the boundaries of LUDB validation leads without any tone by
+    more than 10 ms), so tones below 40 Hz are only warned about
+    (:func:`nk_qrs_lstm.quality.warn_quality`).
+
+    Returns
+    -------
+    tuple of float
+        Frequencies (Hz), strongest first.
 
     Examples
     --------
@@ -155,20 +219,7 @@ def detect_mains(signal, sampling_rate, threshold=MAINS_LINE_RATIO):
     >>> [round(f) for f in detect_mains(ecg + hum, 500)]
     [60]
     """
-    spectrum = mean_spectrum(signal, sampling_rate)
-    if spectrum is None:
-        return ()
-    freq, power = spectrum
-    for nominal in POWERLINE_HZ:
-        found, fundamental = _is_hum(freq, power, nominal, threshold)
-        if found:
-            lines = [fundamental]
-            for k in range(2, int(MAINS_TOP_HZ // nominal) + 1):
-                found, harmonic = _is_hum(freq, power, k * fundamental, threshold)
-                if found:
-                    lines.append(harmonic)
-            return tuple(lines)
-    return ()
+    return tuple(f for f in detect_tones(signal, sampling_rate, threshold) if f >= MAINS_NOTCH_MIN_HZ)
 
 
 @functools.lru_cache(maxsize=32)

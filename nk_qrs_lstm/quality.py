@@ -20,13 +20,16 @@ from .defaults import (
     CLIPPED_PILE,
     FLAT_GAP_S,
     MAINS_FLANK_HZ,
+    MAINS_NOTCH_MIN_HZ,
     NOISE_ECG_HZ,
     NOISE_HIGH_HZ,
+    NOISE_BURST_MIN_STRETCHES,
+    NOISE_BURST_RATIO,
     NOISE_MAX_RATIO,
     STRETCH_S,
     n_samples,
 )
-from .mains import detect_mains
+from .mains import detect_tones
 from .spectra import constant_runs, longest_finite_run, runs, stretch_spectra, welch
 
 
@@ -55,22 +58,38 @@ def warn_quality(ecg, sampling_rate, name="ecg_cleaned"):
         return
     flat = constant_runs(ecg, n_samples(FLAT_GAP_S, sampling_rate))
     if len(flat):
-        warn(f"{name} holds one value for {FLAT_GAP_S:g} s or more{_where(flat, sampling_rate)} (a lead off or a "
-             "saturated amplifier): those stretches are treated as gaps.")
+        warn(f"{name} holds one value for {FLAT_GAP_S:g} s or more{_where(flat, sampling_rate)} (a lead off, a "
+             "saturated amplifier, or a pause recorded without any noise): those stretches are treated as gaps.")
     at_lo, at_hi = np.count_nonzero(ecg == lo), np.count_nonzero(ecg == hi)
     at_extremes = (at_lo + at_hi) / np.count_nonzero(finite)
     # a rail holds many more samples than the level next to it; the top of a coarsely quantised peak does not
     if at_extremes > CLIPPED_FRACTION and (_piled(values, hi, at_hi, -1) or _piled(values, lo, at_lo, 1)):
         warn(f"{name} looks clipped ({100 * at_extremes:.1f}% of its samples sit at its minimum or "
              "maximum): waves in saturated stretches may be missed.")
-    starts, ratios = noise_ratios(ecg, sampling_rate, mains_hz=detect_mains(ecg, sampling_rate))
-    noisy = ratios > NOISE_MAX_RATIO
+    tones = detect_tones(ecg, sampling_rate)
+    inside = [f for f in tones if f < MAINS_NOTCH_MIN_HZ]
+    if inside:
+        listed = ", ".join(f"{f:.1f} Hz" for f in inside)
+        warn(f"{name} carries a pure tone at {listed} (railway or other interference) inside the ECG's band: it is not "
+             "removed (a notch there would distort the waves), and wave boundaries may be off by 10 ms or more; "
+             "remove its source if you can.")
+    starts, ratios, high = noise_ratios(ecg, sampling_rate, mains_hz=_with_harmonics(tones), with_power=True)
+    burst = high / np.median(high) if len(high) >= NOISE_BURST_MIN_STRETCHES and np.median(high) > 0 else 0 * high
+    noisy = (ratios > NOISE_MAX_RATIO) | (burst > NOISE_BURST_RATIO)
     if noisy.any():
         stretch = n_samples(STRETCH_S, sampling_rate)
         spans = np.stack([starts[noisy], np.minimum(starts[noisy] + stretch, len(ecg))], axis=1)
+        louder = f", up to {burst.max():.0f} times the lead's median minute" if (burst > NOISE_BURST_RATIO).any() else ""
         warn(f"{name} carries much power at {NOISE_HIGH_HZ[0]:g} Hz and above (up to {ratios.max():.1f} times that "
-             f"of its {NOISE_ECG_HZ[0]:g}-{NOISE_ECG_HZ[1]:g} Hz band, mains hum lines left out: muscle or other "
-             f"noise){_where(_merged(spans), sampling_rate)}: wave boundaries there may be up to twice less precise.")
+             f"of its {NOISE_ECG_HZ[0]:g}-{NOISE_ECG_HZ[1]:g} Hz band{louder}, mains hum lines left out: muscle or "
+             f"other noise){_where(_merged(spans), sampling_rate)}: wave boundaries there may be up to twice less "
+             "precise.")
+
+
+def _with_harmonics(lines, top=NOISE_HIGH_HZ[1], lowest=NOISE_HIGH_HZ[0]):
+    """The tones removed, and the harmonics up to ``top`` of those from ``lowest`` up (a square-ish mains hum's
+    150-Hz harmonic is no muscle noise; the resampling to the model's rate removes it)."""
+    return tuple(lines) + tuple(k * f for f in lines if f >= lowest for k in range(2, int(top // f) + 1))
 
 
 def _merged(spans):
@@ -130,7 +149,7 @@ def warn_bandpassed(ecg, sampling_rate, qrs_positions, name="ecg_cleaned"):
              "nk.ecg_clean(..., method='neurokit').")
 
 
-def noise_ratios(ecg, sampling_rate, mains_hz=()):
+def noise_ratios(ecg, sampling_rate, mains_hz=(), with_power=False):
     """Power above the ECG's band over power in it, per ``STRETCH_S`` of the lead: mains hum and muscle noise.
 
     The Welch power in ``NOISE_HIGH_HZ`` (40-150 Hz, capped at 0.45 x the
@@ -146,9 +165,12 @@ def noise_ratios(ecg, sampling_rate, mains_hz=()):
         First sample of each stretch judged.
     ratios : ndarray of float
         Its ratio (0 where the sampling rate leaves no band above 40 Hz).
+    high : ndarray of float
+        With ``with_power``: its power in ``NOISE_HIGH_HZ`` (for bursts: a minute far louder than the lead's others,
+        which a tall QRS's own 1-40 Hz power hides from the ratio).
     """
     top = min(NOISE_HIGH_HZ[1], 0.45 * sampling_rate)
-    starts, ratios = [], []
+    starts, ratios, powers = [], [], []
     segment = n_samples(BANDPASS_WINDOW_S, sampling_rate)
     for start, f, p, _ in stretch_spectra(ecg, sampling_rate, n_samples(STRETCH_S, sampling_rate), segment):
         if len(mains_hz):
@@ -158,7 +180,9 @@ def noise_ratios(ecg, sampling_rate, mains_hz=()):
         high = p[(f >= NOISE_HIGH_HZ[0]) & (f <= top)].sum()
         starts.append(start)
         ratios.append(high / ecg_band if ecg_band > 0 and top > NOISE_HIGH_HZ[0] else 0.0)
-    return np.asarray(starts, dtype=np.int64), np.asarray(ratios, dtype=float)
+        powers.append(high if top > NOISE_HIGH_HZ[0] else 0.0)
+    out = np.asarray(starts, dtype=np.int64), np.asarray(ratios, dtype=float)
+    return (*out, np.asarray(powers, dtype=float)) if with_power else out
 
 
 def noise_ratio(ecg, sampling_rate, mains_hz=()):

@@ -105,3 +105,20 @@ def test_gaps_and_noise_are_located_in_a_long_lead():
     assert any("750 non-finite samples (NaN or inf) in 2 stretches (10.0-12.0 s, 50.0-51.0 s)" in m
                for m in messages), messages
     assert any("muscle or other noise) in 1 stretch (120.0-180.0 s)" in m for m in messages), messages
+
+
+def test_a_noisy_minute_of_a_tall_lead_is_warned_about():
+    """Check that 0.3 mV RMS of 20-120 Hz noise in one minute of a 5-min lead whose QRS is 4 mV tall (its own
+    1-40 Hz power hid the noise from the ratio: a new-user trial's QTDB sel42) is warned about, with its minute,
+    as louder than the lead's median minute; and that the same lead without the burst is not."""
+    from scipy.signal import butter, sosfiltfilt
+
+    ecg = 4.0 * nk.ecg_simulate(duration=300, sampling_rate=250, heart_rate=70, noise=0.01, random_state=3)
+    emg = sosfiltfilt(butter(4, (20.0, 120.0), btype="bandpass", fs=250, output="sos"),
+                      np.random.default_rng(1).normal(size=60 * 250))
+    noisy = ecg.copy()
+    noisy[120 * 250 : 180 * 250] += 0.3 * emg / emg.std()
+    messages, _ = _warnings_of(noisy, rate=250)
+    assert any("times the lead's median minute" in m and "in 1 stretch (120.0-180.0 s)" in m for m in messages), \
+        messages
+    assert not any("muscle or other noise" in m for m in _warnings_of(ecg, rate=250)[0])

@@ -26,24 +26,45 @@ def test_items_cache_round_trip(tmp_path):
         np.testing.assert_array_equal(yb, y)
 
 
+_POOL_CHECK = """
+import sys
+import numpy as np
+sys.path.insert(0, {tests!r})
+from nk_qrs_lstm.training import crops
+from test_crops import _items
+
+items = _items()
+dataset = crops.make_dataset(items, 3, 2, seed=5, augmentation="v2", first_epoch=1)
+expected = [dataset[0], dataset[1]]
+dataset.on_epoch_end()
+expected += [dataset[0], dataset[1]]
+batches, pool = crops.pool_batches(items, 3, 2, seed=5, workers=2, first_epoch=1, augmentation="v2")
+try:
+    got = [next(batches) for _ in range(4)]
+finally:
+    pool.terminate()
+for (x, y, w), (xe, ye, we) in zip(got, expected):
+    np.testing.assert_array_equal(x, xe)
+    np.testing.assert_array_equal(y, ye)
+    np.testing.assert_array_equal(w, we)
+assert not np.array_equal(got[0][0], got[2][0])  # a new epoch draws new crops
+print("ok")
+"""
+
+
 def test_pool_batches_equal_in_process_batches():
-    """Check that worker processes draw exactly the batches of the in-process dataset, epoch after epoch."""
+    """Check that worker processes draw exactly the batches of the in-process dataset, epoch after epoch.
+
+    Run in a fresh process, as training starts them: forking the test process, whose earlier tests started
+    thread pools (ONNX Runtime, BLAS), can deadlock (it hung CI once), which is what ``pool_batches`` documents."""
+    import os
+    import subprocess
+    import sys
+
     pytest.importorskip("keras")
-    items = _items()
-    dataset = crops.make_dataset(items, 3, 2, seed=5, augmentation="v2", first_epoch=1)
-    expected = [dataset[0], dataset[1]]
-    dataset.on_epoch_end()
-    expected += [dataset[0], dataset[1]]
-    batches, pool = crops.pool_batches(items, 3, 2, seed=5, workers=2, first_epoch=1, augmentation="v2")
-    try:
-        got = [next(batches) for _ in range(4)]
-    finally:
-        pool.terminate()
-    for (x, y, w), (xe, ye, we) in zip(got, expected):
-        np.testing.assert_array_equal(x, xe)
-        np.testing.assert_array_equal(y, ye)
-        np.testing.assert_array_equal(w, we)
-    assert not np.array_equal(got[0][0], got[2][0])  # a new epoch draws new crops
+    code = _POOL_CHECK.format(tests=os.path.dirname(__file__))
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0 and done.stdout.strip().endswith("ok"), done.stderr[-2000:]
 
 
 def test_pool_batches_refuse_bad_arguments():
