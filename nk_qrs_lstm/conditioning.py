@@ -53,7 +53,7 @@ def without_mains(signal, sampling_rate, mains_hz):
 
 
 def input_fixes(signal, sampling_rate):
-    """What :func:`prepare` undoes in a lead, detected once on the whole caller-rate lead.
+    """What :func:`nk_qrs_lstm.preprocess.prepare` undoes in a lead, detected once on the whole caller-rate lead.
 
     NeuroKit's mains moving average (:func:`nk_qrs_lstm.unsmooth.detect_smoothing`) and mains hum
     (:func:`nk_qrs_lstm.mains.detect_mains`).
@@ -61,7 +61,7 @@ def input_fixes(signal, sampling_rate):
     Returns
     -------
     dict
-        ``smoothing_taps`` and ``mains_hz``, :func:`prepare`'s keyword arguments.
+        ``smoothing_taps`` and ``mains_hz``, the keyword arguments of :func:`nk_qrs_lstm.preprocess.prepare`.
 
     Examples
     --------
