@@ -33,10 +33,10 @@ Both are measured in ``docs/benchmarks.md`` (``benchmarks/fusion.py``).
 import numpy as np
 import pandas as pd
 
+from .conditioning import input_fixes, without_mains
 from .defaults import BLOCK_MARGIN_S, BLOCK_S, CLASSES, CONFIDENCE_KEYS
 from .neurokit import NK_KEYS
 from .pipeline import decode_blocks, track_blocks
-from .conditioning import input_fixes
 from .preprocess import prepare
 
 FUSIONS = ("proba", "percentile")
@@ -299,10 +299,12 @@ def fuse_proba(mean, count, signal, rate_map, block_s=BLOCK_S, margin_s=BLOCK_MA
     """
     total = len(mean)
     signal = np.asarray(signal, dtype=float)
-    x, _ = prepare(signal, rate_map, **input_fixes(signal, rate_map.sampling_rate))
+    fixes = input_fixes(signal, rate_map.sampling_rate)
+    x, _ = prepare(signal, rate_map, **fixes)
     x = np.pad(x[:total], (0, max(total - len(x), 0)), mode="edge")
     blocks = track_blocks(mean, count == 0, rate_map, block_s=block_s, margin_s=margin_s, signal=x)
-    beats = decode_blocks(blocks, signal, rate_map, **decode_kw)
+    beats = decode_blocks(blocks, without_mains(signal, rate_map.sampling_rate, fixes["mains_hz"]), rate_map,
+                          **decode_kw)
     if beats is None:
         return pd.DataFrame({k: np.zeros(0) for k in FUSED_COLUMNS + list(CONFIDENCE_KEYS) + ["n_leads"]})
     out = pd.DataFrame({k: beats[k].astype(float) for k in FUSED_COLUMNS}).round()
