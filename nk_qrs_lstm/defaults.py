@@ -109,7 +109,7 @@ NOISE_MAX_RATIO = 1.0  # [-] high/ECG power above this warns (2026 raw LUDB / QT
 NOISE_BURST_RATIO = 10.0  # [-] ... and so does a minute with this many times the lead's median minute's 40-150 Hz
 #                          power (raw QTDB leads: 99th percentile 12, two leads of sel32 above; 0.1 / 0.3 mV RMS of
 #                          20-120 Hz noise for a minute of a QTDB validation lead: median 36 / 314, smallest 8 / 62)
-NOISE_BURST_MIN_STRETCHES = 3  # [-] ... judged from this many minutes up
+NOISE_BURST_MIN_STRETCHES = 3  # [-] ... judged in leads of this many minutes or more (flat stretches left out)
 
 # --- scoring -----------------------------------------------------------------
 TOLERANCE_S = 0.150  # [s] default matching tolerance

@@ -73,8 +73,14 @@ def warn_quality(ecg, sampling_rate, name="ecg_cleaned"):
         warn(f"{name} carries a pure tone at {listed} (railway or other interference) inside the ECG's band: it is not "
              "removed (a notch there would distort the waves), and wave boundaries may be off by 10 ms or more; "
              "remove its source if you can.")
-    starts, ratios, high = noise_ratios(ecg, sampling_rate, mains_hz=_with_harmonics(tones), with_power=True)
-    burst = high / np.median(high) if len(high) >= NOISE_BURST_MIN_STRETCHES and np.median(high) > 0 else 0 * high
+    judged = ecg
+    if len(flat):  # flat stretches are gaps: no noise of their own to lower the median minute
+        judged = np.array(ecg, dtype=float)
+        for start, stop in flat:
+            judged[start:stop] = np.nan
+    starts, ratios, high = noise_ratios(judged, sampling_rate, mains_hz=_with_harmonics(tones), with_power=True)
+    long_enough = len(ecg) >= NOISE_BURST_MIN_STRETCHES * n_samples(STRETCH_S, sampling_rate)
+    burst = high / np.median(high) if long_enough and np.median(high) > 0 else 0 * high
     noisy = (ratios > NOISE_MAX_RATIO) | (burst > NOISE_BURST_RATIO)
     if noisy.any():
         stretch = n_samples(STRETCH_S, sampling_rate)

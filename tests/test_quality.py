@@ -122,3 +122,16 @@ def test_a_noisy_minute_of_a_tall_lead_is_warned_about():
     assert any("times the lead's median minute" in m and "in 1 stretch (120.0-180.0 s)" in m for m in messages), \
         messages
     assert not any("muscle or other noise" in m for m in _warnings_of(ecg, rate=250)[0])
+
+
+def test_flat_stretches_and_short_leads_raise_no_noise_burst():
+    """Check that flat stretches (gaps, no noise of their own) do not lower the median minute into a spurious noise
+    burst, and that a lead shorter than 3 minutes is not judged for bursts (a docs audit found both)."""
+    ecg = nk.ecg_simulate(duration=240, sampling_rate=250, heart_rate=70, noise=0.01, random_state=4)
+    for start in (5, 18, 31, 44):  # four in the first minute: their edges are steps, broadband (old rule: 84x)
+        ecg[start * 250 : start * 250 + 550] = 0.0  # 2.2 s flat
+    messages, _ = _warnings_of(ecg, rate=250)
+    assert not any("median minute" in m for m in messages), messages
+    longer = nk.ecg_simulate(duration=179, sampling_rate=250, heart_rate=70, noise=0.01, random_state=5)
+    longer[120 * 250 :] += 0.05 * np.random.default_rng(2).normal(size=len(longer) - 120 * 250)
+    assert not any("median minute" in m for m in _warnings_of(longer, rate=250)[0])
