@@ -11,7 +11,7 @@ mains of LUDB's Russia / QTDB's US) of 0.005 / 0.01 / 0.02 / 0.05 mV added with 
 
 import numpy as np
 
-from nk_qrs_lstm.defaults import MAINS_LINE_RATIO, MAINS_SEGMENT_S, POWERLINE_HZ, n_samples
+from nk_qrs_lstm.defaults import MAINS_LINE_RATIO, STRETCH_SEGMENT_S, POWERLINE_HZ, n_samples
 from nk_qrs_lstm.mains import detect_mains, line_ratio
 from nk_qrs_lstm.spectra import longest_finite_run, welch
 from nk_qrs_lstm.training import datasets
@@ -21,7 +21,7 @@ HUM_MV = (0.005, 0.01, 0.02, 0.05)  # [mV] amplitudes of the added mains hum
 
 def strongest_line(x, rate):
     """The largest line-to-flanks ratio at 50 or 60 Hz."""
-    freq, power = welch(longest_finite_run(x), rate, n_samples(MAINS_SEGMENT_S, rate))
+    freq, power = welch(longest_finite_run(x), rate, n_samples(STRETCH_SEGMENT_S, rate))
     return max(line_ratio(freq, power, f0)[0] for f0 in POWERLINE_HZ)
 
 

@@ -34,6 +34,21 @@ def gap_mask(signal, sampling_rate):
     return bad
 
 
+def bridge_gaps(signal, bad):
+    """A float copy of ``signal`` with the samples ``bad`` interpolated linearly between their neighbours (0 where no
+    sample is good), for the filters.
+
+    Examples
+    --------
+    >>> bridge_gaps(np.array([1.0, np.nan, 3.0, 7.0]), np.array([False, True, False, True])).tolist()
+    [1.0, 2.0, 3.0, 3.0]
+    """
+    x = np.array(signal, dtype=np.float64)
+    good = np.flatnonzero(~bad)
+    x[bad] = np.interp(np.flatnonzero(bad), good, x[good]) if good.size else 0.0
+    return x
+
+
 def without_mains(signal, sampling_rate, mains_hz):
     """``signal`` with the mains lines ``mains_hz`` notched out (:func:`nk_qrs_lstm.mains.remove_mains`), gaps kept.
 
@@ -43,11 +58,7 @@ def without_mains(signal, sampling_rate, mains_hz):
     if not len(mains_hz):
         return signal
     bad = ~np.isfinite(signal)
-    x = np.array(signal, dtype=np.float64)
-    if bad.any():
-        good = np.flatnonzero(~bad)
-        x[bad] = np.interp(np.flatnonzero(bad), good, x[good]) if good.size else 0.0
-    x = remove_mains(x, sampling_rate, mains_hz)
+    x = remove_mains(bridge_gaps(signal, bad), sampling_rate, mains_hz)
     x[bad] = np.nan
     return x
 

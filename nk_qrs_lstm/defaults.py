@@ -36,7 +36,6 @@ UNSMOOTH_LAMBDA = 0.01  # [-] regularisation of the inverse filter (chosen on th
 UNSMOOTH_HALF_S = 0.1  # [s] half-length of the FIR inverse filter
 
 # --- removing mains hum (nk_qrs_lstm/mains.py) ----------------------------------
-MAINS_SEGMENT_S = 4.0  # [s] Welch segments of the line search (0.25-Hz resolution)
 MAINS_SEARCH_HZ = 1.0  # [Hz] a line is looked for this close to 50 / 60 Hz and to their harmonics
 MAINS_FLANK_HZ = (2.0, 6.0)  # [Hz] distance of the bands on each side of a line giving the reference power
 MAINS_LINE_RATIO = 10.0  # [-] a line's peak power over its flanks' median above which it is mains hum ...
@@ -46,7 +45,8 @@ MAINS_MIN_HZ = 8.0  # [Hz] lone tones are looked for from here (railway 16.7 Hz,
 MAINS_TOP_HZ = 125.0  # [Hz] ... to here (the resampling to 250 Hz removes what is above)
 MAINS_MAX_LINES = 6  # [-] at most this many tones are found (the strongest) ...
 MAINS_NOTCH_MIN_HZ = 40.0  # [Hz] ... and those from here up removed (a notch lower distorts the P and T waves)
-STRETCH_S = 60.0  # [s] the whole lead's spectrum is taken stretch by stretch (mains lines, the noise warning)
+STRETCH_S = 60.0  # [s] the whole lead's spectrum is taken stretch by stretch (mains lines, the noise warning) ...
+STRETCH_SEGMENT_S = 4.0  # [s] ... in Welch segments of this length (0.25-Hz resolution)
 
 # --- streaming -----------------------------------------------------------------
 BLOCK_S = 3600.0  # [s] longest stretch of signal turned into probabilities at once

@@ -40,9 +40,9 @@ from .defaults import (
     MAINS_LINE_RATIO,
     MAINS_NOTCH_Q,
     MAINS_SEARCH_HZ,
-    MAINS_SEGMENT_S,
     MAINS_TOP_HZ,
     STRETCH_S,
+    STRETCH_SEGMENT_S,
     n_samples,
 )
 from .spectra import stretch_spectra
@@ -94,12 +94,17 @@ def line_ratio(freq, power, centre, search_hz=MAINS_SEARCH_HZ, flank_hz=MAINS_FL
     i = int(near[np.argmax(power[near])])
     if reference <= 0:
         return 0.0, 0.0, float(centre)
+    return float(power[i]) / reference, float(power[i]) / float(power[flanks].max()), _refined(freq, power, i)
+
+
+def _refined(freq, power, i):
+    """The frequency of the peak at bin ``i``, refined by a parabola through the log power of it and its neighbours."""
     peak = float(freq[i])
     if 0 < i < len(power) - 1 and np.all(power[i - 1 : i + 2] > 0):
         a, b, c = np.log(power[i - 1 : i + 2])
         if a - 2 * b + c < 0:
             peak += 0.5 * (a - c) / (a - 2 * b + c) * (freq[1] - freq[0])
-    return float(power[i]) / reference, float(power[i]) / float(power[flanks].max()), float(peak)
+    return float(peak)
 
 
 def lone_lines(freq, power, band=(MAINS_MIN_HZ, MAINS_TOP_HZ), threshold=MAINS_LINE_RATIO,
@@ -137,44 +142,46 @@ def lone_lines(freq, power, band=(MAINS_MIN_HZ, MAINS_TOP_HZ), threshold=MAINS_L
         return ()
     flanks = power[centre[:, None] + offsets[None, :]]
     near = power[np.clip(centre[:, None] + np.arange(-reach, reach + 1)[None, :], 0, len(power) - 1)]
-    peak = power[centre]
+    peak, median = power[centre], np.median(flanks, axis=1)
     with np.errstate(divide="ignore", invalid="ignore"):
-        lone = ((peak >= near.max(axis=1)) & (peak > threshold * np.median(flanks, axis=1))
-                & (peak > isolation * flanks.max(axis=1)) & (np.median(flanks, axis=1) > 0))
+        lone = ((peak >= near.max(axis=1)) & (peak > threshold * median) & (peak > isolation * flanks.max(axis=1))
+                & (median > 0))
     found = centre[lone][np.argsort(-peak[lone])][:most]
-    lines = []
-    for i in found:
-        f = float(freq[i])
-        if 0 < i < len(power) - 1 and np.all(power[i - 1 : i + 2] > 0):
-            a, b, c = np.log(power[i - 1 : i + 2])
-            if a - 2 * b + c < 0:
-                f += 0.5 * (a - c) / (a - 2 * b + c) * df
-        lines.append(float(f))
-    return tuple(lines)
+    return tuple(_refined(freq, power, i) for i in found)
 
 
-def mean_spectrum(signal, sampling_rate, segment_s=MAINS_SEGMENT_S, stretch_s=STRETCH_S):
-    """Welch spectrum of a whole lead (every finite stretch), computed ``stretch_s`` at a time.
+def lead_spectra(signal, sampling_rate):
+    """The Welch spectrum of every ``STRETCH_S`` of a lead (``STRETCH_SEGMENT_S`` segments), as a list.
+
+    One pass over the lead serves both the tone search (:func:`detect_tones`)
+    and the noise warning (:func:`nk_qrs_lstm.quality.noise_ratios`).
+    Items as :func:`nk_qrs_lstm.spectra.stretch_spectra` yields them.
+    """
+    return list(stretch_spectra(signal, sampling_rate, n_samples(STRETCH_S, sampling_rate),
+                                n_samples(STRETCH_SEGMENT_S, sampling_rate)))
+
+
+def mean_spectrum(stretches):
+    """Welch spectrum of a whole lead from its stretches' (:func:`lead_spectra`), weighted by their segments.
 
     Returns
     -------
     (freq, power) or None
         None where no stretch holds one segment of finite samples.
     """
-    segment = n_samples(segment_s, sampling_rate)
     total, frames, freq = 0.0, 0, None
-    for _, freq, power, n in stretch_spectra(signal, sampling_rate, n_samples(stretch_s, sampling_rate), segment):
+    for _, freq, power, n in stretches:
         total, frames = total + n * power, frames + n
     return None if not frames else (freq, total / frames)
 
 
-def detect_tones(signal, sampling_rate, threshold=MAINS_LINE_RATIO):
+def detect_tones(signal, sampling_rate, threshold=MAINS_LINE_RATIO, stretches=None):
     """Frequencies of the lone tones in a lead (:func:`lone_lines` of its whole spectrum), strongest first.
 
     Mains hum at 50 or 60 Hz (and its harmonics), railway interference at
     16.7 Hz, or any other pure tone from ``MAINS_MIN_HZ`` to ``MAINS_TOP_HZ``
     (what the model's 250-Hz input keeps). The spectrum is that of the whole
-    lead (:func:`mean_spectrum`: a tone in part of a long recording counts,
+    lead (:func:`mean_spectrum` of :func:`lead_spectra`: a tone in part of a long recording counts,
     diluted by its share of the time).
 
     Parameters
@@ -185,6 +192,8 @@ def detect_tones(signal, sampling_rate, threshold=MAINS_LINE_RATIO):
         Hz.
     threshold : float
         Line-to-flanks power ratio above which a line is a tone.
+    stretches : list, optional
+        :func:`lead_spectra` of ``signal`` where the caller has them already.
 
     Returns
     -------
@@ -192,7 +201,7 @@ def detect_tones(signal, sampling_rate, threshold=MAINS_LINE_RATIO):
         Line frequencies (Hz); empty where there is none (or the signal is too
         short to tell).
     """
-    spectrum = mean_spectrum(signal, sampling_rate)
+    spectrum = mean_spectrum(lead_spectra(signal, sampling_rate) if stretches is None else stretches)
     return () if spectrum is None else lone_lines(*spectrum, threshold=threshold)
 
 

@@ -21,7 +21,7 @@ from .defaults import (
     WINDOW_S,
     n_samples,
 )
-from .conditioning import gap_mask
+from .conditioning import bridge_gaps, gap_mask
 from .mains import remove_mains
 from .unsmooth import unsmooth
 
@@ -326,12 +326,7 @@ def prepare(signal, rate_map, smoothing_taps=None, mains_hz=()):
     bad = gap_mask(signal, rate_map.sampling_rate)
     has_bad = bad.any()
     if has_bad:
-        good = np.flatnonzero(~bad)
-        signal = signal.copy()
-        if good.size:
-            signal[bad] = np.interp(np.flatnonzero(bad), good, signal[good])
-        else:
-            signal[:] = 0.0
+        signal = bridge_gaps(signal, bad)
     if smoothing_taps:
         signal = unsmooth(signal, rate_map.sampling_rate, smoothing_taps)
     if len(mains_hz):

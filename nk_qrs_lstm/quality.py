@@ -29,8 +29,8 @@ from .defaults import (
     STRETCH_S,
     n_samples,
 )
-from .mains import detect_tones
-from .spectra import constant_runs, longest_finite_run, runs, stretch_spectra, welch
+from .mains import detect_tones, lead_spectra
+from .spectra import constant_runs, longest_finite_run, runs, welch
 
 
 def warn_quality(ecg, sampling_rate, name="ecg_cleaned"):
@@ -66,19 +66,21 @@ def warn_quality(ecg, sampling_rate, name="ecg_cleaned"):
     if at_extremes > CLIPPED_FRACTION and (_piled(values, hi, at_hi, -1) or _piled(values, lo, at_lo, 1)):
         warn(f"{name} looks clipped ({100 * at_extremes:.1f}% of its samples sit at its minimum or "
              "maximum): waves in saturated stretches may be missed.")
-    tones = detect_tones(ecg, sampling_rate)
+    stretches = lead_spectra(ecg, sampling_rate)  # one pass over the lead for the tones and the noise
+    tones = detect_tones(ecg, sampling_rate, stretches=stretches)
     inside = [f for f in tones if f < MAINS_NOTCH_MIN_HZ]
     if inside:
         listed = ", ".join(f"{f:.1f} Hz" for f in inside)
         warn(f"{name} carries a pure tone at {listed} (railway or other interference) inside the ECG's band: it is not "
              "removed (a notch there would distort the waves), and wave boundaries may be off by 10 ms or more; "
              "remove its source if you can.")
-    judged = ecg
     if len(flat):  # flat stretches are gaps: no noise of their own to lower the median minute
         judged = np.array(ecg, dtype=float)
         for start, stop in flat:
             judged[start:stop] = np.nan
-    starts, ratios, high = noise_ratios(judged, sampling_rate, mains_hz=_with_harmonics(tones), with_power=True)
+        stretches = lead_spectra(judged, sampling_rate)
+    starts, ratios, high = noise_ratios(ecg, sampling_rate, mains_hz=_with_harmonics(tones), with_power=True,
+                                        stretches=stretches)
     long_enough = len(ecg) >= NOISE_BURST_MIN_STRETCHES * n_samples(STRETCH_S, sampling_rate)
     burst = high / np.median(high) if long_enough and np.median(high) > 0 else 0 * high
     noisy = (ratios > NOISE_MAX_RATIO) | (burst > NOISE_BURST_RATIO)
@@ -155,13 +157,14 @@ def warn_bandpassed(ecg, sampling_rate, qrs_positions, name="ecg_cleaned"):
              "nk.ecg_clean(..., method='neurokit').")
 
 
-def noise_ratios(ecg, sampling_rate, mains_hz=(), with_power=False):
+def noise_ratios(ecg, sampling_rate, mains_hz=(), with_power=False, stretches=None):
     """Power above the ECG's band over power in it, per ``STRETCH_S`` of the lead: mains hum and muscle noise.
 
     The Welch power in ``NOISE_HIGH_HZ`` (40-150 Hz, capped at 0.45 x the
     sampling rate) over that in ``NOISE_ECG_HZ`` (1-40 Hz), on each stretch of
     ``STRETCH_S`` (60 s; its longest finite run, at least one
-    ``BANDPASS_WINDOW_S`` Welch segment). ``mains_hz``: hum lines
+    ``STRETCH_SEGMENT_S`` Welch segment; ``stretches``: their spectra,
+    :func:`nk_qrs_lstm.mains.lead_spectra`, where the caller has them already). ``mains_hz``: hum lines
     (:func:`nk_qrs_lstm.mains.detect_mains`) left out of the sums, within
     ``MAINS_FLANK_HZ[0]`` of each (the pipeline removes them).
 
@@ -177,8 +180,7 @@ def noise_ratios(ecg, sampling_rate, mains_hz=(), with_power=False):
     """
     top = min(NOISE_HIGH_HZ[1], 0.45 * sampling_rate)
     starts, ratios, powers = [], [], []
-    segment = n_samples(BANDPASS_WINDOW_S, sampling_rate)
-    for start, f, p, _ in stretch_spectra(ecg, sampling_rate, n_samples(STRETCH_S, sampling_rate), segment):
+    for start, f, p, _ in lead_spectra(ecg, sampling_rate) if stretches is None else stretches:
         if len(mains_hz):
             p = np.where(np.min(np.abs(f[:, None] - np.asarray(mains_hz)[None, :]), axis=1) < MAINS_FLANK_HZ[0],
                          0.0, p)
