@@ -34,7 +34,7 @@ from .defaults import (
 )
 from .conditioning import input_fixes, without_mains
 from .preprocess import RateMap, keep_slices, make_windows, normalise, prepare, stitch, window_plan
-from .runtime import normalisation, predict_windows
+from .runtime import model_stride, normalisation, predict_windows
 
 BACKGROUND = np.array([1.0, 0.0, 0.0, 0.0], dtype=np.float32)  # probabilities of a gap or a flat window
 
@@ -90,7 +90,7 @@ def iter_proba(signal, rate_map, backend="onnx", block_s=BLOCK_S, margin_s=BLOCK
     method = normalisation()  # the one the model in use was trained with
     if fixes is None:  # NeuroKit's powerline average, mains hum: undone in prepare
         fixes = input_fixes(signal, rate_map.sampling_rate)
-    starts, window = window_plan(total)
+    starts, window = window_plan(total, stride=model_stride())
     lo, hi = keep_slices(starts, window)
     model_rate = rate_map.model_rate
     block = max(n_samples(block_s, model_rate), window)

@@ -206,11 +206,22 @@ def normalise(windows, return_flat=False, method="window"):
     return (out, flat[..., 0]) if return_flat else out
 
 
-def window_plan(length, window=None, overlap=None):
+def window_plan(length, window=None, overlap=None, stride=MODEL_STRIDE):
     """Start indices of the overlapping windows covering ``length`` samples.
 
     Consecutive windows overlap by ``2 * overlap`` samples so that stitching
     can drop ``overlap`` samples at each inner edge.
+
+    Parameters
+    ----------
+    length : int
+        Samples to cover.
+    window, overlap : int, optional
+        Window length and overlap kept on each side (samples; default:
+        ``WINDOW_S`` and ``OVERLAP_S`` at the model rate).
+    stride : int
+        The network's time reduction (:func:`nk_qrs_lstm.runtime.model_stride`):
+        a signal shorter than one window gets one window padded to a multiple of it.
 
     Returns
     -------
@@ -222,7 +233,7 @@ def window_plan(length, window=None, overlap=None):
     window = window or n_samples(WINDOW_S, MODEL_RATE)
     overlap = n_samples(OVERLAP_S, MODEL_RATE) if overlap is None else overlap
     if length <= window:
-        padded = int(np.ceil(length / MODEL_STRIDE) * MODEL_STRIDE)
+        padded = int(np.ceil(length / stride) * stride)
         return np.zeros(1, dtype=np.int64), padded
     hop = window - 2 * overlap
     n_win = int(np.ceil((length - window) / hop)) + 1

@@ -14,6 +14,7 @@ from importlib import resources
 import numpy as np
 
 from ._checks import check_option
+from .defaults import MODEL_STRIDE, MODEL_STRIDES
 from .preprocess import NORMALISATIONS
 
 BACKENDS = ("onnx", "tensorflow")
@@ -198,6 +199,28 @@ def _normalisation(directory):
         raise ModelIntegrityError(f"The model card in {directory!r} asks for normalisation {method!r}; this "
                                   f"version knows {', '.join(map(repr, NORMALISATIONS))}{_remedy(directory)}")
     return method
+
+
+def model_stride(directory=None):
+    """The time reduction of the model in use (its card's ``preprocessing``): windows are a multiple of it.
+
+    Models exported before the card recorded it reduce by ``MODEL_STRIDE`` (4).
+
+    Examples
+    --------
+    >>> model_stride() in MODEL_STRIDES
+    True
+    """
+    return _model_stride(directory or model_dir())
+
+
+@functools.lru_cache(maxsize=4)
+def _model_stride(directory):
+    stride = (model_card(directory).get("preprocessing") or {}).get("stride", MODEL_STRIDE)
+    if stride not in MODEL_STRIDES or isinstance(stride, bool):
+        raise ModelIntegrityError(f"The model card in {directory!r} gives stride {stride!r}; this version knows "
+                                  f"{', '.join(map(str, MODEL_STRIDES))}{_remedy(directory)}")
+    return stride
 
 
 def get_runner(backend="onnx", directory=None):

@@ -166,6 +166,7 @@ def test_window_plan_layout():
     """Check the plan: one padded window for short signals, windows overlapping by 2 x overlap otherwise."""
     starts, window = window_plan(1001)
     assert starts.tolist() == [0] and window == 1004
+    assert window_plan(1001, stride=8)[1] == 1008  # a multiple of the network's stride
     starts, window = window_plan(WINDOW * 3)
     assert window == WINDOW
     assert starts[0] == 0 and starts[-1] == 2 * WINDOW

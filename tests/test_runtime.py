@@ -164,3 +164,40 @@ def test_inference_uses_the_normalisation_of_the_model_card(monkeypatch):
     list(pipeline.iter_proba(ecg, pipeline.RateMap.for_rate(500)))
     assert seen == ["second"]
     assert runtime.normalisation() == (runtime.model_card().get("preprocessing") or {}).get("normalisation", "window")
+
+
+@pytest.mark.parametrize("stride, expected", [(None, 4), (8, 8), (3, None), (True, None)])
+def test_model_stride_is_read_from_the_card(tmp_path, monkeypatch, stride, expected):
+    """Check that the network's time reduction comes from its card (4 for cards written before it was recorded)
+    and that one the runtime does not know is an integrity error naming the card's folder and value."""
+    target = _own_model_dir(tmp_path, monkeypatch)
+    card = json.loads((target / "model_card.json").read_text())
+    card["preprocessing"] = {"normalisation": "second", **({} if stride is None else {"stride": stride})}
+    (target / "model_card.json").write_text(json.dumps(card))
+    if expected is None:
+        with pytest.raises(ModelIntegrityError, match="^" + re.escape(
+            f"The model card in {str(target)!r} gives stride {stride!r}; this version knows 1, 2, 4, 8"
+            + ENV_REMEDY.format(folder=str(target))) + "$"):
+            runtime.model_stride()
+    else:
+        assert runtime.model_stride() == expected
+
+
+def test_short_signal_is_padded_to_the_model_stride(monkeypatch):
+    """Check that a signal shorter than one window is run in one window padded to a multiple of the model's
+    stride as its card gives it (a stride-8 network cannot run 1004 samples: its upsampled track would not
+    match the full-rate one)."""
+    from nk_qrs_lstm import pipeline
+
+    lengths = []
+    real = pipeline.predict_windows
+
+    def spy(windows, backend="onnx"):
+        lengths.append(windows.shape[-1])
+        return real(windows, backend=backend)
+
+    monkeypatch.setattr(pipeline, "predict_windows", spy)
+    monkeypatch.setattr(pipeline, "model_stride", lambda: 8)
+    ecg = np.sin(np.arange(1001) / 20.0)  # at 250 Hz: 1001 model samples
+    proba, _ = pipeline.predict_proba(ecg, pipeline.RateMap.for_rate(250))
+    assert lengths == [1008] and proba.shape == (1001, 4)

@@ -19,6 +19,7 @@ import shutil
 
 import numpy as np
 
+from ..defaults import MODEL_STRIDE
 from ..runtime import file_sha256
 from .onnx_layers import TRANSLATORS, Tensor, UnsupportedLayerError, tensor_keys, unsupported
 from .onnx_layers import upsampled_conv_kernel  # noqa: F401 (documented here)
@@ -288,6 +289,8 @@ def training_card(run_dir):
         args.append(f"--{key.replace('_', '-')} {value}")
     if config.get("init"):  # fine-tuned from another model's weights
         args.append(f"--init {config['init']}")
+        if config.get("init_matching"):
+            args.append("--init-matching")
     return {
         "model": "Conv1D front-end (stride {stride}) + {n} x BiLSTM({units}) + full-rate fusion head, "
                  "per-sample softmax over background/P/QRS/T at 250 Hz".format(
@@ -301,7 +304,8 @@ def training_card(run_dir):
                   "train": config["train_records"], "validation": config["validation_records"],
                   "test": "LUDB test split (never used in training or model selection)"},
         "seed": config["seed"],
-        "preprocessing": {"normalisation": config.get("normalisation", "window")},
+        "preprocessing": {"normalisation": config.get("normalisation", "window"),
+                          "stride": config["model_kwargs"].get("stride", MODEL_STRIDE)},
         "command": "python -m nk_qrs_lstm.training.train --out " + run_dir + " " + " ".join(args),
         "versions": versions,
         "training_time_s": sum(times) if times else None,

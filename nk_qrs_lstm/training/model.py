@@ -8,7 +8,7 @@ runs the exported ONNX file (see :mod:`nk_qrs_lstm.runtime`).
 import keras
 from keras import layers
 
-from ..defaults import CLASSES, MODEL_STRIDE
+from ..defaults import CLASSES, MODEL_STRIDE, MODEL_STRIDES
 
 CELLS = {"lstm": layers.LSTM, "gru": layers.GRU}
 
@@ -31,9 +31,9 @@ def build_model(conv_filters=32, lstm_units=32, n_lstm=2, stride=MODEL_STRIDE, s
         Units per direction in each bidirectional recurrent layer.
     n_lstm : int
         Number of stacked bidirectional recurrent layers.
-    stride : {1, 2, 4}
-        Time reduction before the recurrent layers (window lengths must be a
-        multiple of it).
+    stride : {1, 2, 4, 8}
+        Time reduction before the recurrent layers, by ``log2(stride)``
+        strided convolutions (window lengths must be a multiple of it).
     seed : int
         Seed for weight initialisation.
     head_filters : int, optional
@@ -59,6 +59,8 @@ def build_model(conv_filters=32, lstm_units=32, n_lstm=2, stride=MODEL_STRIDE, s
     >>> model.output_shape  # doctest: +SKIP
     (None, None, 4)
     """
+    if stride not in MODEL_STRIDES:
+        raise ValueError(f"stride == {stride!r}, must be one of {', '.join(map(str, MODEL_STRIDES))}")
     if cell not in CELLS:
         raise ValueError(f"cell == {cell!r}, must be one of {', '.join(map(repr, CELLS))}")
     keras.utils.set_random_seed(seed)
@@ -67,7 +69,7 @@ def build_model(conv_filters=32, lstm_units=32, n_lstm=2, stride=MODEL_STRIDE, s
     fine = layers.Conv1D(16, 9, padding="same", activation="relu", name="fine")(inp)
     # strided front-end: 250 Hz -> 250/stride Hz
     x = fine
-    for i in range({1: 0, 2: 1, 4: 2}[stride]):
+    for i in range(stride.bit_length() - 1):
         x = layers.Conv1D(conv_filters, 9, strides=2, padding="same", activation="relu", name=f"down{i}")(x)
     if stride == 1:
         x = layers.Conv1D(conv_filters, 9, padding="same", activation="relu", name="down0")(x)

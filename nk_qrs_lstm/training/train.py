@@ -21,7 +21,7 @@ import numpy as np
 
 from . import datasets
 from .crops import AUGMENTATIONS, make_dataset, pool_batches, read_items, save_items, targets
-from ..defaults import MODEL_RATE, TRAIN_WINDOW_S, UNLABELLED, n_samples
+from ..defaults import MODEL_RATE, MODEL_STRIDES, TRAIN_WINDOW_S, UNLABELLED, n_samples
 from ..preprocess import NORMALISATIONS, RateMap, highpass, make_windows, normalise, resample, robust_scale, window_plan
 
 logger = logging.getLogger("nk_qrs_lstm")
@@ -142,7 +142,7 @@ class _TimeLimit:
 def train(out, ludb_path=datasets.DEFAULT_LUDB, qtdb_path=datasets.DEFAULT_QTDB, epochs=60, steps=200,
           batch_size=32, seed=0, max_minutes=None, limit_records=None, patience=12, lr=3e-3,
           model_kwargs=None, verbose=2, augmentation="v1", normalisation="window", items_cache=None, workers=0,
-          init=None, wide_qrs_weight=1.0, boundary_weight=1.0):
+          init=None, wide_qrs_weight=1.0, boundary_weight=1.0, init_matching=False):
     """Train the delineation network and save ``out/best.keras``.
 
     Parameters
@@ -181,6 +181,10 @@ def train(out, ludb_path=datasets.DEFAULT_LUDB, qtdb_path=datasets.DEFAULT_QTDB,
     init : str, optional
         A ``.keras`` model of the same network whose weights training starts from (fine-tuning), instead of a
         seeded initialisation.
+    init_matching : bool
+        With ``init``, start only the layers whose name and weight shapes ``init`` shares (e.g. a network with
+        one more strided convolution), the others from the seeded initialisation
+        (:func:`init_weights`).
     wide_qrs_weight : float
         Leads with wide QRS complexes (median labelled QRS > ``crops.WIDE_QRS_S``) are drawn this many times as
         often as the others (:class:`~nk_qrs_lstm.training.crops.CropSampler`; 1: uniformly).
@@ -220,11 +224,9 @@ def train(out, ludb_path=datasets.DEFAULT_LUDB, qtdb_path=datasets.DEFAULT_QTDB,
     model_kwargs = dict(model_kwargs or {})
     model = build_model(seed=seed, **model_kwargs)
     if init:
-        start = keras.saving.load_model(init, compile=False)
-        shapes = lambda m: [(layer.name, [tuple(w.shape) for w in layer.weights]) for layer in m.layers]  # noqa: E731
-        if shapes(start) != shapes(model):
-            raise ValueError(f"init == {init!r}: its network differs from the one asked for ({model_kwargs}).")
-        model.set_weights(start.get_weights())
+        copied = init_weights(model, keras.saving.load_model(init, compile=False), matching=init_matching,
+                              name=init)
+        logger.info("started from %s: %s", init, ", ".join(copied))
     model.compile(
         optimizer=keras.optimizers.Adam(lr),
         loss="sparse_categorical_crossentropy",
@@ -236,7 +238,7 @@ def train(out, ludb_path=datasets.DEFAULT_LUDB, qtdb_path=datasets.DEFAULT_QTDB,
         "model_kwargs": model_kwargs, "augment": augmentation,
         "normalisation": normalisation, "ludb_path": ludb_path, "qtdb_path": qtdb_path,
         "split_seed": splits["seed"], "train_records": records["train"], "validation_records": records["validation"],
-        "workers": workers, "init": init, "wide_qrs_weight": wide_qrs_weight,
+        "workers": workers, "init": init, "init_matching": init_matching, "wide_qrs_weight": wide_qrs_weight,
         "boundary_weight": boundary_weight,
         "n_params": int(model.count_params()),
         "versions": {"python": platform.python_version(), "keras": keras.__version__,
@@ -268,6 +270,44 @@ def train(out, ludb_path=datasets.DEFAULT_LUDB, qtdb_path=datasets.DEFAULT_QTDB,
     return best
 
 
+def init_weights(model, start, matching=False, name="init"):
+    """Copy the weights of the model ``start`` into ``model``.
+
+    Parameters
+    ----------
+    model, start : keras.Model
+    matching : bool
+        False: the two networks must be the same (every layer's name and weight shapes) and every weight is
+        copied. True: only the layers of ``model`` whose name and weight shapes ``start`` shares are copied.
+    name : str
+        What ``start`` was loaded from, for the messages.
+
+    Returns
+    -------
+    list of str
+        Names of the layers whose weights were copied.
+
+    Raises
+    ------
+    ValueError
+        If the networks differ (``matching`` False), or share no layer (``matching`` True).
+    """
+    shapes = lambda layer: [tuple(w.shape) for w in layer.weights]  # noqa: E731
+    theirs = {layer.name: layer for layer in start.layers if layer.weights}
+    ours = [layer for layer in model.layers if layer.weights]
+    same = [layer for layer in ours if layer.name in theirs and shapes(theirs[layer.name]) == shapes(layer)]
+    if not matching and (len(same) != len(ours) or len(theirs) != len(ours)):
+        shared = {layer.name for layer in same}
+        differ = sorted(({layer.name for layer in ours} | set(theirs)) - shared)
+        raise ValueError(f"init == {name!r}: its network differs from the one asked for (layers {', '.join(differ)}"
+                         "); pass init_matching=True (--init-matching) to start only the layers they share.")
+    if not same:
+        raise ValueError(f"init == {name!r} shares no layer (name and weight shapes) with the network asked for.")
+    for layer in same:
+        layer.set_weights(theirs[layer.name].get_weights())
+    return [layer.name for layer in same]
+
+
 def _parser():
     """The command-line parser of ``nk-qrs-lstm train``."""
     parser = argparse.ArgumentParser(
@@ -291,7 +331,7 @@ def _parser():
                              "(default: no limit)")
     parser.add_argument("--limit-records", type=int, default=None,
                         help="use only the first N records of each split part, for smoke tests (default: all)")
-    parser.add_argument("--stride", type=int, default=4, choices=[1, 2, 4],
+    parser.add_argument("--stride", type=int, default=4, choices=list(MODEL_STRIDES),
                         help="the recurrent layers run at 250/STRIDE Hz (default: %(default)s)")
     parser.add_argument("--lstm-units", type=int, default=32,
                         help="units per direction of each bidirectional LSTM (default: %(default)s)")
@@ -320,6 +360,9 @@ def _parser():
     parser.add_argument("--init", default=None,
                         help="start from the weights of this .keras model of the same network (fine-tuning) "
                              "(default: a seeded initialisation)")
+    parser.add_argument("--init-matching", action="store_true",
+                        help="with --init, start only the layers of the same name and weight shapes, the others "
+                             "seeded (e.g. a network with one more strided convolution)")
     parser.add_argument("--wide-qrs-weight", type=float, default=1.0,
                         help="draw leads with wide QRS complexes (median labelled QRS > 120 ms) this many times as "
                              "often as the others (default: %(default)s)")
@@ -344,6 +387,7 @@ def main(argv=None):
                                "bottleneck": args.bottleneck, "head_filters": args.head_filters,
                                "head_kernel": args.head_kernel}, augmentation=args.augment,
                  normalisation=args.normalisation, items_cache=args.items_cache, workers=args.workers, init=args.init,
+                 init_matching=args.init_matching,
                  wide_qrs_weight=args.wide_qrs_weight, boundary_weight=args.boundary_weight)
     print(path)
 

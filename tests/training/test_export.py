@@ -73,7 +73,7 @@ def test_upsampled_head_is_one_conv_transpose(shipped):
     assert not {"Concat", "Expand", "Resize", "Upsample"} & set(ops)
 
 
-@pytest.mark.parametrize("stride", [1, 2, 4])
+@pytest.mark.parametrize("stride", [1, 2, 4, 8])
 @pytest.mark.parametrize("n_lstm", [1, 3])
 def test_build_model_of_other_sizes(stride, n_lstm):
     """Check that networks of other widths, depths and strides export equal to Keras."""
@@ -82,6 +82,8 @@ def test_build_model_of_other_sizes(stride, n_lstm):
     assert diff < 1e-4
     assert _ops(exported).count("LSTM") == n_lstm
     assert _ops(exported).count("ConvTranspose") == (stride > 1)
+    assert [layer.name for layer in model.layers if layer.name.startswith("down")] == [
+        f"down{i}" for i in range(max(stride.bit_length() - 1, 1))]  # log2(stride) strided ones (1: one plain)
 
 
 @pytest.mark.parametrize("cell", ["lstm", "gru"])
@@ -93,6 +95,12 @@ def test_build_model_with_narrow_head(cell):
     diff, exported = _keras_vs_onnx(model, _x())
     assert diff < 1e-4
     assert _ops(exported).count(cell.upper()) == 2 and _ops(exported).count("ConvTranspose") == 1
+
+
+def test_build_model_refuses_unknown_stride():
+    """Check that a time reduction the builder cannot make is refused with the parameter, value and choices."""
+    with pytest.raises(ValueError, match="stride == 3, must be one of 1, 2, 4, 8"):
+        build_model(stride=3)
 
 
 def test_build_model_refuses_unknown_cell():
@@ -221,3 +229,21 @@ def test_training_card_command_reproduces_a_fine_tuned_run(tmp_path):
     assert card["command"].endswith("--stride 4 --init runs/v3a/best.keras")
     assert "--wide-qrs-weight 2.0" in card["command"] and "--boundary-weight" not in card["command"]
     assert card["best_epoch"] == 2 and card["epochs_run"] == 2
+    assert card["preprocessing"] == {"normalisation": "second", "stride": 4}  # what the runtime reads
+
+
+def test_training_card_of_a_partly_started_stride_8_run(tmp_path):
+    """Check that a run started from another network's shared layers says so in its command (--init-matching),
+    and that its card tells the runtime the network's stride (the padding of short signals follows it)."""
+    import json
+
+    from nk_qrs_lstm.training.export import training_card
+
+    config = {"seed": 3, "epochs": 80, "steps": 200, "batch_size": 32, "lr": 0.001, "patience": 10,
+              "normalisation": "second", "model_kwargs": {"stride": 8}, "split_seed": 1, "train_records": {},
+              "validation_records": {}, "init": "runs/v5a/best.keras", "init_matching": True}
+    (tmp_path / "train_config.json").write_text(json.dumps(config))
+    (tmp_path / "history.csv").write_text("epoch,val_loss,val_sparse_categorical_accuracy\n0,0.2,0.9\n")
+    card = training_card(str(tmp_path))
+    assert card["command"].endswith("--stride 8 --init runs/v5a/best.keras --init-matching")
+    assert card["preprocessing"]["stride"] == 8

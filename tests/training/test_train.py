@@ -71,3 +71,27 @@ def test_init_starts_from_the_given_weights_and_refuses_another_network(tmp_path
         np.testing.assert_array_equal(got, want)
     with pytest.raises(ValueError, match="its network differs from the one asked for"):
         train(str(tmp_path / "b"), model_kwargs={"lstm_units": 16, "conv_filters": 8}, **kwargs)
+
+
+def test_init_weights_copies_the_shared_layers_when_asked():
+    """Check that ``init_weights(matching=True)`` copies the layers of the same name and shapes and seeds the rest
+    (a stride-8 network started from a stride-4 one), and that without it the differing layers are named."""
+    from nk_qrs_lstm.training.model import build_model
+    from nk_qrs_lstm.training.train import init_weights
+
+    start = build_model(seed=3, lstm_units=8, conv_filters=8, stride=4)
+    model = build_model(seed=4, lstm_units=8, conv_filters=8, stride=8)
+    seeded = model.get_layer("down2").get_weights()
+    with pytest.raises(ValueError, match=r"its network differs from the one asked for \(layers down2\); pass "
+                                         r"init_matching=True"):
+        init_weights(model, start, name="start.keras")
+    copied = init_weights(model, start, matching=True)
+    assert copied == ["fine", "down0", "down1", "bilstm0", "bilstm1", "head", "proba"]
+    for name in copied:
+        for got, want in zip(model.get_layer(name).get_weights(), start.get_layer(name).get_weights()):
+            np.testing.assert_array_equal(got, want)
+    for got, want in zip(model.get_layer("down2").get_weights(), seeded):
+        np.testing.assert_array_equal(got, want)
+    with pytest.raises(ValueError, match="shares no layer"):
+        init_weights(model, keras.Sequential([keras.Input((None, 1)), keras.layers.Dense(3, name="other")]),
+                     matching=True)
