@@ -17,7 +17,8 @@ from nk_qrs_lstm import boundaries
 from nk_qrs_lstm.defaults import CSE_2SD_S
 from nk_qrs_lstm.evaluation.runner import evaluate
 from nk_qrs_lstm.neurokit import to_neurokit
-from nk_qrs_lstm.pipeline import align, predict_proba
+from nk_qrs_lstm.alignment import align
+from nk_qrs_lstm.pipeline import predict_proba
 from nk_qrs_lstm.preprocess import RateMap
 from nk_qrs_lstm.training import datasets
 

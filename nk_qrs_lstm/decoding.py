@@ -25,6 +25,9 @@ itself, vectorised over beats (no per-sample Python loop):
    where the stretch before the QRS onsets repeats no wave from beat to beat
    (:func:`nk_qrs_lstm.rhythm.p_coherence` over ``GATE_COHERENCE_CONTEXT_S``: fibrillation under
    ventricular pacing keeps a regular RR and P-like bumps at a fixed place).
+5. **Ectopic beats** (:func:`nk_qrs_lstm.ectopic.ectopic_beats`): a premature
+   beat whose QRS looks unlike its neighbours' (a ventricular premature beat)
+   has no P wave of its own.
 
 Why not a Viterbi decoder over a beat grammar (an HMM whose states are the
 waves)? Its emissions would be the same probabilities, its transition
@@ -49,6 +52,7 @@ from .defaults import (
     T_ACCEPT,
     T_LEVEL,
 )
+from .ectopic import ectopic_beats, qrs_likeness
 from .rhythm import p_coherence, rhythm_gate
 
 
@@ -217,8 +221,10 @@ def decode_beats(proba, qrs, rate, p_accept=P_ACCEPT, p_level=P_LEVEL, p_power=P
         has_p = p_h >= p_accept
     coherence = None if x is None else p_coherence(x, on, rate)
     allow, evidence = rhythm_gate(on, p_h, p_pk, rate, coherence=coherence, **(gate_kw or {}))
+    # a premature beat whose QRS is unlike its neighbours' (a PVC) has no P wave of its own
+    ectopic = np.zeros(n, dtype=bool) if x is None else ectopic_beats(on, qrs_likeness(x, on, rate), rate)
     if gate:
-        has_p &= allow
+        has_p &= allow & ~ectopic
     # grammar: the previous T must end before this P starts; cut them where P overtakes T
     prev_has_t = np.append(False, has_t)[:n]
     prev_t_off = np.append(np.nan, t_off)[:n]
@@ -235,8 +241,8 @@ def decode_beats(proba, qrs, rate, p_accept=P_ACCEPT, p_level=P_LEVEL, p_power=P
     # QRS evidence: the highest QRS probability inside the run (an edge sample more or less does not change it)
     r_h, _, _, _ = strongest_bump(proba[:, 2], np.floor(on).astype(np.int64) + 1,
                                   np.floor(off).astype(np.int64) + 1, 0.5)
-    evidence.update(qrs_on=on, p_height=p_h, p_peak=p_pk, p_found=has_p, p_allowed=allow, t_height=t_h,
-                    t_found=has_t, r_height=r_h)
+    evidence.update(qrs_on=on, p_height=p_h, p_peak=p_pk, p_found=has_p, p_allowed=allow, ectopic=ectopic,
+                    t_height=t_h, t_found=has_t, r_height=r_h)
     return beats, evidence
 
 

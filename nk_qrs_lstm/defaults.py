@@ -77,6 +77,11 @@ WAVE_PREFIX = {"P": "ECG_P", "QRS": "ECG_R", "T": "ECG_T"}
 # --- matching the caller's R-peaks to the QRS complexes found -----------------
 RPEAK_REACH_S = 0.150  # [s] farthest an R-peak may lie outside the QRS it is given ...
 RPEAK_REACH_RR = 0.5  # [-] ... and never past this fraction of its RR intervals
+# caller's R-peaks that leave QRS complexes undelineated (pipeline.warn_unmatched): measured with nk.ecg_peaks on
+# the LUDB / QTDB validation leads (it fires where NeuroKit's detector misses beats: 11 of 480 LUDB, 3 of 28 QTDB)
+RPEAK_MISS_EDGE_S = 1.0  # [s] complexes this close to the signal's ends are not counted (detectors skip edge beats)
+RPEAK_MISS_MIN = 2  # [-] warn from this many complexes without an R-peak ...
+RPEAK_MISS_FRACTION = 0.05  # [-] ... making at least this fraction of the complexes
 
 # --- physiological limits used to clean segments -----------------------------
 # chosen on the validation split by benchmarks/tune_postprocessing.py (results/tuning_validation.csv)
@@ -154,6 +159,12 @@ GATE_COHERENCE_NOISE_SHARE = 0.3  # [-] ... taken where more than this share of 
 GATE_COHERENCE_CONTEXT_S = 7.5  # [s] beats within this distance are compared (< BLOCK_MARGIN_S - PR_MAX_S)
 GATE_MIN_COHERENCE = 0.12  # [-] mean correlation of those stretches below which the atria show no repeated wave ...
 GATE_COHERENT_HEIGHT = 0.85  # [-] ... and P bumps there are refused unless their mean height reaches this
+# ventricular ectopic beats, without a P wave of their own (ectopic.ectopic_beats); chosen on the QTDB validation
+# records' beat labels (.atr: V / A / S / N / F beats) and expert marks, LUDB validation (docs/decoding.md)
+ECTOPIC_RR_RATIO = 0.85  # [-] premature: RR interval / the context's median RR, at most ...
+ECTOPIC_MIN_LIKENESS = 0.4  # [-] ... and a QRS unlike its neighbours' (ectopic.qrs_likeness below this)
+QRS_LIKENESS_WINDOW_S = (0.03, 0.12)  # [s] the stretch compared between beats: before, after the QRS onset
+ECTOPIC_CONTEXT_S = 7.5  # [s] beats within this distance are its context (< BLOCK_MARGIN_S - PR_MAX_S)
 #: Per-beat confidence keys returned by ``boundaries.delineate_proba`` beside :data:`BEAT_KEYS`.
 CONFIDENCE_KEYS = ("ECG_P_Confidence", "ECG_R_Confidence", "ECG_T_Confidence")
 # wave -> (peak probability knots, fraction correct), fitted on the validation splits
@@ -161,9 +172,9 @@ CONFIDENCE_KEYS = ("ECG_P_Confidence", "ECG_R_Confidence", "ECG_T_Confidence")
 # evidence of a validation wave, below which the confidence falls linearly to 0 at evidence 0 (never seen: not
 # vouched for)
 CONFIDENCE_TABLES = {
-    "P": ((0.0, 0.02169, 0.33062, 0.82062, 0.9447, 0.97314, 0.98516, 0.99154, 0.9951, 0.99681, 0.99769, 0.99889,
+    "P": ((0.0, 0.02169, 0.33383, 0.8318, 0.94656, 0.97381, 0.98547, 0.99168, 0.99517, 0.99685, 0.99771, 0.99889,
            0.99911, 0.99958),
-          (0.0, 0.8724, 0.8724, 0.8724, 0.9586, 0.9774, 0.9813, 0.9906, 0.9906, 0.9925, 0.9962, 0.9962, 1.0, 1.0)),
+          (0.0, 0.8927, 0.8927, 0.8927, 0.9624, 0.9774, 0.9812, 0.9906, 0.9906, 0.9925, 0.9962, 0.9962, 1.0, 1.0)),
     "R": ((0.0, 0.61996, 0.98885, 0.99857, 0.99965, 0.99974, 0.99989, 0.9999, 0.99997),
           (0.0, 0.9904, 0.9904, 0.9944, 0.9944, 0.9995, 0.9995, 1.0, 1.0)),
     "T": ((0.0, 0.53905, 0.91757, 0.97932, 0.99219, 0.99842, 0.99925, 0.99962, 0.99999),

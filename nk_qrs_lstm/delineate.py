@@ -50,7 +50,7 @@ def lstm(ecg, rpeaks, sampling_rate, backend="onnx"):
     Returns
     -------
     dict of str -> ndarray of float
-        Per-beat table (:func:`nk_qrs_lstm.pipeline.align`).
+        Per-beat table (:func:`nk_qrs_lstm.alignment.align`).
     """
     return delineate_lead(ecg, sampling_rate, rpeaks, backend=backend)[0]
 
@@ -161,7 +161,7 @@ def ecg_delineate(ecg_cleaned, rpeaks=None, sampling_rate=1000, method="lstm", s
         ``backend="onnx"`` (default) or ``"tensorflow"`` for ``"lstm"``;
         NeuroKit's keyword arguments for its methods. An R-peak is given the
         QRS complex nearest to it within 150 ms and half its RR interval
-        (:func:`nk_qrs_lstm.pipeline.match_rpeaks`).
+        (:func:`nk_qrs_lstm.alignment.match_rpeaks`).
 
     Returns
     -------

@@ -49,7 +49,7 @@ def to_neurokit(aligned, n_samples):
     Parameters
     ----------
     aligned : dict of str -> ndarray
-        Per-beat table (:func:`nk_qrs_lstm.pipeline.align`).
+        Per-beat table (:func:`nk_qrs_lstm.alignment.align`).
     n_samples : int
         Signal length.
 

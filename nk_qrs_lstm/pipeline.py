@@ -8,7 +8,7 @@ output is bounded whatever the length:
    windows on one global plan, the network, the one stitching);
 2. :func:`delineate_lead` - probabilities -> one row per QRS complex
    (:func:`nk_qrs_lstm.boundaries.delineate_proba`), then the caller's
-   R-peaks matched to those complexes (:func:`match_rpeaks`).
+   R-peaks matched to those complexes (:mod:`nk_qrs_lstm.alignment`).
 
 A long signal is cut into blocks of ``BLOCK_S``; each block is filtered with
 ``FILTER_MARGIN_S`` of signal on each side and decoded with
@@ -20,16 +20,13 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .alignment import align, warn_unmatched
 from .boundaries import delineate_proba
 from .defaults import (
-    BEAT_KEYS,
-    CONFIDENCE_KEYS,
     BLOCK_MARGIN_S,
     BLOCK_S,
     CLASSES,
     FILTER_MARGIN_S,
-    RPEAK_REACH_RR,
-    RPEAK_REACH_S,
     n_samples,
 )
 from .conditioning import input_fixes, without_mains
@@ -238,101 +235,6 @@ def find_beats(signal, rate_map, backend="onnx", keep_proba=False, **block_kw):
     return decode_blocks(blocks(), peaks_from, rate_map), proba
 
 
-def match_rpeaks(rpeaks, span_on, span_off, sampling_rate):
-    """Row of the QRS complex given to each R-peak (-1 if none).
-
-    The rule: an R-peak's distance to a QRS is 0 inside its span and the
-    distance to the nearer edge outside. Each R-peak may only take a QRS
-    within its reach: ``RPEAK_REACH_S`` (150 ms), and never more than
-    ``RPEAK_REACH_RR`` (half) of the RR interval to either neighbouring
-    R-peak. Each QRS goes to at most one R-peak: the nearest (ties: the one
-    nearer the QRS centre); an R-peak that loses its nearest QRS takes its
-    next nearest within reach, if unclaimed.
-
-    Parameters
-    ----------
-    rpeaks : ndarray of int, sorted
-    span_on, span_off : ndarray of float, sorted, no NaN
-        Extent of each QRS complex (caller samples).
-    sampling_rate : float
-
-    Returns
-    -------
-    ndarray of int, shape (len(rpeaks),)
-
-    Examples
-    --------
-    >>> match_rpeaks(np.array([100, 140, 400]), np.array([90.0, 380.0]), np.array([120.0, 420.0]), 500).tolist()
-    [0, -1, 1]
-    """
-    rpeaks = np.asarray(rpeaks, dtype=float)
-    rows = np.full(len(rpeaks), -1, dtype=np.int64)
-    if not len(span_on) or not len(rpeaks):
-        return rows
-    rr = np.diff(rpeaks)
-    nearest_rr = np.minimum(np.concatenate([[np.inf], rr]), np.concatenate([rr, [np.inf]]))
-    reach = np.minimum(RPEAK_REACH_S * sampling_rate, RPEAK_REACH_RR * nearest_rr)
-    # candidates: the two complexes either side of each R-peak, and the one after
-    k = np.searchsorted(span_on, rpeaks, side="right")
-    cand = np.clip(np.stack([k - 2, k - 1, k], axis=1), 0, len(span_on) - 1)
-    dist = np.maximum.reduce([span_on[cand] - rpeaks[:, None], rpeaks[:, None] - span_off[cand],
-                              np.zeros(cand.shape)])
-    centre = np.abs(rpeaks[:, None] - (span_on[cand] + span_off[cand]) / 2)
-    cost = np.where(dist <= reach[:, None], dist + 1e-6 * centre, np.inf)
-    order = np.argsort(cost, axis=1, kind="stable")
-    cand, cost = np.take_along_axis(cand, order, 1), np.take_along_axis(cost, order, 1)
-    taken = np.zeros(len(span_on), dtype=bool)
-    choice = np.zeros(len(rpeaks), dtype=np.int64)  # which candidate each R-peak proposes to
-    for _ in range(cand.shape[1]):
-        free = (rows < 0) & (choice < cand.shape[1])
-        idx = np.flatnonzero(free)
-        c = np.minimum(choice[idx], cand.shape[1] - 1)
-        qrs, cst = cand[idx, c], cost[idx, c]
-        ok = np.isfinite(cst) & ~taken[qrs]
-        idx, qrs, cst = idx[ok], qrs[ok], cst[ok]
-        best = np.lexsort((cst, qrs))  # per QRS, the cheapest proposer wins
-        _, first = np.unique(qrs[best], return_index=True)
-        win = best[first]
-        rows[idx[win]] = qrs[win]
-        taken[qrs[win]] = True
-        choice[free] += 1
-    return rows
-
-
-def align(beats, rpeaks, sampling_rate):
-    """One row per R-peak: each R-peak gets the fiducials of its QRS complex.
-
-    Parameters
-    ----------
-    beats : dict
-        Output of :func:`find_beats`.
-    rpeaks : ndarray of int or None
-        The caller's R-peaks; ``None``: one row per QRS complex found, with
-        the model's R-peaks.
-    sampling_rate : float
-
-    Returns
-    -------
-    dict of str -> ndarray of float
-        Keys :data:`~nk_qrs_lstm.defaults.BEAT_KEYS` (and the decoder's
-        :data:`~nk_qrs_lstm.defaults.CONFIDENCE_KEYS`), all of the same length;
-        NaN where a beat has no such wave (an R-peak matched to no QRS has
-        NaN everywhere but its R-peak).
-    """
-    keys = BEAT_KEYS + tuple(k for k in CONFIDENCE_KEYS if k in beats)
-    if rpeaks is None:
-        return {k: np.asarray(beats[k], dtype=float) for k in keys}
-    rows = match_rpeaks(rpeaks, beats["span_on"], beats["span_off"], sampling_rate)
-    ok = rows >= 0
-    out = {}
-    for key in keys:
-        col = np.full(len(rpeaks), np.nan)
-        col[ok] = beats[key][rows[ok]]
-        out[key] = col
-    out["ECG_R_Peaks"] = np.asarray(rpeaks, dtype=float)
-    return out
-
-
 def delineate_lead(ecg, sampling_rate, rpeaks=None, backend="onnx", keep_proba=False, **block_kw):
     """Validated lead -> aligned fiducials (and, on request, the probabilities).
 
@@ -354,4 +256,6 @@ def delineate_lead(ecg, sampling_rate, rpeaks=None, backend="onnx", keep_proba=F
     """
     rate_map = RateMap.for_rate(sampling_rate)
     beats, proba = find_beats(ecg, rate_map, backend, keep_proba=keep_proba, **block_kw)
+    if rpeaks is not None:
+        warn_unmatched(rpeaks, beats["span_on"], beats["span_off"], len(ecg), sampling_rate)
     return align(beats, rpeaks, sampling_rate), proba, rate_map

@@ -9,6 +9,9 @@ beats), used by :func:`nk_qrs_lstm.decoding.decode_beats`:
 - :func:`p_coherence`: that last evidence, the mean correlation between the
   stretches before the QRS onsets of neighbouring beats.
 
+Single premature ventricular beats, which have no P wave either, are found in
+:mod:`nk_qrs_lstm.ectopic`.
+
 The settings were chosen on the validation splits (``benchmarks/tune_decoding.py
 sweep``, ``benchmarks/tune_gate.py``; ``docs/decoding.md``).
 """
@@ -83,7 +86,6 @@ def _stretches(x, qrs_on, rate, window_s):
     ramp = np.arange(length) - (length - 1) / 2
     seg -= np.outer(seg @ ramp / (ramp @ ramp), ramp)
     return seg, ok
-
 
 
 
@@ -162,9 +164,9 @@ def p_coherence(x, qrs_on, rate, context_s=GATE_COHERENCE_CONTEXT_S, window_s=GA
     n, m = len(qrs_on), len(x)
     if n == 0 or m == 0 or int(round(window_s[0] * rate)) - int(round(window_s[1] * rate)) < 3:
         return np.full(n, np.nan)
-    scale = max(1.0, float(np.abs(np.nan_to_num(x)).max()))
     lo, hi = _context(qrs_on, context_s * rate)
     seg, ok = _stretches(x, qrs_on, rate, window_s)
+    scale = max(1.0, float(np.abs(np.nan_to_num(seg)).max(initial=0.0)))  # the stretches', not the whole x's
     out = _mean_correlation(seg, ok, lo, hi, min_beats, scale)
     if band_hz is None:
         return out

@@ -10,7 +10,8 @@ from hypothesis import strategies as st
 
 import nk_qrs_lstm
 from nk_qrs_lstm.defaults import BEAT_KEYS
-from nk_qrs_lstm.pipeline import find_beats, match_rpeaks, predict_proba
+from nk_qrs_lstm.alignment import match_rpeaks
+from nk_qrs_lstm.pipeline import find_beats, predict_proba
 from nk_qrs_lstm.preprocess import RateMap, normalise, prepare, resample
 from nk_qrs_lstm.runtime import predict_windows
 

@@ -5,7 +5,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from nk_qrs_lstm.boundaries import delineate_proba
-from nk_qrs_lstm.defaults import GATE_COHERENT_HEIGHT, GATE_MIN_COHERENCE
+from nk_qrs_lstm.defaults import ECTOPIC_MIN_LIKENESS, ECTOPIC_RR_RATIO, GATE_COHERENT_HEIGHT, GATE_MIN_COHERENCE
+from nk_qrs_lstm.ectopic import ectopic_beats, qrs_likeness
 from nk_qrs_lstm.rhythm import p_coherence, rhythm_gate
 
 RATE = 250.0
@@ -164,3 +165,89 @@ def test_p_coherence_sees_p_waves_through_mains_hum_and_muscle_noise():
     fibrillation = 0.1 * sosfiltfilt(butter(2, (4.0, 9.0), btype="bandpass", fs=rate, output="sos"),
                                      rng.normal(size=len(t)))
     assert np.nanmedian(p_coherence(fibrillation + noise, on, rate)) < GATE_MIN_COHERENCE
+
+
+def _qrs_signal(on, n, shapes, seed=0):
+    """A signal with a QRS after each onset: ``"n"`` a narrow upright spike, ``"v"`` a wide, deep, notched complex
+    (a ventricular beat), plus faint noise."""
+    t = np.arange(n)
+    x = np.random.default_rng(seed).normal(0, 0.005, n)
+    for o, shape in zip(on, shapes):
+        if shape == "n":
+            x += np.exp(-0.5 * ((t - o - 10) / 2.5) ** 2)
+        else:
+            x += -1.2 * np.exp(-0.5 * ((t - o - 14) / 6.0) ** 2) + 0.5 * np.exp(-0.5 * ((t - o - 30) / 4.0) ** 2)
+    return x
+
+
+def _with_premature(kinds):
+    """Onsets of sinus beats every 0.8 s with premature beats (0.5 s after the previous one) where ``kinds`` says
+    ``"v"`` (ventricular) or ``"a"`` (atrial, the QRS of the others); the sinus rhythm resumes after a full pause."""
+    on, t = [], RATE
+    for kind in kinds:
+        t += (0.5 if kind in "va" else 0.8) * RATE
+        on.append(t)
+    return np.array(on)
+
+
+def test_qrs_likeness_tells_ventricular_beats_from_conducted_ones_whatever_the_gain():
+    """Check that a beat's QRS likeness to its neighbours is near 1 for beats of their shape (also an atrial premature
+    beat, also under a gain and an offset) and below the ectopic threshold for a ventricular beat."""
+    kinds = list("nnnnnannnnvnnnnn")
+    on = _with_premature(kinds)
+    n = int(on[-1]) + 200
+    x = _qrs_signal(on, n, ["v" if k == "v" else "n" for k in kinds])
+    like = qrs_likeness(x, on, RATE)
+    np.testing.assert_allclose(qrs_likeness(3 * x + 7, on, RATE), like, atol=1e-9)
+    assert like[kinds.index("v")] < ECTOPIC_MIN_LIKENESS
+    assert np.all(np.delete(like, kinds.index("v")) > 0.9)
+
+
+def test_ectopic_beats_are_premature_and_unlike_their_neighbours():
+    """Check each condition: a premature beat of the usual shape (atrial) and a late beat of another shape (escape,
+    fusion) keep their P waves; only a premature beat of another shape is ectopic; fewer beats than the gate's
+    minimum judge nothing."""
+    on = _with_premature(list("nnnnanvnnnn"))
+    like = np.full(len(on), 0.95)
+    like[[6, 8]] = 0.1  # beat 6: premature and unlike; beat 8: unlike, on time
+    assert np.flatnonzero(ectopic_beats(on, like, RATE)).tolist() == [6]
+    assert not ectopic_beats(on, like, RATE, rr_ratio=0.5).any()  # 0.5 s / 0.8 s = 0.63: not premature enough
+    assert np.flatnonzero(ectopic_beats(on, like, RATE, rr_ratio=ECTOPIC_RR_RATIO, min_likeness=0.05)).size == 0
+    assert not ectopic_beats(on[5:7], like[5:7], RATE).any()
+    assert ectopic_beats(on[:0], like[:0], RATE).shape == (0,)
+
+
+@settings(max_examples=30, deadline=None)
+@given(st.lists(st.floats(0.3, 2.0), min_size=0, max_size=40), st.integers(0, 10_000))
+def test_ectopic_beats_contract(rr_s, seed):
+    """Check on any rhythm that the answer is one boolean per beat, that a beat judged ectopic is premature
+    and unlike its context, and that raising the likeness needed never frees a beat."""
+    on = RATE + np.cumsum(np.array(rr_s) * RATE)
+    like = np.random.default_rng(seed).uniform(-1, 1, len(on))
+    out = ectopic_beats(on, like, RATE)
+    assert out.shape == on.shape and out.dtype == bool
+    assert np.all(like[out] < ECTOPIC_MIN_LIKENESS)
+    assert np.all(out <= ectopic_beats(on, like, RATE, min_likeness=0.9))
+
+
+def test_decoding_drops_the_faint_p_bump_before_a_ventricular_premature_beat_only():
+    """Check end to end (probabilities + signal -> table): the faint P bump the network puts before a premature
+    ventricular beat is not reported, while the sinus beats and a premature atrial beat keep theirs (a faint bump
+    before a premature beat of the usual shape is a P wave)."""
+    kinds = list("nnnnnnannnnnvnnnnnn")
+    on = _with_premature(kinds)
+    n = int(on[-1]) + 200
+    proba = _track(on, n, 0.9)
+    t = np.arange(n)
+    for i in (kinds.index("a"), kinds.index("v")):  # faint bumps before both premature beats
+        proba[:, 1] = np.where(np.abs(t - on[i] + 25) < 15, 0.04 * np.exp(-0.5 * ((t - on[i] + 25) / 5.0) ** 2),
+                               proba[:, 1])
+    proba[:, 0] = 1 - proba[:, 1:].sum(axis=1)
+    x = _qrs_signal(on, n, ["v" if k == "v" else "n" for k in kinds]) + _p_waves(on, n, amplitude=0.05)
+    table = delineate_proba(proba, np.zeros(n), RATE, x=x, evidence=True)
+    has_p = np.isfinite(table["ECG_P_Onsets"])
+    assert table["evidence_ectopic"].tolist() == [k == "v" for k in kinds]
+    assert not has_p[kinds.index("v")] and has_p[kinds.index("a")]
+    assert has_p[[i for i, k in enumerate(kinds) if k == "n"]][1:].all()
+    blind = delineate_proba(proba, np.zeros(n), RATE, evidence=True)  # without the signal: not judged
+    assert not blind["evidence_ectopic"].any()
