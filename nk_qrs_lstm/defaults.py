@@ -33,6 +33,9 @@ SMOOTHING_NOTCH_RATIO = 0.5  # [-] a null must also be below this fraction of it
 SMOOTHING_FLOOR = 1e-12  # [-] sides weaker than this times the spectrum's peak are not judged (nothing there)
 SMOOTHING_DETECT_S = 300.0  # [s] at most this much of the signal (its start) is analysed for the filter
 SMOOTHING_NULL_RATIO = 0.06  # [-] power at the filter's nulls / power 3-6 Hz beside them, below which it is found
+SMOOTHING_NYQUIST_RATIO = 0.005  # [-] the same for a 2-sample average's one null, at the Nyquist frequency (rates
+#   100-149 Hz at 50 Hz mains): judged on its lower side only, so deeper (120 LUDB validation leads resampled to 100,
+#   120, 130 Hz: raw >= 0.04, after nk.ecg_clean <= 0.0013)
 UNSMOOTH_LAMBDA = 0.01  # [-] regularisation of the inverse filter (chosen on the validation splits)
 UNSMOOTH_HALF_S = 0.1  # [s] half-length of the FIR inverse filter
 

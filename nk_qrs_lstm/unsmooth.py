@@ -38,6 +38,7 @@ from .defaults import (
     SMOOTHING_NOTCH_RATIO,
     SMOOTHING_NULL_HALF_WIDTH_HZ,
     SMOOTHING_NULL_RATIO,
+    SMOOTHING_NYQUIST_RATIO,
     SMOOTHING_NULLS,
     UNSMOOTH_HALF_S,
     UNSMOOTH_LAMBDA,
@@ -103,6 +104,8 @@ def _null_depth(spectrum, sampling_rate, n_taps):
     """:func:`null_ratio` from a :func:`_spectrum` (computed once for every ``n_taps`` tried)."""
     first = sampling_rate / n_taps
     nulls = [k * first for k in range(1, SMOOTHING_NULLS + 1) if k * first <= 0.45 * sampling_rate]
+    if n_taps == 2:  # a 2-sample average's only null is at the Nyquist frequency: judged against its lower side
+        nulls = [sampling_rate / 2]
     if spectrum is None or not nulls or n_taps < 2:
         return np.nan, np.nan
     freq, power = spectrum
@@ -111,10 +114,10 @@ def _null_depth(spectrum, sampling_rate, n_taps):
         distance = np.abs(freq - f0)
         at = power[distance <= SMOOTHING_NULL_HALF_WIDTH_HZ].mean()
         beside = (distance >= SMOOTHING_NEAR_HZ[0]) & (distance <= SMOOTHING_NEAR_HZ[1])
-        left, right = power[beside & (freq < f0)].mean(), power[beside & (freq > f0)].mean()
-        if min(left, right) > SMOOTHING_FLOOR * power.max():  # else nothing to judge (noise-free simulations)
-            to_mean.append(2 * at / (left + right))
-            to_lower.append(at / min(left, right))
+        sides = [power[beside & side].mean() for side in (freq < f0, freq > f0) if (beside & side).any()]
+        if sides and min(sides) > SMOOTHING_FLOOR * power.max():  # else nothing to judge (noise-free simulations)
+            to_mean.append(at / np.mean(sides))
+            to_lower.append(at / min(sides))
     if not to_mean:
         return np.nan, np.nan
     return float(max(to_mean)), float(max(to_lower))
@@ -137,7 +140,10 @@ def detect_smoothing(signal, sampling_rate, powerlines=POWERLINE_HZ, max_s=SMOOT
     threshold : float
         Largest first :func:`null_ratio` (null / both sides) taken as the
         filter's signature; the second (null / lower side) must also be
-        under :data:`~nk_qrs_lstm.defaults.SMOOTHING_NOTCH_RATIO`.
+        under :data:`~nk_qrs_lstm.defaults.SMOOTHING_NOTCH_RATIO`. A
+        2-sample average (below 150 Hz at 50-Hz mains, 180 Hz at 60) has its
+        one null at the Nyquist frequency, judged on its lower side only:
+        it must be under :data:`~nk_qrs_lstm.defaults.SMOOTHING_NYQUIST_RATIO`.
 
     Returns
     -------
@@ -154,13 +160,17 @@ def detect_smoothing(signal, sampling_rate, powerlines=POWERLINE_HZ, max_s=SMOOT
     10
     >>> detect_smoothing(nk.ecg_clean(ecg, sampling_rate=500, powerline=60), 500)
     8
+    >>> ecg = nk.ecg_simulate(duration=20, sampling_rate=130, noise=0.05, random_state=0)  # a chest strap's rate
+    >>> detect_smoothing(ecg, 130) is None, detect_smoothing(nk.ecg_clean(ecg, sampling_rate=130), 130)
+    (True, 2)
     """
     x = longest_finite_run(np.asarray(signal, dtype=float)[: n_samples(max_s, sampling_rate)])
     spectrum = _spectrum(x, sampling_rate)  # one spectrum for every mains frequency tried
     for powerline in powerlines:
         taps = moving_average_taps(sampling_rate, powerline)
         to_mean, to_lower = _null_depth(spectrum, sampling_rate, taps)
-        if to_mean < threshold and to_lower < SMOOTHING_NOTCH_RATIO:
+        limit = min(threshold, SMOOTHING_NYQUIST_RATIO) if taps == 2 else threshold  # one-sided: deeper
+        if to_mean < limit and to_lower < SMOOTHING_NOTCH_RATIO:
             return taps
     return None
 
