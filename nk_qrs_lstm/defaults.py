@@ -112,6 +112,7 @@ BANDPASS_MAX_RATIO = 0.03  # [-] low/mid power below this looks band-passed (val
 BANDPASS_MAX_BPM = 120.0  # [1/min] faster signals are not judged (raw ECG has little 0.5-3 Hz power too)
 BANDPASS_SEGMENT_S = 600.0  # [s] stretch analysed (the first ten minutes)
 BANDPASS_WINDOW_S = 4.0  # [s] Welch segment (shorter signals are not judged)
+WELCH_OUTLIER_RATIO = 4.0  # [-] spectra of the input checks leave out segments above this x the lower quartile's power
 NOISE_HIGH_HZ = (40.0, 150.0)  # [Hz] band of mains hum and muscle noise (capped at 0.45 x the sampling rate) ...
 NOISE_ECG_HZ = (1.0, 40.0)  # [Hz] ... against the ECG's own band
 NOISE_MAX_RATIO = 1.0  # [-] high/ECG power above this warns (2026 raw LUDB / QTDB train + validation leads: <= 0.74)

@@ -161,8 +161,11 @@ def lead_spectra(signal, sampling_rate):
                                 n_samples(STRETCH_SEGMENT_S, sampling_rate)))
 
 
-def mean_spectrum(stretches):
+def mean_spectrum(stretches, robust=False):
     """Welch spectrum of a whole lead from its stretches' (:func:`lead_spectra`), weighted by their segments.
+
+    ``robust``: without the segments far louder than their stretch's others
+    (:class:`nk_qrs_lstm.spectra.Stretch`'s ``ordinary``).
 
     Returns
     -------
@@ -170,8 +173,9 @@ def mean_spectrum(stretches):
         None where no stretch holds one segment of finite samples.
     """
     total, frames, freq = 0.0, 0, None
-    for _, freq, power, n in stretches:
-        total, frames = total + n * power, frames + n
+    for item in stretches:
+        power, n = (item.ordinary, item.n_ordinary) if robust else (item.power, item.n_frames)
+        total, frames, freq = total + n * power, frames + n, item.freq
     return None if not frames else (freq, total / frames)
 
 
@@ -182,7 +186,8 @@ def detect_tones(signal, sampling_rate, threshold=MAINS_LINE_RATIO, stretches=No
     16.7 Hz, or any other pure tone from ``MAINS_MIN_HZ`` to ``MAINS_TOP_HZ``
     (what the model's 250-Hz input keeps). The spectrum is that of the whole
     lead (:func:`mean_spectrum` of :func:`lead_spectra`: a tone in part of a long recording counts,
-    diluted by its share of the time).
+    diluted by its share of the time), without the segments far louder than
+    the others of their minute (the harmonics of a motion burst are no tone).
 
     Parameters
     ----------
@@ -201,7 +206,8 @@ def detect_tones(signal, sampling_rate, threshold=MAINS_LINE_RATIO, stretches=No
         Line frequencies (Hz); empty where there is none (or the signal is too
         short to tell).
     """
-    spectrum = mean_spectrum(lead_spectra(signal, sampling_rate) if stretches is None else stretches)
+    # segments far louder than their stretch's others are left out: a short burst's harmonics are no tone
+    spectrum = mean_spectrum(lead_spectra(signal, sampling_rate) if stretches is None else stretches, robust=True)
     return () if spectrum is None else lone_lines(*spectrum, threshold=threshold)
 
 

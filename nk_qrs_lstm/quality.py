@@ -180,7 +180,7 @@ def noise_ratios(ecg, sampling_rate, mains_hz=(), with_power=False, stretches=No
     """
     top = min(NOISE_HIGH_HZ[1], 0.45 * sampling_rate)
     starts, ratios, powers = [], [], []
-    for start, f, p, _ in lead_spectra(ecg, sampling_rate) if stretches is None else stretches:
+    for start, f, p, *_ in lead_spectra(ecg, sampling_rate) if stretches is None else stretches:
         if len(mains_hz):
             p = np.where(np.min(np.abs(f[:, None] - np.asarray(mains_hz)[None, :]), axis=1) < MAINS_FLANK_HZ[0],
                          0.0, p)
@@ -252,4 +252,4 @@ def _head_spectrum(ecg, sampling_rate, segment_s):
     seconds; None where that stretch is shorter than one segment."""
     x = longest_finite_run(np.asarray(ecg[: n_samples(segment_s, sampling_rate)], dtype=float))
     window = n_samples(BANDPASS_WINDOW_S, sampling_rate)
-    return None if len(x) < window else welch(x, sampling_rate, window)
+    return None if len(x) < window else welch(x, sampling_rate, window, robust=True)  # a burst is no filter

@@ -8,7 +8,11 @@ Used by :mod:`nk_qrs_lstm.unsmooth` (the mains moving average's nulls),
 stretch by stretch, so memory stays that of one stretch.
 """
 
+from typing import NamedTuple
+
 import numpy as np
+
+from .defaults import WELCH_OUTLIER_RATIO
 
 
 def runs(mask):
@@ -40,6 +44,17 @@ def constant_runs(x, min_len):
     return np.stack([found[:, 0], found[:, 1] + 1], axis=1) if len(found) else np.zeros((0, 2), dtype=np.int64)
 
 
+class Stretch(NamedTuple):
+    """The Welch spectrum of one stretch of a lead (:func:`stretch_spectra`)."""
+
+    start: int  #: first sample of the stretch
+    freq: np.ndarray  #: frequencies (Hz)
+    power: np.ndarray  #: mean periodogram of its segments
+    n_frames: int  #: segments averaged (weights for a mean over stretches)
+    ordinary: np.ndarray  #: mean periodogram of its segments without the far louder ones (``welch``'s ``robust``)
+    n_ordinary: int  #: segments in that mean
+
+
 def stretch_spectra(x, sampling_rate, stretch, segment):
     """Welch spectrum of each consecutive ``stretch`` samples of ``x`` (its longest finite run).
 
@@ -48,20 +63,17 @@ def stretch_spectra(x, sampling_rate, stretch, segment):
 
     Yields
     ------
-    start : int
-        First sample of the stretch.
-    freq, power : ndarray
-        As :func:`welch`.
-    n_frames : int
-        Welch segments averaged (weights for a mean over stretches).
+    Stretch
+        With both means: of every segment, and without the far louder
+        segments (:func:`welch`'s ``robust``).
     """
     x = np.asarray(x)
-    step = max(segment // 2, 1)
     for start in range(0, len(x), stretch):
         part = longest_finite_run(np.asarray(x[start : start + stretch], dtype=float))
         if len(part) >= segment:
-            freq, power = welch(part, sampling_rate, segment)
-            yield start, freq, power, (len(part) - segment) // step + 1
+            freq, frames = periodograms(part, sampling_rate, segment)
+            kept = _ordinary(frames)
+            yield Stretch(start, freq, frames.mean(axis=0), len(frames), frames[kept].mean(axis=0), int(kept.sum()))
 
 
 def longest_finite_run(x):
@@ -82,7 +94,7 @@ def longest_finite_run(x):
     return x[found[i, 0] : found[i, 1]]
 
 
-def welch(x, sampling_rate, segment):
+def welch(x, sampling_rate, segment, robust=False):
     """Welch's power spectrum: periodic Hann window, half-overlapping segments, mean removed per segment.
 
     The same estimate as ``scipy.signal.welch(x, fs=sampling_rate,
@@ -97,6 +109,11 @@ def welch(x, sampling_rate, segment):
         Hz.
     segment : int
         Samples per segment (frequency resolution ``sampling_rate / segment``).
+    robust : bool
+        Leave out the segments whose power exceeds ``WELCH_OUTLIER_RATIO``
+        times the lower quartile of the segments' powers (:func:`_ordinary`):
+        a short artefact (a motion burst, a saturated swing) then does not
+        pass for a spectral property of the lead.
 
     Returns
     -------
@@ -112,11 +129,30 @@ def welch(x, sampling_rate, segment):
     >>> ratio = p_ref[1:-1] / p[1:-1]
     >>> bool(np.allclose(f, f_ref) and np.allclose(ratio, ratio[0]))
     True
+    >>> burst = x.copy()
+    >>> burst[2000:2100] += 50 * np.sign(np.sin(np.arange(100) / 5))  # in two of the nine segments
+    >>> total = p.sum()
+    >>> bool(welch(burst, 500.0, 1000)[1].sum() > 10 * total)
+    True
+    >>> bool(abs(welch(burst, 500.0, 1000, robust=True)[1].sum() / total - 1) < 0.25)
+    True
     """
+    freq, frames = periodograms(x, sampling_rate, segment)
+    return freq, frames[_ordinary(frames)].mean(axis=0) if robust else frames.mean(axis=0)
+
+
+def periodograms(x, sampling_rate, segment):
+    """Frequencies and the periodogram of each half-overlapping Hann-windowed segment of ``x`` (mean removed)."""
     x = np.asarray(x, dtype=float)
     step = max(segment // 2, 1)
     starts = np.arange(0, len(x) - segment + 1, step)
     frames = x[starts[:, None] + np.arange(segment)]
     frames = frames - frames.mean(axis=1, keepdims=True)
     spectrum = np.fft.rfft(frames * np.hanning(segment + 1)[:-1], axis=1)
-    return np.fft.rfftfreq(segment, 1.0 / sampling_rate), np.mean(np.abs(spectrum) ** 2, axis=0)
+    return np.fft.rfftfreq(segment, 1.0 / sampling_rate), np.abs(spectrum) ** 2
+
+
+def _ordinary(frames):
+    """Segments whose total power is at most ``WELCH_OUTLIER_RATIO`` times the lower quartile of the segments'."""
+    total = frames.sum(axis=1)
+    return total <= WELCH_OUTLIER_RATIO * np.percentile(total, 25)

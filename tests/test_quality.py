@@ -8,6 +8,7 @@ import pytest
 
 import nk_qrs_lstm
 from nk_qrs_lstm import NKQRSLSTMWarning
+from nk_qrs_lstm.defaults import BANDPASS_MAX_RATIO
 from nk_qrs_lstm.quality import bandpass_ratio
 
 
@@ -135,3 +136,28 @@ def test_flat_stretches_and_short_leads_raise_no_noise_burst():
     longer = nk.ecg_simulate(duration=179, sampling_rate=250, heart_rate=70, noise=0.01, random_state=5)
     longer[120 * 250 :] += 0.05 * np.random.default_rng(2).normal(size=len(longer) - 120 * 250)
     assert not any("median minute" in m for m in _warnings_of(longer, rate=250)[0])
+
+
+def _with_bursts(ecg, spans, signs, rate=500):
+    """Short 8-mV 7-Hz square motion bursts, then a 10-bit ADC of 10 uV (rails at +-5.12 mV), as a wearable gives."""
+    x = np.array(ecg, dtype=float)
+    for (a, b), sign in zip(spans, signs):
+        x[a:b] += sign * 8 * np.sign(np.sin(2 * np.pi * 7 * np.arange(b - a) / rate) + 1e-9)
+    return np.clip(np.round(x / 0.01), -512, 511) * 0.01
+
+
+@pytest.mark.parametrize("spans, signs", [([(1184, 1300), (4015, 4103)], (1, -1)),
+                                          ([(2884, 3002), (3457, 3577)], (-1, 1))])
+def test_short_motion_bursts_are_no_band_pass_filter_nor_a_tone(spans, signs):
+    """Check that two 0.2-s saturated bursts in 10 s neither make the lead look band-pass filtered nor put tones
+    in it (a new-user trial on wearable-like leads: their 7-Hz square wave filled the QRS band and its harmonics
+    passed for 21- and 35-Hz interference on raw leads; the spectra now leave out segments far louder than the
+    others)."""
+    import neurokit2 as nk
+
+    from nk_qrs_lstm.mains import detect_tones
+
+    ecg = nk.ecg_simulate(duration=10, sampling_rate=500, heart_rate=70, noise=0.01, random_state=2)
+    clean, burst = _with_bursts(ecg, [], []), _with_bursts(ecg, spans, signs)
+    assert bandpass_ratio(burst, 500) > max(0.5 * bandpass_ratio(clean, 500), 3 * BANDPASS_MAX_RATIO)
+    assert detect_tones(burst, 500) == ()
