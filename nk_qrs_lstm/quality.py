@@ -26,6 +26,7 @@ from .defaults import (
     NOISE_BURST_MIN_STRETCHES,
     NOISE_BURST_RATIO,
     NOISE_MAX_RATIO,
+    QUANT_MIN_LEVELS,
     STRETCH_S,
     n_samples,
 )
@@ -34,7 +35,7 @@ from .spectra import constant_runs, longest_finite_run, runs, welch
 
 
 def warn_quality(ecg, sampling_rate, name="ecg_cleaned"):
-    """Warn about gaps, flat stretches, clipped signals and noise, saying where in a long lead.
+    """Warn about gaps, flat stretches, clipped or coarsely quantised signals and noise, saying where in a long lead.
 
     Parameters
     ----------
@@ -66,6 +67,11 @@ def warn_quality(ecg, sampling_rate, name="ecg_cleaned"):
     if at_extremes > CLIPPED_FRACTION and (_piled(values, hi, at_hi, -1) or _piled(values, lo, at_lo, 1)):
         warn(f"{name} looks clipped ({100 * at_extremes:.1f}% of its samples sit at its minimum or "
              "maximum): waves in saturated stretches may be missed.")
+    levels, step = quantisation_levels(ecg[: n_samples(BANDPASS_SEGMENT_S, sampling_rate)])
+    if levels < QUANT_MIN_LEVELS:
+        warn(f"{name} is coarsely quantised: its range spans {levels:.0f} steps of {step:.3g} (the recorder's "
+             "resolution, or a low gain), so a P wave, a tenth of it, spans a few: P waves may be missed and "
+             "boundaries less precise. Record at a finer resolution or a higher gain if you can.")
     stretches = lead_spectra(ecg, sampling_rate)  # one pass over the lead for the tones and the noise
     tones = detect_tones(ecg, sampling_rate, stretches=stretches)
     inside = [f for f in tones if f < MAINS_NOTCH_MIN_HZ]
@@ -92,6 +98,37 @@ def warn_quality(ecg, sampling_rate, name="ecg_cleaned"):
              f"of its {NOISE_ECG_HZ[0]:g}-{NOISE_ECG_HZ[1]:g} Hz band{louder}, mains hum lines left out: muscle or "
              f"other noise){_where(_merged(spans), sampling_rate)}: wave boundaries there may be up to twice less "
              "precise.")
+
+
+def quantisation_levels(ecg):
+    """How many quantisation steps the lead's range spans, and the step.
+
+    The step is the smallest non-zero difference between consecutive samples
+    (a recorder's resolution; tiny for a filtered or resampled signal); the
+    range runs from the 0.5th to the 99.5th percentile.
+
+    Returns
+    -------
+    levels, step : float
+        ``inf`` levels where no two consecutive finite samples differ.
+
+    Examples
+    --------
+    >>> t = np.arange(5000) / 500
+    >>> levels, step = quantisation_levels(np.round(np.sin(2 * np.pi * t) / 0.1) * 0.1)
+    >>> round(float(levels)), round(float(step), 3)
+    (20, 0.1)
+    >>> bool(quantisation_levels(np.sin(2 * np.pi * t))[0] > 1000)
+    True
+    """
+    x = np.asarray(ecg, dtype=float)
+    x = x[np.isfinite(x)]
+    steps = np.abs(np.diff(x))
+    steps = steps[steps > 0]
+    if not len(steps):
+        return np.inf, 0.0
+    step = float(steps.min())
+    return float(np.percentile(x, 99.5) - np.percentile(x, 0.5)) / step, step
 
 
 def _with_harmonics(lines, top=NOISE_HIGH_HZ[1], lowest=NOISE_HIGH_HZ[0]):

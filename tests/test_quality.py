@@ -161,3 +161,24 @@ def test_short_motion_bursts_are_no_band_pass_filter_nor_a_tone(spans, signs):
     clean, burst = _with_bursts(ecg, [], []), _with_bursts(ecg, spans, signs)
     assert bandpass_ratio(burst, 500) > max(0.5 * bandpass_ratio(clean, 500), 3 * BANDPASS_MAX_RATIO)
     assert detect_tones(burst, 500) == ()
+
+
+@pytest.mark.parametrize("levels, warns", [(None, False), (100, False), (40, False), (20, True), (8, True)])
+def test_a_coarsely_quantised_lead_warns_and_a_fine_one_does_not(levels, warns):
+    """Check that a lead whose range spans fewer than QUANT_MIN_LEVELS recorder steps (a low-gain wearable: its P
+    waves span a few steps) gets a warning naming the step, and a finely quantised or unquantised one none."""
+    from nk_qrs_lstm.quality import quantisation_levels
+
+    ecg = nk.ecg_simulate(duration=20, sampling_rate=500, heart_rate=70, noise=0.02, random_state=3)
+    x = ecg
+    if levels:
+        step = (np.percentile(ecg, 99.5) - np.percentile(ecg, 0.5)) / levels
+        x = np.round(ecg / step) * step
+        assert abs(quantisation_levels(x)[0] - levels) <= 1
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        nk_qrs_lstm.ecg_delineate(x, sampling_rate=500)
+    found = [str(w.message) for w in caught if "coarsely quantised" in str(w.message)]
+    assert bool(found) == warns
+    if warns:
+        assert found[0].startswith(f"ecg_cleaned is coarsely quantised: its range spans {levels} steps of ")
