@@ -20,8 +20,8 @@ import numpy as np
 
 from ..defaults import MODEL_RATE, UNLABELLED, n_samples
 from .distortions import (  # noqa: F401 (part of this module's API)
-    BACKGROUND, FILTERS, P, QRS, T, add_electrode_motion, add_muscle_noise, add_pacing_spikes, add_spikes, input_filter,
-    qrs_onsets, saturate,
+    BACKGROUND, FILTERS, P, QRS, T, add_electrode_motion, add_motion_sway, add_muscle_noise, add_pacing_spikes,
+    add_spikes, input_filter, qrs_onsets, saturate,
 )
 from .warping import log_uniform, scale_waves, warp_heart_rate  # noqa: F401 (part of this module's API)
 
@@ -122,6 +122,8 @@ class AugmentConfig:
     p_spikes, p_saturation, p_motion, p_pacing : float
         Artefacts: :func:`add_spikes` 0.1, :func:`saturate` 0.1, :func:`add_electrode_motion` 0.15,
         :func:`add_pacing_spikes` 0.1.
+    p_sway : float
+        1-3 Hz baseline sway (:func:`add_motion_sway`), 0 (no draw: the older recipes' random stream is unchanged).
     p_filter : float
         One input filter a user may have applied (:func:`input_filter`), 0.5.
     filters : tuple of str
@@ -144,6 +146,7 @@ class AugmentConfig:
     p_spikes: float = 0.1
     p_saturation: float = 0.1
     p_motion: float = 0.15
+    p_sway: float = 0.0
     p_pacing: float = 0.1
     p_filter: float = 0.5
     filters: tuple = FILTERS
@@ -214,6 +217,8 @@ def augment_v2(signal, labels, length, rng, scale, config=None):
     level = scale * gain
     if rng.random() < c.p_motion:
         x = add_electrode_motion(x, rng, level)
+    if c.p_sway > 0 and rng.random() < c.p_sway:
+        x = add_motion_sway(x, rng, level)
     if rng.random() < c.p_pacing:
         x = add_pacing_spikes(x, y, rng, level)
     if rng.random() < c.p_spikes:
@@ -295,6 +300,25 @@ def augment_v5(signal, labels, length, rng, scale):
     True
     """
     return augment_v2(signal, labels, length, rng, scale, config=MUSCLE)
+
+
+SWAY = AugmentConfig(muscle=(0.4, 0.2), p_sway=0.3)
+
+
+def augment_v6(signal, labels, length, rng, scale):
+    """:func:`augment_v5` plus 1-3 Hz baseline sway (:data:`SWAY`: 30 % of crops, up to 0.5 x over 2-8 s).
+
+    Parameters and returns as :func:`augment_v2`.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> x, y = np.zeros(5000), np.zeros(5000, dtype=int)
+    >>> xa, ya = augment_v6(x, y, 2048, np.random.default_rng(0), scale=1.0)
+    >>> xa.shape == ya.shape == (2048,)
+    True
+    """
+    return augment_v2(signal, labels, length, rng, scale, config=SWAY)
 
 
 def _around_label(x, y, span, rng):

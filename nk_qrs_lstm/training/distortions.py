@@ -223,6 +223,50 @@ def add_electrode_motion(signal, rng, scale, duration_s=(0.2, 2.0), amplitude=(1
     return x
 
 
+def add_motion_sway(signal, rng, scale, freq_hz=(1.0, 3.0), amplitude=(0.1, 0.5), duration_s=(2.0, 8.0)):
+    """Add a stretch of baseline sway: a 1-3 Hz oscillation of the electrodes (walking, arm or strap movement).
+
+    Inside the band of the P and T waves, so no high-pass removes it (a
+    wearable-like new-user trial: 0.2-0.4 mV of it doubled the P-onset SD).
+    One or two sinusoids in ``freq_hz``, faded in and out (Tukey window),
+    over a random stretch.
+
+    Parameters
+    ----------
+    signal : ndarray
+        One lead at ``MODEL_RATE``.
+    rng : numpy.random.Generator
+    scale : float
+        Amplitude unit (the lead's robust amplitude).
+    freq_hz, amplitude, duration_s : tuple of float
+        Ranges (uniform) of the frequencies [Hz], of the peak size in ``scale`` units and of the stretch [s].
+
+    Returns
+    -------
+    ndarray
+        A copy of the signal with the sway added.
+
+    Examples
+    --------
+    >>> x = add_motion_sway(np.zeros(2500), np.random.default_rng(0), 1.0)
+    >>> bool(0.1 <= np.abs(x).max() <= 0.5 + 1e-9), bool(x[0] == x[-1] == 0.0)
+    (True, True)
+    """
+    x = np.array(signal, dtype=float)
+    n = min(n_samples(rng.uniform(*duration_s), MODEL_RATE), len(x))
+    if n < 2:
+        return x
+    start = int(rng.integers(0, len(x) - n + 1))
+    t = np.arange(n) / MODEL_RATE
+    wave = sum(rng.uniform(0.5, 1.0) * np.sin(2 * np.pi * rng.uniform(*freq_hz) * t + rng.uniform(0, 2 * np.pi))
+               for _ in range(rng.integers(1, 3)))
+    wave = wave * signal_lib.windows.tukey(n, 0.5)
+    peak = np.abs(wave).max()
+    if peak > 0:
+        x[start : start + n] += rng.uniform(*amplitude) * scale * rng.choice([-1.0, 1.0]) * wave / peak
+    return x
+
+
 def add_pacing_spikes(signal, labels, rng, scale, amplitude=(2.0, 10.0)):
     """Add pacemaker spikes: a 1-2 sample pulse 1-5 samples before some QRS onsets, with a small opposite tail.
 

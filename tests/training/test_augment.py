@@ -419,3 +419,32 @@ def test_v5_adds_muscle_noise_to_two_crops_in_five_and_v2_none(monkeypatch):
         assert all(0 <= level <= 0.2 * 0.5 for level in levels)
     assert counts["v2"] == 0 and 0.32 <= counts["v5"] / 300 <= 0.48
     assert aug.MUSCLE.hum == aug.AugmentConfig().hum
+
+
+@settings(max_examples=20, deadline=None)
+@given(st.integers(0, 10_000))
+def test_motion_sway_is_one_faded_stretch_in_the_p_and_t_band(seed):
+    """Check that the sway is added over one stretch of 2-8 s, fades to zero at its ends, peaks within 0.1-0.5 x the
+    scale, and has its power at 1-3 Hz (where P and T waves are, so no high-pass removes it)."""
+    x = distortions.add_motion_sway(np.zeros(2500), np.random.default_rng(seed), 2.0)
+    moved = np.flatnonzero(x != 0)
+    assert 2.0 * 250 - 2 <= moved[-1] - moved[0] + 1 <= 8.0 * 250
+    assert 0.2 - 1e-9 <= np.abs(x).max() <= 1.0 + 1e-9
+    spectrum = np.abs(np.fft.rfft(x)) ** 2
+    freq = np.fft.rfftfreq(len(x), 1 / 250)
+    assert spectrum[(freq >= 0.5) & (freq <= 4.0)].sum() > 0.9 * spectrum.sum()
+
+
+def test_v6_adds_sway_to_three_crops_in_ten_and_v5_none(monkeypatch):
+    """Check that v6 draws the sway for ~30 % of crops and v5 never (its random stream unchanged)."""
+    calls = []
+    real = aug.add_motion_sway
+    monkeypatch.setattr(aug, "add_motion_sway", lambda x, rng, level: calls.append(level) or real(x, rng, level))
+    x, labels = synthetic([(25, 15, 25, 30, 50, 105)] * 20, offset=0.0)
+    counts = {}
+    for name, recipe in [("v5", aug.augment_v5), ("v6", aug.augment_v6)]:
+        calls.clear()
+        for seed in range(300):
+            recipe(x, labels, 512, np.random.default_rng(seed), 0.5)
+        counts[name] = len(calls)
+    assert counts["v5"] == 0 and 0.22 <= counts["v6"] / 300 <= 0.38
