@@ -16,7 +16,7 @@ import warnings
 import numpy as np
 
 from .defaults import ECTOPIC_CONTEXT_S, ECTOPIC_MIN_LIKENESS, ECTOPIC_RR_RATIO, GATE_MIN_BEATS, QRS_LIKENESS_WINDOW_S
-from .rhythm import _context
+from .rhythm import _context, _stretches, _unit_rows
 
 CHUNK_BEATS = 8192  # beats whose context medians are taken at once (bounds memory on dense detections)
 
@@ -78,17 +78,13 @@ def qrs_likeness(x, qrs_on, rate, context_s=ECTOPIC_CONTEXT_S, window_s=QRS_LIKE
     """
     x = np.asarray(x, dtype=np.float64)
     on = np.asarray(qrs_on, dtype=np.float64)
-    before, after = int(round(window_s[0] * rate)), int(round(window_s[1] * rate))
-    length, m = before + after, len(x)
-    start = np.floor(np.nan_to_num(on, nan=-1.0)).astype(np.int64) - before
-    seg = x[np.clip(start[:, None] + np.arange(length), 0, max(m - 1, 0))] if m else np.zeros((len(on), length))
-    seg -= seg.mean(axis=1, keepdims=True)
-    norm = np.linalg.norm(seg, axis=1)
+    if not len(x):
+        return np.full(len(on), np.nan)
+    seg, ok = _stretches(x, on, rate, (window_s[0], -window_s[1]), detrend=False)  # from before to after the onset
     scale = max(1.0, float(np.abs(np.nan_to_num(seg)).max(initial=0.0)))  # the stretches', not the whole x's
-    ok = np.isfinite(on) & (start >= 0) & (start + length <= m) & (norm > 1e-12 * scale)
-    z = np.where(ok[:, None], seg / np.where(ok, norm, 1.0)[:, None], 0.0)
+    z, ok = _unit_rows(seg, ok, scale)
     lo, hi = _context(on, context_s * rate)
-    cum = np.vstack([np.zeros(length), np.cumsum(z, axis=0)])
+    cum = np.vstack([np.zeros(seg.shape[1]), np.cumsum(z, axis=0)])
     others = cum[hi] - cum[lo] - z
     size = np.linalg.norm(others, axis=1)
     with np.errstate(invalid="ignore", divide="ignore"):

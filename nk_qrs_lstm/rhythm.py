@@ -73,9 +73,9 @@ def band_pass(x, rate, band_hz):
     return sosfiltfilt(butter(2, band_hz, btype="bandpass", fs=rate, output="sos"), np.nan_to_num(x), padlen=pad)
 
 
-def _stretches(x, qrs_on, rate, window_s):
-    """Each beat's stretch ``x[on - window_s[0] : on - window_s[1]]`` without its mean and linear trend, and which
-    stretches are whole (not cut by the start or end of ``x``)."""
+def _stretches(x, qrs_on, rate, window_s, detrend=True):
+    """Each beat's stretch ``x[on - window_s[0] : on - window_s[1]]`` without its mean (and, with ``detrend``, its
+    linear trend), and which stretches are whole (not cut by the start or end of ``x``; ``x`` not empty)."""
     m = len(x)
     w0, w1 = int(round(window_s[0] * rate)), int(round(window_s[1] * rate))
     length = w0 - w1
@@ -83,17 +83,24 @@ def _stretches(x, qrs_on, rate, window_s):
     ok = np.isfinite(qrs_on) & (start >= 0) & (start + length <= m)
     seg = x[np.clip(start[:, None] + np.arange(length), 0, m - 1)]
     seg -= seg.mean(axis=1, keepdims=True)
-    ramp = np.arange(length) - (length - 1) / 2
-    seg -= np.outer(seg @ ramp / (ramp @ ramp), ramp)
+    if detrend:
+        ramp = np.arange(length) - (length - 1) / 2
+        seg -= np.outer(seg @ ramp / (ramp @ ramp), ramp)
     return seg, ok
+
+
+def _unit_rows(seg, ok, scale):
+    """The whole, non-flat stretches (norm above ``1e-12 * scale``) scaled to unit norm, zero rows for the others,
+    and which rows those are."""
+    norm = np.linalg.norm(seg, axis=1)
+    ok = ok & (norm > 1e-12 * scale)
+    return np.where(ok[:, None], seg / np.where(ok, norm, 1.0)[:, None], 0.0), ok
 
 
 
 def _mean_correlation(seg, ok, lo, hi, min_beats, scale):
     """Mean correlation between every two whole, non-flat stretches of each beat's context (NaN: too few)."""
-    norm = np.linalg.norm(seg, axis=1)
-    ok = ok & (norm > 1e-12 * scale)
-    z = np.where(ok[:, None], seg / np.where(ok, norm, 1.0)[:, None], 0.0)
+    z, ok = _unit_rows(seg, ok, scale)
     cum_z = np.vstack([np.zeros(seg.shape[1]), np.cumsum(z, axis=0)])
     cum_n = np.concatenate([[0], np.cumsum(ok)])
     total, count = cum_z[hi] - cum_z[lo], cum_n[hi] - cum_n[lo]
