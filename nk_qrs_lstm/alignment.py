@@ -81,7 +81,7 @@ def match_rpeaks(rpeaks, span_on, span_off, sampling_rate):
     return rows
 
 
-def align(beats, rpeaks, sampling_rate):
+def align(beats, rpeaks, sampling_rate, rows=None):
     """One row per R-peak: each R-peak gets the fiducials of its QRS complex.
 
     Parameters
@@ -92,6 +92,8 @@ def align(beats, rpeaks, sampling_rate):
         The caller's R-peaks; ``None``: one row per QRS complex found, with
         the model's R-peaks.
     sampling_rate : float
+    rows : ndarray of int, optional
+        :func:`match_rpeaks` of ``rpeaks``, where the caller has it already.
 
     Returns
     -------
@@ -104,7 +106,8 @@ def align(beats, rpeaks, sampling_rate):
     keys = BEAT_KEYS + tuple(k for k in CONFIDENCE_KEYS if k in beats)
     if rpeaks is None:
         return {k: np.asarray(beats[k], dtype=float) for k in keys}
-    rows = match_rpeaks(rpeaks, beats["span_on"], beats["span_off"], sampling_rate)
+    if rows is None:
+        rows = match_rpeaks(rpeaks, beats["span_on"], beats["span_off"], sampling_rate)
     ok = rows >= 0
     out = {}
     for key in keys:
@@ -115,13 +118,13 @@ def align(beats, rpeaks, sampling_rate):
     return out
 
 
-def unmatched_complexes(rpeaks, span_on, span_off, n_samples, sampling_rate, edge_s=RPEAK_MISS_EDGE_S):
-    """QRS complexes that no R-peak takes (:func:`match_rpeaks`), away from the signal's ends.
+def unmatched_complexes(rows, span_on, span_off, n_samples, sampling_rate, edge_s=RPEAK_MISS_EDGE_S):
+    """QRS complexes that no R-peak takes, away from the signal's ends.
 
     Parameters
     ----------
-    rpeaks : ndarray of int
-        The caller's R-peaks.
+    rows : ndarray of int
+        :func:`match_rpeaks` of the caller's R-peaks (the complex each one takes, -1 for none).
     span_on, span_off : ndarray of float, sorted, no NaN
         Extent of each QRS complex (caller samples).
     n_samples : int
@@ -141,10 +144,10 @@ def unmatched_complexes(rpeaks, span_on, span_off, n_samples, sampling_rate, edg
     Examples
     --------
     >>> on = np.arange(1, 10) * 500.0
-    >>> unmatched_complexes(np.array([1010, 3010, 4010]), on, on + 40, 5000, 500)[0].tolist()
+    >>> rows = match_rpeaks(np.array([1010, 3010, 4010]), on, on + 40, 500)
+    >>> unmatched_complexes(rows, on, on + 40, 5000, 500)[0].tolist()
     [0, 2, 3, 4, 6]
     """
-    rows = match_rpeaks(rpeaks, span_on, span_off, sampling_rate)
     edge = edge_s * sampling_rate
     inner = (np.asarray(span_on) >= edge) & (np.asarray(span_off) <= n_samples - 1 - edge)
     taken = np.zeros(len(span_on), dtype=bool)
@@ -152,10 +155,11 @@ def unmatched_complexes(rpeaks, span_on, span_off, n_samples, sampling_rate, edg
     return np.flatnonzero(inner & ~taken), int(inner.sum())
 
 
-def warn_unmatched(rpeaks, span_on, span_off, n_samples, sampling_rate, shown=5):
-    """Warn when the caller's R-peaks leave at least ``RPEAK_MISS_MIN`` and ``RPEAK_MISS_FRACTION`` of the QRS
-    complexes found undelineated (a detector that missed beats: their rows are simply not there)."""
-    missed, counted = unmatched_complexes(rpeaks, span_on, span_off, n_samples, sampling_rate)
+def warn_unmatched(rows, span_on, span_off, n_samples, sampling_rate, shown=5):
+    """Warn when the caller's R-peaks (``rows``: their :func:`match_rpeaks`) leave at least ``RPEAK_MISS_MIN`` and
+    ``RPEAK_MISS_FRACTION`` of the QRS complexes found undelineated (a detector that missed beats: their rows are
+    simply not there)."""
+    missed, counted = unmatched_complexes(rows, span_on, span_off, n_samples, sampling_rate)
     if len(missed) < max(RPEAK_MISS_MIN, RPEAK_MISS_FRACTION * counted):
         return
     at = ", ".join(f"{span_on[i] / sampling_rate:.1f} s" for i in missed[:shown])

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .alignment import align, warn_unmatched
+from .alignment import align, match_rpeaks, warn_unmatched
 from .boundaries import delineate_proba
 from .defaults import (
     BLOCK_MARGIN_S,
@@ -256,6 +256,8 @@ def delineate_lead(ecg, sampling_rate, rpeaks=None, backend="onnx", keep_proba=F
     """
     rate_map = RateMap.for_rate(sampling_rate)
     beats, proba = find_beats(ecg, rate_map, backend, keep_proba=keep_proba, **block_kw)
-    if rpeaks is not None:
-        warn_unmatched(rpeaks, beats["span_on"], beats["span_off"], len(ecg), sampling_rate)
-    return align(beats, rpeaks, sampling_rate), proba, rate_map
+    rows = None
+    if rpeaks is not None:  # matched once, for the warning and the table
+        rows = match_rpeaks(rpeaks, beats["span_on"], beats["span_off"], sampling_rate)
+        warn_unmatched(rows, beats["span_on"], beats["span_off"], len(ecg), sampling_rate)
+    return align(beats, rpeaks, sampling_rate, rows=rows), proba, rate_map

@@ -8,7 +8,7 @@ import pytest
 
 import nk_qrs_lstm
 from nk_qrs_lstm._checks import NKQRSLSTMWarning
-from nk_qrs_lstm.alignment import unmatched_complexes
+from nk_qrs_lstm.alignment import match_rpeaks, unmatched_complexes
 
 RATE = 500
 
@@ -35,7 +35,8 @@ def test_r_peaks_that_miss_beats_are_named_and_the_beats_are_still_one_row_per_r
     half = rpeaks[::2]
     waves, messages = _missed_warnings(ecg, half)
     assert len(waves["ECG_R_Onsets"]) == len(half)
-    missed, counted = unmatched_complexes(half, *_spans(ecg), len(ecg), RATE)
+    on, off = _spans(ecg)
+    missed, counted = unmatched_complexes(match_rpeaks(half, on, off, RATE), on, off, len(ecg), RATE)
     assert len(messages) == 1 and len(missed) >= 20
     assert messages[0].startswith(f"rpeaks has no R-peak for {len(missed)} of the {counted} QRS complexes found "
                                   "more than 1 s from the signal's ends (at ")
@@ -66,7 +67,9 @@ def test_unmatched_complexes_leave_out_the_edges_and_count_each_complex_once():
     taken once, and an R-peak that reaches no complex takes none."""
     on = np.arange(1, 10) * 500.0
     off = on + 40
-    missed, counted = unmatched_complexes(np.array([1010, 1020, 3010, 9000]), on, off, 5000, RATE)
+    missed, counted = unmatched_complexes(match_rpeaks(np.array([1010, 1020, 3010, 9000]), on, off, RATE), on, off,
+                                          5000, RATE)
     assert counted == 8 and missed.tolist() == [0, 2, 3, 4, 6, 7]
-    missed, counted = unmatched_complexes(np.array([], dtype=int), on, off, 5000, RATE, edge_s=0)
+    missed, counted = unmatched_complexes(match_rpeaks(np.array([], dtype=int), on, off, RATE), on, off, 5000, RATE,
+                                          edge_s=0)
     assert counted == 9 and len(missed) == 9
