@@ -74,6 +74,8 @@ BEAT_ORDER = (
     "ECG_P_Onsets", "ECG_P_Peaks", "ECG_P_Offsets", "ECG_R_Onsets", "ECG_Q_Peaks", "ECG_R_Peaks",
     "ECG_S_Peaks", "ECG_R_Offsets", "ECG_T_Onsets", "ECG_T_Peaks", "ECG_T_Offsets",
 )
+#: Seconds before (negative) and after each R-peak that ``ecg_delineate(..., show=True)`` draws, as NeuroKit's plot.
+BEAT_WINDOW_S = (-0.35, 0.55)  # [s]
 #: Wave name -> key prefix (``"QRS"`` is ``ECG_R_*`` as in NeuroKit).
 WAVE_PREFIX = {"P": "ECG_P", "QRS": "ECG_R", "T": "ECG_T"}
 

@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from ._checks import _join, check_ecg, check_option, check_rpeaks, check_sampling_rate, warn
-from .defaults import BEAT_KEYS, CLASSES, CONFIDENCE_KEYS, MIN_DURATION_S
+from .defaults import BEAT_KEYS, BEAT_WINDOW_S, CLASSES, CONFIDENCE_KEYS, MIN_DURATION_S
 from .neurokit import (
     NO_RPEAKS_MESSAGE,
     SHOW_TYPES,
@@ -30,6 +30,8 @@ from .pipeline import delineate_lead, resample_proba
 from .quality import warn_bandpassed, warn_quality
 from .registry import available_methods, get_method, register_delineator  # noqa: F401 (public here too)
 
+#: NeuroKit's plot keywords that ``ecg_delineate(..., show=True)`` takes beside a learned method's own.
+PLOT_KWARGS = ("window_start", "window_end")
 PROBA_COLUMNS = tuple(f"ECG_Proba_{c.capitalize() if c == 'background' else c}" for c in CLASSES)
 
 
@@ -159,6 +161,8 @@ def ecg_delineate(ecg_cleaned, rpeaks=None, sampling_rate=1000, method="lstm", s
         (``|z| > 3``), NeuroKit's intended check.
     **kwargs
         ``backend="onnx"`` (default) or ``"tensorflow"`` for ``"lstm"``;
+        with ``show=True``, NeuroKit's plot window ``window_start`` and
+        ``window_end`` (seconds around the R-peak; -0.35 and 0.55);
         NeuroKit's keyword arguments for its methods. An R-peak is given the
         QRS complex nearest to it within 150 ms and half its RR interval
         (:func:`nk_qrs_lstm.alignment.match_rpeaks`).
@@ -172,6 +176,11 @@ def ecg_delineate(ecg_cleaned, rpeaks=None, sampling_rate=1000, method="lstm", s
         ``ECG_Q_Peaks``, ``ECG_R_Onsets``, ``ECG_R_Offsets``, ``ECG_S_Peaks``,
         ``ECG_T_Onsets``, ``ECG_T_Peaks``, ``ECG_T_Offsets``: one entry per
         R-peak, a sample index or ``np.nan`` where that beat has no such wave.
+        With ``rpeaks=None`` and a learned method, the rows are the QRS
+        complexes the network found and ``waves`` starts with
+        ``ECG_R_Peaks``, each row's R-peak: pair rows with these (e.g. for
+        RR intervals), not with a separate ``nk.ecg_peaks`` call, which may
+        find other beats.
 
     Warns
     -----
@@ -211,23 +220,42 @@ def ecg_delineate(ecg_cleaned, rpeaks=None, sampling_rate=1000, method="lstm", s
     True
     >>> list(signals.columns) == list(waves)
     True
+
+    Without R-peaks, each row comes with the R-peak of its complex:
+
+    >>> signals, waves = nk_qrs_lstm.ecg_delineate(ecg, sampling_rate=500)
+    >>> len(waves["ECG_R_Peaks"]) == len(waves["ECG_T_Offsets"])
+    True
     """
     method = get_method(method)
-    if not isinstance(show_type, str) or show_type not in SHOW_TYPES:
+    if show and (not isinstance(show_type, str) or show_type not in SHOW_TYPES):
         check_option("show_type", show_type, SHOW_TYPES)
     if method.kind == "neurokit":
         return method.func(ecg_cleaned, rpeaks, sampling_rate, show, show_type, check, **kwargs)
+    window = {key: kwargs.pop(key) for key in PLOT_KWARGS if key in kwargs}
+    if show:
+        _check_window(**window)
     ecg, rate, table = _learned_table(method, ecg_cleaned, rpeaks, sampling_rate, kwargs)
+    own_beats = rpeaks is None  # the rows are the complexes the method found: say which R-peak each is
     if table is None:
-        return empty_result(len(ecg))
+        return empty_result(len(ecg), with_rpeaks=own_beats)
     if check:
         table = check_table(table)
-    signals, waves = to_neurokit(table, len(ecg))
+    signals, waves = to_neurokit(table, len(ecg), with_rpeaks=own_beats)
     if show:
         from .plotting import plot_delineation
 
-        plot_delineation(ecg, table, rate, show_type)
+        plot_delineation(ecg, table, rate, show_type, **window)
     return signals, waves
+
+
+def _check_window(window_start=BEAT_WINDOW_S[0], window_end=BEAT_WINDOW_S[1]):
+    """NeuroKit's plot window: two finite numbers of seconds, ``window_start < window_end``."""
+    for name, value in (("window_start", window_start), ("window_end", window_end)):
+        if isinstance(value, bool) or not isinstance(value, numbers.Real) or not np.isfinite(value):
+            raise ValueError(f"{name} == {value!r}, must be a finite number of seconds around the R-peak.")
+    if not window_start < window_end:
+        raise ValueError(f"window_start == {window_start!r} must be less than window_end == {window_end!r}.")
 
 
 def ecg_delineate_proba(ecg_cleaned, sampling_rate=1000, backend="onnx", show=False):

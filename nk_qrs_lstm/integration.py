@@ -95,7 +95,7 @@ def unregister():
     _ORIGINALS.clear()
 
 
-def ecg_process(ecg_signal, sampling_rate=1000, method="neurokit", delineate_method="lstm"):
+def ecg_process(ecg_signal, sampling_rate=1000, method="neurokit", delineate_method="lstm", **kwargs):
     """NeuroKit's ``ecg_process`` with the learned delineation.
 
     The same steps, outputs and column order as :func:`neurokit2.ecg_process`
@@ -113,6 +113,9 @@ def ecg_process(ecg_signal, sampling_rate=1000, method="neurokit", delineate_met
         NeuroKit's processing method (cleaning and R-peaks).
     delineate_method : str
         Any method of :func:`nk_qrs_lstm.ecg_delineate`.
+    **kwargs
+        Passed to :func:`neurokit2.ecg_clean`, as NeuroKit does (e.g.
+        ``powerline=60``).
 
     Returns
     -------
@@ -136,7 +139,7 @@ def ecg_process(ecg_signal, sampling_rate=1000, method="neurokit", delineate_met
     nk = _nk()
     check_sampling_rate(sampling_rate)  # before NeuroKit's cleaning, which fails obscurely on a bad rate
     ecg_signal = nk.signal_sanitize(ecg_signal)
-    cleaned = nk.ecg_clean(ecg_signal, sampling_rate=sampling_rate, method=method)
+    cleaned = nk.ecg_clean(ecg_signal, sampling_rate=sampling_rate, method=method, **kwargs)
     instant_peaks, info = nk.ecg_peaks(cleaned, sampling_rate=sampling_rate, method=method,
                                        correct_artifacts=True)
     rate = nk.signal_rate(info, sampling_rate=sampling_rate, desired_length=len(cleaned))

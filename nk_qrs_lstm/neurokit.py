@@ -30,20 +30,26 @@ def neurokit_delineate():
     return _ORIGINALS.get("ecg_delineate") or _nk().ecg_delineate
 
 
-def empty_result(n_samples):
+def empty_result(n_samples, with_rpeaks=False):
     """NeuroKit's answer for no R-peaks: zero ``signals`` and empty float arrays.
+
+    ``with_rpeaks``: ``waves`` starts with an empty ``ECG_R_Peaks`` too (as
+    :func:`to_neurokit` gives it where the method found the beats itself).
 
     Examples
     --------
     >>> signals, waves = empty_result(3)
     >>> signals.shape, waves["ECG_R_Onsets"].dtype
     ((3, 10), dtype('float64'))
+    >>> list(empty_result(3, with_rpeaks=True)[1])[0]
+    'ECG_R_Peaks'
     """
-    waves = {key: np.array([], dtype=float) for key in NK_KEYS}
+    keys = BEAT_KEYS if with_rpeaks else NK_KEYS
+    waves = {key: np.array([], dtype=float) for key in keys}
     return waves_to_signals(waves, n_samples), waves
 
 
-def to_neurokit(aligned, n_samples):
+def to_neurokit(aligned, n_samples, with_rpeaks=False):
     """Format aligned fiducials as NeuroKit's ``(signals, waves)``.
 
     Parameters
@@ -52,16 +58,31 @@ def to_neurokit(aligned, n_samples):
         Per-beat table (:func:`nk_qrs_lstm.alignment.align`).
     n_samples : int
         Signal length.
+    with_rpeaks : bool
+        Start ``waves`` with ``ECG_R_Peaks``, the R-peak of each row: for
+        rows that are the beats a method found itself (no R-peaks given), so
+        that a caller pairs each row with its own beat (not with a separate
+        R-peak detector's, which may find other beats).
 
     Returns
     -------
     signals : DataFrame
         One int64 0/1 column per key of :data:`NK_KEYS`, ``n_samples`` rows.
     waves : dict of str -> list
-        Exactly the keys of :data:`NK_KEYS`; one entry per R-peak (int sample
-        index, or ``np.nan``).
+        The keys of :data:`NK_KEYS` (after ``ECG_R_Peaks`` if
+        ``with_rpeaks``); one entry per beat (int sample index, or
+        ``np.nan``).
+
+    Examples
+    --------
+    >>> table = {k: np.array([np.nan]) for k in BEAT_KEYS}
+    >>> table["ECG_R_Peaks"], table["ECG_R_Onsets"] = np.array([50.0]), np.array([45.0])
+    >>> signals, waves = to_neurokit(table, 100, with_rpeaks=True)
+    >>> waves["ECG_R_Peaks"], waves["ECG_R_Onsets"], list(signals.columns) == list(NK_KEYS)
+    ([50], [45], True)
     """
-    waves = {key: _as_list(aligned[key]) for key in NK_KEYS}
+    keys = BEAT_KEYS if with_rpeaks else NK_KEYS
+    waves = {key: _as_list(aligned[key]) for key in keys}
     return waves_to_signals(waves, n_samples), waves
 
 

@@ -2,6 +2,8 @@
 
 import numpy as np
 
+from .defaults import BEAT_WINDOW_S
+
 _COLOURS = {"P": "tab:green", "QRS": "tab:red", "T": "tab:blue"}
 
 
@@ -92,15 +94,15 @@ SHOW_KEYS = {
     "bounds_T": ("ECG_T_Onsets", "ECG_T_Offsets"),
 }
 SHOW_KEYS["all"] = tuple(k for keys in SHOW_KEYS.values() for k in keys)
-BEAT_WINDOW_S = (-0.35, 0.55)  # [s] around each R-peak, as NeuroKit's delineation plot
 
 
-def plot_delineation(signal, table, sampling_rate, show_type="peaks", ax=None):
+def plot_delineation(signal, table, sampling_rate, show_type="peaks", ax=None, window_start=BEAT_WINDOW_S[0],
+                     window_end=BEAT_WINDOW_S[1]):
     """Every beat overlaid around its R-peak, with the chosen fiducials marked.
 
     The figure ``ecg_delineate(..., show=True)`` draws, in the manner of
-    NeuroKit2's: heartbeats from -0.35 s to 0.55 s around each R-peak, one
-    marker per fiducial of ``show_type``.
+    NeuroKit2's: heartbeats from ``window_start`` to ``window_end`` around
+    each R-peak, one marker per fiducial of ``show_type``.
 
     Parameters
     ----------
@@ -112,6 +114,9 @@ def plot_delineation(signal, table, sampling_rate, show_type="peaks", ax=None):
         Hz.
     show_type : {"peaks", "bounds_R", "bounds_T", "bounds_P", "all"}
     ax : matplotlib Axes, optional
+    window_start, window_end : float
+        Seconds before (negative) and after the R-peak drawn, as in NeuroKit2
+        (-0.35 and 0.55 by default).
 
     Returns
     -------
@@ -140,7 +145,7 @@ def plot_delineation(signal, table, sampling_rate, show_type="peaks", ax=None):
         fig = ax.figure
     rpeaks = np.asarray(table["ECG_R_Peaks"], dtype=float)
     beats = np.flatnonzero(np.isfinite(rpeaks))
-    lo, hi = (int(round(s * sampling_rate)) for s in BEAT_WINDOW_S)
+    lo, hi = (int(round(s * sampling_rate)) for s in (window_start, window_end))
     for b in beats:
         r = int(rpeaks[b])
         a, z = max(r + lo, 0), min(r + hi, len(signal))

@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 
 from ._checks import _join, check_option, warn
-from .defaults import BEAT_KEYS, NK_KEYS
+from .defaults import BEAT_KEYS
 from .delineate import PROBA_COLUMNS, validate_input
 from .neurokit import table_to_frame, to_neurokit
 from .fusion import FUSIONS, fuse_leads
@@ -80,9 +80,14 @@ class RecordDelineation:
         return self.fused if lead is None else self.tables[lead]
 
     def neurokit(self, lead=None):
-        """NeuroKit's ``(signals, waves)`` for one lead, or for the fused delineation (``lead=None``)."""
+        """NeuroKit's ``(signals, waves)`` for one lead, or for the fused delineation (``lead=None``).
+
+        The rows are the beats found in the record, so ``waves`` starts with
+        their R-peaks (``ECG_R_Peaks``), as ``ecg_delineate`` without R-peaks.
+        """
         table = self._table(lead)
-        return to_neurokit({k: table[k].to_numpy(dtype=float, na_value=np.nan) for k in NK_KEYS}, self.n_samples)
+        return to_neurokit({k: table[k].to_numpy(dtype=float, na_value=np.nan) for k in BEAT_KEYS}, self.n_samples,
+                           with_rpeaks=True)
 
     def to_frame(self):
         """One tidy table: record, lead (``"fused"`` for the fusion), beat, every fiducial.

@@ -14,8 +14,9 @@ from nk_qrs_lstm.defaults import NK_KEYS
 NO_RPEAKS = "No R-peaks were detected. Returning empty results for ECG delineation."
 
 
-def _is_empty_answer(signals, waves, n):
-    return (set(waves) == set(NK_KEYS) and signals.shape == (n, 10) and int(signals.to_numpy().sum()) == 0
+def _is_empty_answer(signals, waves, n, rpeaks_key=False):
+    keys = {"ECG_R_Peaks", *NK_KEYS} if rpeaks_key else set(NK_KEYS)  # rpeaks=None: the rows' own R-peaks too
+    return (set(waves) == keys and signals.shape == (n, 10) and int(signals.to_numpy().sum()) == 0
             and all(isinstance(v, np.ndarray) and v.size == 0 for v in waves.values()))
 
 
@@ -51,11 +52,13 @@ def test_flat_signal_without_rpeaks_gives_the_empty_answer(method):
 
 
 def test_no_qrs_found_without_rpeaks_gives_the_empty_answer():
-    """Check that rpeaks=None on a signal without any QRS (flat) gives NeuroKit's warning and empty answer."""
+    """Check that rpeaks=None on a signal without any QRS (flat) gives NeuroKit's warning and empty answer, with the
+    (empty) R-peaks of the rows as any rpeaks=None answer has them."""
     noise = np.full(3000, 0.3)
     with pytest.warns(NeuroKitWarning, match=f"^{NO_RPEAKS}$"):
         signals, waves = nk_qrs_lstm.ecg_delineate(noise, sampling_rate=500)
-    assert _is_empty_answer(signals, waves, 3000)
+    assert _is_empty_answer(signals, waves, 3000, rpeaks_key=True)
+    assert list(waves)[0] == "ECG_R_Peaks"
 
 
 def test_register_default_makes_lstm_neurokits_default_method():

@@ -197,6 +197,54 @@ def test_show_draws_like_neurokit(show_type):
     plt.close("all")
 
 
+def test_plot_window_keywords_are_neurokits():
+    """Check that show=True takes NeuroKit's window_start / window_end (seconds around each R-peak), that a bad window
+    is refused naming the parameter, and that without a plot they are ignored, as NeuroKit ignores them."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    cleaned, info = _simulated(500, duration=6)
+    plt.close("all")
+    _, shown = nk_qrs_lstm.ecg_delineate(cleaned, info, sampling_rate=500, show=True, show_type="all",
+                                         window_start=-0.5, window_end=0.7)
+    lines = plt.gcf().axes[0].lines
+    starts = [line.get_xdata()[0] for line in lines]
+    ends = [line.get_xdata()[-1] for line in lines]
+    assert min(starts) == pytest.approx(-0.5) and max(ends) == pytest.approx(0.7 - 1 / 500)
+    plt.close("all")
+    _, plain = nk_qrs_lstm.ecg_delineate(cleaned, info, sampling_rate=500, window_start=-0.5, window_end=0.7)
+    assert plain == shown
+    with pytest.raises(ValueError, match=r"window_start == 0.7 must be less than window_end == 0.5"):
+        nk_qrs_lstm.ecg_delineate(cleaned, info, sampling_rate=500, show=True, window_start=0.7, window_end=0.5)
+    with pytest.raises(ValueError, match=r"window_end == 'x', must be a finite number of seconds"):
+        nk_qrs_lstm.ecg_delineate(cleaned, info, sampling_rate=500, show=True, window_end="x")
+    assert not plt.get_fignums()
+
+
+def test_rows_without_rpeaks_carry_their_own_rpeaks():
+    """Check that with rpeaks=None each row comes with its complex's R-peak (waves["ECG_R_Peaks"], first key), the
+    same as ecg_delineate_table's (NaN for a complex cut by the edge), inside that row's QRS; signals keep NeuroKit's
+    columns; given R-peaks, no copy."""
+    ecg = nk.ecg_simulate(duration=12, sampling_rate=500, heart_rate=75, random_state=4)[380:]  # a complex cut
+    signals, waves = nk_qrs_lstm.ecg_delineate(ecg, sampling_rate=500)
+    assert list(waves) == ["ECG_R_Peaks"] + list(NK_KEYS)
+    assert list(signals.columns) == list(NK_KEYS)
+    table = ecg_delineate_table(ecg, sampling_rate=500)
+    r = np.asarray(waves["ECG_R_Peaks"], float)
+    np.testing.assert_array_equal(r, table["ECG_R_Peaks"].to_numpy(dtype=float, na_value=np.nan))
+    assert np.isnan(r[0]) and np.isfinite(r[1:-1]).all()  # the first complex is cut by the start
+    assert all(isinstance(v, int) for v in waves["ECG_R_Peaks"] if not np.isnan(v))
+    r = r[np.isfinite(r)]
+    waves = {k: np.asarray(v, float)[np.isfinite(np.asarray(waves["ECG_R_Peaks"], float))] for k, v in waves.items()}
+    on, off = (np.asarray(waves[k], float) for k in ("ECG_R_Onsets", "ECG_R_Offsets"))
+    inside = np.isfinite(on) & np.isfinite(off)
+    assert inside.sum() >= len(r) - 2 and np.all((on[inside] <= r[inside]) & (r[inside] <= off[inside]))
+    _, given = nk_qrs_lstm.ecg_delineate(ecg, {"ECG_R_Peaks": r.astype(int)}, sampling_rate=500)
+    assert list(given) == list(NK_KEYS) and len(given["ECG_R_Onsets"]) == len(r)
+
+
 def test_a_complex_cut_by_the_end_has_an_unknown_offset_at_any_rate(ludb_path):
     """Check that the QRS cut by the end of LUDB 121 lead II has a NaN offset at 100 Hz too (it was the last sample)."""
     import scipy.signal

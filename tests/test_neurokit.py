@@ -56,6 +56,17 @@ def test_ecg_process_has_neurokits_columns(simulated):
     assert set(np.unique(ours["ECG_Phase_Ventricular"].dropna())) <= {0.0, 1.0}
 
 
+def test_ecg_process_passes_neurokits_keywords_to_the_cleaning():
+    """Check that nk_qrs_lstm.ecg_process takes NeuroKit's **kwargs (here powerline=60) and cleans with them, as
+    nk.ecg_process does."""
+    ecg = nk.ecg_simulate(duration=10, sampling_rate=500, random_state=0)
+    ecg = ecg + 0.1 * np.sin(2 * np.pi * 60 * np.arange(len(ecg)) / 500)
+    ours, _ = nk_qrs_lstm.ecg_process(ecg, sampling_rate=500, powerline=60)
+    np.testing.assert_allclose(ours["ECG_Clean"], nk.ecg_clean(ecg, sampling_rate=500, powerline=60))
+    default, _ = nk_qrs_lstm.ecg_process(ecg, sampling_rate=500)
+    assert not np.allclose(ours["ECG_Clean"], default["ECG_Clean"])
+
+
 def test_check_table_removes_only_outliers():
     """Check that check_table sets the point with |z| > 3 to NaN and keeps everything else."""
     rpeaks = np.arange(20) * 500.0 + 100

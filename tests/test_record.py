@@ -43,7 +43,10 @@ def test_all_leads_and_fusion():
     assert min(counts) - 1 <= len(result.fused) <= max(counts)
     assert (result.fused["n_leads"] >= 6).all()
     signals, waves = result.neurokit()
-    assert list(waves) == list(NK_KEYS) and len(signals) == result.n_samples
+    assert list(waves) == ["ECG_R_Peaks"] + list(NK_KEYS) and len(signals) == result.n_samples
+    assert list(signals.columns) == list(NK_KEYS)
+    np.testing.assert_array_equal(np.asarray(waves["ECG_R_Peaks"], float),
+                                  result.fused["ECG_R_Peaks"].to_numpy(dtype=float, na_value=np.nan))
     frame = result.to_frame()
     assert set(frame["lead"]) == set(result.tables) | {"fused"}
     assert {"record", "lead", "beat", "ECG_R_Onsets"} <= set(frame.columns)

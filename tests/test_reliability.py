@@ -89,11 +89,17 @@ def test_rpeak_signals_instead_of_info_get_a_hint():
         nk_qrs_lstm.ecg_delineate(ecg, rpeaks=signals, sampling_rate=500)
 
 
-def test_bad_show_type():
-    """Check that an unknown show_type is refused before any work."""
+@pytest.mark.parametrize("method", ["lstm", "dwt"])
+def test_bad_show_type(method):
+    """Check that an unknown show_type is refused before any work when there is a plot to draw, and ignored without
+    one, as NeuroKit ignores it (a pass-through method gets the call unchanged)."""
     with pytest.raises(ValueError, match=re.escape("Allowed values are 'all', 'bounds_P', 'bounds_R', "
                                                    "'bounds_T' and 'peaks', but got 'bounds' instead.")):
-        nk_qrs_lstm.ecg_delineate(_ecg(), sampling_rate=500, show_type="bounds")
+        nk_qrs_lstm.ecg_delineate(_ecg(), sampling_rate=500, method=method, show=True, show_type="bounds")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # NeuroKit's own warnings about the lead
+        _, waves = nk_qrs_lstm.ecg_delineate(_ecg(), sampling_rate=500, method=method, show_type="bounds")
+    assert len(waves["ECG_R_Onsets"]) > 0
 
 
 # ----------------------------------------------------------------------------- degenerate but valid input

@@ -7,7 +7,10 @@ The contract:
 
 * ``waves`` is a dict with exactly the keys of :data:`~nk_qrs_lstm.defaults.NK_KEYS`,
   in that order; each value is a list, all lists have the same length (one
-  entry per R-peak, ``n_beats`` when known);
+  entry per R-peak, ``n_beats`` when known). Where no R-peaks were given
+  (``n_beats`` None), ``ECG_R_Peaks`` may come first: the R-peak of each row
+  of a method that found the beats itself
+  (:data:`~nk_qrs_lstm.defaults.BEAT_KEYS`);
 * every entry is an int sample index in ``[0, n_samples)`` or NaN (a float
   such as ``12.0`` is not an index);
 * within a beat, wherever present: P onset <= P peak <= P offset <= QRS onset
@@ -22,7 +25,7 @@ import numbers
 
 import numpy as np
 
-from ..defaults import BEAT_ORDER, NK_KEYS  # within a beat: the keys of BEAT_ORDER that waves has (not R peaks)
+from ..defaults import BEAT_KEYS, BEAT_ORDER, NK_KEYS  # within a beat: the keys of BEAT_ORDER that waves has
 
 #: Kinds of violation, the first word of :func:`contract_violations` codes.
 KINDS = ("waves_type", "keys", "list_type", "lengths", "n_beats", "value_type", "range", "order",
@@ -65,13 +68,14 @@ def _check_waves(waves, n_samples, n_beats):
     if not isinstance(waves, dict):
         return [("waves_type", f"waves must be a dict, got {type(waves).__name__}.")], {}
     keys = list(waves)
-    if keys != list(NK_KEYS):
-        missing = [k for k in NK_KEYS if k not in waves]
-        extra = [k for k in keys if k not in NK_KEYS]
+    expected = list(BEAT_KEYS if n_beats is None and "ECG_R_Peaks" in keys else NK_KEYS)
+    if keys != expected:
+        missing = [k for k in expected if k not in waves]
+        extra = [k for k in keys if k not in expected]
         if missing or extra:
-            out.append(("keys", f"waves keys differ from NK_KEYS: missing {missing}, unexpected {extra}."))
+            out.append(("keys", f"waves keys differ from the contract's: missing {missing}, unexpected {extra}."))
         else:
-            out.append(("keys", f"waves keys are in the wrong order: {keys}, expected {list(NK_KEYS)}."))
+            out.append(("keys", f"waves keys are in the wrong order: {keys}, expected {expected}."))
     columns = {}
     lengths = {}
     for key in keys:
@@ -114,7 +118,7 @@ def _check_waves(waves, n_samples, n_beats):
 def _check_order(columns):
     """Within-beat order of the fiducials present (only rows that every list has)."""
     out = []
-    present = [k for k in BEAT_ORDER if k in columns]  # ECG_R_Peaks is not a waves key
+    present = [k for k in BEAT_ORDER if k in columns]  # ECG_R_Peaks too where waves has it
     if not present:
         return out
     n = min(len(columns[k]) for k in present)

@@ -64,9 +64,25 @@ def test_missing_and_extra_keys_are_detected():
     """Check that a missing key and an unexpected key are both named."""
     signals, waves = _valid()
     del waves["ECG_T_Onsets"]
-    waves["ECG_R_Peaks"] = [180, 680]
+    waves["ECG_U_Peaks"] = [180, 680]
     messages = contract_violations(signals, waves, N)
-    assert "waves keys differ from NK_KEYS: missing ['ECG_T_Onsets'], unexpected ['ECG_R_Peaks']." in messages
+    assert "waves keys differ from the contract's: missing ['ECG_T_Onsets'], unexpected ['ECG_U_Peaks']." in messages
+
+
+def test_leading_rpeaks_are_allowed_only_without_given_rpeaks():
+    """Check that ECG_R_Peaks may lead the keys of rows a method found itself, is checked in the beat order there,
+    and is unexpected where R-peaks were given (one row per given R-peak needs no second copy)."""
+    signals, waves = _valid()
+    rows = len(waves["ECG_R_Onsets"])
+    onsets = np.asarray(waves["ECG_R_Onsets"], dtype=float)
+    with_rpeaks = {"ECG_R_Peaks": [int(v) + 5 for v in onsets], **waves}
+    assert contract_violations(signals, with_rpeaks, N) == []
+    given = contract_violations(signals, with_rpeaks, N, n_beats=rows)
+    assert any("unexpected ['ECG_R_Peaks']" in m for m in given)
+    before_onset = {**with_rpeaks, "ECG_R_Peaks": [int(v) - 1 for v in onsets]}
+    assert any("ECG_R_Peaks" in m and "out of order" in m for m in contract_violations(signals, before_onset, N))
+    late = {**waves, "ECG_R_Peaks": with_rpeaks["ECG_R_Peaks"]}  # last instead of first
+    assert any(m.startswith("waves keys are in the wrong order") for m in contract_violations(signals, late, N))
 
 
 def test_misaligned_lengths_are_detected():
