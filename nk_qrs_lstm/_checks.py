@@ -103,6 +103,12 @@ def _to_array(ecg, name):
             )
     if pd is not None and isinstance(ecg, pd.Series):
         ecg = ecg.to_numpy()
+    if isinstance(ecg, dict):  # NeuroKit's epochs (nk.epochs_create) or an info dict: not one continuous lead
+        raise TypeError(
+            f"{name} is a dict (keys: {list(ecg)[:3]}), e.g. NeuroKit's epochs; pass one continuous lead (a list, "
+            "numpy array, pandas Series or a DataFrame with an 'ECG_Clean' column), or delineate each epoch's "
+            "DataFrame on its own."
+        )
     if isinstance(ecg, (str, bytes)) or not hasattr(ecg, "__len__") and not isinstance(
         ecg, np.ndarray
     ):

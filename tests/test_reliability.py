@@ -53,6 +53,9 @@ def test_bad_sampling_rate(kwargs, error, message):
         (np.array([]), ValueError, "ecg_cleaned is empty; expected at least one sample."),
         (np.zeros(10), ValueError, "ecg_cleaned has 10 samples (0.02 s at 500 Hz), must be at least 1 s long."),
         (np.zeros(100, dtype=complex), TypeError, "ecg_cleaned must contain real numbers, got dtype complex128."),
+        ({"1": pd.DataFrame({"ECG_Clean": np.zeros(600)})}, TypeError,
+         "ecg_cleaned is a dict (keys: ['1']), e.g. NeuroKit's epochs; pass one continuous lead (a list, numpy array, "
+         "pandas Series or a DataFrame with an 'ECG_Clean' column), or delineate each epoch's DataFrame on its own."),
     ],
 )
 def test_bad_signal(ecg, error, message):
