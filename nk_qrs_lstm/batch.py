@@ -125,7 +125,7 @@ def _soft_import(name, feature, extra="dask"):
 
 
 # --------------------------------------------------------------------------- one record
-def _delineate_one(folder, record, leads, out, extension):
+def _delineate_one(folder, record, leads, out, extension, overwrite=False):
     """Delineate one record and write its annotations; never raises (runs on workers).
 
     Returns a dict: record, table or None, path or None, error (type,
@@ -142,7 +142,7 @@ def _delineate_one(folder, record, leads, out, extension):
                                       record_name=posixpath.basename(record))
             write_dir = os.path.join(out, posixpath.dirname(record))
             os.makedirs(write_dir, exist_ok=True)
-            outcome["path"] = result.to_wfdb(write_dir=write_dir, extension=extension)
+            outcome["path"] = result.to_wfdb(write_dir=write_dir, extension=extension, overwrite=overwrite)
             outcome["table"] = record_table(result, record)
         # libraries' deprecation notices (wfdb under pandas 3, ...) say nothing about the record
         outcome["warnings"] = list(dict.fromkeys(str(w.message) for w in caught if not issubclass(w.category, _NOISE)))
@@ -210,8 +210,24 @@ def _run_dask(tasks, scheduler, n_workers, progress):
 
 
 # --------------------------------------------------------------------------- the database
+def _check_fresh(out, names, extension, table_format, overwrite):
+    """Refuse, before any work, to replace the files of an earlier run (or an expert's annotations) in ``out``."""
+    if not isinstance(overwrite, (bool, np.bool_)):
+        raise TypeError(f"overwrite == {overwrite!r}, must be True or False.")
+    paths = [os.path.join(out, name) for name in (f"delineation.{table_format}", "failures.csv", "warnings.csv")]
+    paths += [os.path.join(out, *posixpath.split(name)) + f".{extension}" for name in names]
+    existing = [p for p in paths if os.path.exists(p)]
+    if existing and not overwrite:
+        shown = ", ".join(repr(os.path.relpath(p, out)) for p in existing[:3])
+        more = f" and {len(existing) - 3} more" if len(existing) > 3 else ""
+        raise FileExistsError(f"out {out!r} already holds {len(existing)} file(s) this run would replace: {shown}"
+                              f"{more} (an earlier run's, or an expert's annotations); pass overwrite=True "
+                              "(--overwrite on the command line) to replace them, or choose another --out or "
+                              "extension.")
+
+
 def delineate_database(folder, out, records=None, leads=None, scheduler=None, n_workers=None,
-                       annotation_extension="lstm", table_format="parquet", progress=True):
+                       annotation_extension="lstm", table_format="parquet", progress=True, overwrite=False):
     """Delineate every record of a WFDB database, serially or on Dask.
 
     For each record, every lead (or ``leads``) is delineated and fused
@@ -251,6 +267,13 @@ def delineate_database(folder, out, records=None, leads=None, scheduler=None, n_
     table_format : {"parquet", "csv"}
     progress : bool
         Show a progress bar (tqdm) of the records done.
+    overwrite : bool
+        Replace the files of an earlier run in ``out`` (the table,
+        ``failures.csv``, ``warnings.csv`` and the records' annotation
+        files). By default, where any of them exists, nothing is done: with
+        ``out`` the database folder itself, an annotation file may be an
+        expert's (LUDB's ``.ii``, QTDB's ``.q1c``), and a run on fewer
+        ``records`` would replace the table of a whole earlier run.
 
     Returns
     -------
@@ -264,6 +287,9 @@ def delineate_database(folder, out, records=None, leads=None, scheduler=None, n_
     ------
     FileNotFoundError
         If ``folder`` does not exist.
+    FileExistsError
+        If ``overwrite`` is False and a file the run would write exists
+        (checked before any record is read; the message names them).
     PermissionError, OSError
         If no file can be written in ``out`` (checked before any record is
         read; the message names ``out``).
@@ -323,8 +349,9 @@ def delineate_database(folder, out, records=None, leads=None, scheduler=None, n_
     if table_format == "parquet":
         _soft_import("pyarrow", "table_format='parquet'")
     out = check_out(out)  # last: created only once every argument is valid
+    _check_fresh(out, names, extension, table_format, overwrite)
 
-    tasks = [(os.path.abspath(folder), name, leads, os.path.abspath(out), extension) for name in names]
+    tasks = [(os.path.abspath(folder), name, leads, os.path.abspath(out), extension, overwrite) for name in names]
     if scheduler is None:
         outcomes = _run_serial(tasks, progress)
     else:

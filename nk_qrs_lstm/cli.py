@@ -153,7 +153,8 @@ def _delineate(args):
         result.to_frame().to_csv(args.csv, index=False)
         print(f"wrote {args.csv}")
     if args.out_annotation:
-        path = result.to_wfdb(write_dir=args.annotation_dir or ".", extension=args.out_annotation)
+        path = result.to_wfdb(write_dir=args.annotation_dir or ".", extension=args.out_annotation,
+                              overwrite=args.overwrite)
         print(f"wrote {path}")
     if args.plot:
         _plot(signal, names, result, args.plot, window)
@@ -177,7 +178,7 @@ def _delineate_db(args):
     scheduler = args.scheduler or ("local" if args.workers else None)
     result = delineate_database(args.folder, args.out, records=args.records, leads=_leads(args.leads),
                                 scheduler=scheduler, n_workers=args.workers, annotation_extension=args.extension,
-                                table_format=table_format, progress=not args.quiet)
+                                table_format=table_format, progress=not args.quiet, overwrite=args.overwrite)
     n_done = len(result.annotation_paths)
     print(f"Delineated {n_done} of {n_done + len(result.failures)} records in {result.elapsed_s:.1f} s "
           f"({len(result.table)} rows).")
@@ -279,6 +280,9 @@ def _output_options():
                              "and digits), in --annotation-dir")
     parent.add_argument("--annotation-dir", metavar="DIR", type=_type(_folder),
                         help="existing folder for the annotation file (default: the current folder)")
+    parent.add_argument("--overwrite", action="store_true",
+                        help="replace an existing annotation file RECORD.EXT (refused by default: next to the "
+                             "record it may be the expert's, e.g. LUDB's .ii or QTDB's .q1c)")
     parent.add_argument("--csv", metavar="FILE", type=_type(_output_file),
                         help="write one row per beat and lead (and the fused beats) as CSV")
     parent.add_argument("--plot", metavar="FILE", type=_type(_plot_file),
@@ -337,6 +341,11 @@ def build_parser():
                         "auto: parquet when pyarrow is installed, else csv (default: auto)")
     d.add_argument("--extension", default="lstm", metavar="EXT", type=_type(_extension),
                    help="annotation file extension, letters and digits (default: lstm)")
+    d.add_argument("--overwrite", action="store_true",
+                   help="replace the files of an earlier run in --out (table, failures.csv, warnings.csv, "
+                        "annotation files); refused by default, before any record is read: an annotation file may "
+                        "be the expert's (--out the database folder) and a run on fewer --records would replace "
+                        "the whole table")
     d.add_argument("--quiet", action="store_true", help="no progress bar")
     d.set_defaults(func=_delineate_db)
 

@@ -49,6 +49,10 @@ class RecordDelineation:
         Samples per frame of the leads in the record (k > 1 in a
         multi-frequency record: the leads were read at ``k`` times the frame
         rate, and samples count at that rate).
+    in_memory : bool
+        The record was given as a ``wfdb.Record`` (which remembers neither
+        where it starts in the record on disk nor the channels left out), not
+        as a path.
     """
 
     record_name: str
@@ -59,6 +63,7 @@ class RecordDelineation:
     proba: dict = None
     channels: dict = None
     frame_samples: int = 1
+    in_memory: bool = False
 
     def __repr__(self):
         beats = {lead: len(table) for lead, table in self.tables.items()}
@@ -107,7 +112,7 @@ class RecordDelineation:
         frame[fiducials] = frame[fiducials].astype("Float64").round().astype("Int64")
         return frame
 
-    def to_wfdb(self, write_dir=".", extension="lstm", lead=None, sampfrom=0):
+    def to_wfdb(self, write_dir=".", extension="lstm", lead=None, sampfrom=None, overwrite=False):
         """Write one delineation as a WFDB annotation file (see :func:`nk_qrs_lstm.wfdb_io.write_annotations`).
 
         A lead's annotations carry its signal number in the record as
@@ -119,45 +124,61 @@ class RecordDelineation:
 
         Parameters
         ----------
-        sampfrom : int
+        sampfrom : int, optional
             Sample of the record where the delineated signal starts (the
             ``sampfrom`` it was read with, ``wfdb.rdrecord(..., sampfrom=)``):
             added to every annotation so that it lines up with the record on
-            disk. A ``wfdb.Record`` does not remember it; when the record's
-            header in ``write_dir`` is longer than the delineated signal and
-            ``sampfrom`` is 0, a warning says so. In a multi-frequency record
+            disk; 0 by default. A ``wfdb.Record`` does not remember it: when
+            it is not given, a warning says so where the record's header in
+            ``write_dir`` is longer than the delineated signal, and, for a
+            record given as a ``wfdb.Record``, where ``write_dir`` holds no
+            header to check against (pass ``sampfrom=0`` for a Record read
+            from the start). In a multi-frequency record
             it counts frames, as in ``wfdb.rdrecord``, and the annotations
             count samples at ``sampling_rate`` (``frame_samples`` per frame,
             WFDB's high-resolution annotations; their ``fs`` says so).
+        overwrite : bool
+            Replace an existing ``<record>.<extension>`` in ``write_dir``
+            (refused by default: next to the record it may be an expert's
+            annotations, LUDB's ``.ii`` or QTDB's ``.q1c``; with one file per
+            extension, another lead's).
         """
         from .wfdb_io import write_annotations
         from .wfdb_io.annotations import check_range
 
         lead = self._lead(lead)
         table = self._table(lead)
-        sampfrom, _ = check_range(sampfrom, None)
+        given = sampfrom is not None
+        sampfrom, _ = check_range(0 if sampfrom is None else sampfrom, None)
         chan = 0 if lead is None or self.channels is None else self.channels[lead]
-        chan = self._check_on_disk(write_dir, lead, chan, sampfrom)
+        chan = self._check_on_disk(write_dir, lead, chan, sampfrom, given, extension)
         shift = sampfrom * self.frame_samples
         waves = {k: (table[k].to_numpy(dtype=float, na_value=np.nan) + shift).tolist() for k in BEAT_KEYS
                  if k in table.columns}
         return write_annotations(self.record_name, extension, waves, self.sampling_rate, write_dir=write_dir,
-                                 lead=chan)
+                                 lead=chan, overwrite=overwrite)
 
-    def _check_on_disk(self, write_dir, lead, chan, sampfrom):
+    def _check_on_disk(self, write_dir, lead, chan, sampfrom, given=True, extension="lstm"):
         """``chan`` as the record's header in ``write_dir`` numbers ``lead`` (if it is there); warn or refuse
-        where the delineated samples cannot be the record's from ``sampfrom``."""
+        where the delineated samples cannot be the record's from ``sampfrom``, or may not be (``sampfrom`` not
+        ``given`` for a record held in memory, with no header to check)."""
         from .wfdb_io.records import header_summary
 
         path = os.path.join(os.fspath(write_dir), self.record_name)
         if not os.path.isfile(path + ".hea"):
+            if self.in_memory and not given:
+                warn(f"{self.record_name}.{extension} is written from a wfdb.Record, with no {self.record_name}.hea "
+                     f"in {os.fspath(write_dir)!r} to check it against: its marks count from the Record's first "
+                     "sample and its chan is the lead's place in the Record. If it was read from a later sample "
+                     "(wfdb.rdrecord(..., sampfrom=S)), pass to_wfdb(..., sampfrom=S); pass sampfrom=0 if it starts "
+                     "where the record does.")
             return chan
         length, names = header_summary(path)
         k = self.frame_samples
         if length is not None and (sampfrom + -(-self.n_samples // k)) > length:
             raise ValueError(f"sampfrom == {sampfrom} puts the {self.n_samples} delineated samples past the end "
                              f"of record {path!r} ({length} {'frames' if k > 1 else 'samples'}).")
-        if length is not None and sampfrom == 0 and self.n_samples < length * k:
+        if length is not None and not given and self.n_samples < length * k:
             warn(f"Record {path!r} has {length * k} samples and this delineation {self.n_samples}: if the signal was "
                  "read from a later sample (wfdb.rdrecord(..., sampfrom=S)), pass to_wfdb(..., sampfrom=S) so that "
                  "the annotations line up with the record.")
@@ -239,4 +260,5 @@ def delineate_record(record, leads=None, backend="onnx", record_name=None, keep_
         fused = fuse_proba(*mean.result(), peak_signal(ecgs), rate_map)
     else:
         fused = fuse_leads(tables, rate, active=active)
-    return RecordDelineation(record_name, rate, signal.shape[0], tables, fused, probas, channels, frame_samples)
+    return RecordDelineation(record_name, rate, signal.shape[0], tables, fused, probas, channels, frame_samples,
+                             in_memory=not isinstance(record, (str, os.PathLike)))

@@ -57,6 +57,33 @@ def _check_failure_kept_others(result, serial, failed, error):
     pd.testing.assert_frame_equal(pd.read_parquet(result.table_path), expected)
 
 
+def test_an_earlier_run_is_not_replaced_without_overwrite(ludb_path, tmp_path, capsys):
+    """Check that a second run into the same out (here on fewer records: it would replace the whole table), or into
+    the database folder itself with its experts' extension, is refused before any record is read, naming the files
+    and the fix, and leaves them as they were; overwrite=True / --overwrite replaces them."""
+    out = tmp_path / "out"
+    first = delineate_database(ludb_path, out, records=["data/1", "data/2"], leads=["ii"], table_format="csv",
+                               progress=False)
+    before = {p: open(p, "rb").read() for p in [first.table_path, *first.annotation_paths.values()]}
+    with pytest.raises(FileExistsError, match=re.escape("already holds 4 file(s) this run would replace: "
+                                                        "'delineation.csv', 'failures.csv', 'warnings.csv' and "
+                                                        "1 more")):
+        delineate_database(ludb_path, out, records=["data/2"], leads=["ii"], table_format="csv", progress=False)
+    assert {p: open(p, "rb").read() for p in before} == before
+    assert main(["delineate-db", str(ludb_path), "--out", str(out), "--records", "data/2", "--leads", "ii",
+                 "--format", "csv", "--quiet"]) == 2
+    assert "--overwrite" in capsys.readouterr().err
+    again = delineate_database(ludb_path, out, records=["data/2"], leads=["ii"], table_format="csv",
+                               progress=False, overwrite=True)
+    assert again.table["record"].unique().tolist() == ["data/2"]
+    copy = tmp_path / "db"
+    _copy_records(ludb_path, copy, [1])
+    shutil.copyfile(os.path.join(ludb_path, "data", "1.ii"), copy / "data" / "1.ii")
+    with pytest.raises(FileExistsError, match=re.escape("'data/1.ii'")):
+        delineate_database(copy, copy, leads=["ii"], annotation_extension="ii", table_format="csv", progress=False)
+    assert (copy / "data" / "1.ii").read_bytes() == open(os.path.join(ludb_path, "data", "1.ii"), "rb").read()
+
+
 def test_serial_table_and_annotations(serial, tmp_path):
     """Check that a serial run writes the tidy table and one readable annotation file per record."""
     table = serial.table

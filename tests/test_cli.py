@@ -54,6 +54,15 @@ def test_delineate_command_writes_annotations(tmp_path, capsys):
     assert main(["delineate", example_record_path(), "--leads", "0", "--out-annotation", "lstm",
                  "--annotation-dir", str(tmp_path)]) == 0
     assert (tmp_path / "3.lstm").exists()
+    written = (tmp_path / "3.lstm").read_bytes()
+    # a second run (or an expert's file of that extension) is refused in one line naming the option, then replaced
+    assert main(["delineate", example_record_path(), "--leads", "1", "--out-annotation", "lstm",
+                 "--annotation-dir", str(tmp_path)]) == 2
+    assert "pass overwrite=True (--overwrite on the command line)" in capsys.readouterr().err
+    assert (tmp_path / "3.lstm").read_bytes() == written
+    assert main(["delineate", example_record_path(), "--leads", "1", "--out-annotation", "lstm",
+                 "--annotation-dir", str(tmp_path), "--overwrite"]) == 0
+    assert (tmp_path / "3.lstm").read_bytes() != written
 
 
 def test_version(capsys):

@@ -104,7 +104,7 @@ def test_lead_annotations_carry_the_lead_channel(two_leads, tmp_path):
     """Check that a lead's annotations are written with its signal number as chan, the fused ones with 0."""
     assert two_leads.channels == {"ii": 1, "v5": 10}
     for lead, chan in (("v5", 10), ("ii", 1), (None, 0)):
-        two_leads.to_wfdb(write_dir=tmp_path, extension="lstm", lead=lead)
+        two_leads.to_wfdb(write_dir=tmp_path, extension="lstm", lead=lead, overwrite=lead != "v5")
         ann = wfdb.rdann(str(tmp_path / "3"), "lstm")
         assert set(ann.chan.tolist()) == {chan}
         table = two_leads.fused if lead is None else two_leads.tables[lead]
@@ -134,11 +134,30 @@ def test_a_record_read_from_a_later_sample_is_annotated_where_it_lies(tmp_path):
     inner = written[(written > 1100) & (written < 4900)]  # away from the cut, where both runs see the same beats
     assert len(inner) > 5 and np.all(np.min(np.abs(inner[:, None] - found[None, :]), axis=1) <= 1)
     with pytest.warns(NKQRSLSTMWarning, match=r"pass to_wfdb\(\.\.\., sampfrom=S\)"):
-        part.to_wfdb(write_dir=tmp_path, extension="lstm", lead="v5")
+        part.to_wfdb(write_dir=tmp_path, extension="lstm", lead="v5", overwrite=True)
     with pytest.raises(ValueError, match=r"^sampfrom == 1001 puts the 4000 delineated samples past the end"):
-        part.to_wfdb(write_dir=tmp_path, extension="lstm", lead="v5", sampfrom=1001)
+        part.to_wfdb(write_dir=tmp_path, extension="lstm", lead="v5", sampfrom=1001, overwrite=True)
     with pytest.raises(ValueError, match=r"^sampfrom == -1, must be >= 0\.$"):
         part.to_wfdb(write_dir=tmp_path, extension="lstm", lead="v5", sampfrom=-1)
+
+
+def test_a_record_in_memory_written_away_from_its_header_warns_until_sampfrom_is_given(tmp_path):
+    """Check that annotations of a wfdb.Record (which does not remember its sampfrom) written where no header can
+    check them warn, naming sampfrom (a trial: a Record read from sample 150000 was written 150000 samples early,
+    silently); an explicit sampfrom=0 confirms, and a record read from its path needs nothing."""
+    path = example_record_path()
+    part = delineate_record(wfdb.rdrecord(path, sampfrom=1000, channel_names=["v5"]))
+    assert part.in_memory and not delineate_record(path, leads=["v5"]).in_memory
+    with pytest.warns(NKQRSLSTMWarning, match=r"is written from a wfdb\.Record, with no 3\.hea .* pass "
+                                              r"to_wfdb\(\.\.\., sampfrom=S\); pass sampfrom=0 if"):
+        part.to_wfdb(write_dir=tmp_path, extension="lstm", lead="v5")
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        part.to_wfdb(write_dir=tmp_path, extension="lstm", lead="v5", sampfrom=1000, overwrite=True)
+        delineate_record(path, leads=["v5"]).to_wfdb(write_dir=tmp_path, extension="pth", lead="v5")
+    assert not [w for w in caught if "wfdb.Record" in str(w.message)]
+    marks = wfdb.rdann(str(tmp_path / "3"), "lstm").sample
+    assert marks.min() >= 1000
 
 
 def test_channels_with_the_same_name_are_both_delineated(tmp_path):

@@ -114,7 +114,7 @@ def test_round_trip_property(tmp_path, beats):
     waves = _waves(rows["P"], rows["R"], rows["T"])
     with warnings.catch_warnings():
         warnings.simplefilter("error", NKQRSLSTMWarning)
-        path = write_annotations("prop", "lstm", waves, 500, write_dir=tmp_path)
+        path = write_annotations("prop", "lstm", waves, 500, write_dir=tmp_path, overwrite=True)
     _same(read_annotations(_base(path), "lstm"), waves)
 
 
@@ -211,10 +211,18 @@ def test_extra_keys_and_none_values_are_accepted(tmp_path):
     assert back["ECG_R_Onsets"] == [160.0] and np.isnan(back["ECG_R_Offsets"][0])
 
 
-def test_existing_file_is_replaced_without_leftovers(tmp_path):
-    """Check that writing twice replaces the file and leaves no temporary file behind."""
+def test_existing_file_is_refused_or_replaced_without_leftovers(tmp_path):
+    """Check that an existing file (an expert's q1c, say) is refused with a message naming the fix and left as it was,
+    and that overwrite=True replaces it and leaves no temporary file behind."""
     write_annotations("rec", "q1c", EXAMPLE, 250, write_dir=tmp_path)
-    write_annotations("rec", "q1c", _waves([], [[10, 20, 30]], []), 250, write_dir=tmp_path)
+    before = (tmp_path / "rec.q1c").read_bytes()
+    with pytest.raises(FileExistsError, match=re.escape("rec.q1c' exists (an expert's annotations, an earlier run's "
+                                                        "or another lead's?): pass overwrite=True")):
+        write_annotations("rec", "q1c", _waves([], [[10, 20, 30]], []), 250, write_dir=tmp_path)
+    assert (tmp_path / "rec.q1c").read_bytes() == before and os.listdir(tmp_path) == ["rec.q1c"]
+    with pytest.raises(TypeError, match=r"^overwrite == 'yes', must be True or False\.$"):
+        write_annotations("rec", "q1c", EXAMPLE, 250, write_dir=tmp_path, overwrite="yes")
+    write_annotations("rec", "q1c", _waves([], [[10, 20, 30]], []), 250, write_dir=tmp_path, overwrite=True)
     assert os.listdir(tmp_path) == ["rec.q1c"]
     assert read_annotations(str(tmp_path / "rec"), "q1c")["ECG_R_Peaks"] == [20.0]
 

@@ -33,7 +33,7 @@ _RESERVED_EXTENSIONS = ("hea", "dat")  # header and signal files of the record
 _PLACEHOLDER_EXTENSION = "nkqrslstm"  # letters only, renamed once written
 
 
-def write_annotations(record_name, extension, waves, sampling_rate, write_dir=".", lead=None):
+def write_annotations(record_name, extension, waves, sampling_rate, write_dir=".", lead=None, overwrite=False):
     """Write one lead's delineation as a WFDB annotation file in QTDB's style.
 
     Each wave becomes ``(`` onset, peak, ``)`` offset with the peak symbols
@@ -76,12 +76,22 @@ def write_annotations(record_name, extension, waves, sampling_rate, write_dir=".
     lead : int, optional
         Signal number the marks refer to, stored in each mark's ``chan``
         field; 0 (as in QTDB) by default.
+    overwrite : bool
+        Replace an existing ``<record_name>.<extension>`` (by default an
+        existing file is refused: it may be an expert's annotations, such as
+        LUDB's ``.ii`` or QTDB's ``.q1c``, or another lead's).
 
     Returns
     -------
     str
         Path of the file written (an empty delineation writes a valid empty
         annotation file).
+
+    Raises
+    ------
+    FileExistsError
+        If the file exists and ``overwrite`` is False (before anything is
+        written).
 
     Warns
     -----
@@ -119,13 +129,14 @@ def write_annotations(record_name, extension, waves, sampling_rate, write_dir=".
     write_dir = os.fspath(write_dir)
     if not os.path.isdir(write_dir):
         raise FileNotFoundError(f"write_dir {write_dir!r} is not an existing folder.")
+    path = os.path.join(write_dir, f"{record_name}.{extension}")
+    check_free(path, overwrite)
     table = waves_table(waves)
     samples, symbols, nums, aux, n_left_out = encode(table)
     if n_left_out:
         warn(f"{n_left_out} boundary point(s) were not written to {record_name}.{extension}: a boundary "
              "is kept only next to its own wave's peak (or, without a peak, as an onset-offset pair), "
              "so overlapping waves and lone boundaries are left out.")
-    path = os.path.join(write_dir, f"{record_name}.{extension}")
     # wfdb refuses extensions with digits: write under a letters-only name in a
     # private folder next to the target, then move the file into place at once.
     with tempfile.TemporaryDirectory(dir=write_dir) as tmp:
@@ -138,6 +149,16 @@ def write_annotations(record_name, extension, waves, sampling_rate, write_dir=".
                 f.write(bytes([0, 0]))
         os.replace(written, path)
     return path
+
+
+def check_free(path, overwrite):
+    """Refuse to replace an existing file unless ``overwrite`` (an annotation file may be an expert's)."""
+    if not isinstance(overwrite, (bool, np.bool_)):
+        raise TypeError(f"overwrite == {overwrite!r}, must be True or False.")
+    if not overwrite and os.path.exists(path):
+        raise FileExistsError(f"{path!r} exists (an expert's annotations, an earlier run's or another lead's?): "
+                              "pass overwrite=True (--overwrite on the command line) to replace it, or choose "
+                              "another extension or folder.")
 
 
 def read_annotations(record_path, extension, sampto=None, sampfrom=0, chan=None):
