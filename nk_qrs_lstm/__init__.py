@@ -8,6 +8,7 @@ off those probabilities and returned in NeuroKit2's formats.
 from ._checks import NKQRSLSTMWarning
 from .delineate import ecg_delineate, ecg_delineate_proba, ecg_delineate_table
 from .integration import ecg_process, register, unregister
+from .record import delineate_record
 from .registry import available_methods, register_delineator
 
 __version__ = "0.1.0"
@@ -18,6 +19,7 @@ __all__ = [
     "ecg_delineate",
     "ecg_delineate_proba",
     "ecg_delineate_table",
+    "delineate_record",
     "ecg_process",
     "register",
     "register_delineator",
