@@ -12,7 +12,9 @@ One sub-command per step (``docs/decoding.md`` has their results)::
 ``cache`` runs the shipped network once per lead (LUDB validation: 40 records x 12 leads; QTDB validation: 14
 records x 2 leads; ``--parts test`` adds the LUDB test split) on the raw signal and after ``nk.ecg_clean``
 (NeuroKit's workflow), and saves the model-rate probabilities as .npz under ``--cache`` (never committed).
-``--inputs noisy`` adds mains hum and 20-120 Hz noise (``--hum-mv``, ``--emg-mv``); ``--no-mains-removal``
+``--inputs noisy`` adds mains hum and 20-120 Hz noise (``--hum-mv``, ``--emg-mv``); ``--inputs watch strap handheld
+patch`` are the leads as ``benchmarks/wearable.py``'s devices record them (motion, rate, on-board filter, ADC; the
+marks moved to the device's rate); ``--no-mains-removal``
 turns the pipeline's removal of mains hum off (an ablation: give it to ``cache`` and to ``report``).
 ``sweep`` and ``levels`` score grids on the cached validation probabilities (Se / PPV of P onsets and offsets,
 counts by LUDB rhythm stratum); ``calibrate`` fits the confidence tables; ``report`` scores argmax decoding
@@ -45,7 +47,8 @@ from nk_qrs_lstm.training import datasets
 
 PARTS = {"validation": [("ludb", "validation"), ("qtdb", "validation")], "test": [("ludb", "test")],
          "train": [("ludb", "train")]}  # train: the network has seen these leads (for signal-only evidence)
-INPUTS = ("raw", "clean", "noisy")  # noisy: raw + mains hum and muscle-like noise (noisy_signal)
+DEVICE_INPUTS = ("watch", "strap", "handheld", "patch")  # wearable.py's devices: motion, rate, filter, ADC
+INPUTS = ("raw", "clean", "noisy") + DEVICE_INPUTS  # noisy: raw + mains hum and muscle-like noise (noisy_signal)
 DEFAULT_INPUTS = ("raw", "clean")
 NOISE_HUM_MV = 0.1  # [mV] amplitude of the mains hum added for the "noisy" input (50 Hz LUDB, 60 Hz QTDB)
 NOISE_EMG_MV = 0.03  # [mV] RMS of the 20-120 Hz noise added too
@@ -88,8 +91,17 @@ def noisy_signal(ecg):
     return ecg.signal + hum + NOISE_EMG_MV * emg / emg.std()
 
 
+def lead_for(ecg, kind):
+    """The lead as input ``kind`` has it: a device's recording (its rate, marks moved to it) or the lead itself."""
+    if kind in DEVICE_INPUTS:
+        import wearable
+
+        return wearable.device_lead(ecg, kind)
+    return ecg
+
+
 def signal_for(ecg, kind):
-    if kind == "raw":
+    if kind == "raw" or kind in DEVICE_INPUTS:  # a device's lead (lead_for) is its recording as it is
         return ecg.signal
     if kind == "noisy":
         return noisy_signal(ecg)
@@ -131,6 +143,7 @@ def make_cache(cache, parts, kinds=DEFAULT_INPUTS, phases=1):
                     continue
                 t0, arrays = time.time(), {}
                 for ecg in ecgs:
+                    ecg = lead_for(ecg, kind)
                     sig = signal_for(ecg, kind)
                     rate_map = RateMap.for_rate(ecg.sampling_rate)
                     proba, bad = (predict_proba(sig, rate_map) if phases == 1 else
@@ -145,11 +158,11 @@ def read_cache(cache, database, part, kind):
     """AnnotatedECG list with ``extra['proba']``, ``extra['bad']``, ``extra['input']`` (cleaned runs) and
     ``extra['x']`` (the network's model-rate input, for the rhythm gate's P coherence) from the cache."""
     data = np.load(cache_path(cache, database, part, kind))
-    ecgs = load(database, part)
+    ecgs = [lead_for(ecg, kind) for ecg in load(database, part)]
     for ecg in ecgs:
         ecg.extra["proba"] = data[f"{ecg.record}/{ecg.lead}/proba"]
         ecg.extra["bad"] = data[f"{ecg.record}/{ecg.lead}/bad"]
-        if kind != "raw":
+        if kind not in ("raw",) + DEVICE_INPUTS:
             ecg.extra["input"] = signal_for(ecg, kind)
         sig = ecg.extra.get("input", ecg.signal)
         rate_map = RateMap.for_rate(ecg.sampling_rate)
@@ -207,15 +220,17 @@ def _decoded(ecgs, gate=False, **kw):
     return out
 
 
-def score_p(decoded, rhythm, gate_kw=None):
-    """P onset / offset scores of pre-decoded leads with the rhythm gate ``gate_kw`` (None: no gate)."""
+def score_p(decoded, rhythm, gate_kw=None, likeness=False):
+    """P onset / offset scores of pre-decoded leads with the rhythm gate ``gate_kw`` (None: no gate; ``likeness``:
+    give it each beat's QRS likeness, as the decoder does)."""
     matches, strata_counts = [], collections.defaultdict(lambda: np.zeros(3, dtype=int))
     for ecg, table, rate_map, ignore in decoded:
         pred = {k: table[k] for k in P_KEYS}
         if gate_kw is not None:
+            extra = {"likeness": table["evidence_qrs_likeness"]} if likeness else {}
             allow, _ = rhythm_gate(table["evidence_qrs_on"], table["evidence_p_height"],
                                             table["evidence_p_peak"], rate_map.model_rate,
-                                            coherence=table["evidence_p_coherence"], **gate_kw)
+                                            coherence=table["evidence_p_coherence"], **{**extra, **gate_kw})
             pred = {k: np.where(allow, v, np.nan) for k, v in pred.items()}
         m = score_record(ecg.fiducials(), pred, ecg.regions, ecg.sampling_rate, keys=P_KEYS, ignore=ignore)
         matches.append(m)

@@ -220,9 +220,10 @@ def decode_beats(proba, qrs, rate, p_accept=P_ACCEPT, p_level=P_LEVEL, p_power=P
     with np.errstate(invalid="ignore"):
         has_p = p_h >= p_accept
     coherence = None if x is None else p_coherence(x, on, rate)
-    allow, evidence = rhythm_gate(on, p_h, p_pk, rate, coherence=coherence, **(gate_kw or {}))
+    likeness = None if x is None else qrs_likeness(x, on, rate)
+    allow, evidence = rhythm_gate(on, p_h, p_pk, rate, coherence=coherence, likeness=likeness, **(gate_kw or {}))
     # a premature beat whose QRS is unlike its neighbours' (a PVC) has no P wave of its own
-    ectopic = np.zeros(n, dtype=bool) if x is None else ectopic_beats(on, qrs_likeness(x, on, rate), rate)
+    ectopic = np.zeros(n, dtype=bool) if x is None else ectopic_beats(on, likeness, rate)
     if gate:
         has_p &= allow & ~ectopic
     # grammar: the previous T must end before this P starts; cut them where P overtakes T
@@ -241,8 +242,9 @@ def decode_beats(proba, qrs, rate, p_accept=P_ACCEPT, p_level=P_LEVEL, p_power=P
     # QRS evidence: the highest QRS probability inside the run (an edge sample more or less does not change it)
     r_h, _, _, _ = strongest_bump(proba[:, 2], np.floor(on).astype(np.int64) + 1,
                                   np.floor(off).astype(np.int64) + 1, 0.5)
-    evidence.update(qrs_on=on, p_height=p_h, p_peak=p_pk, p_found=has_p, p_allowed=allow, ectopic=ectopic,
-                    t_height=t_h, t_found=has_t, r_height=r_h)
+    evidence.update(qrs_on=on, qrs_likeness=np.full(n, np.nan) if likeness is None else likeness, p_height=p_h,
+                    p_peak=p_pk, p_found=has_p, p_allowed=allow, ectopic=ectopic, t_height=t_h, t_found=has_t,
+                    r_height=r_h)
     return beats, evidence
 
 

@@ -80,7 +80,7 @@ def qrs_likeness(x, qrs_on, rate, context_s=ECTOPIC_CONTEXT_S, window_s=QRS_LIKE
     on = np.asarray(qrs_on, dtype=np.float64)
     if not len(x):
         return np.full(len(on), np.nan)
-    seg, ok = _stretches(x, on, rate, (window_s[0], -window_s[1]), detrend=False)  # from before to after the onset
+    seg, ok = _stretches(x, on, rate, (window_s[0], -window_s[1]), detrend=0)  # from before to after the onset
     scale = max(1.0, float(np.abs(np.nan_to_num(seg)).max(initial=0.0)))  # the stretches', not the whole x's
     z, ok = _unit_rows(seg, ok, scale)
     lo, hi = _context(on, context_s * rate)

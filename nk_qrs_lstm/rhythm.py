@@ -16,12 +16,16 @@ The settings were chosen on the validation splits (``benchmarks/tune_decoding.py
 sweep``, ``benchmarks/tune_gate.py``; ``docs/decoding.md``).
 """
 
+import warnings
+
 import numpy as np
 from scipy.signal import butter, sosfiltfilt
 
 from .defaults import (
     GATE_COHERENCE_BAND_HZ,
     GATE_COHERENCE_CONTEXT_S,
+    GATE_COHERENCE_DETREND,
+    GATE_COHERENCE_ENERGY_RATIO,
     GATE_COHERENCE_NOISE_SHARE,
     GATE_COHERENCE_WINDOW_S,
     GATE_COHERENT_HEIGHT,
@@ -32,6 +36,7 @@ from .defaults import (
     GATE_MIN_HEIGHT,
     GATE_OWN_HEIGHT,
     GATE_PR_SD_S,
+    GATE_RR_MIN_LIKENESS,
     GATE_RR_STEP,
 )
 
@@ -73,20 +78,31 @@ def band_pass(x, rate, band_hz):
     return sosfiltfilt(butter(2, band_hz, btype="bandpass", fs=rate, output="sos"), np.nan_to_num(x), padlen=pad)
 
 
-def _stretches(x, qrs_on, rate, window_s, detrend=True):
-    """Each beat's stretch ``x[on - window_s[0] : on - window_s[1]]`` without its mean (and, with ``detrend``, its
-    linear trend), and which stretches are whole (not cut by the start or end of ``x``; ``x`` not empty)."""
+def _stretches(x, qrs_on, rate, window_s, detrend=1):
+    """Each beat's stretch ``x[on - window_s[0] : on - window_s[1]]`` without its least-squares polynomial of degree
+    ``detrend`` (0: its mean; 1: its linear trend; 2: also its curvature), and which stretches are whole (not cut by
+    the start or end of ``x``; ``x`` not empty)."""
     m = len(x)
     w0, w1 = int(round(window_s[0] * rate)), int(round(window_s[1] * rate))
     length = w0 - w1
     start = np.floor(np.nan_to_num(qrs_on, nan=-1.0)).astype(np.int64) - w0
     ok = np.isfinite(qrs_on) & (start >= 0) & (start + length <= m)
     seg = x[np.clip(start[:, None] + np.arange(length), 0, m - 1)]
-    seg -= seg.mean(axis=1, keepdims=True)
-    if detrend:
-        ramp = np.arange(length) - (length - 1) / 2
-        seg -= np.outer(seg @ ramp / (ramp @ ramp), ramp)
+    basis, _ = np.linalg.qr(np.vander(np.linspace(-1.0, 1.0, length), int(detrend) + 1))  # orthonormal columns
+    seg -= (seg @ basis) @ basis.T
     return seg, ok
+
+
+def _context_median(values, ok, lo, hi):
+    """Median of ``values[ok]`` over each beat's context ``[lo, hi)`` (NaN where none; vectorised over a
+    beats x widest-context array)."""
+    width = int(max(np.max(hi - lo, initial=0), 1))
+    idx = lo[:, None] + np.arange(width)
+    inside = idx < hi[:, None]
+    idx = np.minimum(idx, len(values) - 1)
+    with np.errstate(invalid="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # a context without a whole stretch: NaN
+        return np.nanmedian(np.where(inside & ok[idx], values[idx], np.nan), axis=1)
 
 
 def _unit_rows(seg, ok, scale):
@@ -111,7 +127,8 @@ def _mean_correlation(seg, ok, lo, hi, min_beats, scale):
 
 
 def p_coherence(x, qrs_on, rate, context_s=GATE_COHERENCE_CONTEXT_S, window_s=GATE_COHERENCE_WINDOW_S,
-                min_beats=GATE_MIN_BEATS, band_hz=GATE_COHERENCE_BAND_HZ, noise_share=GATE_COHERENCE_NOISE_SHARE):
+                min_beats=GATE_MIN_BEATS, band_hz=GATE_COHERENCE_BAND_HZ, noise_share=GATE_COHERENCE_NOISE_SHARE,
+                detrend=GATE_COHERENCE_DETREND, energy_ratio=GATE_COHERENCE_ENERGY_RATIO):
     """How alike the stretches before the QRS onsets are, over the beats around each beat.
 
     A P wave repeats from beat to beat at a fixed distance before its QRS;
@@ -129,6 +146,13 @@ def p_coherence(x, qrs_on, rate, context_s=GATE_COHERENCE_CONTEXT_S, window_s=GA
     unlike the others and refused the P waves of whole leads. Clean stretches
     keep the coherence of ``x`` as it is (the band-passed view of clean atrial
     fibrillation looks more regular than it is).
+
+    Motion leaves some stretches far louder than the others (a knock on an
+    electrode and the filter's ringing after it, a baseline jump, sway):
+    a stretch holding more than ``energy_ratio`` times the median energy of
+    the stretches of its context is left out, so a few such beats do not
+    make a sinus rhythm look like one without atrial waves; fibrillatory
+    waves are of one size throughout and are judged as before.
 
     Parameters
     ----------
@@ -148,6 +172,11 @@ def p_coherence(x, qrs_on, rate, context_s=GATE_COHERENCE_CONTEXT_S, window_s=GA
         Pass band (Hz) of the second view of ``x``; None: ``x`` as it is only.
     noise_share : float
         Share of the stretches' energy outside ``band_hz`` from which the second view counts.
+    detrend : int
+        Degree of the polynomial taken out of each stretch (1: its linear trend).
+    energy_ratio : float or None
+        Stretches above this many times their context's median energy are
+        left out (None: none).
 
     Returns
     -------
@@ -172,13 +201,16 @@ def p_coherence(x, qrs_on, rate, context_s=GATE_COHERENCE_CONTEXT_S, window_s=GA
     if n == 0 or m == 0 or int(round(window_s[0] * rate)) - int(round(window_s[1] * rate)) < 3:
         return np.full(n, np.nan)
     lo, hi = _context(qrs_on, context_s * rate)
-    seg, ok = _stretches(x, qrs_on, rate, window_s)
+    seg, ok = _stretches(x, qrs_on, rate, window_s, detrend)
+    energy = (seg ** 2).sum(axis=1)
+    if energy_ratio is not None:
+        with np.errstate(invalid="ignore"):
+            ok = ok & ~(energy > energy_ratio * _context_median(energy, ok, lo, hi))
     scale = max(1.0, float(np.abs(np.nan_to_num(seg)).max(initial=0.0)))  # the stretches', not the whole x's
     out = _mean_correlation(seg, ok, lo, hi, min_beats, scale)
     if band_hz is None:
         return out
-    banded, _ = _stretches(band_pass(x, rate, band_hz), qrs_on, rate, window_s)
-    energy = (seg ** 2).sum(axis=1)
+    banded, _ = _stretches(band_pass(x, rate, band_hz), qrs_on, rate, window_s, detrend)
     judged = ok & (energy > 0)
     outside = np.where(judged, 1.0 - (banded ** 2).sum(axis=1) / np.where(energy > 0, energy, 1.0), 0.0)
     share, _, _ = _window_stats(qrs_on, outside, judged.astype(float), context_s * rate)  # mean over the context
@@ -191,7 +223,8 @@ def p_coherence(x, qrs_on, rate, context_s=GATE_COHERENCE_CONTEXT_S, window_s=GA
 def rhythm_gate(qrs_on, p_height, p_peak, rate, context_s=GATE_CONTEXT_S, min_height=GATE_MIN_HEIGHT,
                 pr_sd_s=GATE_PR_SD_S, rr_step=GATE_RR_STEP, irregular_fraction=GATE_IRREGULAR_FRACTION,
                 min_beats=GATE_MIN_BEATS, coherence=None, coherence_context_s=GATE_COHERENCE_CONTEXT_S,
-                min_coherence=GATE_MIN_COHERENCE, coherent_height=GATE_COHERENT_HEIGHT, own_height=GATE_OWN_HEIGHT):
+                min_coherence=GATE_MIN_COHERENCE, coherent_height=GATE_COHERENT_HEIGHT, own_height=GATE_OWN_HEIGHT,
+                likeness=None, min_likeness=GATE_RR_MIN_LIKENESS):
     """Which beats may have a P wave, judged from the beats around them.
 
     Atrial fibrillation and flutter leave no P wave, but the network reads
@@ -214,6 +247,13 @@ def rhythm_gate(qrs_on, p_height, p_peak, rate, context_s=GATE_CONTEXT_S, min_he
     premature beats without P halve the stretch's mean height and make
     every RR change).
 
+    With the QRS ``likeness`` of each beat to its neighbours
+    (:func:`nk_qrs_lstm.ectopic.qrs_likeness`), the RR changes that involve a
+    beat whose QRS is unlike the others (below ``min_likeness``: a premature
+    ventricular beat, or a complex that motion invented) are left out of that
+    count: the rhythm is judged on its own beats, which fibrillation leaves
+    irregular and motion does not.
+
     Fibrillation under ventricular pacing has a regular RR, and the network
     may place its bumps at a fixed distance before the paced QRS. With the
     signal's :func:`p_coherence`, a beat is also refused where the
@@ -234,6 +274,9 @@ def rhythm_gate(qrs_on, p_height, p_peak, rate, context_s=GATE_CONTEXT_S, min_he
         Sampling rate of the positions (Hz).
     coherence : ndarray of float, optional
         :func:`p_coherence` per beat (None: that test is not made).
+    likeness : ndarray of float, optional
+        QRS likeness per beat (None, or ``min_likeness`` None: every RR
+        change counts).
 
     Returns
     -------
@@ -262,7 +305,11 @@ def rhythm_gate(qrs_on, p_height, p_peak, rate, context_s=GATE_CONTEXT_S, min_he
     rr = np.diff(qrs_on)
     irr = np.zeros(n)  # |successive RR difference| / RR, given to the middle beat (whose neighbours are in)
     irr[1:-1] = np.abs(np.diff(rr)) / np.maximum(0.5 * (rr[1:] + rr[:-1]), 1e-9)
-    irr_frac, _, irr_n = _window_stats(qrs_on, (irr > rr_step).astype(float), np.ones(n), half, inner=1)
+    counted = np.ones(n)
+    if likeness is not None and min_likeness is not None:  # leave out the RR changes around an unlike QRS
+        unlike = np.nan_to_num(np.asarray(likeness, dtype=np.float64), nan=1.0) < min_likeness
+        counted[unlike | np.append(False, unlike[:-1]) | np.append(unlike[1:], False)] = 0.0
+    irr_frac, _, irr_n = _window_stats(qrs_on, (irr > rr_step).astype(float), counted, half, inner=1)
     h = np.nan_to_num(p_height)
     h_mean, _, h_n = _window_stats(qrs_on, h, np.ones(n), half)
     pr = np.nan_to_num((qrs_on - p_peak) / rate)

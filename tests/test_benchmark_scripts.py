@@ -38,3 +38,26 @@ def test_qrs_width_bins_errors_by_duration(ludb_path):
             == frame.offset_error_ms - frame.onset_error_ms).all()
     text = module.table(frame, "duration_ms")
     assert text.splitlines()[-1].startswith(f"| all | {len(frame)} |")
+
+
+def test_wearable_devices_record_at_their_rate_with_the_marks_moved(ludb_path):
+    """Check benchmarks/wearable.py: each device's lead is at its rate, quantised to its step within its rails, the
+    expert marks and regions moved to that rate, the same for the same lead (seeded) and different across leads."""
+    spec = importlib.util.spec_from_file_location("wearable_script", BENCHMARKS / "wearable.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    import numpy as np
+
+    from nk_qrs_lstm.training.datasets import load_split
+
+    first, second = load_split("ludb", "validation")[:2]
+    for name, device in module.DEVICES.items():
+        lead = module.device_lead(first, name)
+        scale = device.rate / first.sampling_rate
+        assert lead.sampling_rate == device.rate and abs(len(lead.signal) - scale * len(first.signal)) <= 1
+        steps = lead.signal / device.step_mv
+        assert np.allclose(steps, np.round(steps)) and np.abs(steps).max() <= 2 ** (device.bits - 1)
+        np.testing.assert_allclose(lead.waves["QRS"], first.waves["QRS"] * scale)
+        assert np.abs(lead.regions - first.regions * scale).max() <= 1
+        np.testing.assert_array_equal(module.device_lead(first, name).signal, lead.signal)
+        assert not np.array_equal(module.device_lead(second, name).signal[:1000], lead.signal[:1000])

@@ -251,3 +251,68 @@ def test_decoding_drops_the_faint_p_bump_before_a_ventricular_premature_beat_onl
     assert has_p[[i for i, k in enumerate(kinds) if k == "n"]][1:].all()
     blind = delineate_proba(proba, np.zeros(n), RATE, evidence=True)  # without the signal: not judged
     assert not blind["evidence_ectopic"].any()
+
+
+def _knocks(x, on, beats, mv=3.0, seed=0):
+    """``x`` with a loud, smooth excursion (an electrode knock and a filter's ringing) over the P stretch of ``beats``."""
+    rng = np.random.default_rng(seed)
+    y = x.copy()
+    length = int(0.3 * RATE)
+    t = np.arange(length) / RATE
+    for b in beats:  # ringing of its own frequency and phase each time
+        at = int(on[b]) - length
+        y[at : at + length] += mv * np.hanning(length) * np.sin(2 * np.pi * rng.uniform(2, 6) * t + rng.uniform(0, 6))
+    return y
+
+
+def test_loud_stretches_are_left_out_of_the_coherence_and_fibrillation_stays_incoherent():
+    """Check energy_ratio: a few beats whose P stretch motion made many times louder than the others' no longer pull
+    a sinus rhythm's coherence down (towards the gate's threshold, where the noise of a device does the rest), while
+    fibrillatory waves, of one size throughout, stay incoherent; the median energy is each beat's context's (a lead
+    twice as loud later on loses no stretch)."""
+    on = _onsets(16, jitter_s=0.05, seed=2)
+    n = int(on[-1]) + 100
+    noise = np.random.default_rng(3).normal(0, 0.01, n)
+    knocked = _knocks(_p_waves(on, n) + noise, on, beats=[3, 7, 8, 12])
+    clean = np.nanmedian(p_coherence(_p_waves(on, n) + noise, on, RATE))
+    assert np.nanmedian(p_coherence(knocked, on, RATE)) < 0.6 * clean
+    assert np.nanmin(p_coherence(knocked, on, RATE, energy_ratio=3.0)) > 0.9 * clean
+    fib = _fibrillation(n) + noise
+    np.testing.assert_allclose(p_coherence(fib, on, RATE, energy_ratio=3.0), p_coherence(fib, on, RATE), atol=0.05)
+    long_on = np.concatenate([on, on + n])
+    louder = np.concatenate([_p_waves(on, n) + noise, 2 * (_p_waves(on, n) + noise)])
+    assert np.nanmin(p_coherence(louder, long_on, RATE, energy_ratio=3.0)) > 0.6  # no stretch of the loud half lost
+
+
+def test_p_coherence_detrend_takes_out_a_curved_baseline():
+    """Check detrend: a parabola in every P stretch (a slow swing) is taken out with degree 2, not with degree 1."""
+    on = _onsets(12, jitter_s=0.2, seed=5)
+    n = int(on[-1]) + 50
+    rng = np.random.default_rng(6)
+    curve = np.zeros(n)
+    length = int(0.3 * RATE)
+    t = np.arange(length) / RATE
+    for o in on:  # a different curvature before each beat: unlike stretches unless it is taken out
+        curve[int(o) - length : int(o)] += rng.uniform(-2, 2) * (t - t.mean()) ** 2 * 40
+    x = _p_waves(on, n) + curve + rng.normal(0, 0.005, n)
+    assert np.nanmedian(p_coherence(x, on, RATE, detrend=2, band_hz=None)) > 0.8
+    assert np.nanmedian(p_coherence(x, on, RATE, detrend=1, band_hz=None)) < 0.5
+
+
+def test_rr_changes_around_an_unlike_qrs_are_not_counted():
+    """Check likeness / min_likeness: regular beats with faint P waves and two complexes motion invented between them
+    (unlike the others) read as irregular and are refused when every RR change counts, and are allowed when the
+    changes around the unlike complexes are left out; fibrillation (alike QRS complexes) is refused either way."""
+    on = np.cumsum(np.full(20, 0.8 * RATE))
+    extra = np.array([on[5] + 0.3 * RATE, on[13] + 0.45 * RATE])  # two invented complexes
+    both = np.sort(np.concatenate([on, extra]))
+    unlike = np.isin(both, extra)
+    likeness = np.where(unlike, 0.05, 0.95)
+    height = np.where(unlike, 0.05, 0.5)  # faint P waves, below GATE_MIN_HEIGHT
+    assert not rhythm_gate(both, height, both - 40, RATE)[0].all()
+    allow, evidence = rhythm_gate(both, height, both - 40, RATE, likeness=likeness, min_likeness=0.4)
+    assert allow[~unlike].all() and np.nanmax(evidence["rr_irregular_fraction"]) == 0
+    fibrillation = np.cumsum(RATE * np.random.default_rng(7).uniform(0.5, 1.2, 24))
+    refused = ~rhythm_gate(fibrillation, np.full(24, 0.4), fibrillation - 40, RATE, likeness=np.full(24, 0.95),
+                           min_likeness=0.4)[0]
+    assert refused[4:-4].all()
