@@ -311,7 +311,8 @@ def build_parser():
                                    "the number of beats and the median PR, QRS and QT intervals per lead.")
     p.add_argument("record", help="local WFDB record path, without extension (e.g. data/1 for data/1.hea)")
     p.add_argument("--leads", nargs="+", metavar="LEAD",
-                   help="lead names or indices (digits that name a channel are that channel; default: all)")
+                   help="lead names or indices (digits that name a channel are that channel; default: all); "
+                        "give them after the positional arguments")
     p.set_defaults(func=_delineate)
 
     e = sub.add_parser("example", parents=[outputs], help="delineate the bundled LUDB record 3",
@@ -332,7 +333,8 @@ def build_parser():
     d.add_argument("--records", nargs="+", metavar="RECORD",
                    help="records, relative to FOLDER (default: all), e.g. data/1")
     d.add_argument("--leads", nargs="+", metavar="LEAD",
-                   help="lead names or indices (digits that name a channel are that channel; default: all)")
+                   help="lead names or indices (digits that name a channel are that channel; default: all); "
+                        "give them after the positional arguments")
     d.add_argument("--scheduler", help="'local' (a new Dask LocalCluster) or a Dask scheduler address "
                                        "(default: serial; 'local' when --workers is given; needs the dask extra)")
     d.add_argument("--workers", type=int, metavar="N", help="number of workers of --scheduler local")
