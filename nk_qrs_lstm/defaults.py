@@ -107,9 +107,11 @@ EDGE_MARGIN_S = 0.024  # [s] a boundary this close (or closer) to the signal's e
 # --- input checks that warn ----------------------------------------------------
 CLIPPED_FRACTION = 0.01  # [-] share of samples at the extreme values above which a signal looks clipped
 CLIPPED_PILE = 2.0  # [-] ... when an extreme also holds more than this many times the samples of the next level inward
-QUANT_MIN_LEVELS = 30  # [-] a lead whose range (0.5-99.5th percentile) spans fewer ADC steps warns: LUDB validation
-#   leads quantised to 40 / 25 / 15 steps lost 0.7 / 1.6 / 3.1 points of P-onset F1 (SD +1.3 / +5.0 / +9.4 ms);
-#   raw LUDB / QTDB leads span at least 168 / 70
+QUANT_MIN_LEVELS = 30  # [-] a lead whose beats span fewer ADC steps warns: LUDB validation leads quantised to 40 / 25
+#   / 15 steps of their range lost 0.7 / 1.6 / 3.1 points of P-onset F1 (SD +1.3 / +5.0 / +9.4 ms) and are warned
+#   about in 3 / 96 / 100 % of the leads; raw LUDB / QTDB train and validation leads span at least 196 / 51
+QUANT_WINDOW_S = 2.0  # [s] windows whose range is a beat's (each holds one down to 30 bpm) ...
+QUANT_RANGE_PERCENTILE = 25  # [-] ... the quieter ones: motion widening up to 3 windows in 4 is left out
 BANDPASS_LOW_HZ = (0.5, 3.0)  # [Hz] band of P and T waves, emptied by band-pass cleaners
 BANDPASS_MID_HZ = (5.0, 15.0)  # [Hz] band of the QRS, kept by them
 BANDPASS_MAX_RATIO = 0.03  # [-] low/mid power below this looks band-passed (validation leads: raw >= 0.074,
@@ -161,13 +163,15 @@ GATE_MIN_HEIGHT = 0.6  # [-] mean P-bump height of the context below which its P
 GATE_PR_SD_S = 0.040  # [s] SD of P-peak -> QRS-onset above which weak P bumps are not tied to the QRS
 GATE_RR_STEP = 0.08  # [-] |successive RR difference| / RR above which a beat's RR is irregular ...
 GATE_RR_MIN_LIKENESS = None  # [-] RR changes around a QRS less alike its neighbours' than this are not counted
+#                              (None: all; 0.3-0.5 added validation errors, docs/decoding.md)
 GATE_IRREGULAR_FRACTION = 0.35  # [-] ... and the fraction of such beats above which weak P bumps are refused
 GATE_OWN_HEIGHT = 0.98  # [-] a beat whose own P bump reaches this is never refused (bigeminy's sinus beats)
 GATE_COHERENCE_WINDOW_S = (0.25, 0.03)  # [s] before each QRS onset: from, to (the stretch a P wave occupies)
 GATE_COHERENCE_BAND_HZ = (1.0, 15.0)  # [Hz] pass band of the coherence's second view (P waves; not mains hum) ...
 GATE_COHERENCE_NOISE_SHARE = 0.3  # [-] ... taken where more than this share of the stretches' energy is outside it
+# GATE_COHERENCE_DETREND, GATE_COHERENCE_ENERGY_RATIO, GATE_RR_MIN_LIKENESS: benchmarks/tune_gate.py --robust
 GATE_COHERENCE_DETREND = 1  # [-] degree of the polynomial taken out of each stretch before comparing them
-GATE_COHERENCE_ENERGY_RATIO = None  # [-] stretches above this many times their context's median energy left out
+GATE_COHERENCE_ENERGY_RATIO = 3.0  # [-] stretches above this many times their context's median energy left out
 GATE_COHERENCE_CONTEXT_S = 7.5  # [s] beats within this distance are compared (< BLOCK_MARGIN_S - PR_MAX_S)
 GATE_MIN_COHERENCE = 0.12  # [-] mean correlation of those stretches below which the atria show no repeated wave ...
 GATE_COHERENT_HEIGHT = 0.85  # [-] ... and P bumps there are refused unless their mean height reaches this

@@ -27,6 +27,8 @@ from .defaults import (
     NOISE_BURST_RATIO,
     NOISE_MAX_RATIO,
     QUANT_MIN_LEVELS,
+    QUANT_RANGE_PERCENTILE,
+    QUANT_WINDOW_S,
     STRETCH_S,
     n_samples,
 )
@@ -67,9 +69,9 @@ def warn_quality(ecg, sampling_rate, name="ecg_cleaned"):
     if at_extremes > CLIPPED_FRACTION and (_piled(values, hi, at_hi, -1) or _piled(values, lo, at_lo, 1)):
         warn(f"{name} looks clipped ({100 * at_extremes:.1f}% of its samples sit at its minimum or "
              "maximum): waves in saturated stretches may be missed.")
-    levels, step = quantisation_levels(ecg[: n_samples(BANDPASS_SEGMENT_S, sampling_rate)])
+    levels, step = quantisation_levels(ecg[: n_samples(BANDPASS_SEGMENT_S, sampling_rate)], sampling_rate)
     if levels < QUANT_MIN_LEVELS:
-        warn(f"{name} is coarsely quantised: its range spans {levels:.0f} steps of {step:.3g} (the recorder's "
+        warn(f"{name} is coarsely quantised: its beats span {levels:.0f} steps of {step:.3g} (the recorder's "
              "resolution, or a low gain), so a P wave, a tenth of it, spans a few: P waves may be missed and "
              "boundaries less precise. Record at a finer resolution or a higher gain if you can.")
     stretches = lead_spectra(ecg, sampling_rate)  # one pass over the lead for the tones and the noise
@@ -100,12 +102,17 @@ def warn_quality(ecg, sampling_rate, name="ecg_cleaned"):
              "precise.")
 
 
-def quantisation_levels(ecg):
-    """How many quantisation steps the lead's range spans, and the step.
+def quantisation_levels(ecg, sampling_rate=None):
+    """How many quantisation steps a beat of the lead spans, and the step.
 
     The step is the smallest non-zero difference between consecutive samples
-    (a recorder's resolution; tiny for a filtered or resampled signal); the
-    range runs from the 0.5th to the 99.5th percentile.
+    (a recorder's resolution; tiny for a filtered or resampled signal). The
+    span is the range of the signal in its quieter windows of
+    ``QUANT_WINDOW_S`` (the ``QUANT_RANGE_PERCENTILE``-th percentile of the
+    windows' ranges: each window holds a beat, and motion, a baseline jump
+    or a knock on the electrode, which widen some windows' range, are left
+    out); without ``sampling_rate``, or in a lead shorter than a window, the
+    range from the 0.5th to the 99.5th percentile.
 
     Returns
     -------
@@ -115,10 +122,14 @@ def quantisation_levels(ecg):
     Examples
     --------
     >>> t = np.arange(5000) / 500
-    >>> levels, step = quantisation_levels(np.round(np.sin(2 * np.pi * t) / 0.1) * 0.1)
+    >>> levels, step = quantisation_levels(np.round(np.sin(2 * np.pi * t) / 0.1) * 0.1, 500)
     >>> round(float(levels)), round(float(step), 3)
     (20, 0.1)
-    >>> bool(quantisation_levels(np.sin(2 * np.pi * t))[0] > 1000)
+    >>> knocked = np.round(np.sin(2 * np.pi * t) / 0.1) * 0.1
+    >>> knocked[1000:1100] += 8.0  # motion: the whole lead's range is 5 times wider, its beats' is not
+    >>> round(float(quantisation_levels(knocked, 500)[0])), round(float(quantisation_levels(knocked)[0]))
+    (20, 98)
+    >>> bool(quantisation_levels(np.sin(2 * np.pi * t), 500)[0] > 1000)
     True
     """
     x = np.asarray(ecg, dtype=float)
@@ -128,7 +139,11 @@ def quantisation_levels(ecg):
     if not len(steps):
         return np.inf, 0.0
     step = float(steps.min())
-    return float(np.percentile(x, 99.5) - np.percentile(x, 0.5)) / step, step
+    width = 0 if sampling_rate is None else n_samples(QUANT_WINDOW_S, sampling_rate)
+    if width < 2 or len(x) < width:
+        return float(np.percentile(x, 99.5) - np.percentile(x, 0.5)) / step, step
+    windows = x[: len(x) // width * width].reshape(-1, width)
+    return float(np.percentile(np.ptp(windows, axis=1), QUANT_RANGE_PERCENTILE)) / step, step
 
 
 def _with_harmonics(lines, top=NOISE_HIGH_HZ[1], lowest=NOISE_HIGH_HZ[0]):
