@@ -51,30 +51,43 @@ def scores(model_dir, leads):
     return out
 
 
+def validation_leads(inputs):
+    """``{(database, input): leads}``: both validation splits raw and as each of ``inputs`` (name -> function of a
+    lead) makes them."""
+    leads = {}
+    for database in ("ludb", "qtdb"):
+        ecgs = list(load_split(database, "validation"))
+        leads[(database, "raw")] = ecgs
+        for name, make in inputs.items():
+            leads[(database, name)] = [make(e) for e in ecgs]
+    return leads
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(prog="python benchmarks/sway_check.py", description=__doc__.splitlines()[0])
     parser.add_argument("models", nargs="*", help="model folders written by nk_qrs_lstm.training.export")
     parser.add_argument("--mv", nargs=2, type=float, default=(0.2, 0.4), help="range of the sway's amplitude [mV]")
     parser.add_argument("--markdown", help="also write the table to this file")
     args = parser.parse_args(argv)
-    leads = {}
-    for database in ("ludb", "qtdb"):
-        ecgs = list(load_split(database, "validation"))
-        leads[(database, "raw")] = ecgs
-        leads[(database, f"sway {args.mv[0]:g}-{args.mv[1]:g} mV")] = [with_sway(e, args.mv) for e in ecgs]
-    lines = [f"Command: `python benchmarks/sway_check.py {' '.join(args.models + ['--mv'] + [f'{v:g}' for v in args.mv])}`"
-             " (validation splits)", "", "| model | split, input | " + " | ".join(
-                 f"{k[4:]} F1 / mean / SD (ms)" for k in KEYS) + " |", "|---" * (len(KEYS) + 2) + "|"]
-    for model in [None] + args.models:
+    leads = validation_leads({f"sway {args.mv[0]:g}-{args.mv[1]:g} mV": lambda e: with_sway(e, args.mv)})
+    command = " ".join(["python benchmarks/sway_check.py", *args.models, "--mv", *(f"{v:g}" for v in args.mv)])
+    write_table(command, args.models, leads, args.markdown)
+
+
+def write_table(command, models, leads, markdown=None):
+    """Print (and write to ``markdown``) one row per model, split and input: F1 / mean / SD of :data:`KEYS`."""
+    lines = [f"Command: `{command}` (validation splits)", "",
+             "| model | split, input | " + " | ".join(f"{k[4:]} F1 / mean / SD (ms)" for k in KEYS) + " |",
+             "|---" * (len(KEYS) + 2) + "|"]
+    for model in [None] + list(models):
         for (database, condition), summary in scores(model, leads).items():
             cells = [f"{summary.loc[k, 'f1']:.1f} / {summary.loc[k, 'mean_ms']:+.1f} / {summary.loc[k, 'sd_ms']:.1f}"
                      for k in KEYS]
             lines.append(f"| {model or 'shipped'} | {database} validation, {condition} | " + " | ".join(cells) + " |")
             print(lines[-1], flush=True)
-    if args.markdown:
-        with open(args.markdown, "w") as f:
+    if markdown:
+        with open(markdown, "w") as f:
             f.write("\n".join(lines) + "\n")
-
 
 if __name__ == "__main__":
     main()

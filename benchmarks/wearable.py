@@ -23,14 +23,15 @@ each ``MODEL_DIR``. :func:`device_lead` is also the ``watch`` / ``strap`` / ``ha
 import argparse
 import dataclasses
 import os
-import warnings
+import sys
 import zlib
 from fractions import Fraction
 
 import numpy as np
 import scipy.signal
 
-KEYS = ("ECG_P_Onsets", "ECG_P_Offsets", "ECG_R_Onsets", "ECG_R_Offsets", "ECG_T_Offsets")
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from sway_check import validation_leads, write_table  # noqa: E402  (the same leads and table as the sway check's)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -94,48 +95,15 @@ def device_lead(ecg, name):
                                extra=dict(ecg.extra))
 
 
-def scores(model_dir, leads):
-    from nk_qrs_lstm.evaluation.runner import delineator, evaluate
-
-    if model_dir:
-        os.environ["NK_QRS_LSTM_MODEL_DIR"] = model_dir
-    else:
-        os.environ.pop("NK_QRS_LSTM_MODEL_DIR", None)
-    out = {}
-    for (database, condition), ecgs in leads.items():
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            out[(database, condition)] = evaluate("lstm", delineator("lstm"), ecgs, database=database).summary
-    return out
-
-
 def main(argv=None):
-    from nk_qrs_lstm.training.datasets import load_split
-
     parser = argparse.ArgumentParser(prog="python benchmarks/wearable.py", description=__doc__.splitlines()[0])
     parser.add_argument("models", nargs="*", help="model folders written by nk_qrs_lstm.training.export")
     parser.add_argument("--devices", nargs="+", choices=list(DEVICES), default=list(DEVICES))
     parser.add_argument("--markdown", help="also write the table to this file")
     args = parser.parse_args(argv)
-    leads = {}
-    for database in ("ludb", "qtdb"):
-        ecgs = list(load_split(database, "validation"))
-        leads[(database, "raw")] = ecgs
-        for name in args.devices:
-            leads[(database, name)] = [device_lead(e, name) for e in ecgs]
-    command = " ".join(["python benchmarks/wearable.py", *args.models, "--devices", *args.devices])
-    lines = [f"Command: `{command}` (validation splits)", "",
-             "| model | split, input | " + " | ".join(f"{k[4:]} F1 / mean / SD (ms)" for k in KEYS) + " |",
-             "|---" * (len(KEYS) + 2) + "|"]
-    for model in [None] + args.models:
-        for (database, condition), summary in scores(model, leads).items():
-            cells = [f"{summary.loc[k, 'f1']:.1f} / {summary.loc[k, 'mean_ms']:+.1f} / {summary.loc[k, 'sd_ms']:.1f}"
-                     for k in KEYS]
-            lines.append(f"| {model or 'shipped'} | {database} validation, {condition} | " + " | ".join(cells) + " |")
-            print(lines[-1], flush=True)
-    if args.markdown:
-        with open(args.markdown, "w") as f:
-            f.write("\n".join(lines) + "\n")
+    leads = validation_leads({name: (lambda e, name=name: device_lead(e, name)) for name in args.devices})
+    write_table(" ".join(["python benchmarks/wearable.py", *args.models, "--devices", *args.devices]), args.models,
+                leads, args.markdown)
 
 
 if __name__ == "__main__":
