@@ -252,7 +252,10 @@ def rhythm_gate(qrs_on, p_height, p_peak, rate, context_s=GATE_CONTEXT_S, min_he
     beat whose QRS is unlike the others (below ``min_likeness``: a premature
     ventricular beat, or a complex that motion invented) are left out of that
     count: the rhythm is judged on its own beats, which fibrillation leaves
-    irregular and motion does not.
+    irregular and motion does not. Off by default (``GATE_RR_MIN_LIKENESS``
+    None): on the validation splits it refused fewer P waves on wearable-like
+    leads but kept more false ones in atrial fibrillation
+    (``docs/decoding.md``).
 
     Fibrillation under ventricular pacing has a regular RR, and the network
     may place its bumps at a fixed distance before the paced QRS. With the
