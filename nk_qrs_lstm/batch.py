@@ -125,7 +125,7 @@ def _soft_import(name, feature, extra="dask"):
 
 
 # --------------------------------------------------------------------------- one record
-def _delineate_one(folder, record, leads, out, extension, overwrite=False):
+def _delineate_one(folder, record, leads, out, extension, overwrite=False, per_lead=False):
     """Delineate one record and write its annotations; never raises (runs on workers).
 
     Returns a dict: record, table or None, path or None, error (type,
@@ -142,7 +142,8 @@ def _delineate_one(folder, record, leads, out, extension, overwrite=False):
                                       record_name=posixpath.basename(record))
             write_dir = os.path.join(out, posixpath.dirname(record))
             os.makedirs(write_dir, exist_ok=True)
-            outcome["path"] = result.to_wfdb(write_dir=write_dir, extension=extension, overwrite=overwrite)
+            outcome["path"] = result.to_wfdb(write_dir=write_dir, extension=extension, overwrite=overwrite,
+                                             lead=list(result.tables) if per_lead else None)
             outcome["table"] = record_table(result, record)
         # libraries' deprecation notices (wfdb under pandas 3, ...) say nothing about the record
         outcome["warnings"] = list(dict.fromkeys(str(w.message) for w in caught if not issubclass(w.category, _NOISE)))
@@ -227,7 +228,8 @@ def _check_fresh(out, names, extension, table_format, overwrite):
 
 
 def delineate_database(folder, out, records=None, leads=None, scheduler=None, n_workers=None,
-                       annotation_extension="lstm", table_format="parquet", progress=True, overwrite=False):
+                       annotation_extension="lstm", table_format="parquet", progress=True, overwrite=False,
+                       per_lead=False):
     """Delineate every record of a WFDB database, serially or on Dask.
 
     For each record, every lead (or ``leads``) is delineated and fused
@@ -267,6 +269,10 @@ def delineate_database(folder, out, records=None, leads=None, scheduler=None, n_
     table_format : {"parquet", "csv"}
     progress : bool
         Show a progress bar (tqdm) of the records done.
+    per_lead : bool
+        Write every lead's delineation into the record's annotation file,
+        each mark with its lead's signal number as ``chan`` (as QTDB's
+        ``pu`` files), instead of the fused delineation.
     overwrite : bool
         Replace the files of an earlier run in ``out`` (the table,
         ``failures.csv``, ``warnings.csv`` and the records' annotation
@@ -348,10 +354,13 @@ def delineate_database(folder, out, records=None, leads=None, scheduler=None, n_
     _check_scheduler(scheduler, n_workers)
     if table_format == "parquet":
         _soft_import("pyarrow", "table_format='parquet'")
+    if not isinstance(per_lead, (bool, np.bool_)):
+        raise TypeError(f"per_lead == {per_lead!r}, must be True or False.")
     out = check_out(out)  # last: created only once every argument is valid
     _check_fresh(out, names, extension, table_format, overwrite)
 
-    tasks = [(os.path.abspath(folder), name, leads, os.path.abspath(out), extension, overwrite) for name in names]
+    tasks = [(os.path.abspath(folder), name, leads, os.path.abspath(out), extension, overwrite, per_lead)
+             for name in names]
     if scheduler is None:
         outcomes = _run_serial(tasks, progress)
     else:

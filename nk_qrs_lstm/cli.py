@@ -137,6 +137,8 @@ def _delineate(args):
 
     leads = _leads(args.leads)
     window = None
+    if args.per_lead and not args.out_annotation:
+        raise ValueError("--per-lead sets what --out-annotation writes, which is not given; add --out-annotation EXT.")
     if not args.plot and (args.start is not None or args.duration is not None):
         raise ValueError("--start and --duration set the window of --plot, which is not given; add --plot FILE.")
     if args.plot:
@@ -154,7 +156,7 @@ def _delineate(args):
         print(f"wrote {args.csv}")
     if args.out_annotation:
         path = result.to_wfdb(write_dir=args.annotation_dir or ".", extension=args.out_annotation,
-                              overwrite=args.overwrite)
+                              lead=list(result.tables) if args.per_lead else None, overwrite=args.overwrite)
         print(f"wrote {path}")
     if args.plot:
         _plot(signal, names, result, args.plot, window)
@@ -178,7 +180,8 @@ def _delineate_db(args):
     scheduler = args.scheduler or ("local" if args.workers else None)
     result = delineate_database(args.folder, args.out, records=args.records, leads=_leads(args.leads),
                                 scheduler=scheduler, n_workers=args.workers, annotation_extension=args.extension,
-                                table_format=table_format, progress=not args.quiet, overwrite=args.overwrite)
+                                table_format=table_format, progress=not args.quiet, overwrite=args.overwrite,
+                                per_lead=args.per_lead)
     n_done = len(result.annotation_paths)
     print(f"Delineated {n_done} of {n_done + len(result.failures)} records in {result.elapsed_s:.1f} s "
           f"({len(result.table)} rows).")
@@ -280,6 +283,9 @@ def _output_options():
                              "and digits), in --annotation-dir")
     parent.add_argument("--annotation-dir", metavar="DIR", type=_type(_folder),
                         help="existing folder for the annotation file (default: the current folder)")
+    parent.add_argument("--per-lead", action="store_true",
+                        help="with --out-annotation, write every lead's delineation into RECORD.EXT, each mark with "
+                             "its lead's signal number as chan (as QTDB's pu files), instead of the fused one")
     parent.add_argument("--overwrite", action="store_true",
                         help="replace an existing annotation file RECORD.EXT (refused by default: next to the "
                              "record it may be the expert's, e.g. LUDB's .ii or QTDB's .q1c)")
@@ -343,6 +349,9 @@ def build_parser():
                         "auto: parquet when pyarrow is installed, else csv (default: auto)")
     d.add_argument("--extension", default="lstm", metavar="EXT", type=_type(_extension),
                    help="annotation file extension, letters and digits (default: lstm)")
+    d.add_argument("--per-lead", action="store_true",
+                   help="write every lead's delineation into each record's annotation file, each mark with its "
+                        "lead's signal number as chan (as QTDB's pu files), instead of the fused one")
     d.add_argument("--overwrite", action="store_true",
                    help="replace the files of an earlier run in --out (table, failures.csv, warnings.csv, "
                         "annotation files); refused by default, before any record is read: an annotation file may "

@@ -124,6 +124,11 @@ class RecordDelineation:
 
         Parameters
         ----------
+        lead : str or list of str, optional
+            The lead to write; None: the fused delineation; a list of leads
+            (``list(result.tables)``: every lead): their marks in one file,
+            each with its lead's ``chan``, as QTDB's ``pu`` files
+            (:func:`nk_qrs_lstm.wfdb_io.write_lead_annotations`).
         sampfrom : int, optional
             Sample of the record where the delineated signal starts (the
             ``sampfrom`` it was read with, ``wfdb.rdrecord(..., sampfrom=)``):
@@ -143,20 +148,32 @@ class RecordDelineation:
             annotations, LUDB's ``.ii`` or QTDB's ``.q1c``; with one file per
             extension, another lead's).
         """
-        from .wfdb_io import write_annotations
+        from .wfdb_io import write_lead_annotations
         from .wfdb_io.annotations import check_range
 
-        lead = self._lead(lead)
-        table = self._table(lead)
+        several = isinstance(lead, (list, tuple))
+        if several and not lead:
+            raise ValueError("lead == [], must name at least one lead (or be None for the fused delineation).")
+        leads = [self._lead(name) for name in lead] if several else [self._lead(lead)]
+        if several and None in leads:
+            raise ValueError("lead lists leads to write into one file; the fused delineation (None) has a file of "
+                             "its own.")
         given = sampfrom is not None
         sampfrom, _ = check_range(0 if sampfrom is None else sampfrom, None)
-        chan = 0 if lead is None or self.channels is None else self.channels[lead]
-        chan = self._check_on_disk(write_dir, lead, chan, sampfrom, given, extension)
         shift = sampfrom * self.frame_samples
-        waves = {k: (table[k].to_numpy(dtype=float, na_value=np.nan) + shift).tolist() for k in BEAT_KEYS
-                 if k in table.columns}
-        return write_annotations(self.record_name, extension, waves, self.sampling_rate, write_dir=write_dir,
-                                 lead=chan, overwrite=overwrite)
+        by_chan = {}
+        for name in leads:
+            chan = 0 if name is None or self.channels is None else self.channels[name]
+            # a missing sampfrom is warned about once per file, at its first lead
+            chan = self._check_on_disk(write_dir, name, chan, sampfrom, given or name != leads[0], extension)
+            table = self._table(name)
+            by_chan[chan] = {k: (table[k].to_numpy(dtype=float, na_value=np.nan) + shift).tolist()
+                             for k in BEAT_KEYS if k in table.columns}
+        if len(by_chan) < len(leads):
+            raise ValueError(f"leads {_join(map(str, leads))} share signal numbers: one file cannot tell their marks "
+                             "apart; write them to files of their own.")
+        return write_lead_annotations(self.record_name, extension, by_chan, self.sampling_rate, write_dir=write_dir,
+                                      overwrite=overwrite)
 
     def _check_on_disk(self, write_dir, lead, chan, sampfrom, given=True, extension="lstm"):
         """``chan`` as the record's header in ``write_dir`` numbers ``lead`` (if it is there); warn or refuse

@@ -84,6 +84,22 @@ def test_an_earlier_run_is_not_replaced_without_overwrite(ludb_path, tmp_path, c
     assert (copy / "data" / "1.ii").read_bytes() == open(os.path.join(ludb_path, "data", "1.ii"), "rb").read()
 
 
+def test_per_lead_annotation_files(ludb_path, tmp_path):
+    """Check per_lead=True: each record's file holds every lead's marks with its chan (ii 1, v5 10), the same marks
+    as that lead's table; a non-bool is refused before any work."""
+    from nk_qrs_lstm.wfdb_io import read_annotations
+
+    result = delineate_database(ludb_path, tmp_path / "out", records=["data/1"], leads=LEADS, table_format="csv",
+                                progress=False, per_lead=True)
+    path = result.annotation_paths["data/1"][: -len(".lstm")]
+    assert sorted(set(wfdb.rdann(path, "lstm").chan.tolist())) == [1, 10]
+    ii = result.table[(result.table["lead"] == "ii")]["ECG_R_Onsets"].dropna().to_numpy(dtype=float)
+    assert np.array_equal(np.asarray(read_annotations(path, "lstm", chan=1)["ECG_R_Onsets"], dtype=float), ii)
+    with pytest.raises(TypeError, match=r"^per_lead == 'yes', must be True or False\.$"):
+        delineate_database(ludb_path, tmp_path / "other", per_lead="yes", progress=False)
+    assert not (tmp_path / "other").exists()
+
+
 def test_serial_table_and_annotations(serial, tmp_path):
     """Check that a serial run writes the tidy table and one readable annotation file per record."""
     table = serial.table

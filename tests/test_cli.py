@@ -65,6 +65,18 @@ def test_delineate_command_writes_annotations(tmp_path, capsys):
     assert (tmp_path / "3.lstm").read_bytes() != written
 
 
+def test_per_lead_annotations_from_the_command_line(tmp_path, capsys):
+    """Check `delineate --out-annotation EXT --per-lead`: every lead's marks in RECORD.EXT with their chan (ii: 1,
+    v5: 10 in the 12-lead record), and --per-lead without --out-annotation refused in one line."""
+    import wfdb
+
+    assert main(["delineate", example_record_path(), "--leads", "ii", "v5", "--out-annotation", "lstm",
+                 "--annotation-dir", str(tmp_path), "--per-lead"]) == 0
+    assert sorted(set(wfdb.rdann(str(tmp_path / "3"), "lstm").chan.tolist())) == [1, 10]
+    assert main(["delineate", example_record_path(), "--per-lead"]) == 2
+    assert "--per-lead sets what --out-annotation writes" in capsys.readouterr().err
+
+
 def test_version(capsys):
     """Check that --version prints the program name and the package version."""
     assert main(["--version"]) == 0

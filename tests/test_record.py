@@ -10,6 +10,7 @@ import pytest
 import wfdb
 
 from nk_qrs_lstm import NKQRSLSTMWarning
+from nk_qrs_lstm.wfdb_io import read_annotations
 from nk_qrs_lstm.cli import main
 from nk_qrs_lstm.defaults import BEAT_KEYS
 from nk_qrs_lstm.examples import example_record_path
@@ -219,3 +220,19 @@ def test_result_leads_are_found_as_they_were_read_and_record_name_is_a_string(tm
         result.neurokit("v9")
     with pytest.raises(TypeError, match="record_name must be a str"):
         delineate_record(example_record_path(), leads=["ii"], record_name=5)
+
+
+def test_several_leads_go_into_one_file_each_with_its_chan(two_leads, tmp_path):
+    """Check to_wfdb(lead=[...]): every listed lead's marks in one file, each with its lead's chan, read back per chan
+    exactly as the lead's own file; one missing sampfrom warned once; the fused delineation and an empty list are
+    refused."""
+    path = two_leads.to_wfdb(write_dir=tmp_path, extension="both", lead=["ii", "v5"])
+    assert sorted(set(wfdb.rdann(path[: -len(".both")], "both").chan.tolist())) == [1, 10]
+    for lead, chan in (("ii", 1), ("v5", 10)):
+        alone = two_leads.to_wfdb(write_dir=tmp_path, extension=f"one{chan}", lead=lead)
+        own = read_annotations(alone[: -len(f".one{chan}")], f"one{chan}")
+        assert read_annotations(path[: -len(".both")], "both", chan=chan) == own
+    with pytest.raises(ValueError, match=r"^lead == \[\], must name at least one lead"):
+        two_leads.to_wfdb(write_dir=tmp_path, extension="none", lead=[])
+    with pytest.raises(ValueError, match=r"the fused delineation \(None\) has a file of its own"):
+        two_leads.to_wfdb(write_dir=tmp_path, extension="none", lead=["ii", None])

@@ -11,7 +11,7 @@ Nothing here imports the training subpackage: a light install can read
 records and write annotations.
 """
 
-from .annotations import _check_extension, read_annotations, write_annotations
+from .annotations import _check_extension, read_annotations, write_annotations, write_lead_annotations
 from .marks import BEAT_SYMBOLS, WAVE_KEYS, parse_waves
 from .records import is_ecg_channel, read_record, read_signals, record_path
 
@@ -25,4 +25,5 @@ __all__ = [
     "read_signals",
     "record_path",
     "write_annotations",
+    "write_lead_annotations",
 ]

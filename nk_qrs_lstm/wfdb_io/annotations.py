@@ -100,7 +100,7 @@ def write_annotations(record_name, extension, waves, sampling_rate, write_dir=".
 
     See Also
     --------
-    read_annotations
+    read_annotations, write_lead_annotations
 
     Examples
     --------
@@ -120,10 +120,54 @@ def write_annotations(record_name, extension, waves, sampling_rate, write_dir=".
     >>> read_annotations(os.path.join(folder, "sim"), "q1c")["ECG_P_Onsets"]
     [100.0, nan]
     """
+    return _write(record_name, extension, {_check_lead(lead): waves}, sampling_rate, write_dir, overwrite)
+
+
+def write_lead_annotations(record_name, extension, leads, sampling_rate, write_dir=".", overwrite=False):
+    """Write several leads' delineations into one WFDB annotation file, each mark with its lead's ``chan``.
+
+    As QTDB's ``pu`` files hold both leads' marks: each lead is written as by
+    :func:`write_annotations`, and the marks of all leads are merged in time
+    (a lead's own order kept). Read one lead back with
+    ``read_annotations(path, extension, chan=k)``.
+
+    Parameters
+    ----------
+    record_name, extension, sampling_rate, write_dir, overwrite
+        As in :func:`write_annotations`.
+    leads : dict of int -> dict
+        Signal number (``chan``, 0-255) -> that lead's NeuroKit-format
+        delineation.
+
+    Returns
+    -------
+    str
+        Path of the file written.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> none = {f"ECG_{w}_{p}": [] for w in "PT" for p in ("Onsets", "Peaks", "Offsets")}
+    >>> ii = {**none, "ECG_R_Onsets": [100, 600], "ECG_R_Peaks": [110, 610], "ECG_R_Offsets": [140, 640]}
+    >>> v5 = {**none, "ECG_R_Onsets": [98, 603], "ECG_R_Peaks": [112, 612], "ECG_R_Offsets": [138, 645]}
+    >>> folder = tempfile.mkdtemp()
+    >>> path = write_lead_annotations("rec", "lstm", {1: ii, 10: v5}, 500, write_dir=folder)
+    >>> sorted(set(wfdb.rdann(os.path.join(folder, "rec"), "lstm").chan.tolist()))
+    [1, 10]
+    >>> read_annotations(os.path.join(folder, "rec"), "lstm", chan=10)["ECG_R_Onsets"]
+    [98.0, 603.0]
+    """
+    if not isinstance(leads, dict) or not leads:
+        raise TypeError(f"leads must be a non-empty dict of signal number -> waves, got {leads!r:.60}.")
+    return _write(record_name, extension, {_check_lead(k): v for k, v in leads.items()}, sampling_rate, write_dir,
+                  overwrite)
+
+
+def _write(record_name, extension, by_chan, sampling_rate, write_dir, overwrite):
+    """Validate once, then write the marks of every lead of ``by_chan`` (chan -> waves) into one file."""
     record_name = _check_record_name(record_name)
     extension = _check_extension(extension)
     sampling_rate = _check_rate(sampling_rate)
-    chan = _check_lead(lead)
     if not isinstance(write_dir, (str, os.PathLike)):
         raise TypeError(f"write_dir must be a str or os.PathLike, got {type(write_dir).__name__}.")
     write_dir = os.fspath(write_dir)
@@ -131,19 +175,28 @@ def write_annotations(record_name, extension, waves, sampling_rate, write_dir=".
         raise FileNotFoundError(f"write_dir {write_dir!r} is not an existing folder.")
     path = os.path.join(write_dir, f"{record_name}.{extension}")
     check_free(path, overwrite)
-    table = waves_table(waves)
-    samples, symbols, nums, aux, n_left_out = encode(table)
+    parts, n_left_out = [], 0
+    for chan, waves in by_chan.items():
+        samples, symbols, nums, aux, left_out = encode(waves_table(waves))
+        parts.append((np.asarray(samples, dtype=np.int64), list(symbols), np.asarray(nums, dtype=np.int64),
+                      list(aux), np.full(len(samples), chan, dtype=np.int64)))
+        n_left_out += left_out
     if n_left_out:
         warn(f"{n_left_out} boundary point(s) were not written to {record_name}.{extension}: a boundary "
              "is kept only next to its own wave's peak (or, without a peak, as an onset-offset pair), "
              "so overlapping waves and lone boundaries are left out.")
+    samples = np.concatenate([p[0] for p in parts])
+    order = np.argsort(samples, kind="stable")  # in time; a lead's own order kept at equal samples
+    symbols, aux = [s for p in parts for s in p[1]], [a for p in parts for a in p[3]]
+    nums, chans = np.concatenate([p[2] for p in parts])[order], np.concatenate([p[4] for p in parts])[order]
+    symbols, aux, samples = [symbols[i] for i in order], [aux[i] for i in order], samples[order]
     # wfdb refuses extensions with digits: write under a letters-only name in a
     # private folder next to the target, then move the file into place at once.
     with tempfile.TemporaryDirectory(dir=write_dir) as tmp:
         written = os.path.join(tmp, f"{record_name}.{_PLACEHOLDER_EXTENSION}")
         if len(samples):
             wfdb.wrann(record_name, _PLACEHOLDER_EXTENSION, samples, symbol=symbols, num=nums, aux_note=aux,
-                       chan=np.full(len(samples), chan, dtype=np.int64), fs=sampling_rate, write_dir=tmp)
+                       chan=chans, fs=sampling_rate, write_dir=tmp)
         else:  # wfdb cannot write zero marks; an empty file is just the terminator
             with open(written, "wb") as f:
                 f.write(bytes([0, 0]))
