@@ -151,8 +151,10 @@ def _delineate(args):
     print(f"Record {result.record_name}: {result.n_samples} samples at {result.sampling_rate:g} Hz, "
           f"leads {', '.join(map(str, result.tables))}")
     print(_summary(result).to_string())
-    if args.csv:
-        result.to_frame().to_csv(args.csv, index=False)
+    if args.csv:  # delineate-db's table: the rate, seconds and intervals in ms beside the sample indices
+        from .database import record_table
+
+        record_table(result).to_csv(args.csv, index=False)
         print(f"wrote {args.csv}")
     if args.out_annotation:
         path = result.to_wfdb(write_dir=args.annotation_dir or ".", extension=args.out_annotation,
@@ -290,7 +292,8 @@ def _output_options():
                         help="replace an existing annotation file RECORD.EXT (refused by default: next to the "
                              "record it may be the expert's, e.g. LUDB's .ii or QTDB's .q1c)")
     parent.add_argument("--csv", metavar="FILE", type=_type(_output_file),
-                        help="write one row per beat and lead (and the fused beats) as CSV")
+                        help="write one row per beat and lead (and the fused beats) as CSV: delineate-db's table, "
+                             "fiducials in samples and seconds, the sampling rate, PR / QRS / QT in ms, confidences")
     parent.add_argument("--plot", metavar="FILE", type=_type(_plot_file),
                         help="save a figure (PNG, PDF, SVG, ...) of each lead in the window --start, --duration: "
                              "signal, class probabilities, onsets and offsets")

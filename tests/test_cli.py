@@ -47,6 +47,12 @@ def test_example_command(tmp_path, capsys):
     assert "QRS_ms" in out and "fused" in out
     frame = pd.read_csv(csv)
     assert set(frame["lead"]) == {"ii", "v2", "v5", "fused"}
+    # delineate-db's table: the rate and the intervals in ms beside the samples (a trial mixed 250 / 500-Hz files)
+    from nk_qrs_lstm.database import TABLE_COLUMNS
+
+    assert list(frame.columns) == list(TABLE_COLUMNS) and (frame["sampling_rate"] == 500).all()
+    row = frame.dropna(subset=["QRS_ms"]).iloc[0]
+    assert row["QRS_ms"] == pytest.approx((row["ECG_R_Offsets"] - row["ECG_R_Onsets"]) * 2.0)
 
 
 def test_delineate_command_writes_annotations(tmp_path, capsys):
