@@ -26,6 +26,7 @@ from .defaults import (
     PR_MAX_S,
     QRS_MIN_S,
     QT_MAX_S,
+    R_PEAK_INVERTED_RATIO,
     T_MIN_S,
     n_samples,
 )
@@ -306,7 +307,7 @@ def delineate_proba(proba, signal, sampling_rate, rate=MODEL_RATE, refine=True, 
     }
     out["ECG_P_Peaks"] = extremum(clean, beats[:, 0], beats[:, 1], kind="upright")
     out["ECG_T_Peaks"] = extremum(clean, beats[:, 4], beats[:, 5])
-    out["ECG_R_Peaks"] = extremum(clean, beats[:, 2], beats[:, 3])
+    out["ECG_R_Peaks"] = extremum(clean, beats[:, 2], beats[:, 3], kind="upright", inverted_ratio=R_PEAK_INVERTED_RATIO)
     out.update(qs_peaks(clean, out["ECG_R_Onsets"], out["ECG_R_Peaks"], out["ECG_R_Offsets"]))
     table = {k: out[k] for k in BEAT_KEYS}
     table.update({k: v[keep] for k, v in conf.items()})

@@ -100,6 +100,10 @@ QS_MIN_DEPTH = 0.1  # [-] Q and S lie at least this share of the QRS peak-to-pea
 P_PEAK_INVERTED_RATIO = 2.0  # [-] a P peak is the highest point above the line joining the wave's limits unless
 #                                the lowest below it is this many times farther (an inverted P wave); chosen on the
 #                                validation splits (docs/decoding.md, "P peaks")
+R_PEAK_INVERTED_RATIO = 20.0  # [-] an R peak is the highest point above the line joining the QRS limits unless the
+#                                 lowest below it is this many times farther (a QS complex): the R wave, as LUDB's
+#                                 experts and NeuroKit's ecg_peaks place it, not a deeper S (V1-V3); chosen on the
+#                                 validation splits (benchmarks/tune_r_peak.py: within 10 ms of the expert's 58 -> 83 %)
 EDGE_MARGIN_S = 0.024  # [s] a boundary this close (or closer) to the signal's ends or a gap is unknown (NaN): the
 #                        wave may go on where the network saw nothing; up to 24 ms from a cut, 20-41 % of boundaries
 #                        were off by > 10 ms, beyond it 6-14 % (LUDB validation, benchmarks/edge_margin.py)

@@ -316,3 +316,32 @@ def test_registering_a_method_refuses_taken_names_and_checks_its_table():
     finally:
         unregister_delineator("mine")
     assert "mine" not in nk_qrs_lstm.available_methods()
+
+
+def test_r_peak_is_the_r_wave_where_the_s_wave_is_deeper(ludb_path):
+    """Check the R-peak convention (R_PEAK_INVERTED_RATIO): in V1 and V2 of the first six LUDB validation records
+    (rS complexes, where the S wave is deeper than the R wave) the R peak is where LUDB's experts (and NeuroKit's
+    ecg_peaks) put it, the R wave, within 10 ms for more than half of the beats (QS complexes and an AF record
+    included), where the farthest point from the line joining the QRS limits (the rule before) was for under a
+    third; and the S peak follows the R peak."""
+    from nk_qrs_lstm.evaluation.matching import match_fiducials
+    from nk_qrs_lstm.peaks import extremum
+    from nk_qrs_lstm.training.datasets import load_splits, read_ludb
+
+    near, before = [], []
+    for record in load_splits()["ludb"]["validation"][:6]:
+        for ecg in read_ludb(record, path=ludb_path):
+            if ecg.lead not in ("v1", "v2"):
+                continue
+            table = ecg_delineate_table(ecg.signal, sampling_rate=500)
+            found, on, off, s = (table[k].to_numpy(dtype=float, na_value=np.nan)
+                                 for k in ("ECG_R_Peaks", "ECG_R_Onsets", "ECG_R_Offsets", "ECG_S_Peaks"))
+            farthest = extremum(np.asarray(ecg.signal, dtype=float), on, off)
+            for peaks, out in ((found, near), (farthest, before)):
+                match = match_fiducials(ecg.fiducials()["ECG_R_Peaks"], peaks[np.isfinite(peaks)], 75,
+                                        sampling_rate=500)
+                out.extend(np.abs(match.errors_ms) <= 10)
+            both = np.isfinite(s) & np.isfinite(found)
+            assert np.all(s[both] > found[both])
+    assert len(near) > 80 and np.mean(near) > 0.5 and np.mean(near) >= np.mean(before) + 0.2, (np.mean(near),
+                                                                                               np.mean(before))
