@@ -31,14 +31,15 @@ from .defaults import (
     n_samples,
 )
 from .peaks import extremum, qs_peaks
+from .spectra import runs
 
 _MIN_S = {1: P_MIN_S, 2: QRS_MIN_S, 3: T_MIN_S}
 
 
 def _runs(mask):
     """Start and inclusive end of each run of True in a boolean array."""
-    edges = np.diff(np.concatenate([[0], mask.astype(np.int8), [0]]))
-    return np.flatnonzero(edges == 1), np.flatnonzero(edges == -1) - 1
+    found = runs(mask)
+    return found[:, 0], found[:, 1] - 1
 
 
 def _close_gaps(mask, max_gap):

@@ -22,9 +22,15 @@ def runs(mask):
     --------
     >>> runs(np.array([0, 1, 1, 0, 1], dtype=bool)).tolist()
     [[1, 3], [4, 5]]
+    >>> runs(np.ones(3, dtype=bool)).tolist(), runs(np.zeros(0, dtype=bool)).shape
+    ([[0, 3]], (0, 2))
     """
-    edges = np.flatnonzero(np.diff(np.concatenate([[0], np.asarray(mask, dtype=np.int8), [0]])))
-    return edges.reshape(-1, 2)
+    mask = np.asarray(mask, dtype=bool)
+    if not mask.size:
+        return np.zeros((0, 2), dtype=np.int64)
+    change = np.flatnonzero(mask[1:] != mask[:-1]) + 1  # where a run starts or ends (no full-length copies)
+    edges = np.concatenate([np.zeros(int(mask[0]), dtype=np.int64), change, np.full(int(mask[-1]), mask.size)])
+    return edges.astype(np.int64).reshape(-1, 2)
 
 
 def constant_runs(x, min_len):

@@ -187,3 +187,21 @@ def test_q_and_s_are_dips_inside_the_complex_not_its_limits():
     qrs = np.array([0, 0, -1, 3, 6, 3, -2, 0, 0], dtype=float)
     out = qs_peaks(qrs, np.array([1.0]), np.array([4.0]), np.array([7.0]))
     assert out["ECG_Q_Peaks"].tolist() == [2.0] and out["ECG_S_Peaks"].tolist() == [6.0]
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.booleans(), max_size=60))
+def test_runs_cover_exactly_the_true_samples(values):
+    """Check spectra.runs (used by boundaries and the input checks): sorted, disjoint, non-touching [start, stop)
+    runs whose union is exactly the True samples."""
+    from nk_qrs_lstm.spectra import runs
+
+    mask = np.array(values, dtype=bool)
+    found = runs(mask)
+    assert found.shape[1] == 2 and found.dtype == np.int64
+    rebuilt = np.zeros(len(mask), dtype=bool)
+    for start, stop in found:
+        assert start < stop and not rebuilt[start:stop].any()
+        rebuilt[start:stop] = True
+    assert np.array_equal(rebuilt, mask)
+    assert np.all(found[1:, 0] > found[:-1, 1])  # a gap between runs: each run is maximal
