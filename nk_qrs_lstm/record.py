@@ -184,11 +184,11 @@ class RecordDelineation:
         path = os.path.join(os.fspath(write_dir), self.record_name)
         if not os.path.isfile(path + ".hea"):
             if self.in_memory and not given:
+                place = "" if lead is None else " and its chan is the lead's place in the Record"
                 warn(f"{self.record_name}.{extension} is written from a wfdb.Record, with no {self.record_name}.hea "
                      f"in {os.fspath(write_dir)!r} to check it against: its marks count from the Record's first "
-                     "sample and its chan is the lead's place in the Record. If it was read from a later sample "
-                     "(wfdb.rdrecord(..., sampfrom=S)), pass to_wfdb(..., sampfrom=S); pass sampfrom=0 if it starts "
-                     "where the record does.")
+                     f"sample{place}. If it was read from a later sample (wfdb.rdrecord(..., sampfrom=S)), pass "
+                     "to_wfdb(..., sampfrom=S); pass sampfrom=0 if it starts where the record does.")
             return chan
         length, names = header_summary(path)
         k = self.frame_samples
