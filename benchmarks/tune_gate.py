@@ -332,7 +332,8 @@ def main(argv=None):
     parser.add_argument("--rhythm", action="store_true", help="the RR / PR / height arms, LUDB train + validation")
     parser.add_argument("--band", action="store_true", help="the coherence's pass band, raw / clean / noisy input")
     parser.add_argument("--robust", action="store_true",
-                        help="the coherence's detrending and loud-stretch exclusion, with wearable devices' input")
+                        help="the coherence's detrending and loud-stretch exclusion and the RR arm's unlike beats, "
+                             "with wearable devices' input")
     args = parser.parse_args(argv)
     os.makedirs(args.out, exist_ok=True)
     pd.set_option("display.width", 220)
