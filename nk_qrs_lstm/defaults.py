@@ -178,6 +178,7 @@ GATE_COHERENCE_DETREND = 1  # [-] degree of the polynomial taken out of each str
 GATE_COHERENCE_ENERGY_RATIO = 3.0  # [-] stretches above this many times their context's median energy left out
 GATE_COHERENCE_CONTEXT_S = 7.5  # [s] beats within this distance are compared (< BLOCK_MARGIN_S - PR_MAX_S)
 GATE_MIN_COHERENCE = 0.12  # [-] mean correlation of those stretches below which the atria show no repeated wave ...
+GATE_COHERENT_OVERRIDE = None  # [-] a coherence this high overrules the RR arm (None: never; tune_gate.py --override)
 GATE_COHERENT_HEIGHT = 0.85  # [-] ... and P bumps there are refused unless their mean height reaches this
 # ventricular ectopic beats, without a P wave of their own (ectopic.ectopic_beats); chosen on the QTDB validation
 # records' beat labels (.atr: V / A / S / N / F beats) and expert marks, LUDB validation (docs/decoding.md)

@@ -29,6 +29,7 @@ from .defaults import (
     GATE_COHERENCE_NOISE_SHARE,
     GATE_COHERENCE_WINDOW_S,
     GATE_COHERENT_HEIGHT,
+    GATE_COHERENT_OVERRIDE,
     GATE_CONTEXT_S,
     GATE_IRREGULAR_FRACTION,
     GATE_MIN_BEATS,
@@ -224,7 +225,7 @@ def rhythm_gate(qrs_on, p_height, p_peak, rate, context_s=GATE_CONTEXT_S, min_he
                 pr_sd_s=GATE_PR_SD_S, rr_step=GATE_RR_STEP, irregular_fraction=GATE_IRREGULAR_FRACTION,
                 min_beats=GATE_MIN_BEATS, coherence=None, coherence_context_s=GATE_COHERENCE_CONTEXT_S,
                 min_coherence=GATE_MIN_COHERENCE, coherent_height=GATE_COHERENT_HEIGHT, own_height=GATE_OWN_HEIGHT,
-                likeness=None, min_likeness=GATE_RR_MIN_LIKENESS):
+                likeness=None, min_likeness=GATE_RR_MIN_LIKENESS, coherent_override=GATE_COHERENT_OVERRIDE):
     """Which beats may have a P wave, judged from the beats around them.
 
     Atrial fibrillation and flutter leave no P wave, but the network reads
@@ -280,6 +281,11 @@ def rhythm_gate(qrs_on, p_height, p_peak, rate, context_s=GATE_CONTEXT_S, min_he
     likeness : ndarray of float, optional
         QRS likeness per beat (None, or ``min_likeness`` None: every RR
         change counts).
+    coherent_override : float or None
+        Where the ``coherence`` reaches this, the atria repeat a wave before
+        the QRS complexes and the RR arm refuses nothing there (an irregular
+        sinus rhythm, or complexes the network added, with faint P waves);
+        None: no override.
 
     Returns
     -------
@@ -326,6 +332,8 @@ def rhythm_gate(qrs_on, p_height, p_peak, rate, context_s=GATE_CONTEXT_S, min_he
     if coherence is not None:
         h_wide, _, _ = _window_stats(qrs_on, h, np.ones(n), coherence_context_s * rate)
         with np.errstate(invalid="ignore"):
+            if coherent_override is not None:  # the atria plainly repeat a wave: the RR arm does not refuse
+                refuse &= ~(coh >= coherent_override)
             refuse |= (coh < min_coherence) & (h_wide < coherent_height)
     refuse &= ~(np.nan_to_num(p_height) >= own_height)  # a near-certain P wave of its own (bigeminy's sinus beats)
     return ~refuse, {"p_context": h_mean, "pr_sd_s": pr_sd, "rr_irregular_fraction": irr_frac, "p_coherence": coh}

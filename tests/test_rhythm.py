@@ -316,3 +316,15 @@ def test_rr_changes_around_an_unlike_qrs_are_not_counted():
     refused = ~rhythm_gate(fibrillation, np.full(24, 0.4), fibrillation - 40, RATE, likeness=np.full(24, 0.95),
                            min_likeness=0.4)[0]
     assert refused[4:-4].all()
+
+
+def test_a_coherent_atrial_wave_overrules_the_rr_arm_only_where_asked():
+    """Check coherent_override: faint P bumps at an irregular RR are refused by the RR arm; where the stretches before
+    the QRS complexes repeat a wave (coherence at or above the override) they are kept, and where they do not
+    (fibrillation: coherence under GATE_MIN_COHERENCE) they stay refused; None leaves the RR arm as it is."""
+    on = np.cumsum(RATE * np.random.default_rng(8).uniform(0.5, 1.2, 24))
+    height = np.full(24, 0.4)
+    coherent, incoherent = np.full(24, 0.6), np.full(24, 0.05)
+    assert not rhythm_gate(on, height, on - 40, RATE, coherence=coherent, coherent_override=None)[0][4:-4].any()
+    assert rhythm_gate(on, height, on - 40, RATE, coherence=coherent, coherent_override=0.5)[0].all()
+    assert not rhythm_gate(on, height, on - 40, RATE, coherence=incoherent, coherent_override=0.5)[0][4:-4].any()
