@@ -193,6 +193,11 @@ def _edge_samples(rate):
 
 def _near_unknown(unknown, k):
     """Is any of the ``k`` samples on either side of each sample unknown or beyond the track?"""
+    if not unknown.any():  # no gap (the usual case): only the ends of the track
+        near = np.zeros(len(unknown), dtype=bool)
+        near[:k] = True
+        near[max(len(unknown) - k, 0):] = True
+        return near
     padded = np.concatenate([np.ones(k, dtype=bool), unknown, np.ones(k, dtype=bool)]).astype(np.int64)
     count = np.concatenate([[0], np.cumsum(padded)])
     i = np.arange(len(unknown)) + k  # position of sample i in padded

@@ -205,3 +205,16 @@ def test_runs_cover_exactly_the_true_samples(values):
         rebuilt[start:stop] = True
     assert np.array_equal(rebuilt, mask)
     assert np.all(found[1:, 0] > found[:-1, 1])  # a gap between runs: each run is maximal
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.booleans(), max_size=40), st.integers(0, 8), st.booleans())
+def test_near_unknown_is_any_unknown_or_outside_within_k(values, k, none_unknown):
+    """Check boundaries._near_unknown against its definition (the k samples on either side, not the sample itself),
+    with and without unknown samples (the no-gap case takes a shortcut)."""
+    from nk_qrs_lstm.boundaries import _near_unknown
+
+    unknown = np.zeros(len(values), dtype=bool) if none_unknown else np.array(values, dtype=bool)
+    n = len(unknown)
+    expected = [any(j < 0 or j >= n or unknown[j] for j in range(i - k, i + k + 1) if j != i) for i in range(n)]
+    assert _near_unknown(unknown, k).tolist() == expected
