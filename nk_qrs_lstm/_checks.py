@@ -67,6 +67,23 @@ def check_option(name, value, allowed):
     raise ValueError(msg)
 
 
+def check_flag(name, value):
+    """Check that ``value`` is True or False (a NumPy bool too).
+
+    Examples
+    --------
+    >>> check_flag("overwrite", False)
+    False
+    >>> check_flag("overwrite", "yes")
+    Traceback (most recent call last):
+    ...
+    TypeError: overwrite == 'yes', must be True or False.
+    """
+    if not isinstance(value, (bool, np.bool_)):
+        raise TypeError(f"{name} == {value!r}, must be True or False.")
+    return bool(value)
+
+
 def check_sampling_rate(sampling_rate, name="sampling_rate"):
     """Return ``sampling_rate`` as a float from ``MIN_RATE`` to ``MAX_RATE`` Hz (resampled to the model's rate)."""
     if isinstance(sampling_rate, bool) or not isinstance(sampling_rate, numbers.Real):

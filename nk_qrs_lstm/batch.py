@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from ._checks import check_option, warn
+from ._checks import check_flag, check_option, warn
 from .database import (
     FAILURE_COLUMNS,
     FIDUCIALS,
@@ -213,8 +213,6 @@ def _run_dask(tasks, scheduler, n_workers, progress):
 # --------------------------------------------------------------------------- the database
 def _check_fresh(out, names, extension, table_format, overwrite):
     """Refuse, before any work, to replace the files of an earlier run (or an expert's annotations) in ``out``."""
-    if not isinstance(overwrite, (bool, np.bool_)):
-        raise TypeError(f"overwrite == {overwrite!r}, must be True or False.")
     paths = [os.path.join(out, name) for name in (f"delineation.{table_format}", "failures.csv", "warnings.csv")]
     paths += [os.path.join(out, *posixpath.split(name)) + f".{extension}" for name in names]
     existing = [p for p in paths if os.path.exists(p)]
@@ -354,8 +352,7 @@ def delineate_database(folder, out, records=None, leads=None, scheduler=None, n_
     _check_scheduler(scheduler, n_workers)
     if table_format == "parquet":
         _soft_import("pyarrow", "table_format='parquet'")
-    if not isinstance(per_lead, (bool, np.bool_)):
-        raise TypeError(f"per_lead == {per_lead!r}, must be True or False.")
+    overwrite, per_lead = check_flag("overwrite", overwrite), check_flag("per_lead", per_lead)
     out = check_out(out)  # last: created only once every argument is valid
     _check_fresh(out, names, extension, table_format, overwrite)
 

@@ -26,7 +26,7 @@ import tempfile
 import numpy as np
 import wfdb
 
-from .._checks import _join, warn
+from .._checks import _join, check_flag, warn
 from .marks import DELINEATION_SYMBOLS, POINTS, WAVES, decode, encode, waves_table
 
 _RESERVED_EXTENSIONS = ("hea", "dat")  # header and signal files of the record
@@ -206,9 +206,7 @@ def _write(record_name, extension, by_chan, sampling_rate, write_dir, overwrite)
 
 def check_free(path, overwrite):
     """Refuse to replace an existing file unless ``overwrite`` (an annotation file may be an expert's)."""
-    if not isinstance(overwrite, (bool, np.bool_)):
-        raise TypeError(f"overwrite == {overwrite!r}, must be True or False.")
-    if not overwrite and os.path.exists(path):
+    if not check_flag("overwrite", overwrite) and os.path.exists(path):
         raise FileExistsError(f"{path!r} exists (an expert's annotations, an earlier run's or another lead's?): "
                               "pass overwrite=True (--overwrite on the command line) to replace it, or choose "
                               "another extension or folder.")
