@@ -113,33 +113,40 @@ def with_coherence(decoded, context_s, window_s):
     return out
 
 
+def decoded_sets(cache, sets):
+    """``(database, part, kind, decoded)`` for every (database, part, input kinds) of ``sets``: the cached leads
+    decoded once without the gate (``tune_decoding._decoded``), for the sweeps to apply each setting to."""
+    for database, part, kinds in sets:
+        for kind in kinds:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                decoded = td._decoded(td.read_cache(cache, database, part, kind))
+            yield database, part, kind, decoded  # outside the filter: the caller's warnings are its own
+
+
 def band_sweep(cache):
     """The coherence's second view (``BAND_SWEEP``: its pass band and the noise share from which it counts) with the
     threshold, at the shipped context, stretch and height: P-onset F1 and errors per (set, input) on both
     validation splits (raw, cleaned, noisy input) and the LUDB train split (raw, cleaned; signal-only evidence)."""
     strata = td.strata()
     rows = []
-    for database, part, kinds in BAND_SETS:
-        for kind in kinds:
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")
-                decoded = td._decoded(td.read_cache(cache, database, part, kind))
-            for band, share in itertools.product(BAND_SWEEP["band_hz"], BAND_SWEEP["noise_share"]):
-                if band is None and share != BAND_SWEEP["noise_share"][0]:
-                    continue  # no second view: the share plays no part
-                scored = []
-                for ecg, table, rate_map, ignore in decoded:
-                    table = dict(table)
-                    table["evidence_p_coherence"] = rhythm.p_coherence(
-                        ecg.extra["x"], table["evidence_qrs_on"], rate_map.model_rate, band_hz=band,
-                        noise_share=share)
-                    scored.append((ecg, table, rate_map, ignore))
-                for c, h in itertools.product(BAND_SWEEP["min_coherence"], BAND_SWEEP["coherent_height"]):
-                    gate_kw = {"min_coherence": c, "coherent_height": h}
-                    row = {"set": f"{database} {part}", "input": kind, "band_hz": str(band), "noise_share": share,
-                           **gate_kw}
-                    row.update(td.score_p(scored, strata if database == "ludb" else {}, gate_kw))
-                    rows.append(row)
+    for database, part, kind, decoded in decoded_sets(cache, BAND_SETS):
+        for band, share in itertools.product(BAND_SWEEP["band_hz"], BAND_SWEEP["noise_share"]):
+            if band is None and share != BAND_SWEEP["noise_share"][0]:
+                continue  # no second view: the share plays no part
+            scored = []
+            for ecg, table, rate_map, ignore in decoded:
+                table = dict(table)
+                table["evidence_p_coherence"] = rhythm.p_coherence(
+                    ecg.extra["x"], table["evidence_qrs_on"], rate_map.model_rate, band_hz=band,
+                    noise_share=share)
+                scored.append((ecg, table, rate_map, ignore))
+            for c, h in itertools.product(BAND_SWEEP["min_coherence"], BAND_SWEEP["coherent_height"]):
+                gate_kw = {"min_coherence": c, "coherent_height": h}
+                row = {"set": f"{database} {part}", "input": kind, "band_hz": str(band), "noise_share": share,
+                       **gate_kw}
+                row.update(td.score_p(scored, strata if database == "ludb" else {}, gate_kw))
+                rows.append(row)
     return pd.DataFrame(rows)
 
 
@@ -169,30 +176,26 @@ def robust_sweep(cache):
     and as ``wearable.py``'s devices record them, and the LUDB train split raw and cleaned (signal-only evidence)."""
     strata, rows = td.strata(), []
     settings = [dict(zip(ROBUST_SWEEP, v)) for v in itertools.product(*ROBUST_SWEEP.values())]
-    for database, part, kinds in ROBUST_SETS:
-        for kind in kinds:
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")
-                decoded = td._decoded(td.read_cache(cache, database, part, kind))
-            strata_map = strata if database == "ludb" else {}
-            base = {"set": f"{database} {part}", "input": kind}
-            row = td.score_p(decoded, strata_map, None)
-            rows.append({**base, **{k: np.nan for k in ROBUST_SWEEP}, "errors": _onset_errors(row), **row})
-            coherence = {}
-            for setting in settings:
-                key = (setting["detrend"], setting["energy_ratio"])
-                if key not in coherence:
-                    coherence[key] = [rhythm.p_coherence(ecg.extra["x"], table["evidence_qrs_on"],
-                                                         rate_map.model_rate, detrend=key[0], energy_ratio=key[1])
-                                      for ecg, table, rate_map, _ in decoded]
-                scored = []
-                for (ecg, table, rate_map, ignore), coh in zip(decoded, coherence[key]):
-                    scored.append((ecg, {**table, "evidence_p_coherence": coh}, rate_map, ignore))
-                gate_kw = {"likeness": None} if setting["min_likeness"] is None else {
-                    "min_likeness": setting["min_likeness"]}
-                row = td.score_p(scored, strata_map, gate_kw, likeness=True)
-                rows.append({**base, **setting, "errors": _onset_errors(row), **row})
-            print(f"{database} {part} {kind}: {len(settings)} settings", flush=True)
+    for database, part, kind, decoded in decoded_sets(cache, ROBUST_SETS):
+        strata_map = strata if database == "ludb" else {}
+        base = {"set": f"{database} {part}", "input": kind}
+        row = td.score_p(decoded, strata_map, None)
+        rows.append({**base, **{k: np.nan for k in ROBUST_SWEEP}, "errors": _onset_errors(row), **row})
+        coherence = {}
+        for setting in settings:
+            key = (setting["detrend"], setting["energy_ratio"])
+            if key not in coherence:
+                coherence[key] = [rhythm.p_coherence(ecg.extra["x"], table["evidence_qrs_on"],
+                                                     rate_map.model_rate, detrend=key[0], energy_ratio=key[1])
+                                  for ecg, table, rate_map, _ in decoded]
+            scored = []
+            for (ecg, table, rate_map, ignore), coh in zip(decoded, coherence[key]):
+                scored.append((ecg, {**table, "evidence_p_coherence": coh}, rate_map, ignore))
+            gate_kw = {"likeness": None} if setting["min_likeness"] is None else {
+                "min_likeness": setting["min_likeness"]}
+            row = td.score_p(scored, strata_map, gate_kw, likeness=True)
+            rows.append({**base, **setting, "errors": _onset_errors(row), **row})
+        print(f"{database} {part} {kind}: {len(settings)} settings", flush=True)
     return pd.DataFrame(rows)
 
 
@@ -221,16 +224,12 @@ def override_sweep(cache):
     """P-onset errors per (set, input) of each ``OVERRIDE_GRID`` threshold (the shipped gate otherwise), on the sets of
     ``--robust``."""
     strata, rows = td.strata(), []
-    for database, part, kinds in ROBUST_SETS:
-        for kind in kinds:
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")
-                decoded = td._decoded(td.read_cache(cache, database, part, kind))
-            for threshold in OVERRIDE_GRID:
-                row = td.score_p(decoded, strata if database == "ludb" else {}, {"coherent_override": threshold})
-                rows.append({"set": f"{database} {part}", "input": kind, "override": threshold,
-                             "errors": _onset_errors(row), **row})
-            print(f"{database} {part} {kind}: {len(OVERRIDE_GRID)} settings", flush=True)
+    for database, part, kind, decoded in decoded_sets(cache, ROBUST_SETS):
+        for threshold in OVERRIDE_GRID:
+            row = td.score_p(decoded, strata if database == "ludb" else {}, {"coherent_override": threshold})
+            rows.append({"set": f"{database} {part}", "input": kind, "override": threshold,
+                         "errors": _onset_errors(row), **row})
+        print(f"{database} {part} {kind}: {len(OVERRIDE_GRID)} settings", flush=True)
     return pd.DataFrame(rows)
 
 
