@@ -398,26 +398,28 @@ def test_v4_is_v2_with_more_mains_hum():
     assert aug.NOISY.hum == (0.5, 0.5) and aug.NOISY.muscle == (0.4, 0.25)
 
 
+def _levels_drawn(monkeypatch, distortion, recipes, seeds=300):
+    """Per recipe, the level (third argument) of every call to ``aug.<distortion>`` over ``seeds`` crops of a
+    synthetic lead."""
+    levels = []
+    real = getattr(aug, distortion)
+    monkeypatch.setattr(aug, distortion, lambda x, rng, level: levels.append(level) or real(x, rng, level))
+    x, labels = synthetic([(25, 15, 25, 30, 50, 105)] * 20, offset=0.0)
+    out = {}
+    for name, recipe in recipes.items():
+        levels.clear()
+        for seed in range(seeds):
+            recipe(x, labels, 512, np.random.default_rng(seed), 0.5)
+        out[name] = list(levels)
+    return out
+
+
 def test_v5_adds_muscle_noise_to_two_crops_in_five_and_v2_none(monkeypatch):
     """Check that v5 draws band-limited muscle noise for ~40 % of crops, RMS within 0.2 x scale, and v2 never (its
     random stream unchanged); v5's mains hum is v2's (the pipeline removes hum)."""
-    levels = []
-    real = aug.add_muscle_noise
-
-    def spy(x, rng, rms):
-        levels.append(rms)
-        return real(x, rng, rms)
-
-    monkeypatch.setattr(aug, "add_muscle_noise", spy)
-    x, labels = synthetic([(25, 15, 25, 30, 50, 105)] * 20, offset=0.0)
-    counts = {}
-    for name, recipe in [("v2", aug.augment_v2), ("v5", aug.augment_v5)]:
-        levels.clear()
-        for seed in range(300):
-            recipe(x, labels, 512, np.random.default_rng(seed), 0.5)
-        counts[name] = len(levels)
-        assert all(0 <= level <= 0.2 * 0.5 for level in levels)
-    assert counts["v2"] == 0 and 0.32 <= counts["v5"] / 300 <= 0.48
+    levels = _levels_drawn(monkeypatch, "add_muscle_noise", {"v2": aug.augment_v2, "v5": aug.augment_v5})
+    assert all(0 <= level <= 0.2 * 0.5 for drawn in levels.values() for level in drawn)
+    assert len(levels["v2"]) == 0 and 0.32 <= len(levels["v5"]) / 300 <= 0.48
     assert aug.MUSCLE.hum == aug.AugmentConfig().hum
 
 
@@ -437,14 +439,5 @@ def test_motion_sway_is_one_faded_stretch_in_the_p_and_t_band(seed):
 
 def test_v6_adds_sway_to_three_crops_in_ten_and_v5_none(monkeypatch):
     """Check that v6 draws the sway for ~30 % of crops and v5 never (its random stream unchanged)."""
-    calls = []
-    real = aug.add_motion_sway
-    monkeypatch.setattr(aug, "add_motion_sway", lambda x, rng, level: calls.append(level) or real(x, rng, level))
-    x, labels = synthetic([(25, 15, 25, 30, 50, 105)] * 20, offset=0.0)
-    counts = {}
-    for name, recipe in [("v5", aug.augment_v5), ("v6", aug.augment_v6)]:
-        calls.clear()
-        for seed in range(300):
-            recipe(x, labels, 512, np.random.default_rng(seed), 0.5)
-        counts[name] = len(calls)
-    assert counts["v5"] == 0 and 0.22 <= counts["v6"] / 300 <= 0.38
+    levels = _levels_drawn(monkeypatch, "add_motion_sway", {"v5": aug.augment_v5, "v6": aug.augment_v6})
+    assert len(levels["v5"]) == 0 and 0.22 <= len(levels["v6"]) / 300 <= 0.38
