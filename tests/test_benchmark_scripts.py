@@ -61,3 +61,34 @@ def test_wearable_devices_record_at_their_rate_with_the_marks_moved(ludb_path):
         assert np.abs(lead.regions - first.regions * scale).max() <= 1
         np.testing.assert_array_equal(module.device_lead(first, name).signal, lead.signal)
         assert not np.array_equal(module.device_lead(second, name).signal[:1000], lead.signal[:1000])
+
+
+def test_child_check_plays_a_lead_faster_with_its_marks(ludb_path):
+    """Check benchmarks/child_check.py: played 2x (1.6x) as fast, a lead keeps its rate with half (5/8) of its samples,
+    its QRS complexes and the expert marks and regions are moved alike (the R peak stays on the marked one)."""
+    spec = importlib.util.spec_from_file_location("child_script", BENCHMARKS / "child_check.py")
+    module = importlib.util.module_from_spec(spec)
+    import sys
+
+    sys.path.insert(0, str(BENCHMARKS))  # the script imports sway_check beside it
+    try:
+        spec.loader.exec_module(module)
+    finally:
+        sys.path.remove(str(BENCHMARKS))
+    import numpy as np
+
+    from nk_qrs_lstm.training.datasets import load_split
+
+    ecg = load_split("ludb", "validation")[0]
+    for speed, share in ((2.0, 1 / 2), (1.6, 5 / 8)):
+        fast = module.played_faster(ecg, speed)
+        assert fast.sampling_rate == ecg.sampling_rate and abs(len(fast.signal) - share * len(ecg.signal)) <= 1
+        np.testing.assert_allclose(fast.waves["QRS"], ecg.waves["QRS"] * share)
+        assert np.abs(fast.regions - ecg.regions * share).max() <= 1
+        peaks = ecg.waves["QRS"][:, 1]
+        peaks = peaks[np.isfinite(peaks)].astype(int)
+        # the marked R peak is still the largest deflection of its neighbourhood in the faster lead
+        moved = np.round(peaks * share).astype(int)
+        lo = np.maximum(moved - 3, 0)
+        near = [np.abs(fast.signal[a : a + 7]).max() for a in lo]
+        assert np.allclose(near, np.abs(fast.signal[moved]), atol=0.15 * np.ptp(ecg.signal))

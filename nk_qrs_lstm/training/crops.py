@@ -14,12 +14,12 @@ import os
 
 import numpy as np
 
-from .augment import augment, augment_v2, augment_v3, augment_v4, augment_v5, augment_v6
+from .augment import augment, augment_v2, augment_v3, augment_v4, augment_v5, augment_v6, augment_v7
 from ..defaults import CLASSES, MODEL_RATE, TRAIN_WINDOW_S, UNLABELLED, n_samples
 from ..preprocess import highpass, normalise
 
 AUGMENTATIONS = {"v1": augment, "v2": augment_v2, "v3": augment_v3, "v4": augment_v4, "v5": augment_v5,
-                 "v6": augment_v6}  # --augment
+                 "v6": augment_v6, "v7": augment_v7}  # --augment
 DATABASES = ("ludb", "qtdb")
 BOUNDARY_REACH = 2  # [samples at 250 Hz] either side of a label change weighted by ``boundary_weight`` (8 ms)
 WIDE_QRS_S = 0.12  # [s] a lead whose median labelled QRS is longer has wide complexes (bundle branch block, paced)

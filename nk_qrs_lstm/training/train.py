@@ -163,13 +163,14 @@ def train(out, ludb_path=datasets.DEFAULT_LUDB, qtdb_path=datasets.DEFAULT_QTDB,
         Early-stopping patience in epochs (validation loss).
     model_kwargs : dict, optional
         Passed to :func:`nk_qrs_lstm.training.model.build_model`.
-    augmentation : {"v1", "v2", "v3", "v4", "v5", "v6"}
+    augmentation : {"v1", "v2", "v3", "v4", "v5", "v6", "v7"}
         Augmentation recipe: ``"v1"`` (:func:`~nk_qrs_lstm.training.augment.augment`, the first model's),
         ``"v2"`` (:func:`~nk_qrs_lstm.training.augment.augment_v2`, with its default configuration), ``"v3"``
         (:func:`~nk_qrs_lstm.training.augment.augment_v3`, NeuroKit's cleaning drawn more often) or ``"v4"``
         (:func:`~nk_qrs_lstm.training.augment.augment_v4`, v2 with stronger mains hum and muscle noise) or ``"v5"``
         (:func:`~nk_qrs_lstm.training.augment.augment_v5`, v2 with muscle noise) or ``"v6"``
-        (:func:`~nk_qrs_lstm.training.augment.augment_v6`, v5 with 1-3 Hz baseline sway).
+        (:func:`~nk_qrs_lstm.training.augment.augment_v6`, v5 with 1-3 Hz baseline sway) or ``"v7"``
+        (:func:`~nk_qrs_lstm.training.augment.augment_v7`, v5 with whole crops played faster or slower).
     normalisation : {"window", "second"}
         Amplitude normalisation of each window (:func:`nk_qrs_lstm.preprocess.normalise`); recorded in the
         model card by the exporter so that inference applies the same.
@@ -351,7 +352,8 @@ def _parser():
                         help="augmentation recipe: v1 = the shipped model's, v2 = v1 + heart rate, wave sizes, "
                              "input filters and artefacts, v3 = v2 with NeuroKit's default cleaning in 26 %% of "
                              "crops, v4 = v2 with stronger mains hum and muscle noise, v5 = v2 with muscle noise, "
-                             "v6 = v5 with 1-3 Hz baseline sway (default: %(default)s)")
+                             "v6 = v5 with 1-3 Hz baseline sway, v7 = v5 with whole crops played 0.75-2.2x as fast "
+                             "(default: %(default)s)")
     parser.add_argument("--items-cache", default=None,
                         help="folder keeping the model-rate training and validation items (built at the first run; "
                              "copy it to train where the databases are not) (default: none)")

@@ -441,3 +441,28 @@ def test_v6_adds_sway_to_three_crops_in_ten_and_v5_none(monkeypatch):
     """Check that v6 draws the sway for ~30 % of crops and v5 never (its random stream unchanged)."""
     levels = _levels_drawn(monkeypatch, "add_motion_sway", {"v5": aug.augment_v5, "v6": aug.augment_v6})
     assert len(levels["v5"]) == 0 and 0.22 <= len(levels["v6"]) / 300 <= 0.38
+
+
+def test_v7_plays_about_a_quarter_of_crops_faster_or_slower_without_the_warp(monkeypatch):
+    """Check that v7 plays ~30 % of crops at a factor drawn in 0.75-2.2 (outside the 0.9-1.1 jitter for ~24 %), never
+    heart-rate-warping those (every wave shortened alike: the QRS too), and v5 only jitters (its stream unchanged)."""
+    calls = []
+    real_crop, real_warp = aug.random_crop, aug.warp_heart_rate
+    monkeypatch.setattr(aug, "warp_heart_rate", lambda *a, **k: calls.append("warp") or real_warp(*a, **k))
+    monkeypatch.setattr(aug, "random_crop", lambda x, y, n, rng, stretch: calls.append(stretch)
+                        or real_crop(x, y, n, rng, stretch))
+    x, labels = synthetic([(25, 15, 25, 30, 50, 105)] * 20, offset=0.0)
+    drawn = {}
+    for name, recipe in {"v5": aug.augment_v5, "v7": aug.augment_v7}.items():
+        crops = []
+        for seed in range(300):
+            calls.clear()
+            xa, ya = recipe(x, labels, 512, np.random.default_rng(seed), 0.5)
+            crops.append((calls[-1], "warp" in calls))
+            assert xa.shape == ya.shape == (512,)
+        drawn[name] = crops
+    assert all(0.9 <= s <= 1.1 for s, _ in drawn["v5"])
+    scaled = [(s, warped) for s, warped in drawn["v7"] if not 0.9 <= s <= 1.1]
+    assert 0.17 <= len(scaled) / 300 <= 0.32
+    assert all(0.75 <= s <= 2.2 and not warped for s, warped in scaled)
+    assert any(s > 1.8 for s, _ in scaled) and any(s < 0.85 for s, _ in scaled)
