@@ -1,11 +1,12 @@
 """Models under 1-3 Hz baseline sway (motion: walking, a moving strap), against the same leads without it.
 
-    python benchmarks/sway_check.py [MODEL_DIR ...] [--mv 0.2 0.4] [--markdown FILE]
+    python benchmarks/sway_check.py [MODEL_DIR ...] [--mv 0.2 0.4] [--continuous 0.15] [--markdown FILE]
 
 Validation splits only (LUDB: every lead; QTDB: both leads). In every 10 s of a lead, one 4-s stretch gets a 1-3 Hz
 oscillation of 0.2-0.4 mV (uniform; faded in and out, Tukey window; seeded by the lead), as a new-user trial on
 wearable-like leads did (it doubled the P-onset SD with no warning). Inside the P and T band, no high-pass removes
-it. Each model (the shipped one, then each ``MODEL_DIR`` written by ``nk_qrs_lstm.training.export``) delineates the
+it; ``--continuous MV`` adds the leads swaying throughout (two 1-3 Hz sinusoids of ``MV`` each: a walking subject).
+Each model (the shipped one, then each ``MODEL_DIR`` written by ``nk_qrs_lstm.training.export``) delineates the
 raw leads and the swaying ones through the same pipeline and decoding; F1 / mean / SD at ±150 ms.
 """
 
@@ -38,6 +39,15 @@ def with_sway(ecg, mv):
     return dataclasses.replace(ecg, signal=x)
 
 
+def continuous_sway(ecg, mv=0.15):
+    """The lead with sway throughout (a walking subject): two sinusoids of ``mv`` each at 1-3 Hz (random frequencies
+    and phases, seeded by the lead)."""
+    rng = np.random.default_rng(zlib.crc32(f"sway/{ecg.database}/{ecg.record}/{ecg.lead}".encode()))
+    t = np.arange(len(ecg.signal)) / float(ecg.sampling_rate)
+    sway = sum(mv * np.sin(2 * np.pi * rng.uniform(*FREQ_HZ) * t + rng.uniform(0, 2 * np.pi)) for _ in range(2))
+    return dataclasses.replace(ecg, signal=np.asarray(ecg.signal, dtype=float) + sway)
+
+
 def scores(model_dir, leads):
     if model_dir:
         os.environ["NK_QRS_LSTM_MODEL_DIR"] = model_dir
@@ -67,10 +77,16 @@ def main(argv=None):
     parser = argparse.ArgumentParser(prog="python benchmarks/sway_check.py", description=__doc__.splitlines()[0])
     parser.add_argument("models", nargs="*", help="model folders written by nk_qrs_lstm.training.export")
     parser.add_argument("--mv", nargs=2, type=float, default=(0.2, 0.4), help="range of the sway's amplitude [mV]")
+    parser.add_argument("--continuous", type=float, metavar="MV",
+                        help="also sway throughout each lead: two 1-3 Hz sinusoids of MV each (a walking subject)")
     parser.add_argument("--markdown", help="also write the table to this file")
     args = parser.parse_args(argv)
-    leads = validation_leads({f"sway {args.mv[0]:g}-{args.mv[1]:g} mV": lambda e: with_sway(e, args.mv)})
-    command = " ".join(["python benchmarks/sway_check.py", *args.models, "--mv", *(f"{v:g}" for v in args.mv)])
+    inputs = {f"sway {args.mv[0]:g}-{args.mv[1]:g} mV": lambda e: with_sway(e, args.mv)}
+    if args.continuous:
+        inputs[f"sway throughout, 2 x {args.continuous:g} mV"] = lambda e: continuous_sway(e, args.continuous)
+    leads = validation_leads(inputs)
+    command = " ".join(["python benchmarks/sway_check.py", *args.models, "--mv", *(f"{v:g}" for v in args.mv)]
+                       + ([f"--continuous {args.continuous:g}"] if args.continuous else []))
     write_table(command, args.models, leads, args.markdown)
 
 

@@ -12,7 +12,8 @@ One sub-command per step (``docs/decoding.md`` has their results)::
 ``cache`` runs the shipped network once per lead (LUDB validation: 40 records x 12 leads; QTDB validation: 14
 records x 2 leads; ``--parts test`` adds the LUDB test split) on the raw signal and after ``nk.ecg_clean``
 (NeuroKit's workflow), and saves the model-rate probabilities as .npz under ``--cache`` (never committed).
-``--inputs noisy`` adds mains hum and 20-120 Hz noise (``--hum-mv``, ``--emg-mv``); ``--inputs watch strap handheld
+``--inputs noisy`` adds mains hum and 20-120 Hz noise (``--hum-mv``, ``--emg-mv``); ``--inputs sway`` continuous 1-3
+Hz baseline sway (``sway_signal``: a walking subject); ``--inputs watch strap handheld
 patch`` are the leads as ``benchmarks/wearable.py``'s devices record them (motion, rate, on-board filter, ADC; the
 marks moved to the device's rate); ``--no-mains-removal``
 turns the pipeline's removal of mains hum off (an ablation: give it to ``cache`` and to ``report``).
@@ -48,10 +49,11 @@ from nk_qrs_lstm.training import datasets
 PARTS = {"validation": [("ludb", "validation"), ("qtdb", "validation")], "test": [("ludb", "test")],
          "train": [("ludb", "train")]}  # train: the network has seen these leads (for signal-only evidence)
 DEVICE_INPUTS = ("watch", "strap", "handheld", "patch")  # wearable.py's devices: motion, rate, filter, ADC
-INPUTS = ("raw", "clean", "noisy") + DEVICE_INPUTS  # noisy: raw + mains hum and muscle-like noise (noisy_signal)
+INPUTS = ("raw", "clean", "noisy", "sway") + DEVICE_INPUTS  # noisy: raw + hum and muscle-like noise; sway: sway_signal
 DEFAULT_INPUTS = ("raw", "clean")
 NOISE_HUM_MV = 0.1  # [mV] amplitude of the mains hum added for the "noisy" input (50 Hz LUDB, 60 Hz QTDB)
 NOISE_EMG_MV = 0.03  # [mV] RMS of the 20-120 Hz noise added too
+SWAY_MV = 0.15  # [mV] amplitude of each of the two 1-3 Hz sinusoids of the "sway" input (a walking subject)
 SCORED = ["ECG_P_Onsets", "ECG_P_Offsets", "ECG_R_Onsets", "ECG_R_Offsets", "ECG_T_Onsets",
           "ECG_T_Offsets"]
 
@@ -91,6 +93,14 @@ def noisy_signal(ecg):
     return ecg.signal + hum + NOISE_EMG_MV * emg / emg.std()
 
 
+def sway_signal(ecg):
+    """The raw lead with continuous motion sway throughout (``sway_check.continuous_sway``: two sinusoids of
+    ``SWAY_MV`` at 1-3 Hz, seeded by the lead), inside the P and T band (no high-pass removes it)."""
+    import sway_check
+
+    return sway_check.continuous_sway(ecg, SWAY_MV).signal
+
+
 def lead_for(ecg, kind):
     """The lead as input ``kind`` has it: a device's recording (its rate, marks moved to it) or the lead itself."""
     if kind in DEVICE_INPUTS:
@@ -105,6 +115,8 @@ def signal_for(ecg, kind):
         return ecg.signal
     if kind == "noisy":
         return noisy_signal(ecg)
+    if kind == "sway":
+        return sway_signal(ecg)
     import neurokit2 as nk
 
     rate = int(ecg.sampling_rate) if float(ecg.sampling_rate).is_integer() else ecg.sampling_rate

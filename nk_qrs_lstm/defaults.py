@@ -173,6 +173,8 @@ GATE_OWN_HEIGHT = 0.98  # [-] a beat whose own P bump reaches this is never refu
 GATE_COHERENCE_WINDOW_S = (0.25, 0.03)  # [s] before each QRS onset: from, to (the stretch a P wave occupies)
 GATE_COHERENCE_BAND_HZ = (1.0, 15.0)  # [Hz] pass band of the coherence's second view (P waves; not mains hum) ...
 GATE_COHERENCE_NOISE_SHARE = 0.3  # [-] ... taken where more than this share of the stretches' energy is outside it
+GATE_COHERENCE_SWAY_BAND_HZ = (4.0, 15.0)  # [Hz] pass band of a third view, against 1-3 Hz sway (tune_gate.py --sway) ...
+GATE_COHERENCE_SWAY_SHARE = 0.3  # [-] ... taken where more than this share of the energy lies below it (None: never)
 # GATE_COHERENCE_DETREND, GATE_COHERENCE_ENERGY_RATIO, GATE_RR_MIN_LIKENESS: benchmarks/tune_gate.py --robust
 GATE_COHERENCE_DETREND = 1  # [-] degree of the polynomial taken out of each stretch before comparing them
 GATE_COHERENCE_ENERGY_RATIO = 3.0  # [-] stretches above this many times their context's median energy left out

@@ -27,6 +27,8 @@ from .defaults import (
     GATE_COHERENCE_DETREND,
     GATE_COHERENCE_ENERGY_RATIO,
     GATE_COHERENCE_NOISE_SHARE,
+    GATE_COHERENCE_SWAY_BAND_HZ,
+    GATE_COHERENCE_SWAY_SHARE,
     GATE_COHERENCE_WINDOW_S,
     GATE_COHERENT_HEIGHT,
     GATE_COHERENT_OVERRIDE,
@@ -71,12 +73,14 @@ PAD_PERIODS = 1.0  # [-] the filter's edge padding, in periods of the band's low
 
 
 def band_pass(x, rate, band_hz):
-    """Zero-phase 2nd-order Butterworth band-pass of ``x`` (NaN read as 0), edges padded by a period of the low
-    edge; ``x`` as it is where it is shorter than that padding."""
+    """Zero-phase 2nd-order Butterworth band-pass of ``x`` (NaN read as 0; a high-pass where ``band_hz[1]`` is
+    None), edges padded by a period of the low edge; ``x`` as it is where it is shorter than that padding."""
     pad = int(PAD_PERIODS * rate / band_hz[0])
     if len(x) <= pad:
         return x
-    return sosfiltfilt(butter(2, band_hz, btype="bandpass", fs=rate, output="sos"), np.nan_to_num(x), padlen=pad)
+    sos = (butter(2, band_hz[0], btype="highpass", fs=rate, output="sos") if band_hz[1] is None else
+           butter(2, band_hz, btype="bandpass", fs=rate, output="sos"))
+    return sosfiltfilt(sos, np.nan_to_num(x), padlen=pad)
 
 
 def _stretches(x, qrs_on, rate, window_s, detrend=1):
@@ -129,7 +133,8 @@ def _mean_correlation(seg, ok, lo, hi, min_beats, scale):
 
 def p_coherence(x, qrs_on, rate, context_s=GATE_COHERENCE_CONTEXT_S, window_s=GATE_COHERENCE_WINDOW_S,
                 min_beats=GATE_MIN_BEATS, band_hz=GATE_COHERENCE_BAND_HZ, noise_share=GATE_COHERENCE_NOISE_SHARE,
-                detrend=GATE_COHERENCE_DETREND, energy_ratio=GATE_COHERENCE_ENERGY_RATIO):
+                detrend=GATE_COHERENCE_DETREND, energy_ratio=GATE_COHERENCE_ENERGY_RATIO,
+                sway_band_hz=GATE_COHERENCE_SWAY_BAND_HZ, sway_share=GATE_COHERENCE_SWAY_SHARE):
     """How alike the stretches before the QRS onsets are, over the beats around each beat.
 
     A P wave repeats from beat to beat at a fixed distance before its QRS;
@@ -209,16 +214,25 @@ def p_coherence(x, qrs_on, rate, context_s=GATE_COHERENCE_CONTEXT_S, window_s=GA
             ok = ok & ~(energy > energy_ratio * _context_median(energy, ok, lo, hi))
     scale = max(1.0, float(np.abs(np.nan_to_num(seg)).max(initial=0.0)))  # the stretches', not the whole x's
     out = _mean_correlation(seg, ok, lo, hi, min_beats, scale)
-    if band_hz is None:
-        return out
-    banded, _ = _stretches(band_pass(x, rate, band_hz), qrs_on, rate, window_s, detrend)
     judged = ok & (energy > 0)
-    outside = np.where(judged, 1.0 - (banded ** 2).sum(axis=1) / np.where(energy > 0, energy, 1.0), 0.0)
-    share, _, _ = _window_stats(qrs_on, outside, judged.astype(float), context_s * rate)  # mean over the context
-    with np.errstate(invalid="ignore"):
-        noisy = share > noise_share
-    second = _mean_correlation(banded, ok, lo, hi, min_beats, scale)
-    return np.where(noisy, np.fmax(out, second), out)
+
+    def view(band, share_above, removed=None):
+        """The coherence of the stretches filtered to ``band`` where, on average over the context, more than
+        ``share_above`` of their energy is outside it (or, with ``removed``, in what that filter removes)."""
+        filtered, _ = _stretches(band_pass(x, rate, band), qrs_on, rate, window_s, detrend)
+        kept = filtered if removed is None else _stretches(band_pass(x, rate, removed), qrs_on, rate, window_s,
+                                                           detrend)[0]
+        outside = np.where(judged, 1.0 - (kept ** 2).sum(axis=1) / np.where(energy > 0, energy, 1.0), 0.0)
+        share, _, _ = _window_stats(qrs_on, outside, judged.astype(float), context_s * rate)  # mean over the context
+        with np.errstate(invalid="ignore"):
+            taken = share > share_above
+        return np.where(taken, _mean_correlation(filtered, ok, lo, hi, min_beats, scale), np.nan)
+
+    if band_hz is not None:
+        out = np.fmax(out, view(band_hz, noise_share))
+    if sway_share is not None:  # sway: energy below the band's low edge (not noise above it) decides
+        out = np.fmax(out, view(sway_band_hz, sway_share, removed=(sway_band_hz[0], None)))
+    return out
 
 
 def rhythm_gate(qrs_on, p_height, p_peak, rate, context_s=GATE_CONTEXT_S, min_height=GATE_MIN_HEIGHT,

@@ -328,3 +328,26 @@ def test_a_coherent_atrial_wave_overrules_the_rr_arm_only_where_asked():
     assert not rhythm_gate(on, height, on - 40, RATE, coherence=coherent, coherent_override=None)[0][4:-4].any()
     assert rhythm_gate(on, height, on - 40, RATE, coherence=coherent, coherent_override=0.5)[0].all()
     assert not rhythm_gate(on, height, on - 40, RATE, coherence=incoherent, coherent_override=0.5)[0][4:-4].any()
+
+
+def test_sway_view_sees_p_waves_through_continuous_sway_and_not_fibrillation():
+    """Check sway_share: P waves under continuous 1-3 Hz sway (a walking subject) read as incoherent without the sway
+    view and coherent with it, while fibrillatory waves under the same sway stay incoherent; the view is taken only
+    where the stretches' energy lies mostly below its band (sway), so 20-120 Hz noise alone does not bring it in."""
+    from scipy.signal import butter, sosfiltfilt
+
+    on = _onsets(16, jitter_s=0.05, seed=7)
+    n = int(on[-1]) + 100
+    t = np.arange(n) / RATE
+    sway = 0.15 * np.sin(2 * np.pi * 1.3 * t + 0.4) + 0.15 * np.sin(2 * np.pi * 2.4 * t + 1.0)
+    noise = np.random.default_rng(8).normal(0, 0.005, n)
+    swaying = _p_waves(on, n) + sway + noise
+    assert np.nanmedian(p_coherence(swaying, on, RATE, sway_share=None)) < GATE_MIN_COHERENCE + 0.3
+    assert np.nanmedian(p_coherence(swaying, on, RATE, sway_share=0.3)) > 0.8
+    fib = _fibrillation(n, seed=9) + sway + noise
+    assert np.nanmedian(p_coherence(fib, on, RATE, sway_share=0.3)) < GATE_MIN_COHERENCE
+    emg = sosfiltfilt(butter(4, (20.0, 120.0), btype="bandpass", fs=RATE, output="sos"),
+                      np.random.default_rng(10).normal(size=n))
+    noisy = _fibrillation(n, seed=11) + 0.1 * emg / emg.std()
+    np.testing.assert_array_equal(p_coherence(noisy, on, RATE, sway_share=0.3),
+                                  p_coherence(noisy, on, RATE, sway_share=None))
