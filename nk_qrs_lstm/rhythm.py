@@ -160,6 +160,14 @@ def p_coherence(x, qrs_on, rate, context_s=GATE_COHERENCE_CONTEXT_S, window_s=GA
     make a sinus rhythm look like one without atrial waves; fibrillatory
     waves are of one size throughout and are judged as before.
 
+    Sway throughout (1-3 Hz: a walking subject) curves every stretch
+    differently and is inside the second view's band: where, on average
+    over the context, more than ``sway_share`` of the stretches' energy
+    lies below ``sway_band_hz``, the coherence of the stretches band-passed
+    to ``sway_band_hz`` (above the sway) is taken if it is larger. High-
+    frequency noise does not bring this view in (its energy is above the
+    band, not below).
+
     Parameters
     ----------
     x : ndarray, shape (n,)
@@ -183,6 +191,11 @@ def p_coherence(x, qrs_on, rate, context_s=GATE_COHERENCE_CONTEXT_S, window_s=GA
     energy_ratio : float or None
         Stretches above this many times their context's median energy are
         left out (None: none).
+    sway_band_hz : (float, float)
+        Pass band (Hz) of the sway view.
+    sway_share : float or None
+        Share of the stretches' energy below ``sway_band_hz`` from which the
+        sway view counts (None: no sway view).
 
     Returns
     -------
@@ -218,14 +231,16 @@ def p_coherence(x, qrs_on, rate, context_s=GATE_COHERENCE_CONTEXT_S, window_s=GA
 
     def view(band, share_above, removed=None):
         """The coherence of the stretches filtered to ``band`` where, on average over the context, more than
-        ``share_above`` of their energy is outside it (or, with ``removed``, in what that filter removes)."""
-        filtered, _ = _stretches(band_pass(x, rate, band), qrs_on, rate, window_s, detrend)
-        kept = filtered if removed is None else _stretches(band_pass(x, rate, removed), qrs_on, rate, window_s,
-                                                           detrend)[0]
+        ``share_above`` of their energy is outside it (or, with ``removed``, in what the filter to ``removed``
+        takes out); NaN elsewhere (the filter to ``band`` is not run where that is nowhere)."""
+        kept, _ = _stretches(band_pass(x, rate, band if removed is None else removed), qrs_on, rate, window_s, detrend)
         outside = np.where(judged, 1.0 - (kept ** 2).sum(axis=1) / np.where(energy > 0, energy, 1.0), 0.0)
         share, _, _ = _window_stats(qrs_on, outside, judged.astype(float), context_s * rate)  # mean over the context
         with np.errstate(invalid="ignore"):
             taken = share > share_above
+        if not taken.any():
+            return np.full(n, np.nan)
+        filtered = kept if removed is None else _stretches(band_pass(x, rate, band), qrs_on, rate, window_s, detrend)[0]
         return np.where(taken, _mean_correlation(filtered, ok, lo, hi, min_beats, scale), np.nan)
 
     if band_hz is not None:
