@@ -435,7 +435,7 @@ def main(argv=None):
     parser.add_argument("--override", action="store_true",
                         help="a high P coherence overruling the RR arm, with wearable devices' input")
     parser.add_argument("--sway", action="store_true",
-                        help="the coherence's second view under continuous 1-3 Hz sway (tune_decoding --inputs sway)")
+                        help="the coherence's sway view, under continuous 1-3 Hz sway (tune_decoding --inputs sway)")
     parser.add_argument("--robust", action="store_true",
                         help="the coherence's detrending and loud-stretch exclusion and the RR arm's unlike beats, "
                              "with wearable devices' input")
@@ -450,20 +450,14 @@ def main(argv=None):
         print("shipped gate:", shipped.to_dict())
         print("chosen:", dict(zip(RHYTHM_GRID, best)), table.loc[best].to_dict())
         return
-    if args.sway:
-        frame = sway_sweep(args.cache)
-        frame.to_csv(os.path.join(args.out, "gate_sway.csv"), index=False)
-        table, best = choose_sway(frame)
-        print(table.round(2).to_string())
-        print("chosen:", best)
-        return
-    if args.override:
-        frame = override_sweep(args.cache)
-        frame.to_csv(os.path.join(args.out, "gate_override.csv"), index=False)
-        table, best = choose_override(frame)
-        print(table.round(2).to_string())
-        print("chosen:", best)
-        return
+    for name, (run, choose) in {"sway": (sway_sweep, choose_sway), "override": (override_sweep, choose_override)}.items():
+        if getattr(args, name):  # sweeps whose choice is one setting: its table and the chosen one
+            frame = run(args.cache)
+            frame.to_csv(os.path.join(args.out, f"gate_{name}.csv"), index=False)
+            table, best = choose(frame)
+            print(table.round(2).to_string())
+            print("chosen:", best)
+            return
     if args.robust:
         frame = robust_sweep(args.cache)
         frame.to_csv(os.path.join(args.out, "gate_robust.csv"), index=False)
