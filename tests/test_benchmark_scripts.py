@@ -92,3 +92,29 @@ def test_child_check_plays_a_lead_faster_with_its_marks(ludb_path):
         lo = np.maximum(moved - 3, 0)
         near = [np.abs(fast.signal[a : a + 7]).max() for a in lo]
         assert np.allclose(near, np.abs(fast.signal[moved]), atol=0.15 * np.ptp(ecg.signal))
+
+
+def test_continuous_sway_is_seeded_by_lead_and_lies_at_1_to_3_hz(ludb_path):
+    """Check benchmarks/sway_check.py's continuous sway (tune_decoding's "sway" input): the same for the same lead,
+    different across leads, throughout the lead, within 2 x its amplitude, with its power at 1-3 Hz."""
+    import sys
+
+    import numpy as np
+
+    sys.path.insert(0, str(BENCHMARKS))
+    try:
+        spec = importlib.util.spec_from_file_location("sway_script", BENCHMARKS / "sway_check.py")
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+    finally:
+        sys.path.remove(str(BENCHMARKS))
+    from nk_qrs_lstm.training.datasets import load_split
+
+    first, second = load_split("ludb", "validation")[:2]
+    added = module.continuous_sway(first, 0.15).signal - first.signal
+    np.testing.assert_array_equal(module.continuous_sway(first, 0.15).signal - first.signal, added)
+    assert not np.allclose(module.continuous_sway(second, 0.15).signal - second.signal, added)
+    assert np.abs(added).max() <= 0.3 + 1e-9 and np.abs(added[: len(added) // 4]).max() > 0.05
+    spectrum = np.abs(np.fft.rfft(added)) ** 2
+    freq = np.fft.rfftfreq(len(added), 1 / first.sampling_rate)
+    assert spectrum[(freq >= 0.8) & (freq <= 3.2)].sum() > 0.9 * spectrum.sum()
