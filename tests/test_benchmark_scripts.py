@@ -1,6 +1,7 @@
 """Rules of the benchmark scripts that decide what runs (benchmarks/*.py, imported by path)."""
 
 import importlib.util
+import sys
 from pathlib import Path
 
 import pytest
@@ -8,12 +9,22 @@ import pytest
 BENCHMARKS = Path(__file__).resolve().parents[1] / "benchmarks"
 
 
+def _script(name):
+    """The benchmark script ``benchmarks/<name>.py`` as a module (the folder on the path while it loads: scripts
+    import their neighbours, e.g. ``sway_check``)."""
+    spec = importlib.util.spec_from_file_location(f"{name}_script", BENCHMARKS / f"{name}.py")
+    module = importlib.util.module_from_spec(spec)
+    sys.path.insert(0, str(BENCHMARKS))
+    try:
+        spec.loader.exec_module(module)
+    finally:
+        sys.path.remove(str(BENCHMARKS))
+    return module
+
+
 @pytest.fixture(scope="module")
 def speed():
-    spec = importlib.util.spec_from_file_location("speed_script", BENCHMARKS / "speed.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return _script("speed")
 
 
 def test_24h_run_is_skipped_when_its_time_or_memory_would_not_fit(speed):
@@ -29,9 +40,7 @@ def test_24h_run_is_skipped_when_its_time_or_memory_would_not_fit(speed):
 
 def test_qrs_width_bins_errors_by_duration(ludb_path):
     """Check that the QRS-width breakdown matches expert complexes and bins them (one LUDB validation record)."""
-    spec = importlib.util.spec_from_file_location("qrs_width_script", BENCHMARKS / "qrs_width.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
+    module = _script("qrs_width")
     frame = module.errors("ludb", "validation", limit=1)
     assert len(frame) > 50 and frame[["onset_error_ms", "offset_error_ms"]].abs().max().max() <= 150
     assert (frame.found_duration_ms - frame.duration_ms
@@ -43,9 +52,7 @@ def test_qrs_width_bins_errors_by_duration(ludb_path):
 def test_wearable_devices_record_at_their_rate_with_the_marks_moved(ludb_path):
     """Check benchmarks/wearable.py: each device's lead is at its rate, quantised to its step within its rails, the
     expert marks and regions moved to that rate, the same for the same lead (seeded) and different across leads."""
-    spec = importlib.util.spec_from_file_location("wearable_script", BENCHMARKS / "wearable.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
+    module = _script("wearable")
     import numpy as np
 
     from nk_qrs_lstm.training.datasets import load_split
@@ -66,15 +73,7 @@ def test_wearable_devices_record_at_their_rate_with_the_marks_moved(ludb_path):
 def test_child_check_plays_a_lead_faster_with_its_marks(ludb_path):
     """Check benchmarks/child_check.py: played 2x (1.6x) as fast, a lead keeps its rate with half (5/8) of its samples,
     its QRS complexes and the expert marks and regions are moved alike (the R peak stays on the marked one)."""
-    spec = importlib.util.spec_from_file_location("child_script", BENCHMARKS / "child_check.py")
-    module = importlib.util.module_from_spec(spec)
-    import sys
-
-    sys.path.insert(0, str(BENCHMARKS))  # the script imports sway_check beside it
-    try:
-        spec.loader.exec_module(module)
-    finally:
-        sys.path.remove(str(BENCHMARKS))
+    module = _script("child_check")
     import numpy as np
 
     from nk_qrs_lstm.training.datasets import load_split
@@ -97,17 +96,9 @@ def test_child_check_plays_a_lead_faster_with_its_marks(ludb_path):
 def test_continuous_sway_is_seeded_by_lead_and_lies_at_1_to_3_hz(ludb_path):
     """Check benchmarks/sway_check.py's continuous sway (tune_decoding's "sway" input): the same for the same lead,
     different across leads, throughout the lead, within 2 x its amplitude, with its power at 1-3 Hz."""
-    import sys
-
     import numpy as np
 
-    sys.path.insert(0, str(BENCHMARKS))
-    try:
-        spec = importlib.util.spec_from_file_location("sway_script", BENCHMARKS / "sway_check.py")
-        module = importlib.util.module_from_spec(spec)
-        spec.loader.exec_module(module)
-    finally:
-        sys.path.remove(str(BENCHMARKS))
+    module = _script("sway_check")
     from nk_qrs_lstm.training.datasets import load_split
 
     first, second = load_split("ludb", "validation")[:2]
