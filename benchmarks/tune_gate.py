@@ -271,8 +271,8 @@ def choose_sway(frame):
     fewest = allowed[allowed.sway == allowed.sway.min()]
     if shipped.name in fewest.index:
         return table.sort_values("sway"), shipped.name
-    low_edge = [float(band.strip("()").split(",")[0]) for band in fewest.index.get_level_values("sway_band_hz")]
-    best = fewest.index[int(np.argmin(low_edge))]  # ties: the band nearest 1-15 Hz
+    bands = [str(band) for band in SWAY_GRID["sway_band_hz"]]  # in the grid's order: nearest 1-15 Hz first
+    best = min(fewest.index, key=lambda setting: bands.index(setting[0]))
     if table.loc[best, "sway"] > 0.9 * shipped.sway:
         best = shipped.name
     return table.sort_values("sway"), best
