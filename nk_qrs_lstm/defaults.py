@@ -175,6 +175,12 @@ GATE_COHERENCE_BAND_HZ = (1.0, 15.0)  # [Hz] pass band of the coherence's second
 GATE_COHERENCE_NOISE_SHARE = 0.3  # [-] ... taken where more than this share of the stretches' energy is outside it
 GATE_COHERENCE_SWAY_BAND_HZ = (4.0, 15.0)  # [Hz] pass band of a third view, against 1-3 Hz sway (tune_gate.py --sway) ...
 GATE_COHERENCE_SWAY_SHARE = 0.3  # [-] ... taken where more than this share of the energy lies below it (None: never)
+# the sway warning (quality.warn_sway; benchmarks/tune_sway_warning.py, validation splits): a beat is in sway where
+# more than SWAY_WARN_FRACTION of the beats within SWAY_WARN_CONTEXT_S have over SWAY_WARN_SHARE of their P stretch's
+# energy below GATE_COHERENCE_SWAY_BAND_HZ[0] (sway.low_share)
+SWAY_WARN_SHARE = 0.8  # [-]
+SWAY_WARN_FRACTION = 0.7  # [-]
+SWAY_WARN_CONTEXT_S = 7.5  # [s]
 # GATE_COHERENCE_DETREND, GATE_COHERENCE_ENERGY_RATIO, GATE_RR_MIN_LIKENESS: benchmarks/tune_gate.py --robust
 GATE_COHERENCE_DETREND = 1  # [-] degree of the polynomial taken out of each stretch before comparing them
 GATE_COHERENCE_ENERGY_RATIO = 3.0  # [-] stretches above this many times their context's median energy left out

@@ -27,7 +27,7 @@ from .neurokit import (
     to_neurokit,
 )
 from .pipeline import delineate_lead, resample_proba
-from .quality import warn_bandpassed, warn_quality
+from .quality import warn_bandpassed, warn_quality, warn_sway
 from .registry import available_methods, get_method, register_delineator  # noqa: F401 (public here too)
 
 #: NeuroKit's plot keywords that ``ecg_delineate(..., show=True)`` takes beside a learned method's own.
@@ -100,6 +100,7 @@ def _learned_table(method, ecg_cleaned, rpeaks, sampling_rate, kwargs):
         return ecg, rate, None
     table = _check_table(method, method.func(ecg, rpeaks, rate, **kwargs), rpeaks)
     warn_bandpassed(ecg, rate, table["ECG_R_Peaks"])
+    warn_sway(ecg, rate, table["ECG_R_Onsets"])
     if rpeaks is None and not len(table["ECG_R_Peaks"]):
         warn(NO_RPEAKS_MESSAGE)
         return ecg, rate, None
@@ -188,7 +189,9 @@ def ecg_delineate(ecg_cleaned, rpeaks=None, sampling_rate=1000, method="lstm", s
         NeuroKit's "No R-peaks were detected..." when ``rpeaks`` is empty, or
         ``None`` and no QRS complex is found (the result is then NeuroKit's
         empty one: zero ``signals`` and empty float arrays); also for gaps,
-        flat and clipped signals. A subclass of ``NeuroKitWarning``.
+        flat and clipped signals, noise, band-pass-cleaned input and 1-4 Hz
+        sway under the P waves (:mod:`nk_qrs_lstm.quality`). A subclass of
+        ``NeuroKitWarning``.
 
     See Also
     --------

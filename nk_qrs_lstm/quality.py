@@ -1,6 +1,7 @@
-"""Signal checks that warn, never fail: gaps, flat and clipped signals, noise, band-pass-cleaned input.
+"""Signal checks that warn, never fail: gaps, flat and clipped signals, noise, band-pass-cleaned input, sway.
 
-The band-pass check needs the heart rate, so the front door runs it after delineation.
+The band-pass check needs the heart rate and the sway check the QRS onsets, so the front door runs them after
+delineation.
 
 Pure numpy/scipy; each check takes a validated lead and emits an
 :class:`~nk_qrs_lstm.NKQRSLSTMWarning` at the caller's line.
@@ -19,6 +20,8 @@ from .defaults import (
     CLIPPED_FRACTION,
     CLIPPED_PILE,
     FLAT_GAP_S,
+    GATE_COHERENCE_SWAY_BAND_HZ,
+    GATE_COHERENCE_WINDOW_S,
     MAINS_FLANK_HZ,
     MAINS_NOTCH_MIN_HZ,
     NOISE_ECG_HZ,
@@ -30,9 +33,12 @@ from .defaults import (
     QUANT_RANGE_PERCENTILE,
     QUANT_WINDOW_S,
     STRETCH_S,
+    SWAY_WARN_CONTEXT_S,
+    SWAY_WARN_SHARE,
     n_samples,
 )
 from .mains import detect_tones, lead_spectra
+from .sway import low_share, swaying
 from .spectra import constant_runs, longest_finite_run, runs, welch
 
 
@@ -207,6 +213,52 @@ def warn_bandpassed(ecg, sampling_rate, qrs_positions, name="ecg_cleaned"):
              f"{BANDPASS_MAX_RATIO:g}): such cleaning (e.g. nk.ecg_clean's 'pantompkins1985', 'hamilton2002', "
              "'elgendi2010') flattens P and T waves and widens the QRS for the network. Pass the raw signal, or "
              "nk.ecg_clean(..., method='neurokit').")
+
+
+def sway_spans(ecg, sampling_rate, qrs_onsets):
+    """Where the lead sways under its P waves (:func:`nk_qrs_lstm.sway.swaying`), as merged sample spans.
+
+    Parameters
+    ----------
+    ecg : ndarray
+    sampling_rate : float
+    qrs_onsets : ndarray
+        QRS onsets found (samples; NaN ignored).
+
+    Returns
+    -------
+    spans : ndarray of int, shape (n, 2)
+        ``[start, stop)``: from the P stretch of the first beat in sway to the QRS onset of the last, spans less
+        than ``SWAY_WARN_CONTEXT_S`` apart joined.
+    share : float
+        Median :func:`~nk_qrs_lstm.sway.low_share` of the beats in sway (NaN: none).
+    """
+    on = np.asarray(qrs_onsets, dtype=float)
+    on = np.sort(on[np.isfinite(on)])
+    share = low_share(ecg, on, sampling_rate)
+    flagged = swaying(share, on, sampling_rate)
+    if not flagged.any():
+        return np.zeros((0, 2), dtype=np.int64), np.nan
+    start = np.maximum(on[flagged] - GATE_COHERENCE_WINDOW_S[0] * sampling_rate, 0).astype(np.int64)
+    stop = on[flagged].astype(np.int64)
+    gap = SWAY_WARN_CONTEXT_S * sampling_rate
+    spans = _merged(np.stack([start, np.maximum(stop, start + 1) + int(gap)], axis=1))
+    spans[:, 1] = np.minimum(spans[:, 1] - int(gap), len(ecg))
+    judged = np.isfinite(share)  # a beat in sway may have no share of its own (its stretch cut by the lead's start)
+    return spans, float(np.median(share[flagged & judged] if (flagged & judged).any() else
+                                  share[judged & (share > SWAY_WARN_SHARE)]))
+
+
+def warn_sway(ecg, sampling_rate, qrs_onsets, name="ecg_cleaned"):
+    """Warn where 1-4 Hz sway lies under the P waves (a walking subject, a loose electrode): the P waves are still
+    found there, their limits and the T wave's less precisely (:func:`sway_spans`)."""
+    spans, share = sway_spans(ecg, sampling_rate, qrs_onsets)
+    if len(spans):
+        warn(f"{name} sways at 1-4 Hz under its P waves{_where(spans, sampling_rate)} (a walking subject, breathing "
+             f"on a loose electrode: {100 * share:.0f}% of the energy before each QRS lies below "
+             f"{GATE_COHERENCE_SWAY_BAND_HZ[0]:g} Hz): P waves are still found there, but their limits are about "
+             "twice as scattered and T offsets less precise. No filter removes such sway without distorting the P "
+             "wave, which shares its band: check the electrodes' contact.")
 
 
 def noise_ratios(ecg, sampling_rate, mains_hz=(), with_power=False, stretches=None):

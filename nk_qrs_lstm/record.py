@@ -14,6 +14,7 @@ import pandas as pd
 from ._checks import _join, check_option, warn
 from .defaults import BEAT_KEYS
 from .delineate import PROBA_COLUMNS, validate_input
+from .quality import warn_bandpassed, warn_sway
 from .neurokit import table_to_frame, to_neurokit
 from .fusion import FUSIONS, fuse_leads
 from .fusion import ProbaMean, active_samples, fuse_proba, peak_signal
@@ -265,6 +266,8 @@ def delineate_record(record, leads=None, backend="onnx", record_name=None, keep_
         ecg, _, rate = validate_input(signal[:, j], None, rate, name=f"lead {name!r}")
         table, proba, rate_map = delineate_lead(ecg, rate, backend=backend,
                                                 keep_proba=keep_proba or fusion == "proba")
+        warn_bandpassed(ecg, rate, table["ECG_R_Peaks"], name=f"lead {name!r}")
+        warn_sway(ecg, rate, table["ECG_R_Onsets"], name=f"lead {name!r}")
         tables[name] = table_to_frame(table)
         if fusion == "proba":  # the same probabilities, summed over leads as they come
             mean = ProbaMean(len(proba)) if mean is None else mean

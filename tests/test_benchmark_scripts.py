@@ -4,6 +4,7 @@ import importlib.util
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 BENCHMARKS = Path(__file__).resolve().parents[1] / "benchmarks"
@@ -109,3 +110,17 @@ def test_continuous_sway_is_seeded_by_lead_and_lies_at_1_to_3_hz(ludb_path):
     spectrum = np.abs(np.fft.rfft(added)) ** 2
     freq = np.fft.rfftfreq(len(added), 1 / first.sampling_rate)
     assert spectrum[(freq >= 0.8) & (freq <= 3.2)].sum() > 0.9 * spectrum.sum()
+
+
+def test_sway_warning_script_scores_one_to_one_inside_the_regions():
+    """Check tune_sway_warning's P-onset errors (one-to-one, within 150 ms, expert marks outside the regions left
+    out) and its per-lead decision (the package's ``sway.swaying`` on the cached shares)."""
+    module = _script("tune_sway_warning")
+    row = {"rate": 500.0, "expert_p_on": np.array([100.0, 500.0, 2000.0]), "p_on": np.array([110.0, 120.0, 900.0]),
+           "regions": np.array([[0, 1000]])}
+    assert module.p_errors(row) == [20.0]  # 120 is taken by no second mark; 900 is 800 ms away; 2000 is outside
+    on = np.arange(20) * 500.0
+    steady = {"rate": 500.0, "qrs_on": on, "share": np.full(20, 0.3)}
+    swaying = {"rate": 500.0, "qrs_on": on, "share": np.full(20, 0.95)}
+    assert not module.warned(steady, 0.8, 0.7) and module.warned(swaying, 0.8, 0.7)
+    assert not module.warned({"rate": 500.0, "qrs_on": np.zeros(0), "share": np.zeros(0)}, 0.8, 0.7)

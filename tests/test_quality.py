@@ -1,15 +1,16 @@
-"""Tests of the input checks that warn: band-pass-cleaned input."""
+"""Tests of the input checks that warn after delineation: band-pass-cleaned input, sway under the P waves."""
 
 import warnings
 
 import neurokit2 as nk
 import numpy as np
 import pytest
+import wfdb
 
 import nk_qrs_lstm
 from nk_qrs_lstm import NKQRSLSTMWarning
 from nk_qrs_lstm.defaults import BANDPASS_MAX_RATIO
-from nk_qrs_lstm.quality import bandpass_ratio
+from nk_qrs_lstm.quality import bandpass_ratio, sway_spans
 
 
 @pytest.mark.parametrize("method", ["elgendi2010", "hamilton2002"])
@@ -192,3 +193,66 @@ def test_a_coarsely_quantised_lead_warns_and_a_fine_one_does_not(levels, warns):
         assert bool(found) == warns
     if warns:
         assert found[0].startswith("ecg_cleaned is coarsely quantised: its beats span ")
+
+
+def _swaying(ecg, rate, start_s, stop_s, mv=1.0):
+    """``ecg`` with 1-4 Hz sway (two sinusoids of ``mv``, a walking subject) between ``start_s`` and ``stop_s``,
+    faded in and out over 1 s."""
+    t = np.arange(len(ecg)) / rate
+    sway = mv * (np.sin(2 * np.pi * 1.3 * t) + np.sin(2 * np.pi * 2.4 * t + 1.0))
+    fade = np.clip(np.minimum(t - start_s, stop_s - t) + 0.5, 0.0, 1.0)
+    return ecg + sway * fade
+
+
+def test_sway_under_the_p_waves_warns_where_it_is():
+    """Check that sway in the middle of a lead warns, naming that stretch and not the steady minute around it."""
+    rate = 500
+    ecg = nk.ecg_simulate(duration=90, sampling_rate=rate, heart_rate=70, random_state=2)
+    with pytest.warns(NKQRSLSTMWarning, match=r"sways at 1-4 Hz under its P waves in 1 stretch") as record:
+        nk_qrs_lstm.ecg_delineate(_swaying(ecg, rate, 30.0, 60.0), sampling_rate=rate)
+    message = next(str(w.message) for w in record if "sways" in str(w.message))
+    start, stop = (float(v) for v in message.split("stretch (")[1].split(" s)")[0].split("-"))
+    assert 25.0 <= start <= 36.0 and 54.0 <= stop <= 61.0, message
+
+
+def test_steady_lead_gets_no_sway_warning():
+    """Check that the same lead without sway, raw and cleaned, gets no sway warning."""
+    rate = 500
+    ecg = nk.ecg_simulate(duration=90, sampling_rate=rate, heart_rate=70, random_state=2)
+    for signal in (ecg, nk.ecg_clean(ecg, sampling_rate=rate)):
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", NKQRSLSTMWarning)
+            nk_qrs_lstm.ecg_delineate(signal, sampling_rate=rate)
+
+
+def test_sway_spans_of_a_lead_without_beats_are_empty():
+    """Check that no QRS onset (or too few to judge) gives no span and no error."""
+    spans, share = sway_spans(np.zeros(5000), 500, np.array([np.nan, 1000.0]))
+    assert spans.shape == (0, 2) and np.isnan(share)
+    spans, share = sway_spans(np.zeros(5000), 500, np.zeros(0))
+    assert spans.shape == (0, 2)
+
+
+def test_record_leads_warn_of_sway_by_name():
+    """Check that delineate_record names the swaying lead in its warning (and not the steady one)."""
+    rate = 500
+    ecg = nk.ecg_simulate(duration=30, sampling_rate=rate, heart_rate=70, random_state=3)
+    record = wfdb.Record(record_name="sway", n_sig=2, fs=rate, sig_len=len(ecg), sig_name=["ii", "v5"],
+                         units=["mV", "mV"], p_signal=np.stack([_swaying(ecg, rate, -1.0, 31.0), ecg], axis=1),
+                         fmt=["16", "16"])
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        nk_qrs_lstm.delineate_record(record)
+    sway = [str(w.message) for w in caught if "sways" in str(w.message)]
+    assert len(sway) == 1 and sway[0].startswith("lead 'ii' sways"), sway
+
+
+def test_sway_share_reported_is_a_number_when_a_beat_in_sway_has_none():
+    """Check that the warning's share is a number when a beat in sway has no share of its own (its stretch cut by
+    the lead's start; a new-user trial saw 'nan% of the energy')."""
+    rate = 500
+    t = np.arange(20 * rate) / rate
+    x = np.sin(2 * np.pi * 1.3 * t) + np.sin(2 * np.pi * 2.4 * t + 1.0)  # sway alone: every stretch slow
+    on = np.r_[10.0, np.arange(1, 20) * rate]  # the first stretch is cut by the start
+    spans, share = sway_spans(x, rate, on)
+    assert len(spans) == 1 and 0.8 < share <= 1.0
