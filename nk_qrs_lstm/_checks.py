@@ -13,7 +13,7 @@ import warnings
 import numpy as np
 from neurokit2.misc import NeuroKitWarning
 
-from .defaults import MAX_RATE, MIN_RATE
+from .defaults import MAX_RATE, MIN_RATE, TIME_SCALE_MAX
 
 
 class NKQRSLSTMWarning(NeuroKitWarning):
@@ -82,6 +82,27 @@ def check_flag(name, value):
     if not isinstance(value, (bool, np.bool_)):
         raise TypeError(f"{name} == {value!r}, must be True or False.")
     return bool(value)
+
+
+def check_time_scale(time_scale, name="time_scale"):
+    """Return ``time_scale`` as a float from 1 to ``TIME_SCALE_MAX`` (how many times shorter the waves are than an
+    adult's).
+
+    Examples
+    --------
+    >>> check_time_scale(1.5)
+    1.5
+    >>> check_time_scale(0.5)
+    Traceback (most recent call last):
+    ...
+    ValueError: time_scale == 0.5, must be from 1 to 3 (how many times shorter the waves are than an adult's, e.g. 1.5 for a small child's ECG).
+    """
+    if isinstance(time_scale, bool) or not isinstance(time_scale, numbers.Real):
+        raise TypeError(f"{name} must be a number, got {type(time_scale).__name__} {time_scale!r}.")
+    if not 1.0 <= float(time_scale) <= TIME_SCALE_MAX:
+        raise ValueError(f"{name} == {time_scale!r}, must be from 1 to {TIME_SCALE_MAX:g} (how many times shorter the "
+                         "waves are than an adult's, e.g. 1.5 for a small child's ECG).")
+    return float(time_scale)
 
 
 def check_sampling_rate(sampling_rate, name="sampling_rate"):

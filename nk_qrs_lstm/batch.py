@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from ._checks import check_flag, check_option, warn
+from ._checks import check_flag, check_option, check_time_scale, warn
 from .database import (
     FAILURE_COLUMNS,
     FIDUCIALS,
@@ -125,7 +125,7 @@ def _soft_import(name, feature, extra="dask"):
 
 
 # --------------------------------------------------------------------------- one record
-def _delineate_one(folder, record, leads, out, extension, overwrite=False, per_lead=False):
+def _delineate_one(folder, record, leads, out, extension, overwrite=False, per_lead=False, time_scale=1.0):
     """Delineate one record and write its annotations; never raises (runs on workers).
 
     Returns a dict: record, table or None, path or None, error (type,
@@ -139,7 +139,7 @@ def _delineate_one(folder, record, leads, out, extension, overwrite=False, per_l
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
             result = delineate_record(os.path.join(folder, record), leads=leads,
-                                      record_name=posixpath.basename(record))
+                                      record_name=posixpath.basename(record), time_scale=time_scale)
             write_dir = os.path.join(out, posixpath.dirname(record))
             os.makedirs(write_dir, exist_ok=True)
             outcome["path"] = result.to_wfdb(write_dir=write_dir, extension=extension, overwrite=overwrite,
@@ -227,7 +227,7 @@ def _check_fresh(out, names, extension, table_format, overwrite):
 
 def delineate_database(folder, out, records=None, leads=None, scheduler=None, n_workers=None,
                        annotation_extension="lstm", table_format="parquet", progress=True, overwrite=False,
-                       per_lead=False):
+                       per_lead=False, time_scale=1.0):
     """Delineate every record of a WFDB database, serially or on Dask.
 
     For each record, every lead (or ``leads``) is delineated and fused
@@ -271,6 +271,10 @@ def delineate_database(folder, out, records=None, leads=None, scheduler=None, n_
         Write every lead's delineation into the record's annotation file,
         each mark with its lead's signal number as ``chan`` (as QTDB's
         ``pu`` files), instead of the fused delineation.
+    time_scale : float
+        1 to 3: how many times shorter the waves are than an adult's (e.g.
+        1.5 for small children's ECGs), for every record; as in
+        :func:`nk_qrs_lstm.ecg_delineate`.
     overwrite : bool
         Replace the files of an earlier run in ``out`` (the table,
         ``failures.csv``, ``warnings.csv`` and the records' annotation
@@ -353,10 +357,11 @@ def delineate_database(folder, out, records=None, leads=None, scheduler=None, n_
     if table_format == "parquet":
         _soft_import("pyarrow", "table_format='parquet'")
     overwrite, per_lead = check_flag("overwrite", overwrite), check_flag("per_lead", per_lead)
+    time_scale = check_time_scale(time_scale)
     out = check_out(out)  # last: created only once every argument is valid
     _check_fresh(out, names, extension, table_format, overwrite)
 
-    tasks = [(os.path.abspath(folder), name, leads, os.path.abspath(out), extension, overwrite, per_lead)
+    tasks = [(os.path.abspath(folder), name, leads, os.path.abspath(out), extension, overwrite, per_lead, time_scale)
              for name in names]
     if scheduler is None:
         outcomes = _run_serial(tasks, progress)

@@ -94,6 +94,16 @@ def _seconds(minimum, strict):
     return _type(seconds)
 
 
+def _time_scale(value):
+    from ._checks import check_time_scale
+
+    try:
+        number = float(value)
+    except ValueError:
+        raise ValueError(f"--time-scale must be a number, got {value!r}.") from None
+    return check_time_scale(number, name="--time-scale")
+
+
 def _extension(value):
     from .wfdb_io import _check_extension
 
@@ -147,7 +157,8 @@ def _delineate(args):
         window = _plot_window(PLOT_START_S if args.start is None else args.start,
                               PLOT_DURATION_S if args.duration is None else args.duration, signal.shape[0], rate)
     # the plot reuses the probabilities of the delineation: the network runs once per lead
-    result = delineate_record(args.record, leads=leads, **({"keep_proba": True} if args.plot else {}))
+    result = delineate_record(args.record, leads=leads, time_scale=args.time_scale,
+                              **({"keep_proba": True} if args.plot else {}))
     print(f"Record {result.record_name}: {result.n_samples} samples at {result.sampling_rate:g} Hz, "
           f"leads {', '.join(map(str, result.tables))}")
     print(_summary(result).to_string())
@@ -183,7 +194,7 @@ def _delineate_db(args):
     result = delineate_database(args.folder, args.out, records=args.records, leads=_leads(args.leads),
                                 scheduler=scheduler, n_workers=args.workers, annotation_extension=args.extension,
                                 table_format=table_format, progress=not args.quiet, overwrite=args.overwrite,
-                                per_lead=args.per_lead)
+                                per_lead=args.per_lead, time_scale=args.time_scale)
     n_done = len(result.annotation_paths)
     print(f"Delineated {n_done} of {n_done + len(result.failures)} records in {result.elapsed_s:.1f} s "
           f"({len(result.table)} rows).")
@@ -288,6 +299,10 @@ def _output_options():
     parent.add_argument("--per-lead", action="store_true",
                         help="with --out-annotation, write every lead's delineation into RECORD.EXT, each mark with "
                              "its lead's signal number as chan (as QTDB's pu files), instead of the fused one")
+    parent.add_argument("--time-scale", metavar="K", type=_type(_time_scale), default=1.0,
+                        help="1 to 3: how many times shorter the waves are than an adult's, for infants' and small children's "
+                             "ECGs (e.g. 1.5 where the QRS lasts about 60 ms); the network sees the leads that many "
+                             "times slower (default: 1)")
     parent.add_argument("--overwrite", action="store_true",
                         help="replace an existing annotation file RECORD.EXT (refused by default: next to the "
                              "record it may be the expert's, e.g. LUDB's .ii or QTDB's .q1c)")
@@ -352,6 +367,10 @@ def build_parser():
                         "auto: parquet when pyarrow is installed, else csv (default: auto)")
     d.add_argument("--extension", default="lstm", metavar="EXT", type=_type(_extension),
                    help="annotation file extension, letters and digits (default: lstm)")
+    d.add_argument("--time-scale", metavar="K", type=_type(_time_scale), default=1.0,
+                   help="1 to 3: how many times shorter the waves are than an adult's, for infants' and small children's "
+                        "ECGs (e.g. 1.5 where the QRS lasts about 60 ms); the network sees the leads that many "
+                        "times slower (default: 1)")
     d.add_argument("--per-lead", action="store_true",
                    help="write every lead's delineation into each record's annotation file, each mark with its "
                         "lead's signal number as chan (as QTDB's pu files), instead of the fused one")

@@ -15,6 +15,7 @@ HIGHPASS_HZ = 0.5  # [Hz] baseline-removal cut-off applied before the network
 NORM_BLOCK_S = 1.0  # [s] blocks of the per-second amplitude scale (normalisation "second")
 
 # --- accepted input ----------------------------------------------------------
+TIME_SCALE_MAX = 3.0  # [-] largest time_scale: the network sees a lead at most this many times slower (children)
 MIN_RATE = 100  # [Hz] lowest accepted sampling rate (higher rates are resampled) ...
 RATIO_MAX_DENOMINATOR = 1000  # [-] largest up/down factor of the rational rate conversion
 MAX_RATE = MODEL_RATE * RATIO_MAX_DENOMINATOR  # [Hz] ... and the highest (250 kHz: the conversion's largest factor)

@@ -15,7 +15,7 @@ import numbers
 import numpy as np
 import pandas as pd
 
-from ._checks import _join, check_ecg, check_option, check_rpeaks, check_sampling_rate, warn
+from ._checks import _join, check_ecg, check_option, check_rpeaks, check_sampling_rate, check_time_scale, warn
 from .defaults import BEAT_KEYS, BEAT_WINDOW_S, CLASSES, CONFIDENCE_KEYS, MIN_DURATION_S
 from .neurokit import (
     NO_RPEAKS_MESSAGE,
@@ -37,7 +37,7 @@ PROBA_COLUMNS = tuple(f"ECG_Proba_{c.capitalize() if c == 'background' else c}" 
 
 # --------------------------------------------------------------------------- the learned method
 @register_delineator("lstm")
-def lstm(ecg, rpeaks, sampling_rate, backend="onnx"):
+def lstm(ecg, rpeaks, sampling_rate, backend="onnx", time_scale=1.0):
     """The shipped Conv + BiLSTM network, through the one pipeline.
 
     Parameters
@@ -48,13 +48,17 @@ def lstm(ecg, rpeaks, sampling_rate, backend="onnx"):
     sampling_rate : float
     backend : {"onnx", "tensorflow"}
         Runtime of the network.
+    time_scale : float
+        How many times shorter the waves are than an adult's (1 to 3; e.g.
+        1.5 for a small child's ECG): the network sees the lead that many
+        times slower. Indices stay the caller's samples.
 
     Returns
     -------
     dict of str -> ndarray of float
         Per-beat table (:func:`nk_qrs_lstm.alignment.align`).
     """
-    return delineate_lead(ecg, sampling_rate, rpeaks, backend=backend)[0]
+    return delineate_lead(ecg, sampling_rate, rpeaks, backend=backend, time_scale=check_time_scale(time_scale))[0]
 
 
 # --------------------------------------------------------------------------- validation
@@ -161,8 +165,12 @@ def ecg_delineate(ecg_cleaned, rpeaks=None, sampling_rate=1000, method="lstm", s
         Set to NaN the points whose distance to their R-peak is an outlier
         (``|z| > 3``), NeuroKit's intended check.
     **kwargs
-        ``backend="onnx"`` (default) or ``"tensorflow"`` for ``"lstm"``;
-        with ``show=True``, NeuroKit's plot window ``window_start`` and
+        ``backend="onnx"`` (default) or ``"tensorflow"`` for ``"lstm"``, and
+        ``time_scale`` (1 to 3, default 1): how many times shorter the waves
+        are than an adult's, for infants' and small children's ECGs (e.g.
+        1.5 where the QRS lasts about 60 ms): the network, trained on adults,
+        then sees the lead that many times slower (indices stay the lead's
+        samples; see ``docs/api.md``); with ``show=True``, NeuroKit's plot window ``window_start`` and
         ``window_end`` (seconds around the R-peak; -0.35 and 0.55);
         NeuroKit's keyword arguments for its methods. An R-peak is given the
         QRS complex nearest to it within 150 ms and half its RR interval
@@ -261,7 +269,7 @@ def _check_window(window_start=BEAT_WINDOW_S[0], window_end=BEAT_WINDOW_S[1]):
         raise ValueError(f"window_start == {window_start!r} must be less than window_end == {window_end!r}.")
 
 
-def ecg_delineate_proba(ecg_cleaned, sampling_rate=1000, backend="onnx", show=False):
+def ecg_delineate_proba(ecg_cleaned, sampling_rate=1000, backend="onnx", show=False, time_scale=1.0):
     """Per-sample probabilities of P wave, QRS complex, T wave and background.
 
     Parameters
@@ -273,6 +281,9 @@ def ecg_delineate_proba(ecg_cleaned, sampling_rate=1000, backend="onnx", show=Fa
     backend : {"onnx", "tensorflow"}
     show : bool
         Plot the signal with the probability curves and the boundaries found.
+    time_scale : float
+        1 to 3: how many times shorter the waves are than an adult's (as in
+        :func:`ecg_delineate`).
 
     Returns
     -------
@@ -295,7 +306,8 @@ def ecg_delineate_proba(ecg_cleaned, sampling_rate=1000, backend="onnx", show=Fa
     True
     """
     ecg, _, rate = validate_input(ecg_cleaned, None, sampling_rate)
-    table, proba, rate_map = delineate_lead(ecg, rate, backend=backend, keep_proba=True)
+    table, proba, rate_map = delineate_lead(ecg, rate, backend=backend, keep_proba=True,
+                                            time_scale=check_time_scale(time_scale))
     frame = pd.DataFrame(resample_proba(proba, rate_map, len(ecg)), columns=list(PROBA_COLUMNS))
     if show:  # the boundaries of the same network run
         from .plotting import plot_proba

@@ -235,7 +235,7 @@ def find_beats(signal, rate_map, backend="onnx", keep_proba=False, **block_kw):
     return decode_blocks(blocks(), peaks_from, rate_map), proba
 
 
-def delineate_lead(ecg, sampling_rate, rpeaks=None, backend="onnx", keep_proba=False, **block_kw):
+def delineate_lead(ecg, sampling_rate, rpeaks=None, backend="onnx", keep_proba=False, time_scale=1.0, **block_kw):
     """Validated lead -> aligned fiducials (and, on request, the probabilities).
 
     Parameters
@@ -245,6 +245,8 @@ def delineate_lead(ecg, sampling_rate, rpeaks=None, backend="onnx", keep_proba=F
     rpeaks : ndarray of int, optional
     backend : {"onnx", "tensorflow"}
     keep_proba : bool
+    time_scale : float
+        The network sees the lead this many times slower (:class:`~nk_qrs_lstm.preprocess.RateMap`).
 
     Returns
     -------
@@ -254,7 +256,7 @@ def delineate_lead(ecg, sampling_rate, rpeaks=None, backend="onnx", keep_proba=F
         Model-rate probability track (``keep_proba``).
     rate_map : RateMap
     """
-    rate_map = RateMap.for_rate(sampling_rate)
+    rate_map = RateMap.for_rate(sampling_rate, time_scale=time_scale)
     beats, proba = find_beats(ecg, rate_map, backend, keep_proba=keep_proba, **block_kw)
     rows = None
     if rpeaks is not None:  # matched once, for the warning and the table

@@ -36,6 +36,14 @@ class RateMap:
     network does not notice); indices are mapped back
     with the same factor, so they never drift however long the signal.
 
+    With ``time_scale`` k > 1 the network sees the recording played k times
+    slower (a small child's ECG, every wave shorter than an adult's, looks
+    like an adult's): the signal is resampled as if recorded at
+    ``sampling_rate / k``, and ``model_rate`` is the rate of the network's
+    time. Positions map back by the same factor, so they are the caller's
+    samples whatever k; ``sampling_rate`` stays the true one (gaps, mains
+    hum and NeuroKit's smoothing are judged in true time).
+
     Examples
     --------
     >>> m = RateMap.for_rate(499.7)
@@ -43,23 +51,27 @@ class RateMap:
     ((500, 999), 250.1)
     >>> float(m.to_caller(m.to_model(4997.0)))
     4997.0
+    >>> child = RateMap.for_rate(500, time_scale=1.5)  # 500 Hz, played 1.5 times slower
+    >>> (child.up, child.down), round(child.model_rate, 2)
+    ((3, 4), 250.0)
     """
 
     sampling_rate: float
     up: int
     down: int
+    time_scale: float = 1.0
 
     @classmethod
-    def for_rate(cls, sampling_rate, model_rate=MODEL_RATE):
-        """The map for a caller's ``sampling_rate`` (Hz)."""
-        frac = Fraction(str(float(sampling_rate)))  # the decimal the caller wrote, exactly
+    def for_rate(cls, sampling_rate, model_rate=MODEL_RATE, time_scale=1.0):
+        """The map for a caller's ``sampling_rate`` (Hz), the network seeing it ``time_scale`` times slower."""
+        frac = Fraction(str(float(sampling_rate))) / Fraction(str(float(time_scale)))  # the decimals written, exactly
         frac = (Fraction(model_rate) / frac).limit_denominator(RATIO_MAX_DENOMINATOR)
-        return cls(float(sampling_rate), frac.numerator, frac.denominator)
+        return cls(float(sampling_rate), frac.numerator, frac.denominator, float(time_scale))
 
     @property
     def model_rate(self):
-        """Sampling rate the network sees (Hz)."""
-        return self.sampling_rate * self.up / self.down
+        """Sampling rate of the network's time (Hz): true samples per second at ``time_scale`` 1."""
+        return self.sampling_rate * self.up / self.down / self.time_scale
 
     @property
     def ratio(self):

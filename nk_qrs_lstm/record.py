@@ -11,7 +11,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from ._checks import _join, check_option, warn
+from ._checks import _join, check_option, check_time_scale, warn
 from .defaults import BEAT_KEYS
 from .delineate import PROBA_COLUMNS, validate_input
 from .quality import warn_bandpassed, warn_sway
@@ -203,7 +203,8 @@ class RecordDelineation:
         return names.index(lead) if lead is not None and names.count(lead) == 1 else chan
 
 
-def delineate_record(record, leads=None, backend="onnx", record_name=None, keep_proba=False, fusion=DEFAULT_FUSION):
+def delineate_record(record, leads=None, backend="onnx", record_name=None, keep_proba=False, fusion=DEFAULT_FUSION,
+                     time_scale=1.0):
     """Delineate every lead of a WFDB record and fuse them.
 
     Parameters
@@ -230,6 +231,9 @@ def delineate_record(record, leads=None, backend="onnx", record_name=None, keep_
         per-lead boundaries of beats found by at least half of the leads
         (:func:`nk_qrs_lstm.fusion.fuse_leads`; a lead that is flat or missing
         around a beat does not count). See :mod:`nk_qrs_lstm.fusion`.
+    time_scale : float
+        1 to 3: how many times shorter the waves are than an adult's (e.g.
+        1.5 for a small child's ECG); as in :func:`nk_qrs_lstm.ecg_delineate`.
 
     Returns
     -------
@@ -254,6 +258,7 @@ def delineate_record(record, leads=None, backend="onnx", record_name=None, keep_
     from .wfdb_io.segments import millivolt_scale
 
     check_option("fusion", fusion, FUSIONS)
+    time_scale = check_time_scale(time_scale)
     if record_name is not None and not isinstance(record_name, str):
         raise TypeError(f"record_name must be a str (the annotation files' record name), got "
                         f"{type(record_name).__name__} {record_name!r}.")
@@ -265,7 +270,7 @@ def delineate_record(record, leads=None, backend="onnx", record_name=None, keep_
     for j, name in enumerate(names):
         ecg, _, rate = validate_input(signal[:, j], None, rate, name=f"lead {name!r}")
         table, proba, rate_map = delineate_lead(ecg, rate, backend=backend,
-                                                keep_proba=keep_proba or fusion == "proba")
+                                                keep_proba=keep_proba or fusion == "proba", time_scale=time_scale)
         warn_bandpassed(ecg, rate, table["ECG_R_Peaks"], name=f"lead {name!r}")
         warn_sway(ecg, rate, table["ECG_R_Onsets"], name=f"lead {name!r}")
         tables[name] = table_to_frame(table)

@@ -287,3 +287,20 @@ def test_multi_segment_database(tmp_path):
     assert result.warnings["message"].str.startswith("lead 'v5' has 2500 non-finite samples").any()
     written = pd.read_csv(tmp_path / "out" / "warnings.csv")  # the per-record warnings, kept for the user
     assert written["message"].tolist() == result.warnings["message"].tolist()
+
+
+def test_time_scale_reaches_every_record(ludb_path, tmp_path):
+    """Check that delineate_database(time_scale=) gives each record delineate_record's answer at that time_scale,
+    and refuses a value outside 1-3 by name before any work."""
+    from nk_qrs_lstm.record import delineate_record
+
+    result = delineate_database(ludb_path, tmp_path / "out", records=["data/1"], leads=LEADS, table_format="csv",
+                                progress=False, time_scale=1.5)
+    one = delineate_record(os.path.join(ludb_path, "data", "1"), leads=LEADS, time_scale=1.5)
+    ii = result.table[(result.table["lead"] == "ii")]["ECG_R_Onsets"].dropna().to_numpy(dtype=float)
+    assert np.array_equal(ii, one.tables["ii"]["ECG_R_Onsets"].dropna().to_numpy(dtype=float))
+    plain = delineate_record(os.path.join(ludb_path, "data", "1"), leads=LEADS)
+    assert not plain.tables["ii"].equals(one.tables["ii"])
+    with pytest.raises(ValueError, match=r"^time_scale == 4, must be from 1 to 3"):
+        delineate_database(ludb_path, tmp_path / "other", time_scale=4, progress=False)
+    assert not (tmp_path / "other").exists()

@@ -279,3 +279,14 @@ def test_plot_default_window_is_first_10_s(tmp_path, monkeypatch):
     assert main(["example", "--leads", "ii", "--plot", str(tmp_path / "out.svg")]) == 0
     (panel,) = [ax for ax in figures[0].axes if ax.get_ylabel() == "ECG"]
     assert panel.get_xlim() == pytest.approx((0.0, 9.998))
+
+
+def test_time_scale_option(tmp_path, capsys):
+    """Check that --time-scale reaches the delineation (another table than the default) and that a value outside
+    1-3 is refused by argparse, naming the option."""
+    plain, scaled = tmp_path / "plain.csv", tmp_path / "scaled.csv"
+    assert main(["example", "--leads", "ii", "--csv", str(plain)]) == 0
+    assert main(["example", "--leads", "ii", "--csv", str(scaled), "--time-scale", "1.5"]) == 0
+    assert plain.read_text() != scaled.read_text()
+    assert main(["example", "--time-scale", "0.5"]) == 2  # argparse's usage error
+    assert "--time-scale == 0.5, must be from 1 to 3" in capsys.readouterr().err

@@ -12,6 +12,7 @@ import pytest
 import nk_qrs_lstm
 from nk_qrs_lstm.defaults import EDGE_MARGIN_S
 from nk_qrs_lstm.delineate import available_methods, ecg_delineate_proba, ecg_delineate_table
+from nk_qrs_lstm.examples import example_record_path
 from nk_qrs_lstm.neurokit import NK_KEYS
 from nk_qrs_lstm.preprocess import RateMap, resample
 
@@ -345,3 +346,44 @@ def test_r_peak_is_the_r_wave_where_the_s_wave_is_deeper(ludb_path):
             assert np.all(s[both] > found[both])
     assert len(near) > 80 and np.mean(near) > 0.5 and np.mean(near) >= np.mean(before) + 0.2, (np.mean(near),
                                                                                                np.mean(before))
+
+
+def _played_faster(ecg, k):
+    """``ecg`` played ``k`` times as fast at its own rate (every wave and interval shorter alike)."""
+    import scipy.signal
+
+    return scipy.signal.resample_poly(ecg, 1, k)
+
+
+def test_time_scale_reads_a_child_like_lead_as_the_adult_one_and_keeps_its_samples():
+    """Check that a lead played twice as fast, delineated with time_scale=2, gives the adult lead's boundaries at
+    half their sample positions (indices stay the lead's samples), where time_scale=1 misplaces its P onsets."""
+    adult = nk.ecg_simulate(duration=40, sampling_rate=500, heart_rate=65, random_state=4)
+    child = _played_faster(adult, 2)
+    _, ref = nk_qrs_lstm.ecg_delineate(adult, sampling_rate=500)
+    _, scaled = nk_qrs_lstm.ecg_delineate(child, sampling_rate=500, time_scale=2)
+    for key in ("ECG_P_Onsets", "ECG_R_Onsets", "ECG_R_Offsets", "ECG_T_Offsets"):
+        a, c = np.asarray(ref[key], float) / 2, np.asarray(scaled[key], float)
+        assert len(c) == len(a) and np.all(np.isnan(c) | ((c >= 0) & (c < len(child))))
+        both = np.isfinite(a) & np.isfinite(c)
+        assert both.mean() > 0.9 and np.median(np.abs(a[both] - c[both])) <= 2, key  # <= 4 ms at 500 Hz
+    _, plain = nk_qrs_lstm.ecg_delineate(child, sampling_rate=500)
+    assert _median_gap(plain, ref) > _median_gap(scaled, ref)
+
+
+def _median_gap(waves, adult):
+    """Median |P onset - the adult lead's P onset / 2| over the beats both have (samples)."""
+    a, c = np.asarray(adult["ECG_P_Onsets"], float) / 2, np.asarray(waves["ECG_P_Onsets"], float)
+    n = min(len(a), len(c))
+    both = np.isfinite(a[:n]) & np.isfinite(c[:n])
+    return float(np.median(np.abs(a[:n][both] - c[:n][both])))
+
+
+@pytest.mark.parametrize("value, error", [(0.5, ValueError), (3.5, ValueError), ("2", TypeError), (True, TypeError)])
+def test_time_scale_outside_one_to_three_is_refused_by_name(value, error):
+    """Check that time_scale is validated at the boundary with its name, rule and value."""
+    ecg = nk.ecg_simulate(duration=10, sampling_rate=500, random_state=0)
+    with pytest.raises(error, match="time_scale"):
+        nk_qrs_lstm.ecg_delineate(ecg, sampling_rate=500, time_scale=value)
+    with pytest.raises(error, match="time_scale"):
+        nk_qrs_lstm.delineate_record(example_record_path(), leads=["ii"], time_scale=value)
