@@ -30,7 +30,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import tune_decoding as td  # noqa: E402
 
 from nk_qrs_lstm import ecg_delineate_table  # noqa: E402
-from nk_qrs_lstm.sway import low_share, swaying  # noqa: E402
+from nk_qrs_lstm.sway import lead_low_share, swaying  # noqa: E402
 
 SETS = (("ludb", "validation", ("raw", "clean", "noisy", "sway", "watch", "strap", "handheld", "patch")),
         ("qtdb", "validation", ("raw", "clean", "noisy", "sway", "watch", "strap", "handheld", "patch")),
@@ -78,7 +78,7 @@ def load_all(cache):
 
 
 def add_shares(data, cache):
-    """Each lead's :func:`low_share`, from the signal regenerated as it was delineated (cached under ``cache``)."""
+    """Each lead's :func:`lead_low_share` (as the warning computes it), from the signal regenerated as it was delineated (cached under ``cache``)."""
     for (database, part, kind), rows in data.items():
         path = os.path.join(cache, f"{database}_{part}_{kind}_shares.pkl")
         if not os.path.exists(path):
@@ -86,7 +86,7 @@ def add_shares(data, cache):
             for ecg, row in zip(td.load(database, part), rows):
                 lead = td.lead_for(ecg, kind)
                 signal = td.signal_for(lead, kind)
-                shares.append(low_share(signal, row["qrs_on"], row["rate"]))
+                shares.append(lead_low_share(signal, row["qrs_on"], row["rate"]))
             with open(path, "wb") as f:
                 pickle.dump(shares, f)
             print(f"cached {path}", flush=True)

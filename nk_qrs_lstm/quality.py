@@ -38,7 +38,7 @@ from .defaults import (
     n_samples,
 )
 from .mains import detect_tones, lead_spectra
-from .sway import low_share, swaying
+from .sway import lead_low_share, swaying
 from .spectra import constant_runs, longest_finite_run, runs, welch
 
 
@@ -235,7 +235,7 @@ def sway_spans(ecg, sampling_rate, qrs_onsets):
     """
     on = np.asarray(qrs_onsets, dtype=float)
     on = np.sort(on[np.isfinite(on)])
-    share = low_share(ecg, on, sampling_rate)
+    share = lead_low_share(ecg, on, sampling_rate)
     flagged = swaying(share, on, sampling_rate)
     if not flagged.any():
         return np.zeros((0, 2), dtype=np.int64), np.nan

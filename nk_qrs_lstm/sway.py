@@ -15,6 +15,7 @@ from .defaults import (
     GATE_COHERENCE_SWAY_BAND_HZ,
     GATE_COHERENCE_WINDOW_S,
     GATE_MIN_BEATS,
+    SWAY_ANALYSIS_RATE,
     SWAY_WARN_CONTEXT_S,
     SWAY_WARN_FRACTION,
     SWAY_WARN_SHARE,
@@ -76,6 +77,42 @@ def low_share(x, qrs_on, rate, below_hz=GATE_COHERENCE_SWAY_BAND_HZ[0], window_s
     judged = ok & (energy > 0)
     with np.errstate(invalid="ignore", divide="ignore"):
         return np.where(judged, np.clip(1.0 - (kept ** 2).sum(axis=1) / energy, 0.0, 1.0), np.nan)
+
+
+def lead_low_share(x, qrs_on, rate, analysis_rate=SWAY_ANALYSIS_RATE):
+    """:func:`low_share` of a lead at its rate, computed on the lead block-averaged by ``q = rate // analysis_rate``
+    (at least ``analysis_rate`` Hz; 4 Hz and the P stretch need no more, and the high-pass then costs a q-th).
+
+    Parameters
+    ----------
+    x : ndarray
+        The lead (NaN read as 0).
+    qrs_on : ndarray of float
+        QRS onsets (samples of ``x``), in time order.
+    rate : float
+        Sampling rate of ``x`` (Hz).
+    analysis_rate : float
+        Lowest rate (Hz) the share is computed at.
+
+    Returns
+    -------
+    ndarray of float
+        One share per beat (NaN where not judged).
+
+    Examples
+    --------
+    >>> rate = 500
+    >>> t = np.arange(20 * rate) / rate
+    >>> on = np.arange(1, 20) * rate + 0.0
+    >>> sway = np.sin(2 * np.pi * 1.3 * t) + np.sin(2 * np.pi * 2.4 * t + 1.0)
+    >>> bool(np.nanmedian(lead_low_share(sway, on, rate)) > 0.9)
+    True
+    """
+    x = np.nan_to_num(np.asarray(x, dtype=np.float64))
+    q = max(int(rate // analysis_rate), 1)
+    if q > 1:
+        x = x[: len(x) // q * q].reshape(-1, q).mean(axis=1)
+    return low_share(x, np.asarray(qrs_on, dtype=np.float64) / q, rate / q)
 
 
 def swaying(share, qrs_on, rate, above=SWAY_WARN_SHARE, fraction=SWAY_WARN_FRACTION, context_s=SWAY_WARN_CONTEXT_S,
