@@ -26,6 +26,7 @@ from .neurokit import (
     table_to_frame,
     to_neurokit,
 )
+from .mains import shared_spectra
 from .pipeline import delineate_lead, resample_proba
 from .quality import warn_bandpassed, warn_quality, warn_sway
 from .registry import available_methods, get_method, register_delineator  # noqa: F401 (public here too)
@@ -98,11 +99,12 @@ def _check_kwargs(method, kwargs):
 def _learned_table(method, ecg_cleaned, rpeaks, sampling_rate, kwargs):
     """Validated input -> the learned method's per-beat table (None when there are no R-peaks)."""
     _check_kwargs(method, kwargs)
-    ecg, rpeaks, rate = validate_input(ecg_cleaned, rpeaks, sampling_rate)
-    if rpeaks is not None and not len(rpeaks):
-        warn(NO_RPEAKS_MESSAGE)
-        return ecg, rate, None
-    table = _check_table(method, method.func(ecg, rpeaks, rate, **kwargs), rpeaks)
+    with shared_spectra():  # the quality check's spectra serve the pipeline's mains search
+        ecg, rpeaks, rate = validate_input(ecg_cleaned, rpeaks, sampling_rate)
+        if rpeaks is not None and not len(rpeaks):
+            warn(NO_RPEAKS_MESSAGE)
+            return ecg, rate, None
+        table = _check_table(method, method.func(ecg, rpeaks, rate, **kwargs), rpeaks)
     warn_bandpassed(ecg, rate, table["ECG_R_Peaks"])
     warn_sway(ecg, rate, table["ECG_R_Onsets"])
     if rpeaks is None and not len(table["ECG_R_Peaks"]):
@@ -305,9 +307,10 @@ def ecg_delineate_proba(ecg_cleaned, sampling_rate=1000, backend="onnx", show=Fa
     >>> bool(np.allclose(proba.sum(axis=1), 1, atol=1e-4))
     True
     """
-    ecg, _, rate = validate_input(ecg_cleaned, None, sampling_rate)
-    table, proba, rate_map = delineate_lead(ecg, rate, backend=backend, keep_proba=True,
-                                            time_scale=check_time_scale(time_scale))
+    time_scale = check_time_scale(time_scale)
+    with shared_spectra():
+        ecg, _, rate = validate_input(ecg_cleaned, None, sampling_rate)
+        table, proba, rate_map = delineate_lead(ecg, rate, backend=backend, keep_proba=True, time_scale=time_scale)
     frame = pd.DataFrame(resample_proba(proba, rate_map, len(ecg)), columns=list(PROBA_COLUMNS))
     if show:  # the boundaries of the same network run
         from .plotting import plot_proba

@@ -18,6 +18,7 @@ from .quality import warn_bandpassed, warn_sway
 from .neurokit import table_to_frame, to_neurokit
 from .fusion import FUSIONS, fuse_leads
 from .fusion import ProbaMean, active_samples, fuse_proba, peak_signal
+from .mains import shared_spectra
 from .pipeline import delineate_lead, resample_proba
 from .preprocess import model_rate_gaps
 
@@ -268,9 +269,11 @@ def delineate_record(record, leads=None, backend="onnx", record_name=None, keep_
     # flat, missing or silent beside the others (compared in mV where the units say)
     active = dict(zip(names, active_samples(signal, rate, scale=millivolt_scale(units, signal)).T))
     for j, name in enumerate(names):
-        ecg, _, rate = validate_input(signal[:, j], None, rate, name=f"lead {name!r}")
-        table, proba, rate_map = delineate_lead(ecg, rate, backend=backend,
-                                                keep_proba=keep_proba or fusion == "proba", time_scale=time_scale)
+        with shared_spectra():  # the quality check's spectra serve the pipeline's mains search
+            ecg, _, rate = validate_input(signal[:, j], None, rate, name=f"lead {name!r}")
+            table, proba, rate_map = delineate_lead(ecg, rate, backend=backend,
+                                                    keep_proba=keep_proba or fusion == "proba",
+                                                    time_scale=time_scale)
         warn_bandpassed(ecg, rate, table["ECG_R_Peaks"], name=f"lead {name!r}")
         warn_sway(ecg, rate, table["ECG_R_Onsets"], name=f"lead {name!r}")
         tables[name] = table_to_frame(table)

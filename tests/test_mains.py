@@ -190,3 +190,29 @@ def test_square_mains_hum_raises_no_noise_warning():
         warnings.simplefilter("always")
         warn_quality(ecg + square, 500)
     assert not [w for w in caught if "muscle or other noise" in str(w.message)]
+
+
+def test_front_door_computes_a_leads_spectra_once(monkeypatch):
+    """Check that ecg_delineate and delineate_record run the Welch pass over a lead once (the quality check's
+    spectra serve the pipeline's mains search), and that nothing is kept between calls."""
+    import nk_qrs_lstm
+    from nk_qrs_lstm import mains
+    from nk_qrs_lstm.examples import example_record_path
+
+    calls = []
+    original = mains.stretch_spectra
+
+    def counting(signal, *args, **kwargs):
+        calls.append(len(signal))
+        return original(signal, *args, **kwargs)
+
+    monkeypatch.setattr(mains, "stretch_spectra", counting)
+    ecg = nk.ecg_simulate(duration=70, sampling_rate=500, heart_rate=70, random_state=1)
+    nk_qrs_lstm.ecg_delineate(ecg, sampling_rate=500)
+    assert calls == [len(ecg)]
+    nk_qrs_lstm.ecg_delineate(ecg, sampling_rate=500)  # a second call computes afresh
+    assert len(calls) == 2
+    calls.clear()
+    nk_qrs_lstm.delineate_record(example_record_path(), leads=["ii", "v5"])
+    assert len(calls) == 2  # once per lead
+    assert mains._SHARED.get() is None
