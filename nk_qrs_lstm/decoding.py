@@ -43,6 +43,7 @@ import numpy as np
 
 from .defaults import (
     CONFIDENCE_KEYS,
+    CONFIDENCE_SWAY,
     CONFIDENCE_TABLES,
     P_ACCEPT,
     P_LEVEL,
@@ -219,7 +220,7 @@ def decode_beats(proba, qrs, rate, p_accept=P_ACCEPT, p_level=P_LEVEL, p_power=P
                                           p_level, p_power)
     with np.errstate(invalid="ignore"):
         has_p = p_h >= p_accept
-    coherence = None if x is None else p_coherence(x, on, rate)
+    coherence, sway = (None, np.full(n, np.nan)) if x is None else p_coherence(x, on, rate, return_sway=True)
     likeness = None if x is None else qrs_likeness(x, on, rate)
     allow, evidence = rhythm_gate(on, p_h, p_pk, rate, coherence=coherence, likeness=likeness, **(gate_kw or {}))
     # a premature beat whose QRS is unlike its neighbours' (a PVC) has no P wave of its own
@@ -244,11 +245,11 @@ def decode_beats(proba, qrs, rate, p_accept=P_ACCEPT, p_level=P_LEVEL, p_power=P
                                   np.floor(off).astype(np.int64) + 1, 0.5)
     evidence.update(qrs_on=on, qrs_likeness=np.full(n, np.nan) if likeness is None else likeness, p_height=p_h,
                     p_peak=p_pk, p_found=has_p, p_allowed=allow, ectopic=ectopic, t_height=t_h, t_found=has_t,
-                    r_height=r_h)
+                    r_height=r_h, p_sway=sway)
     return beats, evidence
 
 
-def confidence(evidence, tables=CONFIDENCE_TABLES):
+def confidence(evidence, tables=CONFIDENCE_TABLES, sway=CONFIDENCE_SWAY):
     """Calibrated confidence of each beat's P wave, QRS complex and T wave.
 
     The peak probability of each wave is mapped through a monotone table fitted on the validation splits
@@ -256,7 +257,12 @@ def confidence(evidence, tables=CONFIDENCE_TABLES):
     that evidence whose onset (P, QRS) or offset (T) lies within the strict
     tolerance of an expert's mark (50, 40, 100 ms). Below the lowest
     evidence of a validation wave (QRS 0.76, T 0.45, P 0.018) the
-    confidence falls linearly to 0 at evidence 0.
+    confidence falls linearly to 0 at evidence 0. A P wave's confidence is
+    then scaled down where 1-4 Hz sway dominates the stretches before the
+    QRS onsets around its beat (``evidence["p_sway"]``, from
+    :func:`nk_qrs_lstm.rhythm.p_coherence`; ``sway``: share thresholds and
+    factors, ``benchmarks/tune_decoding.py calibrate-sway``): the P wave is
+    still found there, its limits less often within 50 ms.
 
     Parameters
     ----------
@@ -264,6 +270,9 @@ def confidence(evidence, tables=CONFIDENCE_TABLES):
         From :func:`decode_beats`.
     tables : dict of str -> (knots, values)
         Calibration table per wave (``"P"``, ``"R"``, ``"T"``).
+    sway : (thresholds, factors)
+        The P confidence's factor: ``factors[i]`` from ``thresholds[i - 1]`` of
+        sway share (``factors[0]`` below the first, and where unknown).
 
     Returns
     -------
@@ -277,6 +286,9 @@ def confidence(evidence, tables=CONFIDENCE_TABLES):
     out = {}
     for key, wave in zip(CONFIDENCE_KEYS, ("P", "R", "T")):
         knots, values = tables[wave]
-        conf = np.round(np.interp(np.nan_to_num(height[wave]), knots, values), 4)  # 4 decimals: what is known
-        out[key] = np.where(found[wave], conf, np.nan)
+        conf = np.interp(np.nan_to_num(height[wave]), knots, values)
+        if wave == "P":
+            share = evidence.get("p_sway", np.full(len(conf), np.nan))
+            conf = conf * np.asarray(sway[1])[np.searchsorted(sway[0], np.nan_to_num(share, nan=-1.0), side="right")]
+        out[key] = np.where(found[wave], np.round(conf, 4), np.nan)  # 4 decimals: what is known
     return out

@@ -134,7 +134,7 @@ def _mean_correlation(seg, ok, lo, hi, min_beats, scale):
 def p_coherence(x, qrs_on, rate, context_s=GATE_COHERENCE_CONTEXT_S, window_s=GATE_COHERENCE_WINDOW_S,
                 min_beats=GATE_MIN_BEATS, band_hz=GATE_COHERENCE_BAND_HZ, noise_share=GATE_COHERENCE_NOISE_SHARE,
                 detrend=GATE_COHERENCE_DETREND, energy_ratio=GATE_COHERENCE_ENERGY_RATIO,
-                sway_band_hz=GATE_COHERENCE_SWAY_BAND_HZ, sway_share=GATE_COHERENCE_SWAY_SHARE):
+                sway_band_hz=GATE_COHERENCE_SWAY_BAND_HZ, sway_share=GATE_COHERENCE_SWAY_SHARE, return_sway=False):
     """How alike the stretches before the QRS onsets are, over the beats around each beat.
 
     A P wave repeats from beat to beat at a fixed distance before its QRS;
@@ -196,12 +196,19 @@ def p_coherence(x, qrs_on, rate, context_s=GATE_COHERENCE_CONTEXT_S, window_s=GA
     sway_share : float or None
         Share of the stretches' energy below ``sway_band_hz`` from which the
         sway view counts (None: no sway view).
+    return_sway : bool
+        Also return that share per beat (the mean over its context; NaN
+        where none was judged or without a sway view), for the P confidence
+        (:func:`nk_qrs_lstm.decoding.confidence`).
 
     Returns
     -------
-    ndarray of float
+    coherence : ndarray of float
         Mean pairwise correlation in [-1, 1] per beat (NaN: too few stretches;
         a flat stretch or one cut by the start of ``x`` is left out).
+    sway : ndarray of float
+        With ``return_sway``: the share of the stretches' energy below
+        ``sway_band_hz``, per beat over its context.
 
     Examples
     --------
@@ -218,7 +225,7 @@ def p_coherence(x, qrs_on, rate, context_s=GATE_COHERENCE_CONTEXT_S, window_s=GA
     qrs_on = np.asarray(qrs_on, dtype=np.float64)
     n, m = len(qrs_on), len(x)
     if n == 0 or m == 0 or int(round(window_s[0] * rate)) - int(round(window_s[1] * rate)) < 3:
-        return np.full(n, np.nan)
+        return (np.full(n, np.nan), np.full(n, np.nan)) if return_sway else np.full(n, np.nan)
     lo, hi = _context(qrs_on, context_s * rate)
     seg, ok = _stretches(x, qrs_on, rate, window_s, detrend)
     energy = (seg ** 2).sum(axis=1)
@@ -232,22 +239,24 @@ def p_coherence(x, qrs_on, rate, context_s=GATE_COHERENCE_CONTEXT_S, window_s=GA
     def view(band, share_above, removed=None):
         """The coherence of the stretches filtered to ``band`` where, on average over the context, more than
         ``share_above`` of their energy is outside it (or, with ``removed``, in what the filter to ``removed``
-        takes out); NaN elsewhere (the filter to ``band`` is not run where that is nowhere)."""
+        takes out), NaN elsewhere (the filter to ``band`` is not run where that is nowhere); and that share."""
         kept, _ = _stretches(band_pass(x, rate, band if removed is None else removed), qrs_on, rate, window_s, detrend)
         outside = np.where(judged, 1.0 - (kept ** 2).sum(axis=1) / np.where(energy > 0, energy, 1.0), 0.0)
         share, _, _ = _window_stats(qrs_on, outside, judged.astype(float), context_s * rate)  # mean over the context
         with np.errstate(invalid="ignore"):
             taken = share > share_above
         if not taken.any():
-            return np.full(n, np.nan)
+            return np.full(n, np.nan), share
         filtered = kept if removed is None else _stretches(band_pass(x, rate, band), qrs_on, rate, window_s, detrend)[0]
-        return np.where(taken, _mean_correlation(filtered, ok, lo, hi, min_beats, scale), np.nan)
+        return np.where(taken, _mean_correlation(filtered, ok, lo, hi, min_beats, scale), np.nan), share
 
     if band_hz is not None:
-        out = np.fmax(out, view(band_hz, noise_share))
+        out = np.fmax(out, view(band_hz, noise_share)[0])
+    sway = np.full(n, np.nan)
     if sway_share is not None:  # sway: energy below the band's low edge (not noise above it) decides
-        out = np.fmax(out, view(sway_band_hz, sway_share, removed=(sway_band_hz[0], None)))
-    return out
+        coherent, sway = view(sway_band_hz, sway_share, removed=(sway_band_hz[0], None))
+        out = np.fmax(out, coherent)
+    return (out, sway) if return_sway else out
 
 
 def rhythm_gate(qrs_on, p_height, p_peak, rate, context_s=GATE_CONTEXT_S, min_height=GATE_MIN_HEIGHT,

@@ -124,3 +124,21 @@ def test_sway_warning_script_scores_one_to_one_inside_the_regions():
     swaying = {"rate": 500.0, "qrs_on": on, "share": np.full(20, 0.95)}
     assert not module.warned(steady, 0.8, 0.7) and module.warned(swaying, 0.8, 0.7)
     assert not module.warned({"rate": 500.0, "qrs_on": np.zeros(0), "share": np.zeros(0)}, 0.8, 0.7)
+
+
+def test_sway_calibration_factor_is_held_non_increasing_and_capped():
+    """Check calibrate_sway's fit: 1 below HOLD, non-increasing above, never above 1, and each bin's sum of correct
+    over sum of confidence where that is already non-increasing."""
+    import pandas as pd
+
+    module = _script("calibrate_sway")
+    share = np.repeat([0.1, 0.55, 0.65, 0.75, 0.85, 0.95], 100)
+    right = {0.1: 1.0, 0.55: 0.9, 0.65: 0.95, 0.75: 0.6, 0.85: 0.5, 0.95: 0.4}  # 0.65 above 0.55: pooled, then 1
+    correct = np.concatenate([np.arange(100) < 100 * right[s] for s in (0.1, 0.55, 0.65, 0.75, 0.85, 0.95)])
+    rows = pd.DataFrame({"share": share, "conf": 0.8, "correct": correct})
+    factor = module.fit(rows)
+    assert len(factor) == len(module.EDGES) + 1
+    held = np.r_[-np.inf, module.EDGES] < module.HOLD
+    assert np.all(factor[held] == 1.0) and np.all(np.diff(factor) <= 0) and factor.max() <= 1.0
+    bins = module._bins(np.array([0.55, 0.65, 0.75, 0.95]))
+    assert np.isclose(factor[bins[0]], 1.0) and np.isclose(factor[bins[2]], 0.75) and np.isclose(factor[bins[3]], 0.5)

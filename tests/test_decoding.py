@@ -216,3 +216,45 @@ def test_confidence_falls_below_the_evidence_calibration_saw():
     knots, values = CONFIDENCE_TABLES["R"]
     half = int(round(knots[1] / 2 * 200))  # half the weakest calibrated evidence: about half its confidence
     assert abs(r[half] - values[1] * heights[half] / knots[1]) < 0.01 and r[half] < 0.6 < 0.98 < r[160]
+
+
+def test_p_confidence_falls_with_the_sway_share_and_only_there():
+    """Check that the P confidence is the table's value times CONFIDENCE_SWAY's factor of the beat's sway share
+    (non-increasing, 1 below its first threshold and where the share is unknown), and that QRS and T are left
+    alone."""
+    from nk_qrs_lstm.decoding import confidence
+    from nk_qrs_lstm.defaults import CONFIDENCE_SWAY
+
+    thresholds, factors = CONFIDENCE_SWAY
+    assert factors[0] == 1.0 and np.all(np.diff(factors) <= 0) and np.all(np.diff(thresholds) > 0)
+    share = np.array([np.nan, 0.0, thresholds[0] - 0.01, thresholds[0], 0.95, 1.0])
+    n = len(share)
+    evidence = {"p_found": np.ones(n, dtype=bool), "t_found": np.ones(n, dtype=bool), "p_height": np.full(n, 0.9),
+                "r_height": np.full(n, 0.9), "t_height": np.full(n, 0.9)}
+    steady = confidence(evidence)
+    swaying = confidence({**evidence, "p_sway": share})
+    ratio = swaying["ECG_P_Confidence"] / steady["ECG_P_Confidence"]
+    assert np.allclose(ratio, [1.0, 1.0, 1.0, factors[1], factors[-1], factors[-1]], atol=1e-3)
+    for key in ("ECG_R_Confidence", "ECG_T_Confidence"):
+        assert np.array_equal(swaying[key], steady[key])
+
+
+def test_a_swaying_lead_gets_lower_p_confidence():
+    """Check, end to end, that strong 1-3 Hz sway lowers the P confidences of a lead (its P waves are still
+    found) while the QRS confidences stay."""
+    import neurokit2 as nk
+
+    import nk_qrs_lstm
+
+    rate = 500
+    ecg = nk.ecg_simulate(duration=30, sampling_rate=rate, heart_rate=70, random_state=5)
+    t = np.arange(len(ecg)) / rate
+    sway = 1.0 * (np.sin(2 * np.pi * 1.3 * t) + np.sin(2 * np.pi * 2.4 * t + 1.0))
+    steady = nk_qrs_lstm.ecg_delineate_table(ecg, sampling_rate=rate)
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # the sway warning
+        swaying = nk_qrs_lstm.ecg_delineate_table(ecg + sway, sampling_rate=rate)
+    assert swaying["ECG_P_Confidence"].notna().mean() > 0.8
+    assert swaying["ECG_P_Confidence"].median() < steady["ECG_P_Confidence"].median() - 0.1
