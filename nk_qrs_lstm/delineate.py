@@ -96,6 +96,20 @@ def _check_kwargs(method, kwargs):
                             f"{method.name!r}; its keyword arguments are: {listed}.")
 
 
+def _refuse_learned_options(method, kwargs):
+    """Refuse the learned methods' own keyword arguments (``time_scale``, ``backend``) for a NeuroKit method, which
+    would ignore them silently (a new-user trial's ``method="dwt", time_scale=1.5`` changed nothing)."""
+    learned = {}
+    for name in available_methods(kind="learned"):
+        for option in list(inspect.signature(get_method(name).func).parameters)[3:]:
+            learned.setdefault(option, []).append(name)
+    for key in kwargs:
+        if key in learned:
+            raise TypeError(f"ecg_delineate() got {key}={kwargs[key]!r}, an option of the learned method "
+                            f"{_join(learned[key])}, which NeuroKit's {method.name!r} would ignore; use "
+                            f"method={learned[key][0]!r}, or leave {key} out.")
+
+
 def _learned_table(method, ecg_cleaned, rpeaks, sampling_rate, kwargs):
     """Validated input -> the learned method's per-beat table (None when there are no R-peaks)."""
     _check_kwargs(method, kwargs)
@@ -244,6 +258,7 @@ def ecg_delineate(ecg_cleaned, rpeaks=None, sampling_rate=1000, method="lstm", s
     if show and (not isinstance(show_type, str) or show_type not in SHOW_TYPES):
         check_option("show_type", show_type, SHOW_TYPES)
     if method.kind == "neurokit":
+        _refuse_learned_options(method, kwargs)
         return method.func(ecg_cleaned, rpeaks, sampling_rate, show, show_type, check, **kwargs)
     window = {key: kwargs.pop(key) for key in PLOT_KWARGS if key in kwargs}
     if show:

@@ -8,7 +8,7 @@ import sys
 
 import pandas as pd
 
-from ._checks import check_sampling_rate
+from ._checks import check_sampling_rate, check_time_scale
 from .defaults import NK_KEYS
 from .delineate import ecg_delineate as _ours
 from .neurokit import _ORIGINALS, _nk
@@ -95,7 +95,8 @@ def unregister():
     _ORIGINALS.clear()
 
 
-def ecg_process(ecg_signal, sampling_rate=1000, method="neurokit", delineate_method="lstm", **kwargs):
+def ecg_process(ecg_signal, sampling_rate=1000, method="neurokit", delineate_method="lstm", time_scale=1.0,
+                **kwargs):
     """NeuroKit's ``ecg_process`` with the learned delineation.
 
     The same steps, outputs and column order as :func:`neurokit2.ecg_process`
@@ -113,6 +114,10 @@ def ecg_process(ecg_signal, sampling_rate=1000, method="neurokit", delineate_met
         NeuroKit's processing method (cleaning and R-peaks).
     delineate_method : str
         Any method of :func:`nk_qrs_lstm.ecg_delineate`.
+    time_scale : float
+        For the learned delineation: how many times shorter the waves are
+        than an adult's (1 to 3; e.g. 1.5 for a small child's ECG), as in
+        :func:`nk_qrs_lstm.ecg_delineate`.
     **kwargs
         Passed to :func:`neurokit2.ecg_clean`, as NeuroKit does (e.g.
         ``powerline=60``).
@@ -138,6 +143,7 @@ def ecg_process(ecg_signal, sampling_rate=1000, method="neurokit", delineate_met
     """
     nk = _nk()
     check_sampling_rate(sampling_rate)  # before NeuroKit's cleaning, which fails obscurely on a bad rate
+    time_scale = check_time_scale(time_scale)
     ecg_signal = nk.signal_sanitize(ecg_signal)
     cleaned = nk.ecg_clean(ecg_signal, sampling_rate=sampling_rate, method=method, **kwargs)
     instant_peaks, info = nk.ecg_peaks(cleaned, sampling_rate=sampling_rate, method=method,
@@ -145,8 +151,9 @@ def ecg_process(ecg_signal, sampling_rate=1000, method="neurokit", delineate_met
     rate = nk.signal_rate(info, sampling_rate=sampling_rate, desired_length=len(cleaned))
     quality = nk.ecg_quality(cleaned, rpeaks=info["ECG_R_Peaks"], sampling_rate=sampling_rate)
     signals = pd.DataFrame({"ECG_Raw": ecg_signal, "ECG_Clean": cleaned, "ECG_Rate": rate, "ECG_Quality": quality})
+    options = {} if time_scale == 1.0 else {"time_scale": time_scale}  # NeuroKit's methods take none
     delin_signals, waves = _ours(cleaned, rpeaks=info["ECG_R_Peaks"], sampling_rate=sampling_rate,
-                                 method=delineate_method)
+                                 method=delineate_method, **options)
     info.update(waves)
     phase = nk.ecg_phase(cleaned, rpeaks=info["ECG_R_Peaks"], delineate_info=waves, sampling_rate=sampling_rate)
     delin_signals = delin_signals[[k for k in PROCESS_KEYS if k in delin_signals]]

@@ -34,7 +34,6 @@ from .defaults import (
     QUANT_WINDOW_S,
     STRETCH_S,
     SWAY_WARN_CONTEXT_S,
-    SWAY_WARN_SHARE,
     n_samples,
 )
 from .mains import detect_tones, lead_spectra
@@ -244,9 +243,7 @@ def sway_spans(ecg, sampling_rate, qrs_onsets):
     gap = SWAY_WARN_CONTEXT_S * sampling_rate
     spans = _merged(np.stack([start, np.maximum(stop, start + 1) + int(gap)], axis=1))
     spans[:, 1] = np.minimum(spans[:, 1] - int(gap), len(ecg))
-    judged = np.isfinite(share)  # a beat in sway may have no share of its own (its stretch cut by the lead's start)
-    return spans, float(np.median(share[flagged & judged] if (flagged & judged).any() else
-                                  share[judged & (share > SWAY_WARN_SHARE)]))
+    return spans, float(np.median(share[flagged]))  # beats in sway have a share of their own
 
 
 def warn_sway(ecg, sampling_rate, qrs_onsets, name="ecg_cleaned"):

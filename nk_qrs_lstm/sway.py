@@ -117,8 +117,11 @@ def lead_low_share(x, qrs_on, rate, analysis_rate=SWAY_ANALYSIS_RATE):
 
 def swaying(share, qrs_on, rate, above=SWAY_WARN_SHARE, fraction=SWAY_WARN_FRACTION, context_s=SWAY_WARN_CONTEXT_S,
              min_beats=GATE_MIN_BEATS):
-    """Which beats sit in sway: more than ``fraction`` of the judged beats within ``context_s`` have a
-    :func:`low_share` above ``above`` (and at least ``min_beats`` were judged).
+    """Which beats sit in sway: judged ones (a share of their own) where more than ``fraction`` of the judged beats
+    within ``context_s`` have a :func:`low_share` above ``above`` (and at least ``min_beats`` were judged).
+
+    A beat without a share (its stretch cut by the start of the lead) is not itself in sway: the first beat of
+    a lead, judged on a one-sided context, named a 0.0-0.0 s stretch in a new-user trial.
 
     Parameters
     ----------
@@ -146,4 +149,4 @@ def swaying(share, qrs_on, rate, above=SWAY_WARN_SHARE, fraction=SWAY_WARN_FRACT
         above_ = (share > above).astype(float)
     mean, _, count = _window_stats(np.asarray(qrs_on, dtype=np.float64), above_, judged.astype(float), context_s * rate)
     with np.errstate(invalid="ignore"):
-        return (mean > fraction) & (count >= min_beats)
+        return (mean > fraction) & (count >= min_beats) & judged

@@ -8,6 +8,8 @@ import neurokit2 as nk
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import nk_qrs_lstm
 from nk_qrs_lstm.defaults import EDGE_MARGIN_S
@@ -387,3 +389,46 @@ def test_time_scale_outside_one_to_three_is_refused_by_name(value, error):
         nk_qrs_lstm.ecg_delineate(ecg, sampling_rate=500, time_scale=value)
     with pytest.raises(error, match="time_scale"):
         nk_qrs_lstm.delineate_record(example_record_path(), leads=["ii"], time_scale=value)
+
+
+@settings(max_examples=12, deadline=None)
+@given(time_scale=st.floats(1.0, 3.0), rate=st.sampled_from([100, 128, 250, 360, 500, 1000]),
+       heart_rate=st.integers(60, 180), seed=st.integers(0, 1000))
+def test_time_scale_keeps_the_contract(time_scale, rate, heart_rate, seed):
+    """Check that any time_scale from 1 to 3 keeps NeuroKit's contract at any rate: every index inside the lead, in
+    physiological order, one row per complex."""
+    import scipy.signal
+
+    from nk_qrs_lstm.evaluation.contract import contract_violations
+
+    # simulated at 500 Hz and resampled: NeuroKit's ecgsyn can loop without end at 100 Hz (60 bpm, 12 s, seed 0)
+    ecg = scipy.signal.resample_poly(nk.ecg_simulate(duration=12, sampling_rate=500, heart_rate=heart_rate,
+                                                     random_state=seed), rate, 500)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        signals, waves = nk_qrs_lstm.ecg_delineate(ecg, sampling_rate=rate, time_scale=time_scale)
+    assert not contract_violations(signals, waves, len(ecg))
+
+
+def test_learned_options_are_refused_for_neurokit_methods():
+    """Check that time_scale (or backend) given with a NeuroKit method is refused by name instead of ignored (a
+    new-user trial's method="dwt", time_scale=1.5 gave NeuroKit's answer unchanged)."""
+    ecg = nk.ecg_simulate(duration=10, sampling_rate=500, random_state=0)
+    with pytest.raises(TypeError, match=r"got time_scale=1\.5, an option of the learned method 'lstm', which "
+                                        r"NeuroKit's 'dwt' would ignore"):
+        nk_qrs_lstm.ecg_delineate(ecg, sampling_rate=500, method="dwt", time_scale=1.5)
+    with pytest.raises(TypeError, match="backend"):
+        nk_qrs_lstm.ecg_delineate(ecg, sampling_rate=500, method="peak", backend="onnx")
+
+
+def test_ecg_process_takes_time_scale():
+    """Check that ecg_process passes time_scale to the learned delineation (another answer than the default) and
+    validates it before NeuroKit's cleaning."""
+    ecg = nk.ecg_simulate(duration=15, sampling_rate=500, random_state=0)
+    _, plain = nk_qrs_lstm.ecg_process(ecg, sampling_rate=500)
+    _, scaled = nk_qrs_lstm.ecg_process(ecg, sampling_rate=500, time_scale=1.5)
+    assert plain["ECG_R_Onsets"] != scaled["ECG_R_Onsets"] or plain["ECG_T_Offsets"] != scaled["ECG_T_Offsets"]
+    with pytest.raises(ValueError, match="time_scale == 5"):
+        nk_qrs_lstm.ecg_process(ecg, sampling_rate=500, time_scale=5)
+    with pytest.raises(TypeError, match="time_scale"):
+        nk_qrs_lstm.ecg_process(ecg, sampling_rate=500, delineate_method="dwt", time_scale=1.5)

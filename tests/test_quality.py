@@ -11,6 +11,7 @@ import nk_qrs_lstm
 from nk_qrs_lstm import NKQRSLSTMWarning
 from nk_qrs_lstm.defaults import BANDPASS_MAX_RATIO
 from nk_qrs_lstm.quality import bandpass_ratio, sway_spans
+from nk_qrs_lstm.sway import swaying
 
 
 @pytest.mark.parametrize("method", ["elgendi2010", "hamilton2002"])
@@ -247,12 +248,17 @@ def test_record_leads_warn_of_sway_by_name():
     assert len(sway) == 1 and sway[0].startswith("lead 'ii' sways"), sway
 
 
-def test_sway_share_reported_is_a_number_when_a_beat_in_sway_has_none():
-    """Check that the warning's share is a number when a beat in sway has no share of its own (its stretch cut by
-    the lead's start; a new-user trial saw 'nan% of the energy')."""
+def test_a_beat_without_a_stretch_of_its_own_names_no_sway():
+    """Check that a first beat whose stretch is cut by the lead's start is not in sway by itself: the warning's
+    share is a number (a new-user trial saw 'nan% of the energy') and no 0.0-0.0 s stretch is named (another saw
+    one, the first beat of LUDB 60 iii flagged by its one-sided context)."""
     rate = 500
     t = np.arange(20 * rate) / rate
     x = np.sin(2 * np.pi * 1.3 * t) + np.sin(2 * np.pi * 2.4 * t + 1.0)  # sway alone: every stretch slow
     on = np.r_[10.0, np.arange(1, 20) * rate]  # the first stretch is cut by the start
     spans, share = sway_spans(x, rate, on)
     assert len(spans) == 1 and 0.8 < share <= 1.0
+    assert spans[0, 0] == on[1] - 0.25 * rate and spans[0, 1] == on[-1]
+    lone = np.full(10, np.nan)
+    lone[1:] = [0.81, 0.83, 0.0, 0.86, 0.87, 0.91, 0.74, 0.77, 0.83]  # LUDB 60 iii: only the first beat's context
+    assert not swaying(lone, np.array([15, 563, 1091, 1412, 2074, 2572, 3090, 3595, 4104, 4605.0]), 500).any()
