@@ -343,7 +343,7 @@ def run_benchmark(methods=None, database="ludb", path=None, limit=None, records=
         :func:`run_method`.
     database : {"ludb", "qtdb"}
     path : str, optional
-        Database folder (default ``../shared/data/<database>``).
+        Database folder (default ``$NK_QRS_LSTM_DATA/<database>`` where set, else ``../shared/data/<database>``).
     limit : int, optional
         Only the first ``limit`` records of the split part.
     records : list of str, optional

@@ -32,8 +32,10 @@ from .annotations import BEAT_SYMBOLS, make_labels, parse_waves  # noqa: F401 (r
 
 LUDB_LEADS = ("i", "ii", "iii", "avr", "avl", "avf", "v1", "v2", "v3", "v4", "v5", "v6")
 _SPLIT_FILE = "splits.json"
-DEFAULT_LUDB = os.path.join("..", "shared", "data", "ludb")
-DEFAULT_QTDB = os.path.join("..", "shared", "data", "qtdb")
+# the databases: $NK_QRS_LSTM_DATA/<database> where that is set (as the tests read them), else ../shared/data/<database>
+DATA_ROOT = os.environ.get("NK_QRS_LSTM_DATA", os.path.join("..", "shared", "data"))
+DEFAULT_LUDB = os.path.join(DATA_ROOT, "ludb")
+DEFAULT_QTDB = os.path.join(DATA_ROOT, "qtdb")
 
 
 @dataclass
@@ -411,7 +413,8 @@ def load_split(database, part, path=None):
     database : {"ludb", "qtdb"}
     part : {"train", "validation", "test"}
     path : str, optional
-        Database folder (defaults to ``../shared/data/<database>``).
+        Database folder (defaults to ``$NK_QRS_LSTM_DATA/<database>`` where that variable is set, else
+        ``../shared/data/<database>``).
 
     Returns
     -------

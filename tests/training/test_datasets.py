@@ -267,3 +267,18 @@ def test_load_split_reads_a_part_and_refuses_unknown_parts(qtdb_path):
         "qtdb/train, qtdb/validation"
     )):
         load_split("qtdb", "test")
+
+
+def test_default_database_folders_follow_nk_qrs_lstm_data(tmp_path):
+    """Check that the default database folders are $NK_QRS_LSTM_DATA/<database> where that is set (as the tests
+    read them; a new-user trial's load_split looked in ../shared/data however it was set), else ../shared/data."""
+    import subprocess
+    import sys
+
+    code = "from nk_qrs_lstm.training.datasets import DEFAULT_LUDB, DEFAULT_QTDB; print(DEFAULT_LUDB, DEFAULT_QTDB)"
+    env = {k: v for k, v in os.environ.items() if k != "NK_QRS_LSTM_DATA"}
+    unset = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
+    assert unset.stdout.split() == [os.path.join("..", "shared", "data", d) for d in ("ludb", "qtdb")]
+    given = subprocess.run([sys.executable, "-c", code], env={**env, "NK_QRS_LSTM_DATA": str(tmp_path)},
+                           capture_output=True, text=True, check=True)
+    assert given.stdout.split() == [str(tmp_path / "ludb"), str(tmp_path / "qtdb")]
