@@ -261,7 +261,7 @@ def confidence(evidence, tables=CONFIDENCE_TABLES, sway=CONFIDENCE_SWAY):
     then scaled down where 1-4 Hz sway dominates the stretches before the
     QRS onsets around its beat (``evidence["p_sway"]``, from
     :func:`nk_qrs_lstm.rhythm.p_coherence`; ``sway``: share thresholds and
-    factors, ``benchmarks/tune_decoding.py calibrate-sway``): the P wave is
+    factors, ``benchmarks/calibrate_sway.py``): the P wave is
     still found there, its limits less often within 50 ms.
 
     Parameters
