@@ -182,7 +182,7 @@ GATE_COHERENCE_SWAY_SHARE = 0.3  # [-] ... taken where more than this share of t
 SWAY_WARN_SHARE = 0.8  # [-]
 SWAY_WARN_FRACTION = 0.7  # [-]
 SWAY_WARN_CONTEXT_S = 7.5  # [s]
-SWAY_ANALYSIS_RATE = 125.0  # [Hz] the share is computed on the lead block-averaged to at least this rate (speed)
+SWAY_ANALYSIS_RATE = 125.0  # [Hz] the share is computed on the lead block-averaged by rate // this (speed)
 # GATE_COHERENCE_DETREND, GATE_COHERENCE_ENERGY_RATIO, GATE_RR_MIN_LIKENESS: benchmarks/tune_gate.py --robust
 GATE_COHERENCE_DETREND = 1  # [-] degree of the polynomial taken out of each stretch before comparing them
 GATE_COHERENCE_ENERGY_RATIO = 3.0  # [-] stretches above this many times their context's median energy left out

@@ -349,8 +349,9 @@ def ecg_delineate_table(ecg_cleaned, rpeaks=None, sampling_rate=1000, method="ls
         Drop (set to ``<NA>``) the fiducials of every wave whose confidence
         is below this value (see Returns); one row per beat stays.
     **kwargs
-        The method's options (``backend="onnx"`` or ``"tensorflow"`` for
-        ``"lstm"``).
+        The method's options (``backend="onnx"`` or ``"tensorflow"``, and
+        ``time_scale`` for infants' and small children's ECGs, for
+        ``"lstm"``: see :func:`ecg_delineate`).
 
     Returns
     -------

@@ -81,7 +81,8 @@ def low_share(x, qrs_on, rate, below_hz=GATE_COHERENCE_SWAY_BAND_HZ[0], window_s
 
 def lead_low_share(x, qrs_on, rate, analysis_rate=SWAY_ANALYSIS_RATE):
     """:func:`low_share` of a lead at its rate, computed on the lead block-averaged by ``q = rate // analysis_rate``
-    (at least ``analysis_rate`` Hz; 4 Hz and the P stretch need no more, and the high-pass then costs a q-th).
+    (at ``analysis_rate`` Hz or more; a lead under twice that at its own rate): 4 Hz and the P stretch need no
+    more, and the high-pass then costs a q-th.
 
     Parameters
     ----------

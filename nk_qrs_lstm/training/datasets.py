@@ -413,8 +413,8 @@ def load_split(database, part, path=None):
     database : {"ludb", "qtdb"}
     part : {"train", "validation", "test"}
     path : str, optional
-        Database folder (defaults to ``$NK_QRS_LSTM_DATA/<database>`` where that variable is set, else
-        ``../shared/data/<database>``).
+        Database folder (defaults to ``$NK_QRS_LSTM_DATA/<database>`` where that variable was set when the
+        package was imported, else ``../shared/data/<database>``).
 
     Returns
     -------
