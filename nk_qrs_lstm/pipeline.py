@@ -20,6 +20,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ._checks import warn
 from .alignment import align, match_rpeaks, warn_unmatched
 from .boundaries import delineate_proba
 from .defaults import (
@@ -27,6 +28,7 @@ from .defaults import (
     BLOCK_S,
     CLASSES,
     FILTER_MARGIN_S,
+    MIN_RATE,
     n_samples,
 )
 from .conditioning import input_fixes, without_mains
@@ -256,6 +258,10 @@ def delineate_lead(ecg, sampling_rate, rpeaks=None, backend="onnx", keep_proba=F
         Model-rate probability track (``keep_proba``).
     rate_map : RateMap
     """
+    if sampling_rate / time_scale < MIN_RATE:  # validated for every rate from MIN_RATE up, not below
+        warn(f"time_scale == {time_scale:g} at {sampling_rate:g} Hz shows the network the lead as if recorded at "
+             f"{sampling_rate / time_scale:.3g} Hz, below the {MIN_RATE} Hz it was checked from: wave limits may be "
+             f"less precise (a new-user trial: P-onset F1 93 % at 100 Hz and 3).")
     rate_map = RateMap.for_rate(sampling_rate, time_scale=time_scale)
     beats, proba = find_beats(ecg, rate_map, backend, keep_proba=keep_proba, **block_kw)
     rows = None

@@ -432,3 +432,22 @@ def test_ecg_process_takes_time_scale():
         nk_qrs_lstm.ecg_process(ecg, sampling_rate=500, time_scale=5)
     with pytest.raises(TypeError, match="time_scale"):
         nk_qrs_lstm.ecg_process(ecg, sampling_rate=500, delineate_method="dwt", time_scale=1.5)
+
+
+def test_time_scale_below_the_checked_rate_warns():
+    """Check that a time_scale showing the network a rate below MIN_RATE (100 Hz at 1.5: 67 Hz) warns, naming the
+    rate it shows, and that 500 Hz at 1.5 does not."""
+    ecg = scipy_resample(nk.ecg_simulate(duration=12, sampling_rate=500, random_state=0), 100, 500)
+    with pytest.warns(nk_qrs_lstm.NKQRSLSTMWarning, match=r"time_scale == 1\.5 at 100 Hz shows the network the lead "
+                                                         r"as if recorded at 66\.7 Hz"):
+        nk_qrs_lstm.ecg_delineate(ecg, sampling_rate=100, time_scale=1.5)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", nk_qrs_lstm.NKQRSLSTMWarning)
+        nk_qrs_lstm.ecg_delineate(nk.ecg_simulate(duration=12, sampling_rate=500, random_state=0), sampling_rate=500,
+                                  time_scale=1.5)
+
+
+def scipy_resample(x, up, down):
+    import scipy.signal
+
+    return scipy.signal.resample_poly(x, up, down)
