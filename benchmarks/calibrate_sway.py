@@ -56,18 +56,6 @@ def _bins(share):
     return np.searchsorted(EDGES, np.nan_to_num(share, nan=-1.0), side="right")
 
 
-def _non_increasing(values, weights):
-    """Pool-adjacent-violators fit of ``values`` that does not increase."""
-    blocks = []
-    for v, w in zip(values, weights):
-        blocks.append([v, w, 1])
-        while len(blocks) > 1 and blocks[-2][0] < blocks[-1][0]:
-            v2, w2, c2 = blocks.pop()
-            v1, w1, c1 = blocks.pop()
-            blocks.append([(v1 * w1 + v2 * w2) / (w1 + w2), w1 + w2, c1 + c2])
-    return np.concatenate([np.full(c, v) for v, _, c in blocks])
-
-
 def fit(rows):
     """The factor per share bin (``len(EDGES) + 1`` values)."""
     idx = _bins(rows.share.to_numpy())
@@ -79,7 +67,7 @@ def fit(rows):
     factor = np.asarray(factor)
     held = np.r_[-np.inf, EDGES][: len(factor)] < HOLD  # bins starting below HOLD
     factor[held] = 1.0
-    return np.minimum(_non_increasing(factor, weight), 1.0)
+    return np.minimum(-td._pav(-factor, weight), 1.0)  # the non-increasing fit: tune_decoding's, mirrored
 
 
 def scaled(rows, factor):

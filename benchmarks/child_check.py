@@ -25,7 +25,7 @@ import scipy.signal
 
 import nk_qrs_lstm
 from nk_qrs_lstm.evaluation.benchmark import evaluate
-from sway_check import validation_leads, write_table
+from sway_check import cells, validation_leads, write_table
 
 SHOWN = ("ECG_P_Onsets", "ECG_R_Onsets", "ECG_R_Offsets", "ECG_T_Offsets")
 
@@ -89,9 +89,8 @@ def write_scale_table(command, scales, leads, markdown=None):
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
                 summary = evaluate("lstm", time_scaled(scale), ecgs, database=database).summary
-            cells = [f"{summary.loc[k, 'f1']:.1f} / {summary.loc[k, 'mean_ms']:+.1f} / {summary.loc[k, 'sd_ms']:.1f}"
-                     for k in SHOWN]
-            lines.append(f"| {database} validation, {condition} | {scale:g} | " + " | ".join(cells) + " |")
+            lines.append(f"| {database} validation, {condition} | {scale:g} | " + " | ".join(cells(summary, SHOWN))
+                         + " |")
             print(lines[-1], flush=True)
     text = "\n".join(lines) + "\n"
     if markdown:

@@ -90,6 +90,12 @@ def main(argv=None):
     write_table(command, args.models, leads, args.markdown)
 
 
+def cells(summary, keys=KEYS):
+    """``"F1 / mean / SD"`` of each of ``keys`` in a benchmark summary, as the tables print them."""
+    return [f"{summary.loc[k, 'f1']:.1f} / {summary.loc[k, 'mean_ms']:+.1f} / {summary.loc[k, 'sd_ms']:.1f}"
+            for k in keys]
+
+
 def write_table(command, models, leads, markdown=None):
     """Print (and write to ``markdown``) one row per model, split and input: F1 / mean / SD of :data:`KEYS`."""
     lines = [f"Command: `{command}` (validation splits)", "",
@@ -97,9 +103,8 @@ def write_table(command, models, leads, markdown=None):
              "|---" * (len(KEYS) + 2) + "|"]
     for model in [None] + list(models):
         for (database, condition), summary in scores(model, leads).items():
-            cells = [f"{summary.loc[k, 'f1']:.1f} / {summary.loc[k, 'mean_ms']:+.1f} / {summary.loc[k, 'sd_ms']:.1f}"
-                     for k in KEYS]
-            lines.append(f"| {model or 'shipped'} | {database} validation, {condition} | " + " | ".join(cells) + " |")
+            lines.append(f"| {model or 'shipped'} | {database} validation, {condition} | "
+                         + " | ".join(cells(summary)) + " |")
             print(lines[-1], flush=True)
     if markdown:
         with open(markdown, "w") as f:

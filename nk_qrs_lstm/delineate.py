@@ -28,7 +28,7 @@ from .neurokit import (
 )
 from .mains import shared_spectra
 from .pipeline import delineate_lead, resample_proba
-from .quality import warn_bandpassed, warn_quality, warn_sway
+from .quality import warn_delineated, warn_quality
 from .registry import available_methods, get_method, register_delineator  # noqa: F401 (public here too)
 
 #: NeuroKit's plot keywords that ``ecg_delineate(..., show=True)`` takes beside a learned method's own.
@@ -119,8 +119,7 @@ def _learned_table(method, ecg_cleaned, rpeaks, sampling_rate, kwargs):
             warn(NO_RPEAKS_MESSAGE)
             return ecg, rate, None
         table = _check_table(method, method.func(ecg, rpeaks, rate, **kwargs), rpeaks)
-    warn_bandpassed(ecg, rate, table["ECG_R_Peaks"])
-    warn_sway(ecg, rate, table["ECG_R_Onsets"])
+    warn_delineated(ecg, rate, table)
     if rpeaks is None and not len(table["ECG_R_Peaks"]):
         warn(NO_RPEAKS_MESSAGE)
         return ecg, rate, None

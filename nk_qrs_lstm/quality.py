@@ -258,6 +258,14 @@ def warn_sway(ecg, sampling_rate, qrs_onsets, name="ecg_cleaned"):
              "wave, which shares its band: check the electrodes' contact.")
 
 
+def warn_delineated(ecg, sampling_rate, table, name="ecg_cleaned"):
+    """The checks that need the delineation: band-pass-cleaned input (:func:`warn_bandpassed`, from the R-peaks'
+    heart rate) and sway under the P waves (:func:`warn_sway`, from the QRS onsets); ``table`` as
+    :func:`nk_qrs_lstm.alignment.align` returns it."""
+    warn_bandpassed(ecg, sampling_rate, table["ECG_R_Peaks"], name=name)
+    warn_sway(ecg, sampling_rate, table["ECG_R_Onsets"], name=name)
+
+
 def noise_ratios(ecg, sampling_rate, mains_hz=(), with_power=False, stretches=None):
     """Power above the ECG's band over power in it, per ``STRETCH_S`` of the lead: mains hum and muscle noise.
 

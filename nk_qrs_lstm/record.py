@@ -14,7 +14,7 @@ import pandas as pd
 from ._checks import _join, check_option, check_time_scale, warn
 from .defaults import BEAT_KEYS
 from .delineate import PROBA_COLUMNS, validate_input
-from .quality import warn_bandpassed, warn_sway
+from .quality import warn_delineated
 from .neurokit import table_to_frame, to_neurokit
 from .fusion import FUSIONS, fuse_leads
 from .fusion import ProbaMean, active_samples, fuse_proba, peak_signal
@@ -274,8 +274,7 @@ def delineate_record(record, leads=None, backend="onnx", record_name=None, keep_
             table, proba, rate_map = delineate_lead(ecg, rate, backend=backend,
                                                     keep_proba=keep_proba or fusion == "proba",
                                                     time_scale=time_scale)
-        warn_bandpassed(ecg, rate, table["ECG_R_Peaks"], name=f"lead {name!r}")
-        warn_sway(ecg, rate, table["ECG_R_Onsets"], name=f"lead {name!r}")
+        warn_delineated(ecg, rate, table, name=f"lead {name!r}")
         tables[name] = table_to_frame(table)
         if fusion == "proba":  # the same probabilities, summed over leads as they come
             mean = ProbaMean(len(proba)) if mean is None else mean
