@@ -171,6 +171,8 @@ GATE_RR_MIN_LIKENESS = None  # [-] RR changes around a QRS less alike its neighb
 #                              (None: all; 0.3-0.5 added validation errors, docs/decoding.md)
 GATE_IRREGULAR_FRACTION = 0.35  # [-] ... and the fraction of such beats above which weak P bumps are refused
 GATE_OWN_HEIGHT = 0.98  # [-] a beat whose own P bump reaches this is never refused (bigeminy's sinus beats)
+ONSET_TOLERANCE = 1e-6  # [samples] a sub-sample QRS onset this close under a sample starts its stretch there
+#                         (a block's and the whole track's arithmetic differ at 1e-10; the evidence must not)
 GATE_COHERENCE_WINDOW_S = (0.25, 0.03)  # [s] before each QRS onset: from, to (the stretch a P wave occupies)
 GATE_COHERENCE_BAND_HZ = (1.0, 15.0)  # [Hz] pass band of the coherence's second view (P waves; not mains hum) ...
 GATE_COHERENCE_NOISE_SHARE = 0.3  # [-] ... taken where more than this share of the stretches' energy is outside it

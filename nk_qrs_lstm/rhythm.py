@@ -41,14 +41,19 @@ from .defaults import (
     GATE_PR_SD_S,
     GATE_RR_MIN_LIKENESS,
     GATE_RR_STEP,
+    ONSET_TOLERANCE,
 )
 
 
 def _context(times, half):
-    """For each beat, the range ``[lo, hi)`` of the beats within ``half`` of it (``times`` sorted; NaN: none)."""
+    """For each beat, the range ``[lo, hi)`` of the beats within ``half`` of it (``times`` sorted; NaN: none).
+
+    A beat exactly ``half`` away is inside, also where a block's arithmetic left its time 1e-10 off
+    (``ONSET_TOLERANCE``): the context must not depend on where the pipeline's blocks fall.
+    """
     times = np.nan_to_num(times, nan=-np.inf)
-    return (np.searchsorted(times, times - half, side="left"),
-            np.searchsorted(times, times + half, side="right"))
+    return (np.searchsorted(times, times - half - ONSET_TOLERANCE, side="left"),
+            np.searchsorted(times, times + half + ONSET_TOLERANCE, side="right"))
 
 
 def _window_stats(times, values, weights, half, inner=0):
@@ -90,7 +95,8 @@ def _stretches(x, qrs_on, rate, window_s, detrend=1):
     m = len(x)
     w0, w1 = int(round(window_s[0] * rate)), int(round(window_s[1] * rate))
     length = w0 - w1
-    start = np.floor(np.nan_to_num(qrs_on, nan=-1.0)).astype(np.int64) - w0
+    # the tolerance puts an onset a block's arithmetic left 1e-10 under a sample on that sample, as in the whole track
+    start = np.floor(np.nan_to_num(qrs_on, nan=-1.0) + ONSET_TOLERANCE).astype(np.int64) - w0
     ok = np.isfinite(qrs_on) & (start >= 0) & (start + length <= m)
     seg = x[np.clip(start[:, None] + np.arange(length), 0, m - 1)]
     basis, _ = np.linalg.qr(np.vander(np.linspace(-1.0, 1.0, length), int(detrend) + 1))  # orthonormal columns

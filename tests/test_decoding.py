@@ -189,12 +189,16 @@ def test_decoding_uses_no_context_beyond_the_block_margin():
     for start in range(margin, len(p) - 3000 - margin, 4000):
         stop = start + 3000
         crop = slice(start - margin, stop + margin)
-        part = delineate_proba(p[crop], np.zeros(len(p)), RATE, offset=start - margin, x=signal[crop])
+        part = delineate_proba(p[crop], np.zeros(len(p)), RATE, offset=start - margin, x=signal[crop], evidence=True)
         mine = (part["owner"] >= start) & (part["owner"] < stop)
         ref = (whole["owner"] >= start) & (whole["owner"] < stop)
         assert mine.sum() == ref.sum() > 3
         for key in BEAT_KEYS + CONFIDENCE_KEYS:
             np.testing.assert_array_equal(part[key][mine], whole[key][ref], err_msg=key)
+        # the evidence too (the QRS likeness, the P coherence and sway share come from the signal's stretches:
+        # a context or a stretch that moved with the block would move them far more than rounding does)
+        for key in (k for k in whole if k.startswith("evidence_") and k not in ("evidence_qrs_on", "evidence_p_peak")):
+            np.testing.assert_allclose(part[key][mine], whole[key][ref], rtol=0, atol=1e-9, err_msg=key)
 
 
 def test_confidence_falls_below_the_evidence_calibration_saw():
