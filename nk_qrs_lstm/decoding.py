@@ -43,6 +43,7 @@ import numpy as np
 
 from .defaults import (
     CONFIDENCE_KEYS,
+    CONFIDENCE_LIKENESS,
     CONFIDENCE_SWAY,
     CONFIDENCE_TABLES,
     P_ACCEPT,
@@ -249,7 +250,7 @@ def decode_beats(proba, qrs, rate, p_accept=P_ACCEPT, p_level=P_LEVEL, p_power=P
     return beats, evidence
 
 
-def confidence(evidence, tables=CONFIDENCE_TABLES, sway=CONFIDENCE_SWAY):
+def confidence(evidence, tables=CONFIDENCE_TABLES, sway=CONFIDENCE_SWAY, likeness=CONFIDENCE_LIKENESS):
     """Calibrated confidence of each beat's P wave, QRS complex and T wave.
 
     The peak probability of each wave is mapped through a monotone table fitted on the validation splits
@@ -262,7 +263,11 @@ def confidence(evidence, tables=CONFIDENCE_TABLES, sway=CONFIDENCE_SWAY):
     QRS onsets around its beat (``evidence["p_sway"]``, from
     :func:`nk_qrs_lstm.rhythm.p_coherence`; ``sway``: share thresholds and
     factors, ``benchmarks/calibrate_sway.py``): the P wave is
-    still found there, its limits less often within 50 ms.
+    still found there, its limits less often within 50 ms. A QRS complex's
+    confidence is scaled down where it is unlike its neighbours'
+    (``evidence["qrs_likeness"]``, :func:`nk_qrs_lstm.ectopic.qrs_likeness`;
+    ``likeness``: thresholds and factors, ``benchmarks/calibrate_likeness.py``):
+    motion moves QRS limits there.
 
     Parameters
     ----------
@@ -273,6 +278,9 @@ def confidence(evidence, tables=CONFIDENCE_TABLES, sway=CONFIDENCE_SWAY):
     sway : (thresholds, factors)
         The P confidence's factor: ``factors[i]`` from ``thresholds[i - 1]`` of
         sway share (``factors[0]`` below the first, and where unknown).
+    likeness : (thresholds, factors)
+        The QRS confidence's factor, likewise of the QRS likeness (the last
+        factor where unknown).
 
     Returns
     -------
@@ -290,5 +298,8 @@ def confidence(evidence, tables=CONFIDENCE_TABLES, sway=CONFIDENCE_SWAY):
         if wave == "P":
             share = evidence.get("p_sway", np.full(len(conf), np.nan))
             conf = conf * np.asarray(sway[1])[np.searchsorted(sway[0], np.nan_to_num(share, nan=-1.0), side="right")]
+        elif wave == "R":
+            alike = np.nan_to_num(evidence.get("qrs_likeness", np.full(len(conf), np.nan)), nan=np.inf)
+            conf = conf * np.asarray(likeness[1])[np.searchsorted(likeness[0], alike, side="right")]
         out[key] = np.where(found[wave], np.round(conf, 4), np.nan)  # 4 decimals: what is known
     return out

@@ -207,6 +207,9 @@ CONFIDENCE_KEYS = ("ECG_P_Confidence", "ECG_R_Confidence", "ECG_T_Confidence")
 # the P confidence's factor under 1-4 Hz sway: (share thresholds, factors), share = p_coherence's sway share over the
 # beat's context; chosen on the validation splits (benchmarks/calibrate_sway.py; docs/decoding.md)
 CONFIDENCE_SWAY = ((0.5, 0.6, 0.7, 0.8, 0.9), (1.0, 0.948, 0.9, 0.772, 0.695, 0.522))
+# the QRS confidence's factor where a complex is unlike its neighbours (motion): (likeness thresholds, factors),
+# likeness = ectopic.qrs_likeness; chosen on the validation splits (benchmarks/calibrate_likeness.py; docs/decoding.md)
+CONFIDENCE_LIKENESS = ((0.0, 0.4, 0.6, 0.8, 0.9), (0.619, 0.859, 0.926, 0.972, 0.988, 1.0))
 CONFIDENCE_TABLES = {
     "P": ((0.0, 0.02169, 0.33383, 0.8318, 0.94656, 0.97381, 0.98547, 0.99168, 0.99517, 0.99685, 0.99771, 0.99889,
            0.99911, 0.99958),

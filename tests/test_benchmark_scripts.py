@@ -142,3 +142,18 @@ def test_sway_calibration_factor_is_held_non_increasing_and_capped():
     assert np.all(factor[held] == 1.0) and np.all(np.diff(factor) <= 0) and factor.max() <= 1.0
     bins = module._bins(np.array([0.55, 0.65, 0.75, 0.95]))
     assert np.isclose(factor[bins[0]], 1.0) and np.isclose(factor[bins[2]], 0.75) and np.isclose(factor[bins[3]], 0.5)
+
+
+def test_likeness_calibration_factor_is_non_decreasing_capped_and_one_for_alike_complexes():
+    """Check calibrate_likeness's fit: non-decreasing in the likeness, never above 1, 1 in the last bin, each bin's
+    sum of correct over sum of confidence where that is already in order."""
+    import pandas as pd
+
+    module = _script("calibrate_likeness")
+    like = np.repeat([-0.5, 0.2, 0.5, 0.7, 0.85, 0.95], 100)
+    right = {-0.5: 0.5, 0.2: 0.7, 0.5: 0.65, 0.7: 0.9, 0.85: 0.98, 0.95: 1.0}  # 0.5 below 0.2: pooled
+    correct = np.concatenate([np.arange(100) < 100 * right[v] for v in (-0.5, 0.2, 0.5, 0.7, 0.85, 0.95)])
+    factor = module.fit(pd.DataFrame({"likeness": like, "conf": 1.0, "correct": correct}))
+    assert len(factor) == len(module.EDGES) + 1 and factor[-1] == 1.0
+    assert np.all(np.diff(factor) >= 0) and factor.max() <= 1.0
+    assert np.allclose(factor[:5], [0.5, 0.675, 0.675, 0.9, 0.98])

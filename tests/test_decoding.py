@@ -262,3 +262,23 @@ def test_a_swaying_lead_gets_lower_p_confidence():
         swaying = nk_qrs_lstm.ecg_delineate_table(ecg + sway, sampling_rate=rate)
     assert swaying["ECG_P_Confidence"].notna().mean() > 0.8
     assert swaying["ECG_P_Confidence"].median() < steady["ECG_P_Confidence"].median() - 0.1
+
+
+def test_qrs_confidence_falls_where_the_complex_is_unlike_its_neighbours():
+    """Check that the QRS confidence is the table's value times CONFIDENCE_LIKENESS's factor of the beat's QRS
+    likeness (non-decreasing, 1 from its last threshold up and where the likeness is unknown), P and T untouched."""
+    from nk_qrs_lstm.decoding import confidence
+    from nk_qrs_lstm.defaults import CONFIDENCE_LIKENESS
+
+    thresholds, factors = CONFIDENCE_LIKENESS
+    assert factors[-1] == 1.0 and np.all(np.diff(factors) >= 0) and np.all(np.diff(thresholds) > 0)
+    like = np.array([np.nan, 1.0, thresholds[-1], thresholds[-1] - 0.01, thresholds[0], -0.5])
+    n = len(like)
+    evidence = {"p_found": np.ones(n, dtype=bool), "t_found": np.ones(n, dtype=bool), "p_height": np.full(n, 0.9),
+                "r_height": np.full(n, 0.99), "t_height": np.full(n, 0.9)}
+    alike = confidence(evidence)
+    unlike = confidence({**evidence, "qrs_likeness": like})
+    ratio = unlike["ECG_R_Confidence"] / alike["ECG_R_Confidence"]
+    assert np.allclose(ratio, [1.0, 1.0, 1.0, factors[-2], factors[1], factors[0]], atol=1e-3)
+    for key in ("ECG_P_Confidence", "ECG_T_Confidence"):
+        assert np.array_equal(unlike[key], alike[key])
