@@ -9,6 +9,7 @@ MODEL_RATE = 250  # [Hz] internal sampling rate of the network
 MODEL_STRIDE = 4  # [-] time reduction of the recurrent part (must divide the window); a model card's own wins
 MODEL_STRIDES = (1, 2, 4, 8)  # [-] the reductions the network builder and the runtime know
 TRAIN_WINDOW_S = 8.192  # [s] training crops (2048 samples at 250 Hz)
+POOL_BATCH_TIMEOUT_S = 600.0  # [s] longest wait for one training batch from a worker process (then an error)
 WINDOW_S = 16.384  # [s] inference windows (4096 samples): same validation accuracy as 8.192 s, fewer overlaps
 OVERLAP_S = 1.024  # [s] overlap kept on each side when stitching windows
 HIGHPASS_HZ = 0.5  # [Hz] baseline-removal cut-off applied before the network

@@ -15,7 +15,7 @@ import os
 import numpy as np
 
 from .augment import augment, augment_v2, augment_v3, augment_v4, augment_v5, augment_v6, augment_v7
-from ..defaults import CLASSES, MODEL_RATE, TRAIN_WINDOW_S, UNLABELLED, n_samples
+from ..defaults import CLASSES, MODEL_RATE, POOL_BATCH_TIMEOUT_S, TRAIN_WINDOW_S, UNLABELLED, n_samples
 from ..preprocess import highpass, normalise
 
 AUGMENTATIONS = {"v1": augment, "v2": augment_v2, "v3": augment_v3, "v4": augment_v4, "v5": augment_v5,
@@ -154,6 +154,8 @@ def pool_batches(items, batch_size, steps, seed, workers, first_epoch=0, **sampl
     Start it before the training framework starts its own threads (forking a threaded process can deadlock):
     the pool is created at the call, the generator only collects. Batches come in order, epoch after epoch from
     ``first_epoch``; at most ``2 * workers`` are prepared ahead. ``sampling`` is passed to :class:`CropSampler`.
+    A batch not ready within ``POOL_BATCH_TIMEOUT_S`` raises RuntimeError (a dead worker's task is lost: waiting
+    would hang the training).
 
     Returns
     -------
@@ -173,7 +175,14 @@ def pool_batches(items, batch_size, steps, seed, workers, first_epoch=0, **sampl
         for task in tasks:
             ahead.append(pool.apply_async(fn, (task,)))
             if len(ahead) > 2 * workers:
-                yield ahead.pop(0).get()
+                try:
+                    batch = ahead.pop(0).get(timeout=POOL_BATCH_TIMEOUT_S)
+                except multiprocessing.TimeoutError:
+                    raise RuntimeError(
+                        f"a worker gave no batch in {POOL_BATCH_TIMEOUT_S:g} s: it died or deadlocked (a process "
+                        "forked after a threaded library started, e.g. keras / TensorFlow imported before "
+                        "pool_batches was called).") from None
+                yield batch  # outside the try: closing the generator at exit must not reach the except clause
 
     return batches(), pool
 

@@ -34,15 +34,16 @@ from nk_qrs_lstm.training import crops
 from test_crops import _items
 
 items = _items()
-dataset = crops.make_dataset(items, 3, 2, seed=5, augmentation="v2", first_epoch=1)
-expected = [dataset[0], dataset[1]]
-dataset.on_epoch_end()
-expected += [dataset[0], dataset[1]]
+# the pool first, as training starts it: make_dataset imports keras, whose threads a fork must not inherit
 batches, pool = crops.pool_batches(items, 3, 2, seed=5, workers=2, first_epoch=1, augmentation="v2")
 try:
     got = [next(batches) for _ in range(4)]
 finally:
     pool.terminate()
+dataset = crops.make_dataset(items, 3, 2, seed=5, augmentation="v2", first_epoch=1)
+expected = [dataset[0], dataset[1]]
+dataset.on_epoch_end()
+expected += [dataset[0], dataset[1]]
 for (x, y, w), (xe, ye, we) in zip(got, expected):
     np.testing.assert_array_equal(x, xe)
     np.testing.assert_array_equal(y, ye)
@@ -64,6 +65,44 @@ def test_pool_batches_equal_in_process_batches():
     pytest.importorskip("keras")
     code = _POOL_CHECK.format(tests=os.path.dirname(__file__))
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0 and done.stdout.strip().endswith("ok"), done.stderr[-2000:]
+
+
+_DEAD_WORKER_CHECK = """
+import os, sys, time
+sys.path.insert(0, {tests!r})
+from nk_qrs_lstm.training import crops
+from test_crops import _items
+
+crops.POOL_BATCH_TIMEOUT_S = 3.0
+
+
+def die(task, batch_size, seed):  # a worker that dies: its task is lost
+    os._exit(1)
+
+
+crops._worker_batch = die
+batches, pool = crops.pool_batches(_items(), 3, 2, seed=5, workers=1)
+start = time.monotonic()
+try:
+    next(batches)
+except RuntimeError as err:
+    assert "no batch in 3 s" in str(err) and time.monotonic() - start < 60, err
+    print("ok")
+finally:
+    pool.terminate()
+"""
+
+
+def test_pool_batches_fail_loudly_when_a_worker_dies():
+    """Check that a lost batch (its worker died) raises RuntimeError after ``POOL_BATCH_TIMEOUT_S`` instead of
+    hanging the training forever (a fresh process, as above)."""
+    import os
+    import subprocess
+    import sys
+
+    code = _DEAD_WORKER_CHECK.format(tests=os.path.dirname(__file__))
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert done.returncode == 0 and done.stdout.strip().endswith("ok"), done.stderr[-2000:]
 
 
