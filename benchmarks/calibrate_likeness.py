@@ -14,7 +14,9 @@ the QRS onsets of every input above. Rule (stated before the fit): two folds by 
 even / odd places of each split's list), fitted on one and scored on the other; the worse fold's QRS ECE on the
 LUDB device inputs below 0.05, and no raw / cleaned / noisy cell's ECE up by more than 0.01. (Fitted on one
 database and scored on the other it failed: QTDB's 28 leads hold too few beats that motion moved.) Prints the
-folds' table and ``CONFIDENCE_LIKENESS``; results in ``docs/decoding.md``.
+folds' table and ``CONFIDENCE_LIKENESS``; results in ``docs/decoding.md``. ``--wave P`` runs the same design
+for the P confidence (P onsets within 50 ms; no raw / cleaned / noisy / sway cell may rise by more than 0.01):
+it failed that rule and nothing ships from it.
 """
 
 import argparse
@@ -36,9 +38,11 @@ DEVICES = ("watch", "strap", "handheld", "patch")
 EDGES = (0.0, 0.4, 0.6, 0.8, 0.9)  # [-] likeness bins: below the first, between, from the last (factor 1)
 
 
-def qrs_rows(cache):
-    """One row per judged QRS onset: database, input, record, the table's confidence (without the factor), the
-    likeness, correct (within 40 ms of an expert QRS onset)."""
+def qrs_rows(cache, wave="R"):
+    """One row per judged QRS onset (``wave="R"``) or P onset (``"P"``): database, input, record, the confidence
+    without the factor (QRS: the table's; P: as shipped, the table's times the sway factor), the beat's QRS
+    likeness, correct (within 40 / 50 ms of an expert onset)."""
+    key = f"ECG_{wave}_Onsets"
     rows = []
     for database in ("ludb", "qtdb"):
         for kind in KINDS:
@@ -46,12 +50,12 @@ def qrs_rows(cache):
                 warnings.simplefilter("ignore")
                 decoded = td._decoded(td.read_cache(cache, database, "validation", kind), gate=True)
             for ecg, table, _, ignore in decoded:
-                ok, correct = td.judged(ecg, table["ECG_R_Onsets"], table["ECG_R_Confidence"], "ECG_R_Onsets", "R",
-                                        ignore)
+                ok, correct = td.judged(ecg, table[key], table[f"ECG_{wave}_Confidence"], key, wave, ignore)
+                conf = (np.interp(np.nan_to_num(table["evidence_r_height"][ok]), *CONFIDENCE_TABLES["R"])
+                        if wave == "R" else np.asarray(table["ECG_P_Confidence"], dtype=float)[ok])
                 rows.append(pd.DataFrame({"database": database, "kind": kind, "record": ecg.record,
                                           "correct": correct, "likeness": table["evidence_qrs_likeness"][ok],
-                                          "conf": np.interp(np.nan_to_num(table["evidence_r_height"][ok]),
-                                                            *CONFIDENCE_TABLES["R"])}))
+                                          "conf": conf}))
     return pd.concat(rows, ignore_index=True)
 
 
@@ -85,8 +89,10 @@ def fit(rows):
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--cache", default="/tmp/nkdec")
+    parser.add_argument("--wave", choices=("R", "P"), default="R",
+                        help="R: the QRS confidence's factor (shipped); P: the same design for the P confidence")
     args = parser.parse_args(argv)
-    rows = qrs_rows(args.cache)
+    rows = qrs_rows(args.cache, args.wave)
     splits = load_splits()
     fold = {r: i % 2 for db in ("ludb", "qtdb") for i, r in enumerate(splits[db]["validation"])}
     rows["fold"] = rows.record.map(fold)
@@ -102,11 +108,11 @@ def main(argv=None):
     table = pd.DataFrame(out)
     print(table.round(3).to_string(index=False))
     devices = table[(table.database == "ludb") & table.input.isin(DEVICES)]
-    base = table[table.input.isin(("raw", "clean", "noisy"))]
+    base = table[table.input.isin(("raw", "clean", "noisy") + (("sway",) if args.wave == "P" else ()))]
     passed = devices.ece_after.max() < 0.05 and (base.ece_after - base.ece_before).max() <= 0.01
     factor = fit(rows)
     print("rule:", "passed" if passed else "failed")
-    print("CONFIDENCE_LIKENESS =", (EDGES, tuple(round(float(v), 3) for v in factor)) if passed else ((), (1.0,)))
+    print("CONFIDENCE_LIKENESS =" if args.wave == "R" else "CONFIDENCE_P_LIKENESS =", (EDGES, tuple(round(float(v), 3) for v in factor)) if passed else ((), (1.0,)))
 
 
 if __name__ == "__main__":
