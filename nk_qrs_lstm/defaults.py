@@ -113,6 +113,15 @@ EDGE_MARGIN_S = 0.024  # [s] a boundary this close (or closer) to the signal's e
 #                        wave may go on where the network saw nothing; up to 24 ms from a cut, 20-41 % of boundaries
 #                        were off by > 10 ms, beyond it 6-14 % (LUDB validation, benchmarks/edge_margin.py)
 
+# --- pacemaker spikes (nk_qrs_lstm/pacing.py, quality.warn_pacing) ------------------
+# chosen on LUDB train + validation and QTDB (signal only) by benchmarks/tune_pacing_warning.py (docs/api.md)
+PACING_STEP_S = 0.002  # [s] one step of a stimulus's edge (at least one sample)
+PACING_ABRUPT = 0.3  # [-] a step counts where the step before it is less than this fraction of it
+PACING_WINDOW_S = (0.30, 0.03)  # [s] a beat's spike may lie this long before, after its QRS onset
+PACING_FACTOR = 0.3  # [-] a stimulus: an abrupt step above this fraction of the median QRS peak-to-peak
+PACING_WARN_FRACTION = 0.7  # [-] a lead warns where at least this fraction of its beats is spiked ...
+PACING_MIN_BEATS = 4  # [-] ... and it has at least this many beats
+
 # --- input checks that warn ----------------------------------------------------
 CLIPPED_FRACTION = 0.01  # [-] share of samples at the extreme values above which a signal looks clipped
 CLIPPED_PILE = 2.0  # [-] ... when an extreme also holds more than this many times the samples of the next level inward

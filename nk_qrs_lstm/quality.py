@@ -1,7 +1,8 @@
-"""Signal checks that warn, never fail: gaps, flat and clipped signals, noise, band-pass-cleaned input, sway.
+"""Signal checks that warn, never fail: gaps, flat and clipped signals, noise, band-pass-cleaned input, sway,
+pacemaker spikes.
 
-The band-pass check needs the heart rate and the sway check the QRS onsets, so the front door runs them after
-delineation.
+The band-pass check needs the heart rate, the sway and pacing checks the QRS complexes, so the front door runs
+them after delineation.
 
 Pure numpy/scipy; each check takes a validated lead and emits an
 :class:`~nk_qrs_lstm.NKQRSLSTMWarning` at the caller's line.
@@ -29,6 +30,8 @@ from .defaults import (
     NOISE_BURST_MIN_STRETCHES,
     NOISE_BURST_RATIO,
     NOISE_MAX_RATIO,
+    PACING_MIN_BEATS,
+    PACING_WARN_FRACTION,
     QUANT_MIN_LEVELS,
     QUANT_RANGE_PERCENTILE,
     QUANT_WINDOW_S,
@@ -37,6 +40,7 @@ from .defaults import (
     n_samples,
 )
 from .mains import detect_tones, lead_spectra
+from .pacing import spiked_beats
 from .sway import lead_low_share, swaying
 from .spectra import constant_runs, longest_finite_run, runs, welch
 
@@ -258,12 +262,31 @@ def warn_sway(ecg, sampling_rate, qrs_onsets, name="ecg_cleaned"):
              "wave, which shares its band: check the electrodes' contact.")
 
 
+def warn_pacing(ecg, sampling_rate, qrs_onsets, qrs_offsets, name="ecg_cleaned"):
+    """Warn where spikes like a pacemaker's stimuli come before at least ``PACING_WARN_FRACTION`` of the QRS
+    complexes (:func:`nk_qrs_lstm.pacing.spiked_beats`; at least ``PACING_MIN_BEATS`` of them): a paced rhythm,
+    whose P waves and QRS limits the network reads less well. A recorder that filters the stimuli away leaves
+    nothing to find."""
+    on = np.asarray(qrs_onsets, dtype=float)
+    n = int(np.isfinite(on).sum())
+    if n < PACING_MIN_BEATS:
+        return
+    spiked = int(spiked_beats(ecg, on, qrs_offsets, sampling_rate).sum())
+    if spiked >= PACING_WARN_FRACTION * n:
+        warn(f"{name} has narrow spikes like a pacemaker's stimuli before {spiked} of its {n} QRS complexes (a "
+             "paced rhythm): paced QRS complexes are wide and their limits less precise, a P wave under an atrial "
+             "stimulus may be missed or placed late, and in atrial fibrillation under ventricular pacing (a "
+             "regular RR) P waves may be reported where there are none; check the P waves of paced beats "
+             "(docs/api.md, 'Recordings unlike adult resting ECGs').")
+
+
 def warn_delineated(ecg, sampling_rate, table, name="ecg_cleaned"):
     """The checks that need the delineation: band-pass-cleaned input (:func:`warn_bandpassed`, from the R-peaks'
-    heart rate) and sway under the P waves (:func:`warn_sway`, from the QRS onsets); ``table`` as
-    :func:`nk_qrs_lstm.alignment.align` returns it."""
+    heart rate), sway under the P waves (:func:`warn_sway`, from the QRS onsets) and pacemaker spikes
+    (:func:`warn_pacing`, from the QRS complexes); ``table`` as :func:`nk_qrs_lstm.alignment.align` returns it."""
     warn_bandpassed(ecg, sampling_rate, table["ECG_R_Peaks"], name=name)
     warn_sway(ecg, sampling_rate, table["ECG_R_Onsets"], name=name)
+    warn_pacing(ecg, sampling_rate, table["ECG_R_Onsets"], table["ECG_R_Offsets"], name=name)
 
 
 def noise_ratios(ecg, sampling_rate, mains_hz=(), with_power=False, stretches=None):

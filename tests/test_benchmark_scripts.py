@@ -157,3 +157,22 @@ def test_likeness_calibration_factor_is_non_decreasing_capped_and_one_for_alike_
     assert len(factor) == len(module.EDGES) + 1 and factor[-1] == 1.0
     assert np.all(np.diff(factor) >= 0) and factor.max() <= 1.0
     assert np.allclose(factor[:5], [0.5, 0.675, 0.675, 0.9, 0.98])
+
+
+def test_pacing_warning_rule_takes_the_most_paced_leads_under_the_false_warning_limit():
+    """Check tune_pacing_warning's rule: settings over MAX_FALSE on any input are out; among the others the most
+    paced leads (raw + cleaned) win, ties to the larger factor then fraction; nothing ships under MIN_PACED."""
+    module = _script("tune_pacing_warning")
+
+    def entry(factor, fraction, false, raw, clean=0):
+        return {"factor": factor, "fraction": fraction, "false": {("ludb", "train", "raw"): false},
+                "paced": {"raw": [raw, 96], "clean": [clean, 96]}}
+
+    loud = entry(0.2, 0.3, 2 * module.MAX_FALSE, 90)
+    tie_low, tie_high = entry(0.3, 0.5, 0.0, 50), entry(0.3, 0.7, 0.0, 50)
+    assert module.choose([loud, tie_low, tie_high, entry(0.5, 0.7, 0.0, 40)]) is tie_high
+    assert module.choose([entry(0.5, 0.7, 0.0, int(module.MIN_PACED * 96) - 1)]) is None
+    assert module.choose([loud]) is None
+    row = {"beats": 10, "spiked": {0.3: 7}}
+    assert module.warned(row, 0.3, 0.7) and not module.warned(row, 0.3, 0.8)
+    assert not module.warned({"beats": 3, "spiked": {0.3: 3}}, 0.3, 0.7)  # fewer than PACING_MIN_BEATS

@@ -1,0 +1,139 @@
+"""Pacemaker spikes: narrow deflections that come with the beats of a paced rhythm.
+
+A pacemaker's stimulus shows in the ECG as a spike of a millisecond or two,
+before the P wave (atrial pacing) or the QRS complex (ventricular pacing), where
+the recorder's filters leave it (many remove it: then nothing here finds it).
+Paced rhythms are few in the training data (six LUDB train records): a paced
+QRS is wide and its limits are less sure, a stimulus on a P wave can hide it,
+and atrial fibrillation under ventricular pacing has a regular RR on which the
+rhythm gate cannot refuse P waves. The package says so where it finds spikes (:func:`nk_qrs_lstm.quality.warn_pacing`).
+
+- :func:`stimulus_jumps`: abrupt steps, a stimulus's edge (a QRS's slope builds
+  up over several samples; a stimulus's arrives at once);
+- :func:`spiked_beats`: the beats with such a step in their window before the QRS.
+
+Pure functions of arrays; no warnings here.
+"""
+
+import numpy as np
+
+from .defaults import PACING_ABRUPT, PACING_FACTOR, PACING_STEP_S, PACING_WINDOW_S
+
+
+def stimulus_jumps(x, rate, step_s=PACING_STEP_S, abrupt=PACING_ABRUPT):
+    """The size of each abrupt step of the signal: a pacemaker stimulus's edge.
+
+    Over ``k = max(1, round(step_s * rate))`` samples, the step
+    ``|x[i] - x[i - k]|`` counts where the step before it,
+    ``|x[i - k] - x[i - 2k]|``, is less than ``abrupt`` times as large (0
+    elsewhere): a stimulus jumps from a flat baseline within a sample or
+    two, and the recorder's filters let it decay over the next ones; a
+    QRS's slope builds up over several samples. NaN is read as 0.
+
+    Parameters
+    ----------
+    x : array-like, shape (n,)
+        The lead (any unit).
+    rate : float
+        Sampling rate (Hz).
+    step_s : float
+        Duration of one step (s).
+    abrupt : float
+        Largest ratio of the step before to the step.
+
+    Returns
+    -------
+    ndarray of float, shape (n,)
+        The step ending at each sample (0 where not abrupt or too near the start).
+
+    Examples
+    --------
+    >>> x = np.sin(np.linspace(0, 3, 500))  # slow
+    >>> x[250:] += 2.0 * np.exp(-np.arange(250) / 5.0)  # a stimulus: a jump, then a decay
+    >>> j = stimulus_jumps(x, 500.0)
+    >>> int(np.argmax(j)), round(float(j.max()), 1), bool(np.delete(j, 250).max() < 0.1)
+    (250, 2.0, True)
+    """
+    x = np.nan_to_num(np.asarray(x, dtype=np.float64))
+    out = np.zeros(len(x))
+    at, size = _abrupt_steps(x, rate, step_s, abrupt, 0.0)
+    out[at] = size
+    return out
+
+
+def _abrupt_steps(x, rate, step_s, abrupt, above):
+    """Where the abrupt steps of :func:`stimulus_jumps` larger than ``above`` end, and their sizes (the
+    abruptness is judged only there: a pass over the whole lead less)."""
+    k = max(1, int(round(step_s * rate)))
+    if len(x) <= 2 * k:
+        return np.zeros(0, dtype=np.int64), np.zeros(0)
+    step = np.abs(x[2 * k:] - x[k:-k])
+    candidate = np.flatnonzero(step > above)
+    keep = np.abs(x[candidate + k] - x[candidate]) < abrupt * step[candidate]
+    return candidate[keep] + 2 * k, step[candidate[keep]]
+
+
+def spiked_beats(x, qrs_on, qrs_off, rate, factor=PACING_FACTOR, window_s=PACING_WINDOW_S, jumps=None):
+    """Which beats have a spike before (or at the start of) their QRS complex.
+
+    A beat is spiked where an abrupt step (:func:`stimulus_jumps`) exceeds
+    ``factor`` times the lead's median QRS peak-to-peak amplitude somewhere in
+    ``[QRS onset - window_s[0], QRS onset + window_s[1]]``: room for an atrial
+    stimulus before the P wave and a ventricular one just before (or, as the
+    network may place the onset, just inside) the QRS.
+
+    Parameters
+    ----------
+    x : array-like, shape (n,)
+        The lead.
+    qrs_on, qrs_off : array-like of float
+        QRS onsets and offsets (samples of ``x``; NaN: unknown).
+    rate : float
+        Sampling rate (Hz).
+    factor : float
+        Spike threshold, a fraction of the median QRS amplitude.
+    window_s : (float, float)
+        Before and after the QRS onset (s).
+    jumps : ndarray, optional
+        :func:`stimulus_jumps` of ``x``, where the caller has it.
+
+    Returns
+    -------
+    ndarray of bool
+        Per beat (False where the onset is unknown or no QRS amplitude could be measured).
+
+    Examples
+    --------
+    >>> rate = 500.0
+    >>> t = np.arange(5000) / rate
+    >>> x = np.exp(-(((t % 1.0) - 0.5) / 0.02) ** 2)  # a QRS-like bump each second
+    >>> on, off = np.arange(5) * 500 + 230.0, np.arange(5) * 500 + 270.0
+    >>> for i in on[:3].astype(int) - 10:  # stimuli 20 ms before three of them: a jump, then a decay
+    ...     x[i:i + 20] += 1.5 * np.exp(-np.arange(20) / 3.0)
+    >>> spiked_beats(x, on, off, rate).tolist()
+    [True, True, True, False, False]
+    """
+    x = np.asarray(x, dtype=np.float64)
+    x = np.nan_to_num(x) if np.isnan(x).any() else x
+    on = np.asarray(qrs_on, dtype=np.float64)
+    off = np.asarray(qrs_off, dtype=np.float64)
+    n, m = len(on), len(x)
+    out = np.zeros(n, dtype=bool)
+    whole = np.isfinite(on) & np.isfinite(off) & (off > on)
+    if not whole.any() or m < 3:
+        return out
+    a = np.clip(np.floor(on[whole]).astype(np.int64), 0, m - 1)
+    b = np.clip(np.ceil(off[whole]).astype(np.int64) + 1, a + 1, m)
+    seg = x[np.minimum(a[:, None] + np.arange(int(np.max(b - a))), (b - 1)[:, None])]  # the last sample repeated
+    amplitude = np.median(seg.max(axis=1) - seg.min(axis=1))
+    if not amplitude > 0:
+        return out
+    if jumps is None:
+        at, _ = _abrupt_steps(x, rate, PACING_STEP_S, PACING_ABRUPT, factor * amplitude)
+    else:
+        at = np.flatnonzero(jumps > factor * amplitude)
+    known = np.isfinite(on)
+    lo = np.clip(np.floor(on[known] - window_s[0] * rate).astype(np.int64), 0, m)
+    hi = np.clip(np.ceil(on[known] + window_s[1] * rate).astype(np.int64) + 1, 0, m)
+    out[known] = np.searchsorted(at, np.maximum(hi, lo)) - np.searchsorted(at, lo) > 0
+    return out
