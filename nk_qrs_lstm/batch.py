@@ -200,7 +200,8 @@ def delineate_database(folder, out, records=None, leads=None, scheduler=None, n_
 
     Examples
     --------
-    >>> import os, shutil, tempfile, wfdb
+    >>> import os, shutil, tempfile
+    >>> import numpy as np, wfdb
     >>> from nk_qrs_lstm.examples import example_record_path
     >>> folder, out = tempfile.mkdtemp(), tempfile.mkdtemp()
     >>> os.makedirs(os.path.join(folder, "data"))
