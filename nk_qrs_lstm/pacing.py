@@ -6,7 +6,8 @@ the recorder's filters leave it (many remove it: then nothing here finds it).
 Paced rhythms are few in the training data (six LUDB train records): a paced
 QRS is wide and its limits are less sure, a stimulus on a P wave can hide it,
 and atrial fibrillation under ventricular pacing has a regular RR on which the
-rhythm gate cannot refuse P waves. The package says so where it finds spikes (:func:`nk_qrs_lstm.quality.warn_pacing`).
+rhythm gate cannot refuse P waves. The package says so where it finds spikes
+(:func:`nk_qrs_lstm.quality.warn_pacing`).
 
 - :func:`stimulus_jumps`: abrupt steps, a stimulus's edge (a QRS's slope builds
   up over several samples; a stimulus's arrives at once);
@@ -18,6 +19,8 @@ Pure functions of arrays; no warnings here.
 import numpy as np
 
 from .defaults import PACING_ABRUPT, PACING_FACTOR, PACING_STEP_S, PACING_WINDOW_S
+
+_MAX_ELEMENTS = 4_000_000  # [-] samples gathered at once to measure the QRS amplitudes (32 MB)
 
 
 def stimulus_jumps(x, rate, step_s=PACING_STEP_S, abrupt=PACING_ABRUPT):
@@ -124,8 +127,14 @@ def spiked_beats(x, qrs_on, qrs_off, rate, factor=PACING_FACTOR, window_s=PACING
         return out
     a = np.clip(np.floor(on[whole]).astype(np.int64), 0, m - 1)
     b = np.clip(np.ceil(off[whole]).astype(np.int64) + 1, a + 1, m)
-    seg = x[np.minimum(a[:, None] + np.arange(int(np.max(b - a))), (b - 1)[:, None])]  # the last sample repeated
-    amplitude = np.median(seg.max(axis=1) - seg.min(axis=1))
+    width = int(np.max(b - a))
+    rows = max(1, _MAX_ELEMENTS // width)  # beats per chunk: a QRS found many seconds long must not cost gigabytes
+    p2p = []
+    for i in range(0, len(a), rows):
+        ai, bi = a[i:i + rows], b[i:i + rows]
+        seg = x[np.minimum(ai[:, None] + np.arange(width), (bi - 1)[:, None])]  # its last sample repeated
+        p2p.append(seg.max(axis=1) - seg.min(axis=1))
+    amplitude = np.median(np.concatenate(p2p))
     if not amplitude > 0:
         return out
     if jumps is None:

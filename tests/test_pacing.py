@@ -87,6 +87,20 @@ def test_spiked_beats_contract(n, beats, width, rate, seed):
     np.testing.assert_array_equal(np.isnan(x), np.isnan(before))
 
 
+def test_a_qrs_found_many_seconds_long_is_measured_in_chunks(monkeypatch):
+    """Check that the QRS amplitudes are gathered in chunks when one complex is very wide (a Holter's worth of beats
+    and one 'QRS' of 20 s must not gather beats x 20 s samples), with the same answer."""
+    from nk_qrs_lstm import pacing
+
+    x, on, off = _beats(40)
+    off[5] = on[5] + 20 * RATE  # one absurdly wide complex
+    x = _stimulate(x, on[::2], RATE)
+    whole = spiked_beats(x, on, off, RATE)
+    monkeypatch.setattr(pacing, "_MAX_ELEMENTS", 3 * int(20 * RATE))  # three beats per chunk
+    np.testing.assert_array_equal(spiked_beats(x, on, off, RATE), whole)
+    assert whole[::2].all() and not whole[1::2].any()
+
+
 def test_warn_pacing_names_the_share_of_spiked_beats_and_stays_silent_on_sporadic_spikes():
     """Check the lead-level rule: at least ``PACING_WARN_FRACTION`` of the beats spiked warns, two artefact spikes
     do not, nor fewer than ``PACING_MIN_BEATS`` beats."""
