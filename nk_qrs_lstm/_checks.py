@@ -46,6 +46,13 @@ def _join(values):
     return ", ".join(values[:-1]) + " and " + values[-1]
 
 
+def _where(spans, sampling_rate, shown=3):
+    """``' in 2 stretches (12.0-14.5 s, 60.0-61.0 s)'``: where ``[start, stop)`` sample spans lie, in seconds."""
+    listed = ", ".join(f"{a / sampling_rate:.1f}-{b / sampling_rate:.1f} s" for a, b in spans[:shown])
+    more = f", and {len(spans) - shown} more" if len(spans) > shown else ""
+    return f" in {len(spans)} stretch{'es' if len(spans) > 1 else ''} ({listed}{more})"
+
+
 def check_option(name, value, allowed):
     """Check that ``value`` is one of ``allowed`` (MNE-style message).
 

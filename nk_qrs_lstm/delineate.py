@@ -28,6 +28,7 @@ from .neurokit import (
 )
 from .mains import shared_spectra
 from .pipeline import delineate_lead, resample_proba
+from .calibration import remove_pulses
 from .quality import warn_delineated, warn_quality
 from .registry import available_methods, get_method, register_delineator  # noqa: F401 (public here too)
 
@@ -64,7 +65,8 @@ def lstm(ecg, rpeaks, sampling_rate, backend="onnx", time_scale=1.0):
 
 # --------------------------------------------------------------------------- validation
 def validate_input(ecg_cleaned, rpeaks, sampling_rate, name="ecg_cleaned"):
-    """Check one lead, its R-peaks and rate once; warn about gaps, flat and clipped signals.
+    """Check one lead, its R-peaks and rate once; bridge calibration pulses; warn about gaps, flat and clipped
+    signals.
 
     Returns
     -------
@@ -79,6 +81,7 @@ def validate_input(ecg_cleaned, rpeaks, sampling_rate, name="ecg_cleaned"):
             f"{name} has {len(ecg)} samples ({len(ecg) / rate:.3g} s at {rate:g} Hz), "
             f"must be at least {MIN_DURATION_S:g} s long."
         )
+    ecg, _ = remove_pulses(ecg, rate, name)  # a printed ECG's calibration mark is no beat
     warn_quality(ecg, rate, name)
     return ecg, check_rpeaks(rpeaks, len(ecg), sampling_rate=rate), rate
 

@@ -1,5 +1,5 @@
 """Signal checks that warn, never fail: gaps, flat and clipped signals, noise, band-pass-cleaned input, sway,
-pacemaker spikes.
+pacemaker spikes (calibration pulses: :mod:`nk_qrs_lstm.calibration`).
 
 The band-pass check needs the heart rate, the sway and pacing checks the QRS complexes, so the front door runs
 them after delineation.
@@ -10,7 +10,7 @@ Pure numpy/scipy; each check takes a validated lead and emits an
 
 import numpy as np
 
-from ._checks import warn
+from ._checks import _where, warn
 from .defaults import (
     BANDPASS_LOW_HZ,
     BANDPASS_MAX_BPM,
@@ -170,13 +170,6 @@ def _merged(spans):
         else:
             out.append([start, stop])
     return np.asarray(out)
-
-
-def _where(spans, sampling_rate, shown=3):
-    """``' in 2 stretches (12.0-14.5 s, 60.0-61.0 s)'``: where ``[start, stop)`` sample spans lie, in seconds."""
-    listed = ", ".join(f"{a / sampling_rate:.1f}-{b / sampling_rate:.1f} s" for a, b in spans[:shown])
-    more = f", and {len(spans) - shown} more" if len(spans) > shown else ""
-    return f" in {len(spans)} stretch{'es' if len(spans) > 1 else ''} ({listed}{more})"
 
 
 def _piled(values, level, count, inward):
