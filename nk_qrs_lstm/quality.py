@@ -120,8 +120,9 @@ def quantisation_levels(ecg, sampling_rate=None):
     ``QUANT_WINDOW_S`` (the ``QUANT_RANGE_PERCENTILE``-th percentile of the
     windows' ranges: each window holds a beat, and motion, a baseline jump
     or a knock on the electrode, which widen some windows' range, are left
-    out); without ``sampling_rate``, or in a lead shorter than a window, the
-    range from the 0.5th to the 99.5th percentile.
+    out; flat windows, a held value, too); without ``sampling_rate``, or in
+    a lead shorter than a window, the range from the 0.5th to the 99.5th
+    percentile.
 
     Returns
     -------
@@ -151,8 +152,11 @@ def quantisation_levels(ecg, sampling_rate=None):
     width = 0 if sampling_rate is None else n_samples(QUANT_WINDOW_S, sampling_rate)
     if width < 2 or len(x) < width:
         return float(np.percentile(x, 99.5) - np.percentile(x, 0.5)) / step, step
-    windows = x[: len(x) // width * width].reshape(-1, width)
-    return float(np.percentile(np.ptp(windows, axis=1), QUANT_RANGE_PERCENTILE)) / step, step
+    ranges = np.ptp(x[: len(x) // width * width].reshape(-1, width), axis=1)
+    ranges = ranges[ranges > 0]  # a flat window (a held value, a lead off) holds no beat
+    if not len(ranges):
+        return np.inf, step
+    return float(np.percentile(ranges, QUANT_RANGE_PERCENTILE)) / step, step
 
 
 def _with_harmonics(lines, top=NOISE_HIGH_HZ[1], lowest=NOISE_HIGH_HZ[0]):

@@ -262,3 +262,18 @@ def test_a_beat_without_a_stretch_of_its_own_names_no_sway():
     lone = np.full(10, np.nan)
     lone[1:] = [0.81, 0.83, 0.0, 0.86, 0.87, 0.91, 0.74, 0.77, 0.83]  # LUDB 60 iii: only the first beat's context
     assert not swaying(lone, np.array([15, 563, 1091, 1412, 2074, 2572, 3090, 3595, 4104, 4605.0]), 500).any()
+
+
+def test_a_held_value_does_not_make_a_lead_coarsely_quantised():
+    """Check trial 19's case: a 5-s held value (a monitor's lead off) in a finely sampled lead made the quantisation
+    check read 'its beats span 0 steps'; flat windows hold no beat and are left out."""
+    from nk_qrs_lstm.quality import quantisation_levels
+
+    ecg = nk.ecg_simulate(duration=10, sampling_rate=500, heart_rate=70, random_state=2)
+    held = ecg.copy()
+    held[1000:3500] = held[1000]
+    assert quantisation_levels(held, 500)[0] > 100
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        nk_qrs_lstm.ecg_delineate(held, sampling_rate=500)
+    assert not [w for w in caught if "coarsely quantised" in str(w.message)]
