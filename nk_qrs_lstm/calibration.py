@@ -48,6 +48,7 @@ def calibration_pulses(signal, sampling_rate):
     Returns
     -------
     ndarray of int64, shape (n_pulses, 2)
+        Sorted and apart (pulses whose margins touch are one span).
 
     Examples
     --------
@@ -86,7 +87,10 @@ def calibration_pulses(signal, sampling_rate):
                 continue
             top = x[rise:fall - k + 1]
             if np.all(np.isfinite(top)) and np.ptp(top) <= PULSE_FLAT * height:
-                pulses.append((max(rise - k - margin, 0), min(fall + 1 + margin, len(x))))
+                span = (max(rise - k - margin, 0), min(fall + 1 + margin, len(x)))
+                if pulses and span[0] <= pulses[-1][1]:  # touching or overlapping its margin: one span
+                    span = (pulses.pop()[0], span[1])
+                pulses.append(span)
                 last = fall
             break
     return np.asarray(pulses, dtype=np.int64).reshape(-1, 2)

@@ -75,7 +75,7 @@ def test_calibration_pulses_contract(n, seed, rate, pulses):
     found = calibration_pulses(x, rate)
     assert found.shape[1:] == (2,) and found.dtype == np.int64
     assert np.all(found[:, 0] < found[:, 1]) and np.all(found[:, 0] >= 0) and np.all(found[:, 1] <= n)
-    assert np.all(found[1:, 0] >= found[:-1, 1])
+    assert np.all(found[1:, 0] > found[:-1, 1])  # apart: the samples around each are outside every other
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         bridged, again = remove_pulses(x, rate)
