@@ -112,7 +112,8 @@ def main(argv=None):
     passed = devices.ece_after.max() < 0.05 and (base.ece_after - base.ece_before).max() <= 0.01
     factor = fit(rows)
     print("rule:", "passed" if passed else "failed")
-    print("CONFIDENCE_LIKENESS =" if args.wave == "R" else "CONFIDENCE_P_LIKENESS =", (EDGES, tuple(round(float(v), 3) for v in factor)) if passed else ((), (1.0,)))
+    name = "CONFIDENCE_LIKENESS =" if args.wave == "R" else "CONFIDENCE_P_LIKENESS ="
+    print(name, (EDGES, tuple(round(float(v), 3) for v in factor)) if passed else ((), (1.0,)))
 
 
 if __name__ == "__main__":

@@ -34,9 +34,11 @@ def calibration_pulses(signal, sampling_rate):
     A pulse is an abrupt step (:func:`nk_qrs_lstm.pacing.stimulus_jumps`) of
     at least ``PULSE_MIN_HEIGHT`` and at most ``PULSE_MAX_HEIGHT`` times the
     lead's range (0.5th-99.5th percentile of every fourth sample; taller
-    rectangles are artefacts, left to the checks for them), followed ``PULSE_WIDTH_S`` later by an abrupt step back of
-    the same size within ``PULSE_RETURN``, the top between them within
-    ``PULSE_FLAT`` of the step from its level.
+    rectangles are artefacts, left to the checks for them), followed
+    ``PULSE_WIDTH_S`` later by an abrupt step back of the same size within
+    ``PULSE_RETURN``, the top between them within ``PULSE_FLAT`` of the step
+    from its level. A pulse must start after a few samples of the lead (its
+    first step is judged against the one before it).
 
     Parameters
     ----------

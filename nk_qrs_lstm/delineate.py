@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from ._checks import _join, check_ecg, check_option, check_rpeaks, check_sampling_rate, check_time_scale, warn
+from .calibration import remove_pulses
 from .defaults import BEAT_KEYS, BEAT_WINDOW_S, CLASSES, CONFIDENCE_KEYS, MIN_DURATION_S
 from .neurokit import (
     NO_RPEAKS_MESSAGE,
@@ -28,7 +29,6 @@ from .neurokit import (
 )
 from .mains import shared_spectra
 from .pipeline import delineate_lead, resample_proba
-from .calibration import remove_pulses
 from .quality import warn_delineated, warn_quality
 from .registry import available_methods, get_method, register_delineator  # noqa: F401 (public here too)
 
