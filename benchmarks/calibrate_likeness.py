@@ -1,7 +1,7 @@
 """Fit the QRS confidence's factor where a complex is unlike its neighbours (``CONFIDENCE_LIKENESS``), on the
 VALIDATION splits only.
 
-    python benchmarks/calibrate_likeness.py [--cache /tmp/nkdec9]
+    python benchmarks/calibrate_likeness.py [--cache DIR] [--wave R|P]   # DIR as cached, e.g. /tmp/nkdec9
 
 Needs ``python benchmarks/tune_decoding.py cache --parts validation --inputs raw clean noisy sway watch strap
 handheld patch``. On the validation leads as ``benchmarks/wearable.py``'s devices record them (motion), the QRS

@@ -4,8 +4,8 @@ A paper ECG starts each row with a calibration pulse: the trace steps up by
 1 mV (10 mm), holds for about 200 ms and steps back. Digitised, it is a
 rectangle no ECG wave resembles: both edges arrive within a sample or two
 (:func:`nk_qrs_lstm.pacing.stimulus_jumps`), and the top is flat. The network
-reads its rising edge as a QRS complex (a new-user trial: on 65 of 508
-validation leads with a pulse at the start), so the front door and the record
+reads its rising edge as a QRS complex (new-user trial 19, 2026-11-30: on 65 of
+508 validation leads with a pulse at the start), so the front door and the record
 path bridge pulses with the level around them (:func:`remove_pulses`) and name them.
 """
 
@@ -103,16 +103,17 @@ def remove_pulses(ecg, sampling_rate, name="ecg_cleaned"):
     just outside it on that side (a copy; the lead itself where there is none), and the pulses; warns where there
     are some.
 
-    Bridged rather than made a gap: the result is that of the lead without the mark (a gap there changed the rhythm
-    gate's P decisions for whole leads in a new-user trial's leads; ``docs/api.md``); filled with samples of the lead
-    rather than a line between them, so that a quantised lead keeps its grid.
+    Bridged rather than made a gap: a gap there changed the rhythm gate's P decisions for whole leads in trial 19's
+    leads, where the bridged pulse gave the beats of the same lead with a flat lead-in instead of the mark
+    (``docs/api.md``); filled with samples of the lead rather than a line between them, so that a quantised lead
+    keeps its grid.
     """
     pulses = calibration_pulses(ecg, sampling_rate)
     if not len(pulses):
         return ecg, pulses
     warn(f"{name} holds {len(pulses)} rectangular calibration pulse{'s' if len(pulses) > 1 else ''}"
          f"{_where(pulses, sampling_rate)} (the 1-mV mark of a printed ECG: a step, a flat top, a step back): "
-         "removed (bridged by the level around each), no wave is read on them.")
+         "removed (bridged by the level around each): the pulse is not read as a beat.")
     out = np.array(ecg, dtype=np.float64)
     for start, stop in pulses:
         ends = [i for i in (start - 1, stop) if 0 <= i < len(out) and np.isfinite(out[i])]

@@ -10,7 +10,7 @@ MODEL_STRIDE = 4  # [-] time reduction of the recurrent part (must divide the wi
 MODEL_STRIDES = (1, 2, 4, 8)  # [-] the reductions the network builder and the runtime know
 TRAIN_WINDOW_S = 8.192  # [s] training crops (2048 samples at 250 Hz)
 POOL_BATCH_TIMEOUT_S = 600.0  # [s] longest wait for one training batch from a worker process (then an error)
-QTDB_BEAT_GAP_S = 2.0  # [s] QTDB: annotated beats closer than this are one region ...
+QTDB_BEAT_GAP_S = 2.0  # [s] QTDB: annotated beats with less silence between them are one region ...
 QTDB_RR_FRACTION = 0.8  # [-] ... if the gap is also shorter than this share of the median RR interval
 QTDB_MATCH_S = 0.15  # [s] a reference beat this close to an annotated QRS peak is that beat
 WINDOW_S = 16.384  # [s] inference windows (4096 samples): same validation accuracy as 8.192 s, fewer overlaps
@@ -122,13 +122,13 @@ PACING_FACTOR = 0.3  # [-] a stimulus: an abrupt step above this fraction of the
 PACING_WARN_FRACTION = 0.7  # [-] a lead warns where at least this fraction of its beats is spiked ...
 PACING_MIN_BEATS = 4  # [-] ... and it has at least this many beats
 
-# --- calibration pulses (nk_qrs_lstm/calibration.py): treated as gaps -------------
+# --- calibration pulses (nk_qrs_lstm/calibration.py): bridged ----------------------
 PULSE_MIN_HEIGHT = 0.3  # [-] a pulse's step: at least this fraction of the lead's 0.5-99.5th percentile range ...
 PULSE_MAX_HEIGHT = 4.0  # [-] ... and at most this many times it (a 20-mV knock is an artefact, not a 1-mV mark) ...
 PULSE_WIDTH_S = (0.06, 0.5)  # [s] ... its step back this long after it (paper ECGs: about 0.2 s) ...
 PULSE_RETURN = 0.2  # [-] ... of the same size within this fraction ...
 PULSE_FLAT = 0.1  # [-] ... and the top between them within this fraction of the step
-PULSE_MARGIN_S = 0.01  # [s] masked on each side of a pulse
+PULSE_MARGIN_S = 0.01  # [s] bridged on each side of a pulse
 
 # --- input checks that warn ----------------------------------------------------
 CLIPPED_FRACTION = 0.01  # [-] share of samples at the extreme values above which a signal looks clipped
@@ -192,8 +192,9 @@ GATE_RR_MIN_LIKENESS = None  # [-] RR changes around a QRS less alike its neighb
 #                              (None: all; 0.3-0.5 added validation errors, docs/decoding.md)
 GATE_IRREGULAR_FRACTION = 0.35  # [-] ... and the fraction of such beats above which weak P bumps are refused
 GATE_OWN_HEIGHT = 0.98  # [-] a beat whose own P bump reaches this is never refused (bigeminy's sinus beats)
-ONSET_TOLERANCE = 1e-6  # [samples] a sub-sample QRS onset this close under a sample starts its stretch there
-#                         (a block's and the whole track's arithmetic differ at 1e-10; the evidence must not)
+ONSET_TOLERANCE = 1e-6  # [samples] a sub-sample QRS onset this close under a sample starts its stretch there, and
+#                         a beat this much beyond a context's half-width is inside it (a block's and the whole
+#                         track's arithmetic differ at 1e-10; the evidence must not)
 GATE_COHERENCE_WINDOW_S = (0.25, 0.03)  # [s] before each QRS onset: from, to (the stretch a P wave occupies)
 GATE_COHERENCE_BAND_HZ = (1.0, 15.0)  # [Hz] pass band of the coherence's second view (P waves; not mains hum) ...
 GATE_COHERENCE_NOISE_SHARE = 0.3  # [-] ... taken where more than this share of the stretches' energy is outside it
