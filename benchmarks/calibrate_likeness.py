@@ -63,17 +63,6 @@ def _bins(likeness):
     return np.searchsorted(EDGES, np.nan_to_num(likeness, nan=np.inf), side="right")
 
 
-def _non_decreasing(values, weights):
-    blocks = []
-    for v, w in zip(values, weights):
-        blocks.append([v, w, 1])
-        while len(blocks) > 1 and blocks[-2][0] > blocks[-1][0]:
-            v2, w2, c2 = blocks.pop()
-            v1, w1, c1 = blocks.pop()
-            blocks.append([(v1 * w1 + v2 * w2) / (w1 + w2), w1 + w2, c1 + c2])
-    return np.concatenate([np.full(c, v) for v, _, c in blocks])
-
-
 def fit(rows):
     """The factor per likeness bin (``len(EDGES) + 1`` values, the last 1)."""
     idx = _bins(rows.likeness.to_numpy())
@@ -83,7 +72,7 @@ def fit(rows):
         factor.append(rows.correct[sel].sum() / rows.conf[sel].sum() if sel.any() else 1.0)
         weight.append(max(int(sel.sum()), 1))
     factor[-1] = 1.0
-    return np.minimum(_non_decreasing(np.asarray(factor), weight), 1.0)
+    return np.minimum(td._pav(np.asarray(factor), weight), 1.0)  # tune_decoding's pool-adjacent-violators
 
 
 def main(argv=None):
