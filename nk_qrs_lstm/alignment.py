@@ -166,4 +166,5 @@ def warn_unmatched(rows, span_on, span_off, n_samples, sampling_rate, shown=5):
     more = f" and {len(missed) - shown} more" if len(missed) > shown else ""
     warn(f"rpeaks has no R-peak for {len(missed)} of the {counted} QRS complexes found more than "
          f"{RPEAK_MISS_EDGE_S:g} s from the signal's ends (at {at}{more}): those beats are not delineated. Pass "
-         "rpeaks=None to delineate every QRS complex found (one row each), or check the R-peak detector.")
+         "rpeaks=None to delineate every QRS complex found (one row each), or check the R-peak detector "
+         "(ecg_process takes nk.ecg_peaks' R-peaks: there, call ecg_delineate on the cleaned signal without them).")

@@ -41,7 +41,9 @@ def test_r_peaks_that_miss_beats_are_named_and_the_beats_are_still_one_row_per_r
     assert messages[0].startswith(f"rpeaks has no R-peak for {len(missed)} of the {counted} QRS complexes found "
                                   "more than 1 s from the signal's ends (at ")
     assert messages[0].endswith("those beats are not delineated. Pass rpeaks=None to delineate every QRS complex "
-                                "found (one row each), or check the R-peak detector.")
+                                "found (one row each), or check the R-peak detector (ecg_process takes "
+                                "nk.ecg_peaks' R-peaks: there, call ecg_delineate on the cleaned signal without "
+                                "them).")
 
 
 def test_no_warning_for_a_detector_that_found_every_beat_or_skipped_the_edge_beats(ecg_and_rpeaks):
