@@ -236,3 +236,30 @@ def test_several_leads_go_into_one_file_each_with_its_chan(two_leads, tmp_path):
         two_leads.to_wfdb(write_dir=tmp_path, extension="none", lead=[])
     with pytest.raises(ValueError, match=r"the fused delineation \(None\) has a file of its own"):
         two_leads.to_wfdb(write_dir=tmp_path, extension="none", lead=["ii", None])
+
+
+def test_a_printed_ecg_s_calibration_pulse_is_bridged_in_every_lead_of_a_record(tmp_path):
+    """Check the record path (trial 19's paper ECG): a 1-mV calibration pulse before two leads of the bundled record
+    is named per lead, no complex is found on it in either lead nor in the fused table, and the beats after it are
+    those of the same record with a flat lead-in instead of the pulse."""
+    record = wfdb.rdrecord(example_record_path(), channel_names=["ii", "v5"])
+    rate = record.fs
+    lead_in = np.repeat(record.p_signal[:1], int(0.4 * rate), axis=0)
+    marked, flat = lead_in.copy(), lead_in.copy()
+    marked[int(0.1 * rate):int(0.3 * rate)] += 1.0
+    for name, head in (("marked", marked), ("flat", flat)):
+        wfdb.wrsamp(name, fs=rate, units=["mV", "mV"], sig_name=["ii", "v5"], fmt=["16", "16"],
+                    p_signal=np.vstack([head, record.p_signal]), write_dir=str(tmp_path))
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        result = delineate_record(str(tmp_path / "marked"))
+    named = [str(w.message) for w in caught if "calibration pulse" in str(w.message)]
+    assert sorted(m.split(" holds")[0] for m in named) == ["lead 'ii'", "lead 'v5'"]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        reference = delineate_record(str(tmp_path / "flat"))
+    for lead in ("ii", "v5"):
+        onsets = result.tables[lead]["ECG_R_Onsets"].dropna().to_numpy(float)
+        assert onsets.min() > 0.3 * rate
+        pd.testing.assert_series_equal(result.tables[lead]["ECG_R_Onsets"], reference.tables[lead]["ECG_R_Onsets"])
+    assert result.fused["ECG_R_Onsets"].dropna().min() > 0.3 * rate
