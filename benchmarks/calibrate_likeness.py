@@ -65,14 +65,10 @@ def _bins(likeness):
 
 def fit(rows):
     """The factor per likeness bin (``len(EDGES) + 1`` values, the last 1)."""
-    idx = _bins(rows.likeness.to_numpy())
-    factor, weight = [], []
-    for b in range(len(EDGES) + 1):
-        sel = idx == b
-        factor.append(rows.correct[sel].sum() / rows.conf[sel].sum() if sel.any() else 1.0)
-        weight.append(max(int(sel.sum()), 1))
+    factor, weight = td.bin_factors(_bins(rows.likeness.to_numpy()), rows.correct.to_numpy(), rows.conf.to_numpy(),
+                                    len(EDGES) + 1)
     factor[-1] = 1.0
-    return np.minimum(td._pav(np.asarray(factor), weight), 1.0)  # tune_decoding's pool-adjacent-violators
+    return np.minimum(td._pav(factor, weight), 1.0)  # tune_decoding's pool-adjacent-violators
 
 
 def main(argv=None):

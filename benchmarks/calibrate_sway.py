@@ -58,13 +58,8 @@ def _bins(share):
 
 def fit(rows):
     """The factor per share bin (``len(EDGES) + 1`` values)."""
-    idx = _bins(rows.share.to_numpy())
-    factor, weight = [], []
-    for b in range(len(EDGES) + 1):
-        sel = idx == b
-        factor.append(rows.correct[sel].sum() / rows.conf[sel].sum() if sel.any() else 1.0)
-        weight.append(max(int(sel.sum()), 1))
-    factor = np.asarray(factor)
+    factor, weight = td.bin_factors(_bins(rows.share.to_numpy()), rows.correct.to_numpy(), rows.conf.to_numpy(),
+                                    len(EDGES) + 1)
     held = np.r_[-np.inf, EDGES][: len(factor)] < HOLD  # bins starting below HOLD
     factor[held] = 1.0
     return np.minimum(-td._pav(-factor, weight), 1.0)  # the non-increasing fit: tune_decoding's, mirrored

@@ -29,6 +29,7 @@ import argparse
 import collections
 import itertools
 import os
+import pickle
 import time
 import warnings
 import zlib
@@ -370,6 +371,31 @@ def calibration_data(decoded):
                                       "height": table[f"evidence_{short}_height"][ok],
                                       "confidence": table[f"ECG_{wave}_Confidence"][ok], "correct": correct}))
     return pd.concat(rows, ignore_index=True)
+
+
+def cached(path, make):
+    """What ``make()`` returns, pickled at ``path`` the first time and read from there after (a benchmark's
+    per-lead work, kept between runs)."""
+    if not os.path.exists(path):
+        value = make()
+        os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
+        with open(path, "wb") as f:
+            pickle.dump(value, f)
+        print(f"cached {path} ({len(value)} rows)", flush=True)
+    with open(path, "rb") as f:
+        return pickle.load(f)
+
+
+def bin_factors(bins, correct, conf, n_bins):
+    """A confidence factor per evidence bin, before any ordering: the sum of ``correct`` over the sum of
+    ``conf`` of the rows in bin ``b`` (1 where it is empty), and the rows' count (at least 1) as its weight for
+    :func:`_pav`."""
+    factor, weight = [], []
+    for b in range(n_bins):
+        sel = bins == b
+        factor.append(correct[sel].sum() / conf[sel].sum() if sel.any() else 1.0)
+        weight.append(max(int(sel.sum()), 1))
+    return np.asarray(factor), weight
 
 
 def _pav(y, w):

@@ -23,7 +23,6 @@ import argparse
 import datetime
 import itertools
 import os
-import pickle
 import sys
 import warnings
 
@@ -69,18 +68,8 @@ def lead_rows(database, part, kind):
 
 
 def load_all(cache):
-    out = {}
-    for key in SETS:
-        path = os.path.join(cache, "{}_{}_{}.pkl".format(*key))
-        if not os.path.exists(path):
-            rows = lead_rows(*key)
-            os.makedirs(cache, exist_ok=True)
-            with open(path, "wb") as f:
-                pickle.dump(rows, f)
-            print(f"cached {path} ({len(rows)} leads)", flush=True)
-        with open(path, "rb") as f:
-            out[key] = pickle.load(f)
-    return out
+    return {key: td.cached(os.path.join(cache, "{}_{}_{}.pkl".format(*key)), lambda: lead_rows(*key))
+            for key in SETS}
 
 
 def warned(row, factor, fraction):

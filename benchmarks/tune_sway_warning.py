@@ -20,7 +20,6 @@ Results, and the definitions of the share tried and rejected, in ``benchmarks/re
 import argparse
 import itertools
 import os
-import pickle
 import sys
 import warnings
 
@@ -62,37 +61,20 @@ def lead_rows(database, part, kind):
 
 
 def load_all(cache):
-    out = {}
-    for database, part, kinds in SETS:
-        for kind in kinds:
-            path = os.path.join(cache, f"{database}_{part}_{kind}.pkl")
-            if not os.path.exists(path):
-                rows = lead_rows(database, part, kind)
-                os.makedirs(cache, exist_ok=True)
-                with open(path, "wb") as f:
-                    pickle.dump(rows, f)
-                print(f"cached {path} ({len(rows)} leads)", flush=True)
-            with open(path, "rb") as f:
-                out[(database, part, kind)] = pickle.load(f)
-    return out
+    return {(d, p, k): td.cached(os.path.join(cache, f"{d}_{p}_{k}.pkl"), lambda: lead_rows(d, p, k))
+            for d, p, kinds in SETS for k in kinds}
 
 
 def add_shares(data, cache):
     """Each lead's :func:`lead_low_share` (as the warning computes it), from the signal regenerated as it was delineated (cached under ``cache``)."""
+    def shares(database, part, kind, rows):
+        return [lead_low_share(td.signal_for(td.lead_for(ecg, kind), kind), row["qrs_on"], row["rate"])
+                for ecg, row in zip(td.load(database, part), rows)]
+
     for (database, part, kind), rows in data.items():
         path = os.path.join(cache, f"{database}_{part}_{kind}_shares.pkl")
-        if not os.path.exists(path):
-            shares = []
-            for ecg, row in zip(td.load(database, part), rows):
-                lead = td.lead_for(ecg, kind)
-                signal = td.signal_for(lead, kind)
-                shares.append(lead_low_share(signal, row["qrs_on"], row["rate"]))
-            with open(path, "wb") as f:
-                pickle.dump(shares, f)
-            print(f"cached {path}", flush=True)
-        with open(path, "rb") as f:
-            for row, share in zip(rows, pickle.load(f)):
-                row["share"] = share
+        for row, share in zip(rows, td.cached(path, lambda: shares(database, part, kind, rows))):
+            row["share"] = share
 
 
 def warned(row, above, fraction):

@@ -250,6 +250,13 @@ def decode_beats(proba, qrs, rate, p_accept=P_ACCEPT, p_level=P_LEVEL, p_power=P
     return beats, evidence
 
 
+def _step_factor(values, steps, unknown):
+    """``factors[i]`` of ``steps = (thresholds, factors)`` for each value from ``thresholds[i - 1]`` up
+    (``factors[0]`` below the first), NaN read as ``unknown``."""
+    thresholds, factors = steps
+    return np.asarray(factors)[np.searchsorted(thresholds, np.nan_to_num(values, nan=unknown), side="right")]
+
+
 def confidence(evidence, tables=CONFIDENCE_TABLES, sway=CONFIDENCE_SWAY, likeness=CONFIDENCE_LIKENESS):
     """Calibrated confidence of each beat's P wave, QRS complex and T wave.
 
@@ -295,11 +302,10 @@ def confidence(evidence, tables=CONFIDENCE_TABLES, sway=CONFIDENCE_SWAY, likenes
     for key, wave in zip(CONFIDENCE_KEYS, ("P", "R", "T")):
         knots, values = tables[wave]
         conf = np.interp(np.nan_to_num(height[wave]), knots, values)
-        if wave == "P":
-            share = evidence.get("p_sway", np.full(len(conf), np.nan))
-            conf = conf * np.asarray(sway[1])[np.searchsorted(sway[0], np.nan_to_num(share, nan=-1.0), side="right")]
-        elif wave == "R":
-            alike = np.nan_to_num(evidence.get("qrs_likeness", np.full(len(conf), np.nan)), nan=np.inf)
-            conf = conf * np.asarray(likeness[1])[np.searchsorted(likeness[0], alike, side="right")]
+        if wave == "P":  # unknown share: below every threshold (factors[0])
+            conf = conf * _step_factor(evidence.get("p_sway", np.full(len(conf), np.nan)), sway, unknown=-1.0)
+        elif wave == "R":  # unknown likeness: above every threshold (the last factor)
+            conf = conf * _step_factor(evidence.get("qrs_likeness", np.full(len(conf), np.nan)), likeness,
+                                       unknown=np.inf)
         out[key] = np.where(found[wave], np.round(conf, 4), np.nan)  # 4 decimals: what is known
     return out

@@ -176,3 +176,18 @@ def test_pacing_warning_rule_takes_the_most_paced_leads_under_the_false_warning_
     row = {"beats": 10, "spiked": {0.3: 7}}
     assert module.warned(row, 0.3, 0.7) and not module.warned(row, 0.3, 0.8)
     assert not module.warned({"beats": 3, "spiked": {0.3: 3}}, 0.3, 0.7)  # fewer than PACING_MIN_BEATS
+
+
+def test_cached_builds_once_and_reads_after(tmp_path):
+    """Check tune_decoding.cached, which the warning-tuning scripts keep their per-lead work in: the first call
+    builds and pickles, a later call reads the file without building."""
+    module = _script("tune_decoding")
+    built = []
+
+    def make():
+        built.append(1)
+        return [{"lead": "ii", "beats": 3}]
+
+    path = tmp_path / "sub" / "rows.pkl"
+    assert module.cached(str(path), make) == [{"lead": "ii", "beats": 3}] and path.exists()
+    assert module.cached(str(path), make) == [{"lead": "ii", "beats": 3}] and len(built) == 1

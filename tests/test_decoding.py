@@ -12,6 +12,12 @@ from nk_qrs_lstm.defaults import BEAT_KEYS, BEAT_ORDER, BLOCK_MARGIN_S, CONFIDEN
 RATE = 250
 
 
+def _evidence(n, p=0.9, r=0.9, t=0.9):
+    """Decoder evidence of ``n`` beats with P and T found and these peak heights (arrays or numbers)."""
+    return {"p_found": np.ones(n, dtype=bool), "t_found": np.ones(n, dtype=bool), "p_height": np.broadcast_to(p, n),
+            "r_height": np.broadcast_to(r, n), "t_height": np.broadcast_to(t, n)}
+
+
 def _track(n, qrs_at, p_at=(), p_height=0.2, t_delay=0.30, p_width=0.10):
     """Probabilities at 250 Hz: crisp QRS (80 ms) and T (160 ms) runs, Gaussian P bumps of ``p_height``.
 
@@ -209,8 +215,7 @@ def test_confidence_falls_below_the_evidence_calibration_saw():
     from nk_qrs_lstm.defaults import CONFIDENCE_TABLES
 
     heights = np.linspace(0.0, 1.0, 201)
-    evidence = {"p_found": np.ones(201, dtype=bool), "t_found": np.ones(201, dtype=bool), "p_height": heights,
-                "r_height": heights, "t_height": heights}
+    evidence = _evidence(201, heights, heights, heights)
     conf = confidence(evidence)
     for key, wave in zip(CONFIDENCE_KEYS, ("P", "R", "T")):
         knots, values = CONFIDENCE_TABLES[wave]
@@ -233,8 +238,7 @@ def test_p_confidence_falls_with_the_sway_share_and_only_there():
     assert factors[0] == 1.0 and np.all(np.diff(factors) <= 0) and np.all(np.diff(thresholds) > 0)
     share = np.array([np.nan, 0.0, thresholds[0] - 0.01, thresholds[0], 0.95, 1.0])
     n = len(share)
-    evidence = {"p_found": np.ones(n, dtype=bool), "t_found": np.ones(n, dtype=bool), "p_height": np.full(n, 0.9),
-                "r_height": np.full(n, 0.9), "t_height": np.full(n, 0.9)}
+    evidence = _evidence(n)
     steady = confidence(evidence)
     swaying = confidence({**evidence, "p_sway": share})
     ratio = swaying["ECG_P_Confidence"] / steady["ECG_P_Confidence"]
@@ -274,8 +278,7 @@ def test_qrs_confidence_falls_where_the_complex_is_unlike_its_neighbours():
     assert factors[-1] == 1.0 and np.all(np.diff(factors) >= 0) and np.all(np.diff(thresholds) > 0)
     like = np.array([np.nan, 1.0, thresholds[-1], thresholds[-1] - 0.01, thresholds[0], -0.5])
     n = len(like)
-    evidence = {"p_found": np.ones(n, dtype=bool), "t_found": np.ones(n, dtype=bool), "p_height": np.full(n, 0.9),
-                "r_height": np.full(n, 0.99), "t_height": np.full(n, 0.9)}
+    evidence = _evidence(n, r=0.99)
     alike = confidence(evidence)
     unlike = confidence({**evidence, "qrs_likeness": like})
     ratio = unlike["ECG_R_Confidence"] / alike["ECG_R_Confidence"]
