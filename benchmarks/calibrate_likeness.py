@@ -22,7 +22,6 @@ it failed that rule and nothing ships from it.
 import argparse
 import os
 import sys
-import warnings
 
 import numpy as np
 import pandas as pd
@@ -44,18 +43,12 @@ def qrs_rows(cache, wave="R"):
     likeness, correct (within 40 / 50 ms of an expert onset)."""
     key = f"ECG_{wave}_Onsets"
     rows = []
-    for database in ("ludb", "qtdb"):
-        for kind in KINDS:
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")
-                decoded = td._decoded(td.read_cache(cache, database, "validation", kind), gate=True)
-            for ecg, table, _, ignore in decoded:
-                ok, correct = td.judged(ecg, table[key], table[f"ECG_{wave}_Confidence"], key, wave, ignore)
-                conf = (np.interp(np.nan_to_num(table["evidence_r_height"][ok]), *CONFIDENCE_TABLES["R"])
-                        if wave == "R" else np.asarray(table["ECG_P_Confidence"], dtype=float)[ok])
-                rows.append(pd.DataFrame({"database": database, "kind": kind, "record": ecg.record,
-                                          "correct": correct, "likeness": table["evidence_qrs_likeness"][ok],
-                                          "conf": conf}))
+    for database, kind, ecg, table, ignore in td.validation_leads(cache, KINDS):
+        ok, correct = td.judged(ecg, table[key], table[f"ECG_{wave}_Confidence"], key, wave, ignore)
+        conf = (np.interp(np.nan_to_num(table["evidence_r_height"][ok]), *CONFIDENCE_TABLES["R"])
+                if wave == "R" else np.asarray(table["ECG_P_Confidence"], dtype=float)[ok])
+        rows.append(pd.DataFrame({"database": database, "kind": kind, "record": ecg.record, "correct": correct,
+                                  "likeness": table["evidence_qrs_likeness"][ok], "conf": conf}))
     return pd.concat(rows, ignore_index=True)
 
 

@@ -18,7 +18,6 @@ up by more than 0.01. Prints the cross-split table and ``CONFIDENCE_SWAY``; resu
 import argparse
 import os
 import sys
-import warnings
 
 import numpy as np
 import pandas as pd
@@ -37,18 +36,12 @@ def p_rows(cache):
     """One row per judged P onset: database, input, the table's confidence (without the sway factor), the sway
     share, correct (within 50 ms of an expert P onset)."""
     rows = []
-    for database in ("ludb", "qtdb"):
-        for kind in KINDS:
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")
-                decoded = td._decoded(td.read_cache(cache, database, "validation", kind), gate=True)
-            for ecg, table, _, ignore in decoded:
-                ok, correct = td.judged(ecg, table["ECG_P_Onsets"], table["ECG_P_Confidence"], "ECG_P_Onsets", "P",
-                                        ignore)
-                height = table["evidence_p_height"][ok]
-                rows.append(pd.DataFrame({"database": database, "kind": kind, "correct": correct,
-                                          "conf": np.interp(np.nan_to_num(height), *CONFIDENCE_TABLES["P"]),
-                                          "share": table["evidence_p_sway"][ok]}))
+    for database, kind, ecg, table, ignore in td.validation_leads(cache, KINDS):
+        ok, correct = td.judged(ecg, table["ECG_P_Onsets"], table["ECG_P_Confidence"], "ECG_P_Onsets", "P", ignore)
+        height = table["evidence_p_height"][ok]
+        rows.append(pd.DataFrame({"database": database, "kind": kind, "correct": correct,
+                                  "conf": np.interp(np.nan_to_num(height), *CONFIDENCE_TABLES["P"]),
+                                  "share": table["evidence_p_sway"][ok]}))
     return pd.concat(rows, ignore_index=True)
 
 

@@ -373,6 +373,18 @@ def calibration_data(decoded):
     return pd.concat(rows, ignore_index=True)
 
 
+def validation_leads(cache, kinds, databases=("ludb", "qtdb")):
+    """Each cached validation lead of each input, decoded with the rhythm gate (warnings silenced):
+    ``(database, kind, ecg, table, ignore)``, ``ignore`` the ranges the expert left unmarked."""
+    for database in databases:
+        for kind in kinds:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                decoded = _decoded(read_cache(cache, database, "validation", kind), gate=True)
+            for ecg, table, _, ignore in decoded:
+                yield database, kind, ecg, table, ignore
+
+
 def cached(path, make):
     """What ``make()`` returns, pickled at ``path`` the first time and read from there after (a benchmark's
     per-lead work, kept between runs)."""
