@@ -10,6 +10,7 @@ MODEL_STRIDE = 4  # [-] time reduction of the recurrent part (must divide the wi
 MODEL_STRIDES = (1, 2, 4, 8)  # [-] the reductions the network builder and the runtime know
 TRAIN_WINDOW_S = 8.192  # [s] training crops (2048 samples at 250 Hz)
 POOL_BATCH_TIMEOUT_S = 600.0  # [s] longest wait for one training batch from a worker process (then an error)
+POOL_STOP_TIMEOUT_S = 60.0  # [s] longest wait for the batches drawn ahead when training ends (then terminate)
 QTDB_BEAT_GAP_S = 2.0  # [s] QTDB: annotated beats with less silence between them are one region ...
 QTDB_RR_FRACTION = 0.8  # [-] ... if the gap is also shorter than this share of the median RR interval
 QTDB_MATCH_S = 0.15  # [s] a reference beat this close to an annotated QRS peak is that beat

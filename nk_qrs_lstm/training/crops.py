@@ -11,11 +11,13 @@ accelerator): both give the same crops.
 import functools
 import multiprocessing
 import os
+import threading
 
 import numpy as np
 
 from .augment import augment, augment_v2, augment_v3, augment_v4, augment_v5, augment_v6, augment_v7
-from ..defaults import CLASSES, MODEL_RATE, POOL_BATCH_TIMEOUT_S, TRAIN_WINDOW_S, UNLABELLED, n_samples
+from ..defaults import (CLASSES, MODEL_RATE, POOL_BATCH_TIMEOUT_S, POOL_STOP_TIMEOUT_S, TRAIN_WINDOW_S, UNLABELLED,
+                        n_samples)
 from ..preprocess import highpass, normalise
 
 AUGMENTATIONS = {"v1": augment, "v2": augment_v2, "v3": augment_v3, "v4": augment_v4, "v5": augment_v5,
@@ -160,7 +162,7 @@ def pool_batches(items, batch_size, steps, seed, workers, first_epoch=0, **sampl
     Returns
     -------
     generator, multiprocessing.pool.Pool
-        The batches, and the pool to ``terminate()`` after training.
+        The batches, and the pool to end with :func:`stop_pool` after training.
     """
     global _WORKER_SAMPLER
     if workers < 1:
@@ -185,6 +187,28 @@ def pool_batches(items, batch_size, steps, seed, workers, first_epoch=0, **sampl
                 yield batch  # outside the try: closing the generator at exit must not reach the except clause
 
     return batches(), pool
+
+
+def stop_pool(pool, timeout_s=POOL_STOP_TIMEOUT_S):
+    """End a pool of :func:`pool_batches`: the batches drawn ahead finish, then the workers exit.
+
+    ``Pool.terminate()`` with tasks in flight can hang in its task handler (seen in CI: blocked in the task
+    queue's write lock), so the pool is closed and joined; a task lost with a dead worker would keep that join
+    waiting forever, so after ``timeout_s`` the pool is terminated instead.
+
+    Returns
+    -------
+    bool
+        True where the workers ended after their tasks, False where the pool had to be terminated.
+    """
+    pool.close()
+    joiner = threading.Thread(target=pool.join, daemon=True)
+    joiner.start()
+    joiner.join(timeout_s)
+    if not joiner.is_alive():
+        return True
+    pool.terminate()
+    return False
 
 
 def save_items(path, items, **extra):

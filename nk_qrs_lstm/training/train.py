@@ -20,8 +20,8 @@ import time
 import numpy as np
 
 from . import datasets
-from .crops import AUGMENTATIONS, make_dataset, pool_batches, read_items, save_items, targets
-from ..defaults import MODEL_RATE, MODEL_STRIDES, TRAIN_WINDOW_S, UNLABELLED, n_samples
+from .crops import AUGMENTATIONS, make_dataset, pool_batches, read_items, save_items, stop_pool, targets
+from ..defaults import MODEL_RATE, MODEL_STRIDES, POOL_STOP_TIMEOUT_S, TRAIN_WINDOW_S, UNLABELLED, n_samples
 from ..preprocess import NORMALISATIONS, RateMap, highpass, make_windows, normalise, resample, robust_scale, window_plan
 
 logger = logging.getLogger("nk_qrs_lstm")
@@ -261,14 +261,14 @@ def train(out, ludb_path=datasets.DEFAULT_LUDB, qtdb_path=datasets.DEFAULT_QTDB,
         model.fit(data, validation_data=(xv, yv, wv), epochs=epochs, steps_per_epoch=steps if pool else None,
                   validation_batch_size=max(batch_size, 32), shuffle=pool is None, callbacks=callbacks,
                   verbose=verbose)
-    finally:
-        if pool is not None:
-            pool.terminate()
-    model.save(os.path.join(out, "last.keras"))  # the last epoch's weights, whatever the validation loss says
-    if not os.path.exists(best):  # no validation improvement recorded (e.g. 0 epochs)
-        model.save(best)
-    with open(os.path.join(out, "train_time_s.txt"), "a") as f:
-        f.write(f"{time.time() - t0:.0f}\n")
+        model.save(os.path.join(out, "last.keras"))  # the last epoch's weights, whatever the validation loss says
+        if not os.path.exists(best):  # no validation improvement recorded (e.g. 0 epochs)
+            model.save(best)
+        with open(os.path.join(out, "train_time_s.txt"), "a") as f:
+            f.write(f"{time.time() - t0:.0f}\n")
+    finally:  # after the weights are written: stopping the workers must not cost them
+        if pool is not None and not stop_pool(pool):
+            logger.warning("the batch workers did not finish within %g s: terminated", POOL_STOP_TIMEOUT_S)
     return best
 
 

@@ -39,8 +39,7 @@ batches, pool = crops.pool_batches(items, 3, 2, seed=5, workers=2, first_epoch=1
 try:
     got = [next(batches) for _ in range(4)]
 finally:  # the few tasks submitted ahead finish: a clean stop (terminate() hung in its task handler's join)
-    pool.close()
-    pool.join()
+    assert crops.stop_pool(pool, timeout_s=120)
 dataset = crops.make_dataset(items, 3, 2, seed=5, augmentation="v2", first_epoch=1)
 expected = [dataset[0], dataset[1]]
 dataset.on_epoch_end()
@@ -89,15 +88,18 @@ try:
     next(batches)
 except RuntimeError as err:
     assert "no batch in 3 s" in str(err) and time.monotonic() - start < 60, err
-    print("ok")
-finally:
-    pool.terminate()
+finally:  # the lost task would keep a join waiting forever: terminated after the stop's timeout
+    start = time.monotonic()
+    assert not crops.stop_pool(pool, timeout_s=2.0)
+    assert time.monotonic() - start < 30
+print("ok")
 """
 
 
 def test_pool_batches_fail_loudly_when_a_worker_dies():
     """Check that a lost batch (its worker died) raises RuntimeError after ``POOL_BATCH_TIMEOUT_S`` instead of
-    hanging the training forever (a fresh process, as above)."""
+    hanging the training forever, and that ``stop_pool`` then terminates the pool after its timeout instead of
+    waiting for the lost task (a fresh process, as above)."""
     import os
     import subprocess
     import sys
