@@ -110,3 +110,19 @@ def test_the_front_door_reads_no_beat_on_a_pulse_and_names_it_alone():
         plain = nk_qrs_lstm.ecg_delineate_table(np.r_[np.full(int(0.4 * rate), ecg[0]), ecg], sampling_rate=rate)
     for key in ("ECG_P_Onsets", "ECG_R_Onsets", "ECG_T_Offsets"):
         np.testing.assert_array_equal(table[key].to_numpy(float), plain[key].to_numpy(float), err_msg=key)
+
+
+def test_a_pulse_cut_by_the_lead_start_is_no_beat():
+    """Check the documented limit: a pulse whose rising step the lead's start cut off (its first sample already on
+    the top) is not found as a pulse, and its falling step is not read as a QRS complex either: the beats are those
+    of the same lead with a flat lead-in (R peaks equal; the first onset, of a QRS the lead-in cuts, within 10 ms)."""
+    rate = 500
+    ecg = nk.ecg_simulate(duration=10, sampling_rate=rate, random_state=4)
+    signal = np.r_[np.full(100, ecg[0] + 1.0), np.full(50, ecg[0]), ecg]
+    assert not len(calibration_pulses(signal, rate))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        table = nk_qrs_lstm.ecg_delineate_table(signal, sampling_rate=rate)
+        plain = nk_qrs_lstm.ecg_delineate_table(np.r_[np.full(150, ecg[0]), ecg], sampling_rate=rate)
+    np.testing.assert_array_equal(table["ECG_R_Peaks"].to_numpy(float), plain["ECG_R_Peaks"].to_numpy(float))
+    assert np.nanmax(np.abs(table["ECG_R_Onsets"].to_numpy(float) - plain["ECG_R_Onsets"].to_numpy(float))) <= 5
