@@ -44,6 +44,8 @@ FUSE_WINDOW_S = 0.10  # [s] QRS centres closer than this across leads are one be
 FUSE_HALF_QRS_S = 0.05  # [s] centre of a complex known by one limit only (cut by the edge): that far inside
 FUSE_WAVE_FRACTION = 0.25  # [-] fraction of a beat's leads that must find its P (T) wave (benchmarks/tune_fusion.py)
 FUSE_QUIET_LEAD = 0.05  # [-] a lead whose range in a second is below this fraction of the widest lead's is silent
+FUSE_QUIET_WARN_SHARE = 0.5  # [-] delineate_record warns where a lead is silent in this share of its seconds or more
+#                              (LUDB / QTDB train + validation: at most 0.1 % of any lead's seconds)
 #: wave -> (onset, offset) percentile over leads (benchmarks/tune_fusion.py --percentiles, validation)
 FUSE_PERCENTILES = {"P": (50, 50), "R": (35, 65), "T": (50, 80)}
 FUSED_COLUMNS = ["ECG_R_Peaks"] + list(NK_KEYS)
@@ -134,9 +136,59 @@ def fuse_leads(tables, sampling_rate, min_fraction=0.5, wave_fraction=FUSE_WAVE_
             out.loc[~present[wave], col] = np.nan
     voters = len(tables) if active is None else _voters(groups["centre"].median().to_numpy(), active.values())
     out = out[out["n_leads"] >= np.maximum(1.0, min_fraction * voters)]
-    out[columns] = out[columns].round()
+    out[columns] = in_beat_order(out[columns]).round()
     out[list(CONFIDENCE_KEYS)] = out[list(CONFIDENCE_KEYS)].round(4)  # a median of two 4-decimal values: 4 decimals
     return out[columns + list(CONFIDENCE_KEYS) + ["n_leads"]].reset_index(drop=True).astype(float)
+
+
+def in_beat_order(points):
+    """Fused points put back in a beat's order: P onset <= peak <= offset <= QRS onset, QRS offset <= T onset <=
+    peak <= offset, and a T offset no later than the next beat's start (its P onset, or QRS onset without P).
+
+    Percentiles over leads are taken point by point, so one can pass another where the leads disagree (the 14
+    QTDB validation records: 24 fused P offsets after their QRS onset, 23 T offsets after the next P onset; in
+    sel44 18 QRS onsets were then left out of the annotation file, a new-user trial, 20): an annotation file
+    cannot hold such a beat (:func:`nk_qrs_lstm.wfdb_io.write_annotations`
+    leaves its boundaries out). The QRS complex stays where it is; a P point is moved back to the one after it,
+    a T point forward to the one before it, a T offset back to the next beat's start (unless the T onset or peak
+    lies after that too: the beats then stay as they are). NaN stays NaN.
+
+    Examples
+    --------
+    >>> beat = pd.DataFrame({"ECG_P_Onsets": [80.0], "ECG_P_Peaks": [95.0], "ECG_P_Offsets": [104.0],
+    ...                      "ECG_R_Onsets": [100.0], "ECG_R_Offsets": [140.0], "ECG_T_Onsets": [np.nan],
+    ...                      "ECG_T_Peaks": [200.0], "ECG_T_Offsets": [250.0]})
+    >>> in_beat_order(beat)[["ECG_P_Offsets", "ECG_R_Onsets"]].values.tolist()
+    [[100.0, 100.0]]
+    """
+    out = points.copy()
+
+    def clamp(col, bound, side):
+        if col in out and bound in out:
+            a, b = out[col].to_numpy(dtype=float), out[bound].to_numpy(dtype=float)
+            with np.errstate(invalid="ignore"):
+                moved = (a > b) if side == "max" else (a < b)
+            out[col] = np.where(moved & np.isfinite(b), b, a)
+
+    for col, bound in (("ECG_P_Offsets", "ECG_R_Onsets"), ("ECG_P_Peaks", "ECG_P_Offsets"),
+                       ("ECG_P_Onsets", "ECG_P_Peaks")):
+        clamp(col, bound, "max")
+    for col, bound in (("ECG_T_Onsets", "ECG_R_Offsets"), ("ECG_T_Peaks", "ECG_T_Onsets"),
+                       ("ECG_T_Offsets", "ECG_T_Peaks")):
+        clamp(col, bound, "min")
+    if "ECG_T_Offsets" in out and "ECG_P_Onsets" in out and len(out) > 1:
+        t_off = out["ECG_T_Offsets"].to_numpy(dtype=float).copy()
+        first = out["ECG_P_Onsets"].to_numpy(dtype=float)
+        if "ECG_R_Onsets" in out:  # a beat without P starts at its QRS onset
+            first = np.where(np.isfinite(first), first, out["ECG_R_Onsets"].to_numpy(dtype=float))
+        next_start = np.append(first[1:], np.nan)
+        before = np.fmax(*(out[c].to_numpy(dtype=float) if c in out else np.full(len(out), np.nan)
+                           for c in ("ECG_T_Onsets", "ECG_T_Peaks")))  # the T wave's own points stay before it
+        with np.errstate(invalid="ignore"):
+            late = (t_off > next_start) & ~(before > next_start)
+        t_off[late] = next_start[late]
+        out["ECG_T_Offsets"] = t_off
+    return out
 
 
 def _at(mask, positions):
@@ -185,8 +237,35 @@ def active_samples(ecg, sampling_rate, scale=None):
     x = np.asarray(ecg, dtype=np.float64)
     leads = x.reshape(len(x), -1)
     block = max(1, int(round(sampling_rate)))
-    padded = np.full((-(-len(x) // block) * block, leads.shape[1]), np.nan)
-    padded[: len(x)] = leads
+    _, live = _second_levels(leads, block, scale)
+    return (np.repeat(live, block, axis=0)[: len(x)] & np.isfinite(leads)).reshape(x.shape)
+
+
+def quiet_shares(ecg, sampling_rate, scale=None):
+    """Per lead, the share of the seconds where it carries a signal (finite, not constant) in which it is silent
+    beside the widest lead (below ``FUSE_QUIET_LEAD`` of its range, :func:`active_samples`): near 1 for a lead
+    whose units were misread (a lead in uV beside leads in mV, all labelled alike). NaN: no such second.
+
+    Examples
+    --------
+    >>> t = np.arange(5000) / 500.0
+    >>> ecg = np.column_stack([np.sin(t), 1000 * np.sin(t), np.zeros(5000)])  # mV, uV read as mV, flat
+    >>> quiet_shares(ecg, 500).tolist()
+    [1.0, 0.0, nan]
+    """
+    leads = np.asarray(ecg, dtype=np.float64)
+    leads = leads.reshape(len(leads), -1)
+    spread, live = _second_levels(leads, max(1, int(round(sampling_rate))), scale)
+    carrying = (spread > 0).sum(axis=0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(carrying > 0, 1.0 - live.sum(axis=0) / np.maximum(carrying, 1), np.nan)
+
+
+def _second_levels(leads, block, scale):
+    """Each lead's range per ``block`` of samples (0 where nothing finite), and whether it carries a signal there
+    beside the widest lead (:func:`active_samples`)."""
+    padded = np.full((-(-len(leads) // block) * block, leads.shape[1]), np.nan)
+    padded[: len(leads)] = leads
     blocks = padded.reshape(-1, block, leads.shape[1])
     finite = np.isfinite(blocks)
     spread = np.where(finite, blocks, -np.inf).max(axis=1) - np.where(finite, blocks, np.inf).min(axis=1)
@@ -198,8 +277,7 @@ def active_samples(ecg, sampling_rate, scale=None):
     level = spread * np.where(known, scale, 1.0)
     widest = level[:, known].max(axis=1, keepdims=True) if known.any() else level
     reference = np.where(known, widest, level)  # a lead of unknown units: against itself
-    live = (spread > 0) & (level >= FUSE_QUIET_LEAD * reference)
-    return (np.repeat(live, block, axis=0)[: len(x)] & np.isfinite(leads)).reshape(x.shape)
+    return spread, (spread > 0) & (level >= FUSE_QUIET_LEAD * reference)
 
 
 def robust_amplitude(ecg):

@@ -265,3 +265,27 @@ def test_leads_without_data_do_not_outvote_the_leads_with_data():
         result = delineate_record(gaps)
     peaks = result.fused["ECG_R_Peaks"].to_numpy()
     assert np.sum(peaks > 2600) == np.sum(result.tables["ii"]["ECG_R_Peaks"].to_numpy() > 2600) > 2
+
+
+def test_fused_points_keep_the_beat_s_order_whatever_the_leads_say():
+    """Check that percentiles over leads that disagree cannot put a fused P offset after the QRS onset, a T onset
+    before the QRS offset, or a T offset after the next beat's start (a new-user trial, 20: QTDB sel44's annotation
+    file lost 18 fused QRS onsets so), and that beats in order are unchanged."""
+    def lead(p_off, t_on, t_off):
+        return pd.DataFrame({"ECG_R_Peaks": [120.0, 520.0], "ECG_P_Onsets": [60.0, 440.0],
+                             "ECG_P_Peaks": [80.0, 470.0], "ECG_P_Offsets": [p_off, 490.0],
+                             "ECG_R_Onsets": [100.0, 500.0], "ECG_R_Offsets": [140.0, 540.0],
+                             "ECG_T_Onsets": [t_on, 580.0], "ECG_T_Peaks": [300.0, 700.0],
+                             "ECG_T_Offsets": [t_off, 760.0]})
+
+    ordered = fuse_leads({"a": lead(95.0, 160.0, 400.0), "b": lead(96.0, 170.0, 410.0)}, 500)
+    np.testing.assert_array_equal(ordered.loc[0, ["ECG_P_Offsets", "ECG_T_Onsets", "ECG_T_Offsets"]],
+                                  [96.0, 165.0, 408.0])  # median, median, 80th percentile (rounded)
+    disagree = {"a": lead(110.0, 130.0, 450.0), "b": lead(112.0, 135.0, 460.0), "c": lead(111.0, 132.0, 455.0)}
+    fused = fuse_leads(disagree, 500)
+    assert fused.loc[0, "ECG_P_Offsets"] == fused.loc[0, "ECG_R_Onsets"] == 100.0
+    assert fused.loc[0, "ECG_T_Onsets"] == fused.loc[0, "ECG_R_Offsets"] == 140.0
+    assert fused.loc[0, "ECG_T_Offsets"] == fused.loc[1, "ECG_P_Onsets"] == 440.0
+    points = fused[["ECG_P_Onsets", "ECG_P_Peaks", "ECG_P_Offsets", "ECG_R_Onsets", "ECG_R_Peaks",
+                    "ECG_R_Offsets", "ECG_T_Onsets", "ECG_T_Peaks", "ECG_T_Offsets"]].to_numpy().ravel()
+    assert np.all(np.diff(points) >= 0)

@@ -156,9 +156,27 @@ def test_a_record_in_memory_written_away_from_its_header_warns_until_sampfrom_is
         warnings.simplefilter("always")
         part.to_wfdb(write_dir=tmp_path, extension="lstm", lead="v5", sampfrom=1000, overwrite=True)
         delineate_record(path, leads=["v5"]).to_wfdb(write_dir=tmp_path, extension="pth", lead="v5")
-    assert not [w for w in caught if "wfdb.Record" in str(w.message)]
+    assert not [w for w in caught if "counts from the Record's first sample" in str(w.message)]
     marks = wfdb.rdann(str(tmp_path / "3"), "lstm").sample
     assert marks.min() >= 1000
+
+
+def test_a_lead_of_a_record_in_memory_written_away_from_its_header_warns_that_its_chan_is_unchecked(tmp_path):
+    """Check a new-user trial's case (20): v5 read alone into a wfdb.Record is chan 0 of that Record, not the
+    record's signal number; written where no header can number it, a warning says so however sampfrom is given;
+    written beside the record's header, the header's number is used, silently."""
+    path = example_record_path()
+    part = delineate_record(wfdb.rdrecord(path, channel_names=["v5"]))
+    with pytest.warns(NKQRSLSTMWarning, match=r"the chan of lead 'v5' 0 is its place in the wfdb\.Record"):
+        part.to_wfdb(write_dir=tmp_path, extension="lstm", lead="v5", sampfrom=0)
+    assert set(wfdb.rdann(str(tmp_path / "3"), "lstm").chan) == {0}
+    header = wfdb.rdheader(path)
+    header.wrheader(write_dir=str(tmp_path))
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        part.to_wfdb(write_dir=tmp_path, extension="lst2", lead="v5", sampfrom=0)
+    assert not [w for w in caught if "chan of lead" in str(w.message)]
+    assert set(wfdb.rdann(str(tmp_path / "3"), "lst2").chan) == {header.sig_name.index("v5")}
 
 
 def test_channels_with_the_same_name_are_both_delineated(tmp_path):
@@ -176,6 +194,19 @@ def test_channels_with_the_same_name_are_both_delineated(tmp_path):
         assert len(got) == len(want) and np.nanmax(np.abs(got - want)) <= 1
 
 
+def test_a_repeated_limb_lead_name_is_a_lead_too(tmp_path):
+    """Check a new-user trial's case (20): channels ii, v5, ii give three leads (ii, v5, ii_2): the second ii is
+    judged by the name in the header, not skipped as a channel that does not look like ECG because it is read as
+    ii_2."""
+    signal, _ = example_leads(("ii", "v5"))
+    path = write_record(tmp_path, "again", np.column_stack([signal, signal[:, 0]]), ["ii", "v5", "ii"])
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        result = delineate_record(path)
+    assert list(result.tables) == ["ii", "v5", "ii_2"]
+    assert not [w for w in caught if "do not look like ECG" in str(w.message)]
+
+
 def test_non_ecg_channels_are_not_delineated_by_default(tmp_path):
     """Check that noise in an ABP channel neither becomes a lead nor changes the fused beats; leads= still wins."""
     ecg, _ = example_leads(("ii", "v5"))
@@ -189,6 +220,22 @@ def test_non_ecg_channels_are_not_delineated_by_default(tmp_path):
     got, want = (r.fused["ECG_R_Onsets"].to_numpy(float) for r in (result, reference))
     assert len(got) == len(want) and np.nanmax(np.abs(got - want)) <= 1  # (the written record re-quantises)
     assert list(delineate_record(path, leads=["ii", "ABP"]).tables) == ["ii", "ABP"]
+
+
+def test_leads_silent_beside_the_others_in_most_of_the_record_are_named(tmp_path):
+    """Check a new-user trial's case (20): a lead stored in uV beside one in mV, both labelled mV, makes the mV lead
+    look silent; the fusion leaves it out there, and a warning names it, its share and the units to check. The same
+    leads in one unit warn nothing of the kind."""
+    signal, _ = example_leads(("ii", "v5"))
+    path = write_record(tmp_path, "mixed", signal * [1.0, 1000.0], ["ii", "v5"])
+    with pytest.warns(NKQRSLSTMWarning, match=r"lead 'ii' \(100 %\) of the record is under 5 % of the widest "
+                                              r"lead's range .* check the record's units"):
+        result = delineate_record(path)
+    assert set(result.fused["n_leads"]) == {1.0}
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        delineate_record(example_record_path(), leads=["ii", "v5"])
+    assert not [w for w in caught if "widest lead" in str(w.message)]
 
 
 def test_repr_is_one_short_line(two_leads):

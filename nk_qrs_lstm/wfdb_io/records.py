@@ -166,7 +166,7 @@ def read_signals(record, leads=None):
             raise ValueError("record.sig_name is None; the record must name its leads.")
         name = record.record_name or "record"
         names = _unique_names(record.sig_name, name)
-        index = _choose(leads, names, record.units, name)
+        index = _choose(leads, names, record.units, name, header_names=record.sig_name)
         units, k = [record.units[i] if record.units else None for i in index], 1
         if record.p_signal is None and record.d_signal is None:  # read with smooth_frames=False
             signal = expanded_physical(record, index)
@@ -187,7 +187,7 @@ def read_signals(record, leads=None):
             raise ValueError(f"record {path!r} has no samples (its header gives a length of 0).")
         sig_name, units = _header_channels(path, header)
         names = _unique_names(sig_name, name)
-        index = _choose(leads, names, units, name)
+        index = _choose(leads, names, units, name, header_names=sig_name)
         channels = sorted(index)
         k = 1 if isinstance(header, wfdb.MultiRecord) else shared_frame_samples(header.samps_per_frame, index,
                                                                                 names, name)
@@ -322,12 +322,13 @@ def _channel_kind(name, units):
     return "voltage" if unit in VOLTAGE_UNITS else "other"
 
 
-def _choose(leads, names, units, record_name):
-    """Column indices of ``leads``; without leads, the ECG channels (warning about the others)."""
+def _choose(leads, names, units, record_name, header_names=None):
+    """Column indices of ``leads``; without leads, the ECG channels (warning about the others), judged by the
+    names in the header (``header_names``: a second ``II`` is a lead although it is read as ``II_2``)."""
     if leads is not None:
         return _lead_indices(leads, names)
     units = list(units) if units is not None else [None] * len(names)
-    kinds = [_channel_kind(name, unit) for name, unit in zip(names, units)]
+    kinds = [_channel_kind(name, unit) for name, unit in zip(names if header_names is None else header_names, units)]
     # a name that says nothing is a lead by its voltage units only where no channel is named as a lead
     taken = ("lead",) if "lead" in kinds else ("lead", "voltage")
     index = [i for i, kind in enumerate(kinds) if kind in taken]
