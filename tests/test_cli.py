@@ -290,3 +290,14 @@ def test_time_scale_option(tmp_path, capsys):
     assert plain.read_text() != scaled.read_text()
     assert main(["example", "--time-scale", "0.5"]) == 2  # argparse's usage error
     assert "--time-scale == 0.5, must be from 1 to 3" in capsys.readouterr().err
+
+
+def test_python_dash_m_runs_the_command_line():
+    """Check that ``python -m nk_qrs_lstm`` is the command line, as the ``nk-qrs-lstm`` script (a new-user trial,
+    20, found no ``__main__``)."""
+    import subprocess
+    import sys
+
+    done = subprocess.run([sys.executable, "-m", "nk_qrs_lstm", "--version"], capture_output=True, text=True,
+                          timeout=120)
+    assert done.returncode == 0 and "nk-qrs-lstm" in done.stdout + done.stderr, done.stderr[-2000:]
