@@ -4,7 +4,7 @@ The pipeline (:func:`nk_qrs_lstm.pipeline.iter_proba`) asks :func:`input_fixes`
 once per lead what :func:`nk_qrs_lstm.preprocess.prepare` must undo block by
 block: NeuroKit's mains moving average (:mod:`nk_qrs_lstm.unsmooth`) and mains
 hum (:mod:`nk_qrs_lstm.mains`); :func:`gap_mask` says which samples carry no
-ECG (non-finite, or a flat run of ``FLAT_GAP_S`` or more); :func:`without_mains`
+ECG (non-finite, a flat run of ``FLAT_GAP_S`` or more, padding at the ends); :func:`without_mains`
 gives the lead the peaks are read on. Pure functions of the caller-rate signal.
 """
 
@@ -12,12 +12,13 @@ import numpy as np
 
 from .defaults import FLAT_GAP_S, n_samples
 from .mains import detect_mains, remove_mains
-from .spectra import constant_runs
+from .spectra import constant_runs, padding_runs
 from .unsmooth import detect_smoothing
 
 
 def gap_mask(signal, sampling_rate):
-    """Caller samples that carry no ECG: non-finite ones, and flat runs of ``FLAT_GAP_S`` or more (lead off, a rail).
+    """Caller samples that carry no ECG: non-finite ones, flat runs of ``FLAT_GAP_S`` or more (lead off, a rail),
+    and padding at either end (:func:`nk_qrs_lstm.spectra.padding_runs`).
 
     Examples
     --------
@@ -29,7 +30,8 @@ def gap_mask(signal, sampling_rate):
     (1201, True)
     """
     bad = ~np.isfinite(signal)
-    for start, stop in constant_runs(signal, n_samples(FLAT_GAP_S, sampling_rate)):
+    for start, stop in np.concatenate([constant_runs(signal, n_samples(FLAT_GAP_S, sampling_rate)),
+                                       padding_runs(signal, sampling_rate)]):
         bad[start:stop] = True
     return bad
 

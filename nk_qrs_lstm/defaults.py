@@ -27,6 +27,13 @@ MAX_RATE = MODEL_RATE * RATIO_MAX_DENOMINATOR  # [Hz] ... and the highest (250 k
 MIN_DURATION_S = 1.0  # [s] shortest signal the model can delineate
 FLAT_GAP_S = 2.0  # [s] a run of identical samples this long is a gap (lead off, a rail): raw LUDB / QTDB leads hold
 #                   at most 0.58 s, quantised to 0.05 mV at most 1.33 s (train + validation)
+# a run of identical samples touching a lead's first or last sample is padding (a gap; EDF's last data record, a
+# recorder's fill) from EDGE_PAD_S on, or from EDGE_PAD_MIN_S on where its level lies beyond the rest of the lead by
+# more than EDGE_PAD_BEYOND of the rest's 0.5-99.5th percentile range. LUDB / QTDB train + validation leads: such runs
+# last at most 0.15 s raw and 0.82 s quantised to 0.05 mV, and lie beyond the rest by at most 0.16 of its range
+EDGE_PAD_S = 1.0  # [s]
+EDGE_PAD_MIN_S = 0.05  # [s]
+EDGE_PAD_BEYOND = 0.5  # [-]
 
 # --- undoing NeuroKit's powerline smoothing (nk_qrs_lstm/unsmooth.py) -----------
 # nk.ecg_clean's default powerline filter is a moving average over one mains period, applied forward and backward

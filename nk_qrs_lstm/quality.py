@@ -20,6 +20,7 @@ from .defaults import (
     BANDPASS_WINDOW_S,
     CLIPPED_FRACTION,
     CLIPPED_PILE,
+    EDGE_PAD_S,
     FLAT_GAP_S,
     GATE_COHERENCE_SWAY_BAND_HZ,
     GATE_COHERENCE_WINDOW_S,
@@ -42,7 +43,7 @@ from .defaults import (
 from .mains import detect_tones, lead_spectra
 from .pacing import spiked_beats
 from .sway import lead_low_share, swaying
-from .spectra import constant_runs, longest_finite_run, runs, welch
+from .spectra import constant_runs, longest_finite_run, padding_runs, runs, welch
 
 
 def warn_quality(ecg, sampling_rate, name="ecg_cleaned"):
@@ -72,7 +73,19 @@ def warn_quality(ecg, sampling_rate, name="ecg_cleaned"):
     if len(flat):
         warn(f"{name} holds one value for {FLAT_GAP_S:g} s or more{_where(flat, sampling_rate)} (a lead off, a "
              "saturated amplifier, or a pause recorded without any noise): those stretches are treated as gaps.")
-    at_lo, at_hi = np.count_nonzero(ecg == lo), np.count_nonzero(ecg == hi)
+    padding = padding_runs(ecg, sampling_rate)
+    if len(padding):
+        warn(f"{name} is padded at its start or end with one held value{_where(padding, sampling_rate)} (e.g. an "
+             f"EDF file's last data record: {EDGE_PAD_S:g} s or more of one value, or less far outside the rest of "
+             "the lead): treated as a gap.")
+        values = values.copy()
+        for start, stop in padding:  # the padding is no rail: the clipping check looks at the rest
+            values[start:stop] = np.nan
+        finite = np.isfinite(values)
+        if not finite.any():
+            return
+        lo, hi = np.nanmin(values), np.nanmax(values)
+    at_lo, at_hi = np.count_nonzero(values == lo), np.count_nonzero(values == hi)
     at_extremes = (at_lo + at_hi) / np.count_nonzero(finite)
     # a rail holds many more samples than the level next to it; the top of a coarsely quantised peak does not
     if at_extremes > CLIPPED_FRACTION and (_piled(values, hi, at_hi, -1) or _piled(values, lo, at_lo, 1)):

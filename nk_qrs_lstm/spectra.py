@@ -12,7 +12,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from .defaults import WELCH_OUTLIER_RATIO
+from .defaults import EDGE_PAD_BEYOND, EDGE_PAD_MIN_S, EDGE_PAD_S, WELCH_OUTLIER_RATIO, n_samples
 
 
 def runs(mask):
@@ -48,6 +48,39 @@ def constant_runs(x, min_len):
     pairs = runs(same)
     found = pairs[(pairs[:, 1] - pairs[:, 0]) + 1 >= min_len]
     return np.stack([found[:, 0], found[:, 1] + 1], axis=1) if len(found) else np.zeros((0, 2), dtype=np.int64)
+
+
+def padding_runs(x, sampling_rate):
+    """``[start, stop)`` of the runs of identical samples at either end of ``x`` that are padding, not ECG.
+
+    A run touching the first or last sample is padding from ``EDGE_PAD_S`` on, or from ``EDGE_PAD_MIN_S`` on
+    where its level lies beyond the rest of the lead by more than ``EDGE_PAD_BEYOND`` of the rest's 0.5-99.5th
+    percentile range (an EDF file's last data record filled with one value far outside the ECG's).
+
+    Examples
+    --------
+    >>> ecg = np.sin(np.arange(5000) / 10.0)
+    >>> padding_runs(np.r_[ecg, np.full(100, 60.0)], 500).tolist()  # 0.2 s at 60 (the ECG spans -1 to 1)
+    [[5000, 5100]]
+    >>> padding_runs(np.r_[ecg, np.full(100, 0.5)], 500).tolist()  # inside the ECG's range: too short to tell
+    []
+    """
+    x = np.asarray(x, dtype=float)
+    shortest = max(2, n_samples(EDGE_PAD_MIN_S, sampling_rate))
+    out = []
+    for start, stop in constant_runs(x, shortest):
+        if start != 0 and stop != len(x):
+            continue
+        rest = np.r_[x[:start], x[stop:]]
+        rest = rest[np.isfinite(rest)]
+        if stop - start >= n_samples(EDGE_PAD_S, sampling_rate) or not len(rest):
+            out.append((start, stop))
+            continue
+        lo, hi = np.percentile(rest, (0.5, 99.5))
+        beyond = max(x[start] - rest.max(), rest.min() - x[start])
+        if beyond > EDGE_PAD_BEYOND * (hi - lo):
+            out.append((start, stop))
+    return np.asarray(out, dtype=np.int64).reshape(-1, 2)
 
 
 class Stretch(NamedTuple):

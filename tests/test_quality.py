@@ -94,6 +94,38 @@ def test_a_short_flat_run_is_not_a_gap():
     assert len(table) == len(nk_qrs_lstm.ecg_delineate_table(ecg, sampling_rate=500))
 
 
+@pytest.mark.parametrize("level, seconds", [(60.0, 0.2), (0.0, 1.2)])
+def test_padding_at_the_end_is_a_gap_and_no_beat(level, seconds):
+    """Check a new-user trial's case (20, an EDF file converted back: its last data record padded with one value):
+    padding far outside the lead's range (60 mV for 0.2 s) or long (1.2 s of zeros) is named, read as no beat, and
+    leaves the last beats as they are without it (a phantom beat was read on the step into it and the last real
+    QRS onset moved 88 ms)."""
+    ecg = nk.ecg_simulate(duration=10, sampling_rate=500, heart_rate=70, random_state=3)
+    padded = np.r_[ecg, np.full(int(seconds * 500), level)]
+    messages, table = _warnings_of(padded)
+    assert any("is padded at its start or end" in m and "treated as a gap" in m for m in messages), messages
+    assert not any("clipped" in m for m in messages), messages
+    plain = nk_qrs_lstm.ecg_delineate_table(ecg, sampling_rate=500)
+    got, want = (t["ECG_R_Onsets"].to_numpy(dtype=float) for t in (table, plain))
+    assert len(got) == len(want) and np.nanmax(np.abs(got - want)) <= 2
+    assert np.nanmax(table.filter(regex="Onsets|Offsets|Peaks").to_numpy(dtype=float)) < len(ecg)
+
+
+def test_padding_runs_are_only_long_or_far_runs_at_the_ends():
+    """Check the definition of padding: a run of one value at either end, 1 s or more, or at least 50 ms far
+    (more than half the range) outside the rest; a short run inside the range, or any run in the middle, is not."""
+    from nk_qrs_lstm.spectra import padding_runs
+
+    rate = 500
+    x = np.sin(np.arange(5000) / 10.0)
+    assert padding_runs(np.r_[np.full(600, 0.3), x], rate).tolist() == [[0, 600]]
+    assert padding_runs(np.r_[np.full(30, -9.0), x, np.full(30, 9.0)], rate).tolist() == [[0, 30], [5030, 5060]]
+    assert not len(padding_runs(np.r_[np.full(400, 0.3), x], rate))  # 0.8 s inside the range
+    assert not len(padding_runs(np.r_[np.full(20, 9.0), x], rate))  # 40 ms: under EDGE_PAD_MIN_S
+    assert not len(padding_runs(np.r_[x, np.full(100, 9.0), x], rate))  # not at an end
+    assert not len(padding_runs(np.r_[x, np.full(100, 1.2)], rate))  # beyond the range by less than half of it
+
+
 def test_gaps_and_noise_are_located_in_a_long_lead():
     """Check that the NaN warning says where the gaps are and the noise warning where the noisy minute is."""
     from scipy.signal import butter, sosfiltfilt

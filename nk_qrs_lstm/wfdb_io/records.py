@@ -233,6 +233,10 @@ def record_path(record):
     if ext in _EXTENSIONS:
         path = root
     if not os.path.isfile(path + ".hea"):
+        if ext.lower() in (".edf", ".bdf") and os.path.isfile(os.fspath(record)):
+            raise FileNotFoundError(f"{os.fspath(record)!r} is an EDF file, not a WFDB record (no {path + '.hea'!r}): "
+                                    "read it with wfdb.io.read_edf(path) (or MNE, pyedflib) and pass the wfdb.Record "
+                                    "or the signal.")
         raise FileNotFoundError(f"WFDB header {path + '.hea'!r} does not exist; pass the record path "
                                 "without extension, e.g. 'mitdb/100' for mitdb/100.hea.")
     return path
