@@ -141,6 +141,9 @@ PULSE_MARGIN_S = 0.01  # [s] bridged on each side of a pulse
 # --- input checks that warn ----------------------------------------------------
 CLIPPED_FRACTION = 0.01  # [-] share of samples at the extreme values above which a signal looks clipped
 CLIPPED_PILE = 2.0  # [-] ... when an extreme also holds more than this many times the samples of the next level inward
+CLIPPED_ENTRY = 0.01  # [-] ... and is reached and left by steps above this fraction of the range (median): LUDB train
+#                         + validation 1-3-s excerpts called clipped for a flat baseline 0.0005-0.006, leads clipped on
+#                         purpose 0.005 at least, 0.017 at the 5th percentile (docs/api.md)
 QUANT_MIN_LEVELS = 30  # [-] a lead whose beats span fewer ADC steps warns: LUDB validation leads quantised to 40 / 25
 #   / 15 steps of their range lost 0.7 / 1.6 / 3.1 points of P-onset F1 (SD +1.3 / +5.0 / +9.4 ms) and are warned
 #   about in 3 / 96 / 100 % of the leads; raw LUDB / QTDB train and validation leads span at least 196 / 51

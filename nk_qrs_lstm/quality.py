@@ -18,6 +18,7 @@ from .defaults import (
     BANDPASS_MID_HZ,
     BANDPASS_SEGMENT_S,
     BANDPASS_WINDOW_S,
+    CLIPPED_ENTRY,
     CLIPPED_FRACTION,
     CLIPPED_PILE,
     EDGE_PAD_S,
@@ -88,7 +89,8 @@ def warn_quality(ecg, sampling_rate, name="ecg_cleaned"):
     at_lo, at_hi = np.count_nonzero(values == lo), np.count_nonzero(values == hi)
     at_extremes = (at_lo + at_hi) / np.count_nonzero(finite)
     # a rail holds many more samples than the level next to it; the top of a coarsely quantised peak does not
-    if at_extremes > CLIPPED_FRACTION and (_piled(values, hi, at_hi, -1) or _piled(values, lo, at_lo, 1)):
+    if at_extremes > CLIPPED_FRACTION and any(_piled(values, level, count, inward) and _steep(values, level, hi - lo)
+                                             for level, count, inward in ((hi, at_hi, -1), (lo, at_lo, 1))):
         warn(f"{name} looks clipped ({100 * at_extremes:.1f}% of its samples sit at its minimum or "
              "maximum): waves in saturated stretches may be missed.")
     levels, step = quantisation_levels(ecg[: n_samples(BANDPASS_SEGMENT_S, sampling_rate)], sampling_rate)
@@ -187,6 +189,17 @@ def _merged(spans):
         else:
             out.append([start, stop])
     return np.asarray(out)
+
+
+def _steep(values, level, span):
+    """Is ``level`` reached and left by steps larger than ``CLIPPED_ENTRY`` of ``span`` (median over its runs)? A
+    rail cuts the waves off where they are steep; a flat baseline that happens to be a short excerpt's lowest
+    level is entered one quantum at a time (a new-user trial, 21: 1-3-s excerpts of LUDB leads called clipped)."""
+    at = values == level
+    step = np.abs(np.diff(values))
+    edges = step[at[1:] != at[:-1]]
+    edges = edges[np.isfinite(edges)]
+    return not len(edges) or np.median(edges) > CLIPPED_ENTRY * span
 
 
 def _piled(values, level, count, inward):

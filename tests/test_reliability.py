@@ -1,5 +1,6 @@
 """Reliability: clear errors for bad input, handled degenerate signals, the output contract everywhere."""
 
+import os
 import re
 import warnings
 
@@ -150,6 +151,23 @@ def test_quantised_signal_is_not_called_clipped():
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
             warn_quality(signal, rate)
+        assert any("clipped" in str(w.message) for w in caught) == clipped
+
+
+def test_a_short_excerpt_whose_lowest_level_is_its_baseline_is_not_called_clipped(ludb_path):
+    """Check a new-user trial's case (21): a 1-s excerpt of LUDB 88 lead II, whose lowest level is a flat stretch of
+    baseline (26 samples, entered one quantum at a time), is not called clipped; the same excerpt clipped at 60 % of
+    its peak still is."""
+    import wfdb
+
+    from nk_qrs_lstm.quality import warn_quality
+
+    x = wfdb.rdrecord(os.path.join(ludb_path, "data", "88"), channel_names=["ii"]).p_signal[3760:4260, 0]
+    top = 0.6 * np.abs(x).max()
+    for signal, clipped in ((x, False), (np.clip(x, -top, top), True)):
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            warn_quality(signal, 500)
         assert any("clipped" in str(w.message) for w in caught) == clipped
 
 
