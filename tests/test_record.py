@@ -207,6 +207,21 @@ def test_a_repeated_limb_lead_name_is_a_lead_too(tmp_path):
     assert not [w for w in caught if "do not look like ECG" in str(w.message)]
 
 
+def test_channels_read_as_leads_by_their_units_alone_are_named(tmp_path):
+    """Check a new-user trial's case (20): with no channel named like a lead (CH1, CH2, Sensor, all in mV) every
+    channel is read as a lead by its units, and a warning names them and leads=; named leads warn nothing of it."""
+    signal, _ = example_leads(("ii", "v5"))
+    path = write_record(tmp_path, "generic", np.column_stack([signal, np.zeros(len(signal))]),
+                        ["CH1", "CH2", "Sensor"])
+    with pytest.warns(NKQRSLSTMWarning, match=r"no channel is named like an ECG lead, so channel\(s\) 'CH1 \(mV\)', "
+                                              r"'CH2 \(mV\)' and 'Sensor \(mV\)' are read as leads .* leads="):
+        delineate_record(path)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        delineate_record(example_record_path(), leads=None)
+    assert not [w for w in caught if "voltage units alone" in str(w.message)]
+
+
 def test_non_ecg_channels_are_not_delineated_by_default(tmp_path):
     """Check that noise in an ABP channel neither becomes a lead nor changes the fused beats; leads= still wins."""
     ecg, _ = example_leads(("ii", "v5"))

@@ -345,6 +345,11 @@ def _choose(leads, names, units, record_name, header_names=None):
         skipped = [described[i] for i in range(len(names)) if i not in index]
         warn(f"Record {record_name!r}: channel(s) {_join(skipped)} do not look like ECG leads and are "
              "skipped; pass leads= to choose the channels to delineate.")
+    by_units = [described[i] for i in index if kinds[i] == "voltage"]
+    if by_units and len(names) > 1:  # one channel alone is the lead the caller gave; several may hide a sensor
+        warn(f"Record {record_name!r}: no channel is named like an ECG lead, so channel(s) {_join(by_units)} are "
+             "read as leads by their voltage units alone, and each votes in the fused delineation; a sensor "
+             "recorded in volts (a pulse, respiration) would be delineated as ECG. Pass leads= to choose.")
     return index
 
 
