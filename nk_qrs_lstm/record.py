@@ -170,7 +170,7 @@ class RecordDelineation:
             # a missing sampfrom is warned about once per file, at its first lead
             chan, checked = self._check_on_disk(write_dir, name, chan, sampfrom, given or name != leads[0], extension)
             if not checked and name is not None and self.in_memory:
-                unchecked.append(f"{name!r} {chan}")
+                unchecked.append(f"{name!r} ({chan})")
             table = self._table(name)
             by_chan[chan] = {k: (table[k].to_numpy(dtype=float, na_value=np.nan) + shift).tolist()
                              for k in BEAT_KEYS if k in table.columns}
@@ -179,7 +179,7 @@ class RecordDelineation:
                              "apart; write them to files of their own.")
         if unchecked:  # a Record read with channels= numbers its leads from 0: not the record's signal numbers
             warn(f"{self.record_name}.{extension}: the chan of lead {', '.join(unchecked)} is its place in the "
-                 f"wfdb.Record, with no {self.record_name}.hea in {os.fspath(write_dir)!r} to check it against; "
+                 f"wfdb.Record (0 for the first channel read), with no {self.record_name}.hea in {os.fspath(write_dir)!r} to check it against; "
                  "where the Record holds only some of the record's channels (wfdb.rdrecord(..., channels=...) or "
                  "channel_names=...), that is not the lead's signal number in the record. Write into the folder of "
                  "the record's header to number the leads from it.")

@@ -167,7 +167,7 @@ def test_a_lead_of_a_record_in_memory_written_away_from_its_header_warns_that_it
     written beside the record's header, the header's number is used, silently."""
     path = example_record_path()
     part = delineate_record(wfdb.rdrecord(path, channel_names=["v5"]))
-    with pytest.warns(NKQRSLSTMWarning, match=r"the chan of lead 'v5' 0 is its place in the wfdb\.Record"):
+    with pytest.warns(NKQRSLSTMWarning, match=r"the chan of lead 'v5' \(0\) is its place in the wfdb\.Record"):
         part.to_wfdb(write_dir=tmp_path, extension="lstm", lead="v5", sampfrom=0)
     assert set(wfdb.rdann(str(tmp_path / "3"), "lstm").chan) == {0}
     header = wfdb.rdheader(path)
