@@ -3,7 +3,7 @@
     python benchmarks/cut_waves.py [--database ludb|qtdb] [--leads ii v5] [--seed 11]
 
 Leads II and V5 of every LUDB validation record are delineated whole and cut (24 start cuts and 24 end cuts each,
-seeded, 40 ms to 2.4 s; multiples of 8 samples at 500 Hz, so the network's grid keeps its phase); with ``--database
+seeded, 80 ms to 4.8 s; multiples of 8 samples at 500 Hz, so the network's grid keeps its phase); with ``--database
 qtdb``, both leads of every QTDB validation record, 20 s from minute 10 as the whole lead (multiples of 4 samples at
 250 Hz). A wave of the cut signal whose boundary on the edge's side is NaN (cut: an onset at a start cut, an offset
 at an end cut) and whose other boundary is known is a cut wave; that boundary's distance to the edge is how much of

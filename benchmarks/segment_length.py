@@ -9,8 +9,7 @@ from the beats within 7.5 s of each beat, so a short lead gives it little to jud
 alone with :func:`nk_qrs_lstm.ecg_delineate_table`, the points put back at their place in the lead and scored
 against the expert's marks of the whole lead (±150 ms, inside the annotated regions; a wave the cut splits is
 lost to both segments: that is part of what a short lead costs). Rows: records whose rhythm (header) is atrial
-fibrillation or flutter, where every P onset found is false, and the other records. Also counted per row: the
-beats whose P wave the gate could not judge (no rhythm evidence: too few beats within its context).
+fibrillation or flutter, where every P onset found is false, and the other records.
 """
 
 import argparse

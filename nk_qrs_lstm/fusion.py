@@ -162,20 +162,17 @@ def in_beat_order(points):
     [[100.0, 100.0]]
     """
     out = points.copy()
-
-    def clamp(col, bound, side):
-        if col in out and bound in out:
-            a, b = out[col].to_numpy(dtype=float), out[bound].to_numpy(dtype=float)
-            with np.errstate(invalid="ignore"):
-                moved = (a > b) if side == "max" else (a < b)
-            out[col] = np.where(moved & np.isfinite(b), b, a)
-
-    for col, bound in (("ECG_P_Offsets", "ECG_R_Onsets"), ("ECG_P_Peaks", "ECG_P_Offsets"),
-                       ("ECG_P_Onsets", "ECG_P_Peaks")):
-        clamp(col, bound, "max")
-    for col, bound in (("ECG_T_Onsets", "ECG_R_Offsets"), ("ECG_T_Peaks", "ECG_T_Onsets"),
-                       ("ECG_T_Offsets", "ECG_T_Peaks")):
-        clamp(col, bound, "min")
+    # outward from the QRS complex, each point bounded by the nearest known point between it and the QRS
+    for anchor, chain, nearest in (("ECG_R_Onsets", ("ECG_P_Offsets", "ECG_P_Peaks", "ECG_P_Onsets"), np.fmin),
+                                   ("ECG_R_Offsets", ("ECG_T_Onsets", "ECG_T_Peaks", "ECG_T_Offsets"), np.fmax)):
+        if anchor not in out:
+            continue
+        bound = out[anchor].to_numpy(dtype=float)
+        for col in (c for c in chain if c in out):
+            value = nearest(out[col].to_numpy(dtype=float), bound)  # NaN only where both are
+            value[np.isnan(out[col].to_numpy(dtype=float))] = np.nan
+            out[col] = value
+            bound = nearest(bound, value)
     if "ECG_T_Offsets" in out and "ECG_P_Onsets" in out and len(out) > 1:
         t_off = out["ECG_T_Offsets"].to_numpy(dtype=float).copy()
         first = out["ECG_P_Onsets"].to_numpy(dtype=float)
@@ -204,7 +201,7 @@ def _voters(centres, active):
     return np.sum([_at(mask, centres) for mask in active], axis=0) if len(active) else np.zeros(len(centres))
 
 
-def active_samples(ecg, sampling_rate, scale=None):
+def active_samples(ecg, sampling_rate, scale=None, return_quiet=False):
     """Samples of each lead that carry a signal: finite, in a second whose range is not zero nor below
     ``FUSE_QUIET_LEAD`` of the widest lead's range in that second (a disconnected lead's digitiser noise).
 
@@ -217,9 +214,14 @@ def active_samples(ecg, sampling_rate, scale=None):
         mV is not quiet); NaN where a lead's units are not known (``NU``, ``adu``): that lead is compared with
         itself only (finite and not constant). By default the leads are taken to be in one unit.
 
+    return_quiet : bool
+        Also return :func:`quiet_shares` (from the same pass).
+
     Returns
     -------
     ndarray of bool, the shape of ``ecg``
+    quiet : ndarray of float, shape (n_leads,)
+        With ``return_quiet``.
 
     Examples
     --------
@@ -237,8 +239,9 @@ def active_samples(ecg, sampling_rate, scale=None):
     x = np.asarray(ecg, dtype=np.float64)
     leads = x.reshape(len(x), -1)
     block = max(1, int(round(sampling_rate)))
-    _, live = _second_levels(leads, block, scale)
-    return (np.repeat(live, block, axis=0)[: len(x)] & np.isfinite(leads)).reshape(x.shape)
+    spread, live = _second_levels(leads, block, scale)
+    active = (np.repeat(live, block, axis=0)[: len(x)] & np.isfinite(leads)).reshape(x.shape)
+    return (active, _quiet(spread, live)) if return_quiet else active
 
 
 def quiet_shares(ecg, sampling_rate, scale=None):
@@ -255,10 +258,13 @@ def quiet_shares(ecg, sampling_rate, scale=None):
     """
     leads = np.asarray(ecg, dtype=np.float64)
     leads = leads.reshape(len(leads), -1)
-    spread, live = _second_levels(leads, max(1, int(round(sampling_rate))), scale)
+    return _quiet(*_second_levels(leads, max(1, int(round(sampling_rate))), scale))
+
+
+def _quiet(spread, live):
+    """Per lead, the share of its seconds with a range (``spread > 0``) that are not ``live``."""
     carrying = (spread > 0).sum(axis=0)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        return np.where(carrying > 0, 1.0 - live.sum(axis=0) / np.maximum(carrying, 1), np.nan)
+    return np.where(carrying > 0, 1.0 - live.sum(axis=0) / np.maximum(carrying, 1), np.nan)
 
 
 def _second_levels(leads, block, scale):

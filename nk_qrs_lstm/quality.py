@@ -18,9 +18,7 @@ from .defaults import (
     BANDPASS_MID_HZ,
     BANDPASS_SEGMENT_S,
     BANDPASS_WINDOW_S,
-    CLIPPED_ENTRY,
     CLIPPED_FRACTION,
-    CLIPPED_PILE,
     EDGE_PAD_S,
     FLAT_GAP_S,
     GATE_COHERENCE_SWAY_BAND_HZ,
@@ -35,8 +33,6 @@ from .defaults import (
     PACING_MIN_BEATS,
     PACING_WARN_FRACTION,
     QUANT_MIN_LEVELS,
-    QUANT_RANGE_PERCENTILE,
-    QUANT_WINDOW_S,
     STRETCH_S,
     SWAY_WARN_CONTEXT_S,
     n_samples,
@@ -44,6 +40,7 @@ from .defaults import (
 from .mains import detect_tones, lead_spectra
 from .pacing import spiked_beats
 from .sway import lead_low_share, swaying
+from .levels import is_rail, quantisation_levels
 from .spectra import constant_runs, longest_finite_run, padding_runs, runs, welch
 
 
@@ -74,7 +71,8 @@ def warn_quality(ecg, sampling_rate, name="ecg_cleaned"):
     if len(flat):
         warn(f"{name} holds one value for {FLAT_GAP_S:g} s or more{_where(flat, sampling_rate)} (a lead off, a "
              "saturated amplifier, or a pause recorded without any noise): those stretches are treated as gaps.")
-    padding = padding_runs(ecg, sampling_rate)
+    padding = padding_runs(ecg, sampling_rate)  # a run held 2 s or more is named above already
+    padding = padding[(padding[:, 1] - padding[:, 0]) < n_samples(FLAT_GAP_S, sampling_rate)]
     if len(padding):
         warn(f"{name} is padded at its start or end with one held value{_where(padding, sampling_rate)} (e.g. an "
              f"EDF file's last data record: {EDGE_PAD_S:g} s or more of one value, or less far outside the rest of "
@@ -89,7 +87,7 @@ def warn_quality(ecg, sampling_rate, name="ecg_cleaned"):
     at_lo, at_hi = np.count_nonzero(values == lo), np.count_nonzero(values == hi)
     at_extremes = (at_lo + at_hi) / np.count_nonzero(finite)
     # a rail holds many more samples than the level next to it; the top of a coarsely quantised peak does not
-    if at_extremes > CLIPPED_FRACTION and any(_piled(values, level, count, inward) and _steep(values, level, hi - lo)
+    if at_extremes > CLIPPED_FRACTION and any(is_rail(values, level, count, inward, hi - lo)
                                              for level, count, inward in ((hi, at_hi, -1), (lo, at_lo, 1))):
         warn(f"{name} looks clipped ({100 * at_extremes:.1f}% of its samples sit at its minimum or "
              "maximum): waves in saturated stretches may be missed.")
@@ -106,9 +104,9 @@ def warn_quality(ecg, sampling_rate, name="ecg_cleaned"):
         warn(f"{name} carries a pure tone at {listed} (railway or other interference) inside the ECG's band: it is not "
              "removed (a notch there would distort the waves), and wave boundaries may be off by 10 ms or more; "
              "remove its source if you can.")
-    if len(flat):  # flat stretches are gaps: no noise of their own to lower the median minute
+    if len(flat) or len(padding):  # gaps: no noise of their own to lower the median minute, nor a step into them
         judged = np.array(ecg, dtype=float)
-        for start, stop in flat:
+        for start, stop in np.concatenate([flat, padding]):
             judged[start:stop] = np.nan
         stretches = lead_spectra(judged, sampling_rate)
     starts, ratios, high = noise_ratios(ecg, sampling_rate, mains_hz=_with_harmonics(tones), with_power=True,
@@ -126,54 +124,6 @@ def warn_quality(ecg, sampling_rate, name="ecg_cleaned"):
              "precise.")
 
 
-def quantisation_levels(ecg, sampling_rate=None):
-    """How many quantisation steps a beat of the lead spans, and the step.
-
-    The step is the smallest non-zero difference between consecutive samples
-    (a recorder's resolution; tiny for a filtered or resampled signal). The
-    span is the range of the signal in its quieter windows of
-    ``QUANT_WINDOW_S`` (the ``QUANT_RANGE_PERCENTILE``-th percentile of the
-    windows' ranges: each window holds a beat, and motion, a baseline jump
-    or a knock on the electrode, which widen some windows' range, are left
-    out; flat windows, a held value, too); without ``sampling_rate``, or in
-    a lead shorter than a window, the range from the 0.5th to the 99.5th
-    percentile.
-
-    Returns
-    -------
-    levels, step : float
-        ``inf`` levels where no two consecutive finite samples differ.
-
-    Examples
-    --------
-    >>> t = np.arange(5000) / 500
-    >>> levels, step = quantisation_levels(np.round(np.sin(2 * np.pi * t) / 0.1) * 0.1, 500)
-    >>> round(float(levels)), round(float(step), 3)
-    (20, 0.1)
-    >>> knocked = np.round(np.sin(2 * np.pi * t) / 0.1) * 0.1
-    >>> knocked[1000:1100] += 8.0  # motion: the whole lead's range is 5 times wider, its beats' is not
-    >>> round(float(quantisation_levels(knocked, 500)[0])), round(float(quantisation_levels(knocked)[0]))
-    (20, 98)
-    >>> bool(quantisation_levels(np.sin(2 * np.pi * t), 500)[0] > 1000)
-    True
-    """
-    x = np.asarray(ecg, dtype=float)
-    x = x[np.isfinite(x)]
-    steps = np.abs(np.diff(x))
-    steps = steps[steps > 0]
-    if not len(steps):
-        return np.inf, 0.0
-    step = float(steps.min())
-    width = 0 if sampling_rate is None else n_samples(QUANT_WINDOW_S, sampling_rate)
-    if width < 2 or len(x) < width:
-        return float(np.percentile(x, 99.5) - np.percentile(x, 0.5)) / step, step
-    ranges = np.ptp(x[: len(x) // width * width].reshape(-1, width), axis=1)
-    ranges = ranges[ranges > 0]  # a flat window (a held value, a lead off) holds no beat
-    if not len(ranges):
-        return np.inf, step
-    return float(np.percentile(ranges, QUANT_RANGE_PERCENTILE)) / step, step
-
-
 def _with_harmonics(lines, top=NOISE_HIGH_HZ[1], lowest=NOISE_HIGH_HZ[0]):
     """The tones removed, and the harmonics up to ``top`` of those from ``lowest`` up (a square-ish mains hum's
     150-Hz harmonic is no muscle noise; the resampling to the model's rate removes it)."""
@@ -189,29 +139,6 @@ def _merged(spans):
         else:
             out.append([start, stop])
     return np.asarray(out)
-
-
-def _steep(values, level, span):
-    """Is ``level`` reached and left by steps larger than ``CLIPPED_ENTRY`` of ``span`` (median over its runs)? A
-    rail cuts the waves off where they are steep; a flat baseline that happens to be a short excerpt's lowest
-    level is entered one quantum at a time (a new-user trial, 21: 1-3-s excerpts of LUDB leads called clipped)."""
-    at = values == level
-    step = np.abs(np.diff(values))
-    edges = step[at[1:] != at[:-1]]
-    edges = edges[np.isfinite(edges)]
-    return not len(edges) or np.median(edges) > CLIPPED_ENTRY * span
-
-
-def _piled(values, level, count, inward):
-    """Does ``level`` (the maximum, ``inward=-1``, or the minimum, ``+1``) hold more than ``CLIPPED_PILE`` times
-    the samples of the nearest value inward of it?"""
-    if count <= 1:
-        return False
-    inside = values[(values - level) * inward > 0]  # NaN compares False: gaps left out
-    if inside.size == 0:
-        return True
-    nearest = inside.max() if inward < 0 else inside.min()
-    return count > CLIPPED_PILE * np.count_nonzero(values == nearest)
 
 
 def warn_bandpassed(ecg, sampling_rate, qrs_positions, name="ecg_cleaned"):

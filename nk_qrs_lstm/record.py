@@ -17,8 +17,7 @@ from .delineate import PROBA_COLUMNS, validate_input
 from .quality import warn_delineated
 from .neurokit import table_to_frame, to_neurokit
 from .fusion import FUSIONS, fuse_leads
-from .fusion import (FUSE_QUIET_LEAD, FUSE_QUIET_WARN_SHARE, ProbaMean, active_samples, fuse_proba, peak_signal,
-                     quiet_shares)
+from .fusion import FUSE_QUIET_LEAD, FUSE_QUIET_WARN_SHARE, ProbaMean, active_samples, fuse_proba, peak_signal
 from .mains import shared_spectra
 from .pipeline import delineate_lead, resample_proba
 from .preprocess import model_rate_gaps
@@ -164,42 +163,38 @@ class RecordDelineation:
         given = sampfrom is not None
         sampfrom, _ = check_range(0 if sampfrom is None else sampfrom, None)
         shift = sampfrom * self.frame_samples
-        by_chan, unchecked = {}, []
+        by_chan = {}
         for name in leads:
             chan = 0 if name is None or self.channels is None else self.channels[name]
             # a missing sampfrom is warned about once per file, at its first lead
-            chan, checked = self._check_on_disk(write_dir, name, chan, sampfrom, given or name != leads[0], extension)
-            if not checked and name is not None and self.in_memory:
-                unchecked.append(f"{name!r} ({chan})")
+            chan = self._check_on_disk(write_dir, name, chan, sampfrom, given or name != leads[0], extension)
             table = self._table(name)
             by_chan[chan] = {k: (table[k].to_numpy(dtype=float, na_value=np.nan) + shift).tolist()
                              for k in BEAT_KEYS if k in table.columns}
         if len(by_chan) < len(leads):
             raise ValueError(f"leads {_join(map(str, leads))} share signal numbers: one file cannot tell their marks "
                              "apart; write them to files of their own.")
-        if unchecked:  # a Record read with channels= numbers its leads from 0: not the record's signal numbers
-            warn(f"{self.record_name}.{extension}: the chan of lead {', '.join(unchecked)} is its place in the "
-                 f"wfdb.Record (0 for the first channel read), with no {self.record_name}.hea in {os.fspath(write_dir)!r} to check it against; "
-                 "where the Record holds only some of the record's channels (wfdb.rdrecord(..., channels=...) or "
-                 "channel_names=...), that is not the lead's signal number in the record. Write into the folder of "
-                 "the record's header to number the leads from it.")
         return write_lead_annotations(self.record_name, extension, by_chan, self.sampling_rate, write_dir=write_dir,
                                       overwrite=overwrite)
 
     def _check_on_disk(self, write_dir, lead, chan, sampfrom, given=True, extension="lstm"):
-        """``chan`` as the record's header in ``write_dir`` numbers ``lead`` (if it is there), and whether a
-        header was there; warn or refuse where the delineated samples cannot be the record's from ``sampfrom``, or
-        may not be (``sampfrom`` not ``given`` for a record held in memory, with no header to check)."""
+        """``chan`` as the record's header in ``write_dir`` numbers ``lead`` (if it is there); warn or refuse
+        where the delineated samples cannot be the record's from ``sampfrom``, or may not be (``sampfrom`` not
+        ``given`` for a record held in memory, with no header to check)."""
         from .wfdb_io.records import header_summary
 
         path = os.path.join(os.fspath(write_dir), self.record_name)
         if not os.path.isfile(path + ".hea"):
             if self.in_memory and not given:
+                place = ("" if lead is None else " and each lead's chan is its place in the Record (0 for the first "
+                         "channel read: not its signal number in the record where the Record holds only some of the "
+                         "record's channels, wfdb.rdrecord(..., channels=...); write beside the record's header to "
+                         "number the leads from it)")
                 warn(f"{self.record_name}.{extension} is written from a wfdb.Record, with no {self.record_name}.hea "
                      f"in {os.fspath(write_dir)!r} to check it against: its marks count from the Record's first "
-                     "sample. If it was read from a later sample (wfdb.rdrecord(..., sampfrom=S)), pass "
+                     f"sample{place}. If it was read from a later sample (wfdb.rdrecord(..., sampfrom=S)), pass "
                      "to_wfdb(..., sampfrom=S); pass sampfrom=0 if it starts where the record does.")
-            return chan, False
+            return chan
         length, names = header_summary(path)
         k = self.frame_samples
         if length is not None and (sampfrom + -(-self.n_samples // k)) > length:
@@ -209,20 +204,21 @@ class RecordDelineation:
             warn(f"Record {path!r} has {length * k} samples and this delineation {self.n_samples}: if the signal was "
                  "read from a later sample (wfdb.rdrecord(..., sampfrom=S)), pass to_wfdb(..., sampfrom=S) so that "
                  "the annotations line up with the record.")
-        return (names.index(lead) if lead is not None and names.count(lead) == 1 else chan), True
+        return names.index(lead) if lead is not None and names.count(lead) == 1 else chan
 
 
 def _warn_quiet(names, shares):
     """Name the leads silent beside the others in most of the record: the fusion leaves them out there."""
     with np.errstate(invalid="ignore"):
-        quiet = [f"{name!r} ({100 * share:.0f} %)" for name, share in zip(names, shares)
-                 if share >= FUSE_QUIET_WARN_SHARE]
-    if quiet and len(names) > 1:
-        warn(f"lead{'s' if len(quiet) > 1 else ''} {', '.join(quiet)} of the record "
-             f"{'are' if len(quiet) > 1 else 'is'} under {100 * FUSE_QUIET_LEAD:g} % of the widest lead's range in "
-             "that share of its seconds, and left out of the fused delineation there (each lead's own table is "
-             "unaffected): a disconnected lead's noise, or a lead whose units were misread (stored in uV beside "
-             "leads in mV, with the same or no units): check the record's units.")
+        silent = np.asarray(shares, dtype=float) >= FUSE_QUIET_WARN_SHARE
+    if not silent.any() or len(names) < 2:
+        return
+    quiet = ", ".join(f"{n!r} ({100 * q:.0f} %)" for n, q, s in zip(names, shares, silent) if s)
+    others = ", ".join(repr(n) for n, s in zip(names, silent) if not s)
+    warn(f"lead(s) {quiet} of the record are under {100 * FUSE_QUIET_LEAD:g} % of the widest lead's range in that "
+         f"share of their seconds, beside {others or 'the other leads'}, and are left out of the fused delineation "
+         "there (each lead's own table is unaffected): a disconnected lead's noise, or units read wrong on one side "
+         "(leads stored in uV but labelled mV are the loud ones): check the record's units.")
 
 
 def delineate_record(record, leads=None, backend="onnx", record_name=None, keep_proba=False, fusion=DEFAULT_FUSION,
@@ -288,9 +284,9 @@ def delineate_record(record, leads=None, backend="onnx", record_name=None, keep_
     record_name, channels = read_name if record_name is None else record_name, dict(zip(names, channels))
     tables, probas, ecgs, mean, rate_map = {}, ({} if keep_proba else None), [], None, None
     # flat, missing or silent beside the others (compared in mV where the units say)
-    scale = millivolt_scale(units, signal)
-    active = dict(zip(names, active_samples(signal, rate, scale=scale).T))
-    _warn_quiet(names, quiet_shares(signal, rate, scale=scale))
+    active, quiet = active_samples(signal, rate, scale=millivolt_scale(units, signal), return_quiet=True)
+    active = dict(zip(names, active.T))
+    _warn_quiet(names, quiet)
     for j, name in enumerate(names):
         with shared_spectra():  # the quality check's spectra serve the pipeline's mains search
             ecg, _, rate = validate_input(signal[:, j], None, rate, name=f"lead {name!r}")

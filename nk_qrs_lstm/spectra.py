@@ -53,7 +53,7 @@ def constant_runs(x, min_len):
 def padding_runs(x, sampling_rate):
     """``[start, stop)`` of the runs of identical samples at either end of ``x`` that are padding, not ECG.
 
-    A run touching the first or last sample is padding from ``EDGE_PAD_S`` on, or from ``EDGE_PAD_MIN_S`` on
+    A run touching the first or last finite sample is padding from ``EDGE_PAD_S`` on, or from ``EDGE_PAD_MIN_S`` on
     where its level lies beyond the rest of the lead by more than ``EDGE_PAD_BEYOND`` of the rest's 0.5-99.5th
     percentile range (an EDF file's last data record filled with one value far outside the ECG's).
 
@@ -66,10 +66,14 @@ def padding_runs(x, sampling_rate):
     []
     """
     x = np.asarray(x, dtype=float)
+    finite = np.flatnonzero(np.isfinite(x))
+    if not len(finite):
+        return np.zeros((0, 2), dtype=np.int64)
+    first, last = finite[0], finite[-1] + 1  # the lead's ends: NaN before or after them is a gap already
     shortest = max(2, n_samples(EDGE_PAD_MIN_S, sampling_rate))
     out = []
     for start, stop in constant_runs(x, shortest):
-        if start != 0 and stop != len(x):
+        if start > first and stop < last:
             continue
         rest = np.r_[x[:start], x[stop:]]
         rest = rest[np.isfinite(rest)]

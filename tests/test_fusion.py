@@ -289,3 +289,11 @@ def test_fused_points_keep_the_beat_s_order_whatever_the_leads_say():
     points = fused[["ECG_P_Onsets", "ECG_P_Peaks", "ECG_P_Offsets", "ECG_R_Onsets", "ECG_R_Peaks",
                     "ECG_R_Offsets", "ECG_T_Onsets", "ECG_T_Peaks", "ECG_T_Offsets"]].to_numpy().ravel()
     assert np.all(np.diff(points) >= 0)
+    from nk_qrs_lstm.fusion import in_beat_order
+
+    gaps = pd.DataFrame({"ECG_P_Onsets": [80.0], "ECG_P_Peaks": [110.0], "ECG_P_Offsets": [np.nan],
+                         "ECG_R_Onsets": [100.0], "ECG_R_Offsets": [140.0], "ECG_T_Onsets": [np.nan],
+                         "ECG_T_Peaks": [130.0], "ECG_T_Offsets": [300.0]})  # a NaN between a point and the QRS
+    ordered = in_beat_order(gaps).iloc[0]
+    assert ordered["ECG_P_Peaks"] == 100.0 and ordered["ECG_T_Peaks"] == 140.0
+    assert np.isnan(ordered["ECG_P_Offsets"]) and np.isnan(ordered["ECG_T_Onsets"])

@@ -124,6 +124,8 @@ def test_padding_runs_are_only_long_or_far_runs_at_the_ends():
     assert not len(padding_runs(np.r_[np.full(20, 9.0), x], rate))  # 40 ms: under EDGE_PAD_MIN_S
     assert not len(padding_runs(np.r_[x, np.full(100, 9.0), x], rate))  # not at an end
     assert not len(padding_runs(np.r_[x, np.full(100, 1.2)], rate))  # beyond the range by less than half of it
+    tail = np.r_[x, np.full(100, 9.0), np.full(50, np.nan)]  # padding, then NaN: still at the lead's end
+    assert padding_runs(tail, rate).tolist() == [[5000, 5100]]
 
 
 def test_gaps_and_noise_are_located_in_a_long_lead():
@@ -203,7 +205,7 @@ def test_a_coarsely_quantised_lead_warns_and_a_fine_one_does_not(levels, warns):
     waves span a few steps) gets a warning naming the step, and a finely quantised or unquantised one none; and
     that motion widening the lead's range (two 8-mV knocks, a baseline jump) does not hide it (trial 12's patch:
     no warning)."""
-    from nk_qrs_lstm.quality import quantisation_levels
+    from nk_qrs_lstm.levels import quantisation_levels
 
     ecg = nk.ecg_simulate(duration=20, sampling_rate=500, heart_rate=70, noise=0.02, random_state=3)
     x = ecg
@@ -299,7 +301,7 @@ def test_a_beat_without_a_stretch_of_its_own_names_no_sway():
 def test_a_held_value_does_not_make_a_lead_coarsely_quantised():
     """Check trial 19's case: a 5-s held value (a monitor's lead off) in a finely sampled lead made the quantisation
     check read 'its beats span 0 steps'; flat windows hold no beat and are left out."""
-    from nk_qrs_lstm.quality import quantisation_levels
+    from nk_qrs_lstm.levels import quantisation_levels
 
     ecg = nk.ecg_simulate(duration=10, sampling_rate=500, heart_rate=70, random_state=2)
     held = ecg.copy()

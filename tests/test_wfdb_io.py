@@ -454,9 +454,9 @@ def test_read_record_errors(ludb_path, tmp_path):
     )):
         read_record(missing)
     edf = tmp_path / "night.edf"
-    edf.write_bytes(b"0" * 256)  # an EDF file (its content is not read): the fix is wfdb.io.read_edf, not a path
+    edf.write_bytes(b"0" * 256)  # an EDF file (its content is not read): the fix is wfdb's read_edf, not a path
     with pytest.raises(FileNotFoundError, match=r"is an EDF file, not a WFDB record .* read it with "
-                                                r"wfdb\.io\.read_edf\(path\)"):
+                                                r"wfdb\.io\.convert\.edf\.read_edf\(path\)"):
         read_record(str(edf))
     with pytest.raises(TypeError, match=re.escape(
         "record must be a wfdb.Record, a wfdb.MultiRecord or the path of a WFDB record (str or os.PathLike), "

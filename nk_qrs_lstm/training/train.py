@@ -266,9 +266,13 @@ def train(out, ludb_path=datasets.DEFAULT_LUDB, qtdb_path=datasets.DEFAULT_QTDB,
             model.save(best)
         with open(os.path.join(out, "train_time_s.txt"), "a") as f:
             f.write(f"{time.time() - t0:.0f}\n")
-    finally:  # after the weights are written: stopping the workers must not cost them
-        if pool is not None and not stop_pool(pool):
-            logger.warning("the batch workers did not finish within %g s: terminated", POOL_STOP_TIMEOUT_S)
+    except BaseException:  # an error or Ctrl-C: no batch is wanted any more, and no wait for the ones in flight
+        if pool is not None:
+            pool.terminate()
+        raise
+    # after the weights are written: stopping the workers must not cost them
+    if pool is not None and not stop_pool(pool):
+        logger.warning("the batch workers did not finish within %g s: terminated", POOL_STOP_TIMEOUT_S)
     return best
 
 

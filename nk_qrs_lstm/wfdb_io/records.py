@@ -233,10 +233,10 @@ def record_path(record):
     if ext in _EXTENSIONS:
         path = root
     if not os.path.isfile(path + ".hea"):
-        if ext.lower() in (".edf", ".bdf") and os.path.isfile(os.fspath(record)):
+        if ext.lower() == ".edf" and os.path.isfile(os.fspath(record)):
             raise FileNotFoundError(f"{os.fspath(record)!r} is an EDF file, not a WFDB record (no {path + '.hea'!r}): "
-                                    "read it with wfdb.io.read_edf(path) (or MNE, pyedflib) and pass the wfdb.Record "
-                                    "or the signal.")
+                                    "read it with wfdb.io.convert.edf.read_edf(path) (or MNE, pyedflib) and pass the "
+                                    "wfdb.Record or the signal.")
         raise FileNotFoundError(f"WFDB header {path + '.hea'!r} does not exist; pass the record path "
                                 "without extension, e.g. 'mitdb/100' for mitdb/100.hea.")
     return path
@@ -346,7 +346,7 @@ def _choose(leads, names, units, record_name, header_names=None):
         warn(f"Record {record_name!r}: channel(s) {_join(skipped)} do not look like ECG leads and are "
              "skipped; pass leads= to choose the channels to delineate.")
     by_units = [described[i] for i in index if kinds[i] == "voltage"]
-    if by_units and len(names) > 1:  # one channel alone is the lead the caller gave; several may hide a sensor
+    if by_units and len(index) > 1:  # one lead alone votes with no other; among several, a sensor would
         warn(f"Record {record_name!r}: no channel is named like an ECG lead, so channel(s) {_join(by_units)} are "
              "read as leads by their voltage units alone, and each votes in the fused delineation; a sensor "
              "recorded in volts (a pulse, respiration) would be delineated as ECG. Pass leads= to choose.")
