@@ -66,14 +66,16 @@ def padding_runs(x, sampling_rate):
     []
     """
     x = np.asarray(x, dtype=float)
-    finite = np.flatnonzero(np.isfinite(x))
-    if not len(finite):
+    finite = np.isfinite(x)
+    if not finite.any():
         return np.zeros((0, 2), dtype=np.int64)
-    first, last = finite[0], finite[-1] + 1  # the lead's ends: NaN before or after them is a gap already
+    # the lead's ends (NaN before or after them is a gap already), and the run of one value held at each
+    first, last = int(np.argmax(finite)), len(x) - int(np.argmax(finite[::-1]))
+    runs_at_ends = {(first, first + _held(x, first, 1)), (last - _held(x, last - 1, -1), last)}
     shortest = max(2, n_samples(EDGE_PAD_MIN_S, sampling_rate))
     out = []
-    for start, stop in constant_runs(x, shortest):
-        if start > first and stop < last:
+    for start, stop in sorted(runs_at_ends):
+        if stop - start < shortest:
             continue
         rest = np.r_[x[:start], x[stop:]]
         rest = rest[np.isfinite(rest)]
@@ -85,6 +87,24 @@ def padding_runs(x, sampling_rate):
         if beyond > EDGE_PAD_BEYOND * (hi - lo):
             out.append((start, stop))
     return np.asarray(out, dtype=np.int64).reshape(-1, 2)
+
+
+def _held(x, i, direction, chunk=256):
+    """How many samples from ``x[i]`` on (``direction`` 1) or back from it (-1) hold its value (``x[i]`` finite),
+    read in growing chunks: a lead's ends, not the whole lead."""
+    value, count = x[i], 0
+    while True:
+        if direction > 0:
+            part = x[i + count: i + count + chunk]
+        else:
+            part = x[max(i - count - chunk + 1, 0): i - count + 1][::-1]
+        if not len(part):
+            return count
+        differ = part != value  # NaN differs
+        if differ.any():
+            return count + int(np.argmax(differ))
+        count += len(part)
+        chunk *= 2
 
 
 class Stretch(NamedTuple):
