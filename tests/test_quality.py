@@ -5,6 +5,8 @@ import warnings
 import neurokit2 as nk
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 import wfdb
 
 import nk_qrs_lstm
@@ -126,6 +128,30 @@ def test_padding_runs_are_only_long_or_far_runs_at_the_ends():
     assert not len(padding_runs(np.r_[x, np.full(100, 1.2)], rate))  # beyond the range by less than half of it
     tail = np.r_[x, np.full(100, 9.0), np.full(50, np.nan)]  # padding, then NaN: still at the lead's end
     assert padding_runs(tail, rate).tolist() == [[5000, 5100]]
+
+
+@settings(max_examples=80, deadline=None)
+@given(n=st.integers(0, 2000), seed=st.integers(0, 9), rate=st.sampled_from([100.0, 250.0, 500.0]),
+       held=st.lists(st.tuples(st.integers(0, 2000), st.integers(1, 700), st.sampled_from([0.0, 0.4, 9.0])),
+                     max_size=3), nan_ends=st.tuples(st.integers(0, 40), st.integers(0, 40)))
+def test_padding_runs_contract(n, seed, rate, held, nan_ends):
+    """Check that any lead gives sorted, disjoint runs of one held value, each touching the first or last finite
+    sample, maximal and at least EDGE_PAD_MIN_S long."""
+    from nk_qrs_lstm.defaults import EDGE_PAD_MIN_S, n_samples
+    from nk_qrs_lstm.spectra import padding_runs
+
+    x = np.random.default_rng(seed).normal(size=n)
+    for at, length, level in held:
+        x[at:at + length] = level
+    x[: nan_ends[0]] = np.nan
+    x[max(n - nan_ends[1], 0):] = np.nan
+    found = padding_runs(x, rate)
+    finite = np.flatnonzero(np.isfinite(x))
+    assert found.shape[1:] == (2,) and np.all(found[1:, 0] >= found[:-1, 1])
+    for start, stop in found:
+        assert start in (finite[0],) or stop == finite[-1] + 1
+        assert stop - start >= max(2, n_samples(EDGE_PAD_MIN_S, rate)) and np.all(x[start:stop] == x[start])
+        assert not (start > 0 and x[start - 1] == x[start]) and not (stop < n and x[stop] == x[start])
 
 
 def test_gaps_and_noise_are_located_in_a_long_lead():
