@@ -13,6 +13,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from nk_qrs_lstm._checks import NKQRSLSTMWarning
+from nk_qrs_lstm.record import delineate_record
 from nk_qrs_lstm.training.datasets import parse_waves
 from nk_qrs_lstm.wfdb_io import (WAVE_KEYS, is_ecg_channel, read_annotations, read_record, read_signals,
                                  write_annotations)
@@ -463,6 +464,25 @@ def test_read_record_errors(ludb_path, tmp_path):
         "got int."
     )):
         read_record(12)
+
+
+def test_channels_without_a_name_are_named_by_their_number(tmp_path):
+    """Check that a header whose signal lines carry no description (wfdb reads None) gives leads ``signal 0``,
+    ``signal 1`` (WFDB's way of naming them; a new-user trial, 20, saw ``None`` and ``None_2``), read by their
+    voltage units and delineated."""
+    signal, _ = example_leads(("ii", "v5"))
+    path = write_record(tmp_path, "bare", signal, ["ii", "v5"])
+    with open(path + ".hea") as f:
+        lines = f.read().splitlines()
+    with open(path + ".hea", "w") as f:  # the description is a signal line's last field
+        f.write("\n".join([lines[0]] + [" ".join(line.split()[:-1]) for line in lines[1:]]) + "\n")
+    assert wfdb.rdheader(path).sig_name == [None, None]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        _, _, names = read_record(path)
+        result = delineate_record(path)
+    assert names == ["signal 0", "signal 1"] and list(result.tables) == names and result.channels == {
+        "signal 0": 0, "signal 1": 1}
 
 
 def test_read_record_strips_a_file_extension(ludb_path):

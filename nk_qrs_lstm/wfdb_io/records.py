@@ -166,7 +166,7 @@ def read_signals(record, leads=None):
             raise ValueError("record.sig_name is None; the record must name its leads.")
         name = record.record_name or "record"
         names = _unique_names(record.sig_name, name)
-        index = _choose(leads, names, record.units, name, header_names=record.sig_name)
+        index = _choose(leads, names, record.units, name, header_names=_channel_names(record.sig_name))
         units, k = [record.units[i] if record.units else None for i in index], 1
         if record.p_signal is None and record.d_signal is None:  # read with smooth_frames=False
             signal = expanded_physical(record, index)
@@ -187,7 +187,7 @@ def read_signals(record, leads=None):
             raise ValueError(f"record {path!r} has no samples (its header gives a length of 0).")
         sig_name, units = _header_channels(path, header)
         names = _unique_names(sig_name, name)
-        index = _choose(leads, names, units, name, header_names=sig_name)
+        index = _choose(leads, names, units, name, header_names=_channel_names(sig_name))
         channels = sorted(index)
         k = 1 if isinstance(header, wfdb.MultiRecord) else shared_frame_samples(header.samps_per_frame, index,
                                                                                 names, name)
@@ -245,7 +245,7 @@ def record_path(record):
 def header_summary(path):
     """Length (samples, None if the header does not say) and channel names of the record at ``path``."""
     header = wfdb.rdheader(path)
-    return header.sig_len, [str(n) for n in _header_channels(path, header)[0]]
+    return header.sig_len, _channel_names(_header_channels(path, header)[0])
 
 
 def _header_channels(path, header=None):
@@ -268,9 +268,15 @@ def _header_channels(path, header=None):
     return header.sig_name, header.units
 
 
+def _channel_names(sig_name):
+    """The header's channel names as strings; a channel without one is ``signal k`` (its number in the record,
+    WFDB's way of naming it), not ``None``."""
+    return [f"signal {k}" if n is None or not str(n).strip() else str(n) for k, n in enumerate(sig_name)]
+
+
 def _unique_names(sig_name, record_name):
     """Channel names made unique (``ECG``, ``ECG_2``), with a warning when some are renamed."""
-    names = [str(n) for n in sig_name]
+    names = _channel_names(sig_name)
     taken, unique = set(names), []
     for name in names:
         if name not in unique:
