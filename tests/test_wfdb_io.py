@@ -605,7 +605,8 @@ def test_ecg_lead_names_are_recognised(name):
 
 
 @pytest.mark.parametrize("name, units", [("ABP", "mmHg"), ("PLETH", "NU"), ("RESP", "Ohm"), ("EEG C4-A1", "uV"),
-                                         ("EMG", "mV"), ("SpO2", "%"), ("chan1", None), ("chan1", "mmHg")])
+                                         ("EMG", "mV"), ("SpO2", "%"), ("chan1", None), ("chan1", "mmHg"),
+                                         ("Vent", "NU"), ("Volume", None), ("VCO2", "NU")])
 def test_other_channels_are_not_ecg(name, units):
     """Check that other biosignals are not ECG channels, even in uV, nor unnamed channels without ECG units."""
     assert not is_ecg_channel(name, units)

@@ -35,7 +35,8 @@ from .segments import (NULL_SEGMENT, VOLTAGE_UNITS, join_segments, physical, res
                        segment_lines_problem, unit_key, written_micro_units)
 
 #: Channel names read as ECG leads (whole name, any case).
-ECG_NAME = re.compile(r"i{1,3}|a?v[rlf]|v.*|ml.*|mcl.*|cm.*|cc.*|d\d+|di{1,3}|ecg.*|ekg.*|lead.*", re.IGNORECASE)
+ECG_NAME = re.compile(r"i{1,3}|a?v[rlf]|v(?!ent|ol|co2).*|ml.*|mcl.*|cm.*|cc.*|d\d+|di{1,3}|ecg.*|ekg.*|lead.*",
+                      re.IGNORECASE)  # not a ventilator's volume, flow or CO2 (Vent, Vol..., VCO2)
 #: Channel names of other biosignals, never read as ECG whatever their units (start of the name, any case).
 OTHER_NAME = re.compile(r"abp|art|ao|n?bp|pap|cvp|icp|lap|rap|pawp|uap|pleth|ppg|spo2|sao2|so2|resp|thor|abd|"
                         r"chest|airflow|flow|nasal|oral|co2|etco2|eeg|eog|emg|eda|gsr|temp|pulse|hr\b|sv\b",
