@@ -23,7 +23,7 @@ from .defaults import (
     PULSE_WIDTH_S,
     n_samples,
 )
-from .pacing import _abrupt_steps
+from .pacing import abrupt_steps
 
 RANGE_STRIDE = 4  # [samples] the lead's range is read on every this many samples
 
@@ -71,7 +71,7 @@ def calibration_pulses(signal, sampling_rate):
     lo, hi = np.percentile(sample, (0.5, 99.5))
     if not hi > lo:
         return np.zeros((0, 2), dtype=np.int64)
-    at, size = _abrupt_steps(x, sampling_rate, PACING_STEP_S, PACING_ABRUPT, PULSE_MIN_HEIGHT * (hi - lo))
+    at, size = abrupt_steps(x, sampling_rate, PACING_STEP_S, PACING_ABRUPT, PULSE_MIN_HEIGHT * (hi - lo))
     k = max(1, int(round(PACING_STEP_S * sampling_rate)))
     shortest, longest = (n_samples(s, sampling_rate) for s in PULSE_WIDTH_S)
     margin = n_samples(PULSE_MARGIN_S, sampling_rate)

@@ -215,7 +215,9 @@ def active_samples(ecg, sampling_rate, scale=None, return_quiet=False):
         itself only (finite and not constant). By default the leads are taken to be in one unit.
 
     return_quiet : bool
-        Also return :func:`quiet_shares` (from the same pass).
+        Also return, per lead, the share of the seconds where it carries a signal (finite, not constant) in which
+        it is silent beside the widest lead: near 1 for a lead whose units were misread (a lead in uV beside
+        leads in mV, all labelled alike); NaN where it carries none.
 
     Returns
     -------
@@ -235,6 +237,10 @@ def active_samples(ecg, sampling_rate, scale=None, return_quiet=False):
     >>> active_samples(np.column_stack([np.sin(np.arange(2000) / 10.0), 1000 * noise]), 500,  # mV and uV
     ...                scale=[1.0, 1e-3]).all(axis=0).tolist()
     [True, False]
+    >>> t = np.arange(5000) / 500.0
+    >>> ecg = np.column_stack([np.sin(t), 1000 * np.sin(t), np.zeros(5000)])  # mV, uV read as mV, flat
+    >>> active_samples(ecg, 500, return_quiet=True)[1].tolist()
+    [1.0, 0.0, nan]
     """
     x = np.asarray(ecg, dtype=np.float64)
     leads = x.reshape(len(x), -1)
@@ -242,23 +248,6 @@ def active_samples(ecg, sampling_rate, scale=None, return_quiet=False):
     spread, live = _second_levels(leads, block, scale)
     active = (np.repeat(live, block, axis=0)[: len(x)] & np.isfinite(leads)).reshape(x.shape)
     return (active, _quiet(spread, live)) if return_quiet else active
-
-
-def quiet_shares(ecg, sampling_rate, scale=None):
-    """Per lead, the share of the seconds where it carries a signal (finite, not constant) in which it is silent
-    beside the widest lead (below ``FUSE_QUIET_LEAD`` of its range, :func:`active_samples`): near 1 for a lead
-    whose units were misread (a lead in uV beside leads in mV, all labelled alike). NaN: no such second.
-
-    Examples
-    --------
-    >>> t = np.arange(5000) / 500.0
-    >>> ecg = np.column_stack([np.sin(t), 1000 * np.sin(t), np.zeros(5000)])  # mV, uV read as mV, flat
-    >>> quiet_shares(ecg, 500).tolist()
-    [1.0, 0.0, nan]
-    """
-    leads = np.asarray(ecg, dtype=np.float64)
-    leads = leads.reshape(len(leads), -1)
-    return _quiet(*_second_levels(leads, max(1, int(round(sampling_rate))), scale))
 
 
 def _quiet(spread, live):

@@ -11,6 +11,8 @@ rhythm gate cannot refuse P waves. The package says so where it finds spikes
 
 - :func:`stimulus_jumps`: abrupt steps, a stimulus's edge (a QRS's slope builds
   up over several samples; a stimulus's arrives at once);
+- :func:`abrupt_steps`: where those steps exceed a size, and their sizes (one pass; also
+  :mod:`nk_qrs_lstm.calibration`'s pulse edges);
 - :func:`spiked_beats`: the beats with such a step in their window before the QRS.
 
 Pure functions of arrays; no warnings here.
@@ -59,12 +61,12 @@ def stimulus_jumps(x, rate, step_s=PACING_STEP_S, abrupt=PACING_ABRUPT):
     """
     x = np.nan_to_num(np.asarray(x, dtype=np.float64))
     out = np.zeros(len(x))
-    at, size = _abrupt_steps(x, rate, step_s, abrupt, 0.0)
+    at, size = abrupt_steps(x, rate, step_s, abrupt, 0.0)
     out[at] = size
     return out
 
 
-def _abrupt_steps(x, rate, step_s, abrupt, above):
+def abrupt_steps(x, rate, step_s, abrupt, above):
     """Where the abrupt steps of :func:`stimulus_jumps` larger than ``above`` end, and their sizes (the
     abruptness is judged only there: a pass over the whole lead less)."""
     k = max(1, int(round(step_s * rate)))
@@ -138,7 +140,7 @@ def spiked_beats(x, qrs_on, qrs_off, rate, factor=PACING_FACTOR, window_s=PACING
     if not amplitude > 0:
         return out
     if jumps is None:
-        at, _ = _abrupt_steps(x, rate, PACING_STEP_S, PACING_ABRUPT, factor * amplitude)
+        at, _ = abrupt_steps(x, rate, PACING_STEP_S, PACING_ABRUPT, factor * amplitude)
     else:
         at = np.flatnonzero(jumps > factor * amplitude)
     known = np.isfinite(on)
