@@ -18,6 +18,8 @@ WINDOW_S = 16.384  # [s] inference windows (4096 samples): same validation accur
 OVERLAP_S = 1.024  # [s] overlap kept on each side when stitching windows
 HIGHPASS_HZ = 0.5  # [Hz] baseline-removal cut-off applied before the network
 NORM_BLOCK_S = 1.0  # [s] blocks of the per-second amplitude scale (normalisation "second")
+NORM_SPREAD_BLOCKS = 2  # [blocks] each block's scale is the largest of it and the one before: a QRS every 2-3 s
+#                         (20-30 bpm, pauses) still sets the median, which a QRS-free second did (2026-11-30)
 
 # --- accepted input ----------------------------------------------------------
 TIME_SCALE_MAX = 3.0  # [-] largest time_scale: the network sees a lead at most this many times slower (children)
