@@ -23,6 +23,7 @@ from .distortions import (  # noqa: F401 (part of this module's API)
     BACKGROUND, FILTERS, P, QRS, T, add_electrode_motion, add_motion_sway, add_muscle_noise, add_pacing_spikes,
     add_spikes, input_filter, qrs_onsets, saturate,
 )
+from .conduction import lengthen_pr, remove_p_waves
 from .warping import log_uniform, scale_waves, warp_heart_rate  # noqa: F401 (part of this module's API)
 
 
@@ -127,6 +128,11 @@ class AugmentConfig:
     p_spikes, p_saturation, p_motion, p_pacing : float
         Artefacts: :func:`add_spikes` 0.1, :func:`saturate` 0.1, :func:`add_electrode_motion` 0.15,
         :func:`add_pacing_spikes` 0.1.
+    p_no_p, p_long_pr : float
+        Conduction edits (:mod:`nk_qrs_lstm.training.conduction`): every P wave taken out (a lead without atrial
+        activity, :func:`remove_p_waves`) and PR intervals lengthened to 0.22-0.5 s, one for the crop or, half of
+        the time, one per beat (:func:`lengthen_pr`); 0 and 0 (no draw: the older recipes' random stream is
+        unchanged).
     p_sway : float
         1-3 Hz baseline sway (:func:`add_motion_sway`), 0 (no draw: the older recipes' random stream is unchanged).
     p_filter : float
@@ -154,6 +160,8 @@ class AugmentConfig:
     p_saturation: float = 0.1
     p_motion: float = 0.15
     p_sway: float = 0.0
+    p_no_p: float = 0.0
+    p_long_pr: float = 0.0
     p_pacing: float = 0.1
     p_filter: float = 0.5
     filters: tuple = FILTERS
@@ -214,6 +222,10 @@ def augment_v2(signal, labels, length, rng, scale, config=None):
     if bpm is not None and len(onsets) >= 2:
         need *= max(1.0, 1.1 * bpm * np.median(np.diff(onsets)) / (60.0 * MODEL_RATE))
     x, y = _around_label(x, y, int(min(need, 4 * span)), rng)
+    if c.p_no_p > 0 and rng.random() < c.p_no_p:
+        x, y = remove_p_waves(x, y)
+    elif c.p_long_pr > 0 and rng.random() < c.p_long_pr:
+        x, y = lengthen_pr(x, y, rng, per_beat=rng.random() < 0.5)
     if bpm is not None:
         x, y = warp_heart_rate(x, y, rng, bpm)
     x, y = random_crop(x, y, span, rng, stretch)
@@ -350,6 +362,24 @@ def augment_v7(signal, labels, length, rng, scale):
     True
     """
     return augment_v2(signal, labels, length, rng, scale, config=TIME_SCALED)
+
+
+CONDUCTION = AugmentConfig(muscle=(0.4, 0.2), p_no_p=0.1, p_long_pr=0.15)
+
+
+def augment_v8(signal, labels, length, rng, scale):
+    """:func:`augment_v5` plus conduction edits (:data:`CONDUCTION`): no P waves in 10 % of crops, PR 0.22-0.5 s in 15 %.
+
+    Parameters and returns as :func:`augment_v2`.
+
+    Examples
+    --------
+    >>> x, y = np.zeros(5000), np.zeros(5000, dtype=int)
+    >>> xa, ya = augment_v8(x, y, 2048, np.random.default_rng(0), scale=1.0)
+    >>> xa.shape == ya.shape == (2048,)
+    True
+    """
+    return augment_v2(signal, labels, length, rng, scale, config=CONDUCTION)
 
 
 def _around_label(x, y, span, rng):
