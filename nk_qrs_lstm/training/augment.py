@@ -10,8 +10,10 @@ recordings unlike the training data bring: other heart rates
 :mod:`.warping`), the filters a user may have applied (:func:`input_filter`)
 and artefacts (:func:`add_spikes`, :func:`saturate`,
 :func:`add_electrode_motion`, :func:`add_pacing_spikes`; in
-:mod:`.distortions`); :func:`augment_v3` to :func:`augment_v5` are
-:func:`augment_v2` with other probabilities (:class:`AugmentConfig`).
+:mod:`.distortions`), and conduction edits (:func:`remove_p_waves`,
+:func:`lengthen_pr`; :mod:`.conduction`); :func:`augment_v3` to
+:func:`augment_v8` are :func:`augment_v2` with other probabilities
+(:class:`AugmentConfig`).
 """
 
 from dataclasses import dataclass
@@ -24,7 +26,7 @@ from .distortions import (  # noqa: F401 (part of this module's API)
     add_spikes, input_filter, qrs_onsets, saturate,
 )
 from .conduction import lengthen_pr, remove_p_waves
-from .warping import log_uniform, scale_waves, warp_heart_rate  # noqa: F401 (part of this module's API)
+from .warping import around_label, log_uniform, scale_waves, tile_cycles, warp_heart_rate  # noqa: F401 (API)
 
 
 def random_crop(signal, labels, length, rng, stretch=1.0):
@@ -211,7 +213,7 @@ def augment_v2(signal, labels, length, rng, scale, config=None):
     span = length + 2 * margin
     x, y = np.asarray(signal, dtype=float), np.asarray(labels)
     # signal for the crop, its margins and the fastest warp (short records repeat their whole cycles) ...
-    x, y = _tile_cycles(*_around_label(x, y, 4 * span, rng), 4 * span)
+    x, y = tile_cycles(*around_label(x, y, 4 * span, rng), 4 * span)
     bpm = log_uniform(rng, c.bpm) if rng.random() < c.p_warp else None
     stretch = rng.uniform(*c.stretch)
     if c.p_time_scale > 0 and rng.random() < c.p_time_scale:  # every wave faster or slower alike, no warp
@@ -221,7 +223,7 @@ def augment_v2(signal, labels, length, rng, scale, config=None):
     onsets = qrs_onsets(y)
     if bpm is not None and len(onsets) >= 2:
         need *= max(1.0, 1.1 * bpm * np.median(np.diff(onsets)) / (60.0 * MODEL_RATE))
-    x, y = _around_label(x, y, int(min(need, 4 * span)), rng)
+    x, y = around_label(x, y, int(min(need, 4 * span)), rng)
     if c.p_no_p > 0 and rng.random() < c.p_no_p:
         x, y = remove_p_waves(x, y)
     elif c.p_long_pr > 0 and rng.random() < c.p_long_pr:
@@ -380,28 +382,3 @@ def augment_v8(signal, labels, length, rng, scale):
     True
     """
     return augment_v2(signal, labels, length, rng, scale, config=CONDUCTION)
-
-
-def _around_label(x, y, span, rng):
-    """Up to ``span`` samples of the record around a random labelled sample (no resampling)."""
-    if len(x) <= span:
-        return x, y
-    labelled = np.flatnonzero(y != UNLABELLED)
-    centre = labelled[rng.integers(labelled.size)] if labelled.size else len(x) // 2
-    start = int(np.clip(centre - rng.integers(span), 0, len(x) - span))
-    return x[start : start + span], y[start : start + span]
-
-
-def _tile_cycles(x, y, span):
-    """Repeat the whole cardiac cycles (QRS onset to QRS onset) of a short record until it has ``span`` samples.
-
-    Each copy is offset so that the signal stays continuous at the joins.
-    """
-    onsets = qrs_onsets(y)
-    if len(x) >= span or len(onsets) < 2:
-        return x, y
-    a, b = onsets[1 if len(onsets) > 3 else 0], onsets[-1]  # the first cycle often holds the recorder's settling
-    copies = int(np.ceil((span - len(x)) / (b - a)))
-    step = x[b] - x[a]
-    pieces = [x[:b]] + [x[a:b] + step * (k + 1) for k in range(copies)] + [x[b:] + step * copies]
-    return np.concatenate(pieces), np.concatenate([y[:b]] + [y[a:b]] * copies + [y[b:]])

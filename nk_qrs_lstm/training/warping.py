@@ -1,6 +1,7 @@
 """Label-aware transforms of a training lead: its heart rate and the sizes of its P and T waves.
 
-Used by :func:`nk_qrs_lstm.training.augment.augment_v2`. Each function takes a
+Used by :func:`nk_qrs_lstm.training.augment.augment_v2`, which also takes its stretch of a record from
+:func:`around_label` and :func:`tile_cycles` here. Each function takes a
 numpy ``Generator``; signals are one lead at ``MODEL_RATE`` in mV with
 per-sample labels (0 background, 1 P, 2 QRS, 3 T, -1 unlabelled).
 """
@@ -128,3 +129,28 @@ def scale_waves(signal, labels, rng, gain=(0.1, 1.5), ramp_s=0.02):
     idx = np.arange(len(x))
     baseline = np.interp(idx, idx[~touched], x[~touched])
     return x + curve * (x - baseline)
+
+
+def around_label(x, y, span, rng):
+    """Up to ``span`` samples of the record around a random labelled sample (no resampling)."""
+    if len(x) <= span:
+        return x, y
+    labelled = np.flatnonzero(y != UNLABELLED)
+    centre = labelled[rng.integers(labelled.size)] if labelled.size else len(x) // 2
+    start = int(np.clip(centre - rng.integers(span), 0, len(x) - span))
+    return x[start : start + span], y[start : start + span]
+
+
+def tile_cycles(x, y, span):
+    """Repeat the whole cardiac cycles (QRS onset to QRS onset) of a short record until it has ``span`` samples.
+
+    Each copy is offset so that the signal stays continuous at the joins.
+    """
+    onsets = qrs_onsets(y)
+    if len(x) >= span or len(onsets) < 2:
+        return x, y
+    a, b = onsets[1 if len(onsets) > 3 else 0], onsets[-1]  # the first cycle often holds the recorder's settling
+    copies = int(np.ceil((span - len(x)) / (b - a)))
+    step = x[b] - x[a]
+    pieces = [x[:b]] + [x[a:b] + step * (k + 1) for k in range(copies)] + [x[b:] + step * copies]
+    return np.concatenate(pieces), np.concatenate([y[:b]] + [y[a:b]] * copies + [y[b:]])
