@@ -23,7 +23,9 @@ NORM_SPREAD_BLOCKS = 2  # [blocks] each block's scale is the largest of it and t
 
 # --- accepted input ----------------------------------------------------------
 TIME_SCALE_MAX = 3.0  # [-] largest time_scale: the network sees a lead at most this many times slower (children)
-MIN_RATE = 100  # [Hz] lowest accepted sampling rate (higher rates are resampled) ...
+MIN_RATE = 50  # [Hz] lowest accepted sampling rate (higher rates are resampled) ...
+CHECKED_RATE = 100  # [Hz] below it (in the network's time: rate / time_scale) a warning says wave limits are less
+#                      precise (LUDB / QTDB validation leads at 50-80 Hz, 2026-11-30: docs/api.md)
 RATIO_MAX_DENOMINATOR = 1000  # [-] largest up/down factor of the rational rate conversion
 MAX_RATE = MODEL_RATE * RATIO_MAX_DENOMINATOR  # [Hz] ... and the highest (250 kHz: the conversion's largest factor)
 MIN_DURATION_S = 1.0  # [s] shortest signal the model can delineate

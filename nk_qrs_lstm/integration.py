@@ -6,6 +6,7 @@ imported by nothing inside the package but ``__init__``.
 
 import sys
 
+import numpy as np
 import pandas as pd
 
 from ._checks import check_sampling_rate, check_time_scale
@@ -102,7 +103,10 @@ def ecg_process(ecg_signal, sampling_rate=1000, method="neurokit", delineate_met
     The same steps, outputs and column order as :func:`neurokit2.ecg_process`
     (cleaning, R-peaks with artifact correction, rate, quality, delineation,
     cardiac phases), with the delineation done by ``delineate_method``.
-    NeuroKit's own delineation is not run (it is slow and can crash).
+    NeuroKit's own delineation is not run (it is slow and can crash). Samples
+    missing (NaN) in ``ecg_signal``, which NeuroKit's cleaning fills with a
+    held value, are delineated as the gaps they are (no wave boundary in or
+    next to them), not as signal.
 
     Parameters
     ----------
@@ -152,8 +156,10 @@ def ecg_process(ecg_signal, sampling_rate=1000, method="neurokit", delineate_met
     quality = nk.ecg_quality(cleaned, rpeaks=info["ECG_R_Peaks"], sampling_rate=sampling_rate)
     signals = pd.DataFrame({"ECG_Raw": ecg_signal, "ECG_Clean": cleaned, "ECG_Rate": rate, "ECG_Quality": quality})
     options = {} if time_scale == 1.0 else {"time_scale": time_scale}  # NeuroKit's methods take none
-    delin_signals, waves = _ours(cleaned, rpeaks=info["ECG_R_Peaks"], sampling_rate=sampling_rate,
-                                 method=delineate_method, **options)
+    missing = np.isnan(np.asarray(ecg_signal, dtype=float))  # NeuroKit's cleaning filled them: not ECG
+    delin_signals, waves = _ours(np.where(missing, np.nan, cleaned) if missing.any() else cleaned,
+                                 rpeaks=info["ECG_R_Peaks"], sampling_rate=sampling_rate, method=delineate_method,
+                                 **options)
     info.update(waves)
     phase = nk.ecg_phase(cleaned, rpeaks=info["ECG_R_Peaks"], delineate_info=waves, sampling_rate=sampling_rate)
     delin_signals = delin_signals[[k for k in PROCESS_KEYS if k in delin_signals]]

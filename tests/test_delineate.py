@@ -447,6 +447,21 @@ def test_time_scale_below_the_checked_rate_warns():
                                   time_scale=1.5)
 
 
+@pytest.mark.parametrize("rate", [50, 64, 90])
+def test_rates_from_50_hz_are_delineated_with_a_warning(rate):
+    """Check that 50-99 Hz (wearables, NeuroKit's own examples at 64 Hz) is delineated like the same ECG at 500 Hz,
+    QRS onsets within 2 samples, with a warning naming the rate (they were refused: after register(), NeuroKit's
+    own ecg_process raised on files it handles)."""
+    ecg = nk.ecg_simulate(duration=12, sampling_rate=500, random_state=0)
+    low = scipy_resample(ecg, rate, 500)
+    with pytest.warns(nk_qrs_lstm.NKQRSLSTMWarning, match=f"sampling_rate == {rate} is below 100 Hz"):
+        low_table = nk_qrs_lstm.ecg_delineate_table(low, sampling_rate=rate)
+    high = nk_qrs_lstm.ecg_delineate_table(ecg, sampling_rate=500)
+    onsets = high["ECG_R_Onsets"].to_numpy(float) * rate / 500
+    found = low_table["ECG_R_Onsets"].to_numpy(float)
+    assert len(found) == len(onsets) and np.nanmax(np.abs(found - onsets)) <= 2
+
+
 def scipy_resample(x, up, down):
     import scipy.signal
 

@@ -67,6 +67,20 @@ def test_ecg_process_passes_neurokits_keywords_to_the_cleaning():
     assert not np.allclose(ours["ECG_Clean"], default["ECG_Clean"])
 
 
+def test_ecg_process_delineates_missing_samples_as_a_gap():
+    """Check that samples missing in the raw signal, which NeuroKit's cleaning fills with a held value, get no wave
+    boundary (a trial found a P wave and a QRS onset placed inside a filled 1-s gap), while the beats around it keep
+    theirs."""
+    ecg = nk.ecg_simulate(duration=20, sampling_rate=500, random_state=3)
+    ecg[6150:6650] = np.nan
+    with pytest.warns(Warning):
+        signals, info = nk_qrs_lstm.ecg_process(ecg, sampling_rate=500)
+    points = np.concatenate([np.asarray(info[key], float) for key in NK_KEYS])
+    assert not np.any((points >= 6150) & (points < 6650))
+    assert np.isfinite(np.asarray(info["ECG_R_Onsets"], float)).sum() >= len(info["ECG_R_Peaks"]) - 2
+    assert len(signals) == len(ecg) and signals.loc[6150:6649, NK_KEYS].to_numpy().sum() == 0
+
+
 def test_check_table_removes_only_outliers():
     """Check that check_table sets the point with |z| > 3 to NaN and keeps everything else."""
     rpeaks = np.arange(20) * 500.0 + 100

@@ -28,7 +28,7 @@ def _ecg(rate=500, duration=10, heart_rate=70, seed=0, noise=0.01):
 @pytest.mark.parametrize(
     ("kwargs", "error", "message"),
     [
-        ({"sampling_rate": 50}, ValueError, "sampling_rate == 50, must be at least 100 Hz."),
+        ({"sampling_rate": 40}, ValueError, "sampling_rate == 40, must be at least 50 Hz."),
         ({"sampling_rate": 500_000}, ValueError, "sampling_rate == 500000, must be at most 250000 Hz (decimate the "
                                                  "signal first, e.g. scipy.signal.decimate)."),
         ({"sampling_rate": 0}, ValueError, "sampling_rate == 0, must be a finite number > 0 (Hz)."),
