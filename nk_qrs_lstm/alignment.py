@@ -12,6 +12,7 @@ from ._checks import warn
 from .defaults import (
     BEAT_KEYS,
     CONFIDENCE_KEYS,
+    RPEAK_MISS_CONFIDENCE,
     RPEAK_MISS_EDGE_S,
     RPEAK_MISS_FRACTION,
     RPEAK_MISS_MIN,
@@ -118,7 +119,7 @@ def align(beats, rpeaks, sampling_rate, rows=None):
     return out
 
 
-def unmatched_complexes(rows, span_on, span_off, n_samples, sampling_rate, edge_s=RPEAK_MISS_EDGE_S):
+def unmatched_complexes(rows, span_on, span_off, n_samples, sampling_rate, edge_s=RPEAK_MISS_EDGE_S, sure=None):
     """QRS complexes that no R-peak takes, away from the signal's ends.
 
     Parameters
@@ -133,6 +134,8 @@ def unmatched_complexes(rows, span_on, span_off, n_samples, sampling_rate, edge_
     edge_s : float
         Complexes closer than this to either end are not counted (R-peak
         detectors skip the beats at the edges).
+    sure : ndarray of bool, optional
+        The complexes to count (e.g. those the network does not doubt); all by default.
 
     Returns
     -------
@@ -150,16 +153,20 @@ def unmatched_complexes(rows, span_on, span_off, n_samples, sampling_rate, edge_
     """
     edge = edge_s * sampling_rate
     inner = (np.asarray(span_on) >= edge) & (np.asarray(span_off) <= n_samples - 1 - edge)
+    if sure is not None:
+        inner &= np.asarray(sure, dtype=bool)
     taken = np.zeros(len(span_on), dtype=bool)
     taken[rows[rows >= 0]] = True
     return np.flatnonzero(inner & ~taken), int(inner.sum())
 
 
-def warn_unmatched(rows, span_on, span_off, n_samples, sampling_rate, shown=5):
+def warn_unmatched(rows, span_on, span_off, n_samples, sampling_rate, confidence=None, shown=5):
     """Warn when the caller's R-peaks (``rows``: their :func:`match_rpeaks`) leave at least ``RPEAK_MISS_MIN`` and
     ``RPEAK_MISS_FRACTION`` of the QRS complexes found undelineated (a detector that missed beats: their rows are
-    simply not there)."""
-    missed, counted = unmatched_complexes(rows, span_on, span_off, n_samples, sampling_rate)
+    simply not there). Complexes whose QRS ``confidence`` is under ``RPEAK_MISS_CONFIDENCE`` are left out: the
+    network doubts them, so a detector that skipped them need not have missed a beat."""
+    sure = None if confidence is None else np.asarray(confidence, dtype=float) >= RPEAK_MISS_CONFIDENCE
+    missed, counted = unmatched_complexes(rows, span_on, span_off, n_samples, sampling_rate, sure=sure)
     if len(missed) < max(RPEAK_MISS_MIN, RPEAK_MISS_FRACTION * counted):
         return
     at = ", ".join(f"{span_on[i] / sampling_rate:.1f} s" for i in missed[:shown])

@@ -104,6 +104,8 @@ RPEAK_REACH_RR = 0.5  # [-] ... and never past this fraction of its RR intervals
 RPEAK_MISS_EDGE_S = 1.0  # [s] complexes this close to the signal's ends are not counted (detectors skip edge beats)
 RPEAK_MISS_MIN = 2  # [-] warn from this many complexes without an R-peak ...
 RPEAK_MISS_FRACTION = 0.05  # [-] ... making at least this fraction of the complexes
+RPEAK_MISS_CONFIDENCE = 0.9  # [-] complexes the network doubts (QRS confidence under it; every LUDB / QTDB validation
+#                               complex: 0.99 or more) are no sign of a missed beat and are not counted
 
 # --- physiological limits used to clean segments -----------------------------
 # chosen on the validation split by benchmarks/tune_postprocessing.py (results/tuning_validation.csv)

@@ -271,5 +271,6 @@ def delineate_lead(ecg, sampling_rate, rpeaks=None, backend="onnx", keep_proba=F
     rows = None
     if rpeaks is not None:  # matched once, for the warning and the table
         rows = match_rpeaks(rpeaks, beats["span_on"], beats["span_off"], sampling_rate)
-        warn_unmatched(rows, beats["span_on"], beats["span_off"], len(ecg), sampling_rate)
+        warn_unmatched(rows, beats["span_on"], beats["span_off"], len(ecg), sampling_rate,
+                       confidence=beats.get("ECG_R_Confidence"))
     return align(beats, rpeaks, sampling_rate, rows=rows), proba, rate_map
