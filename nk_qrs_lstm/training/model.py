@@ -85,3 +85,70 @@ def build_model(conv_filters=32, lstm_units=32, n_lstm=2, stride=MODEL_STRIDE, s
     x = layers.Conv1D(head_filters or conv_filters, head_kernel, padding="same", activation="relu", name="head")(x)
     out = layers.Conv1D(len(CLASSES), 1, activation="softmax", name="proba")(x)
     return keras.Model(inp, out, name="nk_qrs_lstm")
+
+
+def init_weights(model, start, matching=False, name="init"):
+    """Copy the weights of the model ``start`` into ``model``.
+
+    Parameters
+    ----------
+    model, start : keras.Model
+    matching : bool
+        False: the two networks must be the same (every layer's name and weight shapes) and every weight is
+        copied. True: only the layers of ``model`` whose name and weight shapes ``start`` shares are copied.
+    name : str
+        What ``start`` was loaded from, for the messages.
+
+    Returns
+    -------
+    list of str
+        Names of the layers whose weights were copied.
+
+    Raises
+    ------
+    ValueError
+        If the networks differ (``matching`` False), or share no layer (``matching`` True).
+    """
+    shapes = lambda layer: [tuple(w.shape) for w in layer.weights]  # noqa: E731
+    theirs = {layer.name: layer for layer in start.layers if layer.weights}
+    ours = [layer for layer in model.layers if layer.weights]
+    same = [layer for layer in ours if layer.name in theirs and shapes(theirs[layer.name]) == shapes(layer)]
+    if not matching and (len(same) != len(ours) or len(theirs) != len(ours)):
+        shared = {layer.name for layer in same}
+        differ = sorted(({layer.name for layer in ours} | set(theirs)) - shared)
+        raise ValueError(f"init == {name!r}: its network differs from the one asked for (layers {', '.join(differ)}"
+                         "); pass init_matching=True (--init-matching) to start only the layers they share.")
+    if not same:
+        raise ValueError(f"init == {name!r} shares no layer (name and weight shapes) with the network asked for.")
+    for layer in same:
+        layer.set_weights(theirs[layer.name].get_weights())
+    return [layer.name for layer in same]
+
+
+def freeze(model, names):
+    """Keep the layers ``names`` of ``model`` as they are while training (``trainable = False``).
+
+    Returns
+    -------
+    list of str
+        The names frozen.
+
+    Raises
+    ------
+    ValueError
+        If a name is not a layer of ``model`` (naming its layers).
+
+    Examples
+    --------
+    >>> net = keras.Sequential([keras.Input((None, 1)), layers.Dense(2, name="a"), layers.Dense(2, name="b")])
+    >>> freeze(net, ["a"]), net.get_layer("a").trainable, net.get_layer("b").trainable
+    (['a'], False, True)
+    """
+    known = [layer.name for layer in model.layers]
+    unknown = [name for name in names if name not in known]
+    if unknown:
+        raise ValueError(f"frozen == {list(names)!r}: {', '.join(map(repr, unknown))} not a layer of the network; "
+                         f"its layers are {', '.join(known)}.")
+    for name in names:
+        model.get_layer(name).trainable = False
+    return list(names)

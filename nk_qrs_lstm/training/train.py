@@ -142,7 +142,7 @@ class _TimeLimit:
 def train(out, ludb_path=datasets.DEFAULT_LUDB, qtdb_path=datasets.DEFAULT_QTDB, epochs=60, steps=200,
           batch_size=32, seed=0, max_minutes=None, limit_records=None, patience=12, lr=3e-3,
           model_kwargs=None, verbose=2, augmentation="v1", normalisation="window", items_cache=None, workers=0,
-          init=None, wide_qrs_weight=1.0, boundary_weight=1.0, init_matching=False):
+          init=None, wide_qrs_weight=1.0, boundary_weight=1.0, init_matching=False, frozen=()):
     """Train the delineation network and save ``out/best.keras``.
 
     Parameters
@@ -187,7 +187,9 @@ def train(out, ludb_path=datasets.DEFAULT_LUDB, qtdb_path=datasets.DEFAULT_QTDB,
     init_matching : bool
         With ``init``, start only the layers whose name and weight shapes ``init`` shares (e.g. a network with
         one more strided convolution), the others from the seeded initialisation
-        (:func:`init_weights`).
+        (:func:`~nk_qrs_lstm.training.model.init_weights`).
+    frozen : sequence of str
+        Layers kept as they start (``trainable`` False; e.g. with ``init``, fine-tune the recurrent layers only).
     wide_qrs_weight : float
         Leads with wide QRS complexes (median labelled QRS > ``crops.WIDE_QRS_S``) are drawn this many times as
         often as the others (:class:`~nk_qrs_lstm.training.crops.CropSampler`; 1: uniformly).
@@ -222,7 +224,7 @@ def train(out, ludb_path=datasets.DEFAULT_LUDB, qtdb_path=datasets.DEFAULT_QTDB,
 
     import keras
 
-    from .model import build_model
+    from .model import build_model, freeze, init_weights
 
     model_kwargs = dict(model_kwargs or {})
     model = build_model(seed=seed, **model_kwargs)
@@ -230,6 +232,8 @@ def train(out, ludb_path=datasets.DEFAULT_LUDB, qtdb_path=datasets.DEFAULT_QTDB,
         copied = init_weights(model, keras.saving.load_model(init, compile=False), matching=init_matching,
                               name=init)
         logger.info("started from %s: %s", init, ", ".join(copied))
+    if frozen:
+        logger.info("frozen: %s", ", ".join(freeze(model, frozen)))
     model.compile(
         optimizer=keras.optimizers.Adam(lr),
         loss="sparse_categorical_crossentropy",
@@ -242,7 +246,7 @@ def train(out, ludb_path=datasets.DEFAULT_LUDB, qtdb_path=datasets.DEFAULT_QTDB,
         "normalisation": normalisation, "ludb_path": ludb_path, "qtdb_path": qtdb_path,
         "split_seed": splits["seed"], "train_records": records["train"], "validation_records": records["validation"],
         "workers": workers, "init": init, "init_matching": init_matching, "wide_qrs_weight": wide_qrs_weight,
-        "boundary_weight": boundary_weight,
+        "boundary_weight": boundary_weight, "frozen": list(frozen),
         "n_params": int(model.count_params()),
         "versions": {"python": platform.python_version(), "keras": keras.__version__,
                      "backend": keras.backend.backend(), "numpy": np.__version__},
@@ -275,44 +279,6 @@ def train(out, ludb_path=datasets.DEFAULT_LUDB, qtdb_path=datasets.DEFAULT_QTDB,
     if pool is not None and not stop_pool(pool):
         logger.warning("the batch workers did not finish within %g s: terminated", POOL_STOP_TIMEOUT_S)
     return best
-
-
-def init_weights(model, start, matching=False, name="init"):
-    """Copy the weights of the model ``start`` into ``model``.
-
-    Parameters
-    ----------
-    model, start : keras.Model
-    matching : bool
-        False: the two networks must be the same (every layer's name and weight shapes) and every weight is
-        copied. True: only the layers of ``model`` whose name and weight shapes ``start`` shares are copied.
-    name : str
-        What ``start`` was loaded from, for the messages.
-
-    Returns
-    -------
-    list of str
-        Names of the layers whose weights were copied.
-
-    Raises
-    ------
-    ValueError
-        If the networks differ (``matching`` False), or share no layer (``matching`` True).
-    """
-    shapes = lambda layer: [tuple(w.shape) for w in layer.weights]  # noqa: E731
-    theirs = {layer.name: layer for layer in start.layers if layer.weights}
-    ours = [layer for layer in model.layers if layer.weights]
-    same = [layer for layer in ours if layer.name in theirs and shapes(theirs[layer.name]) == shapes(layer)]
-    if not matching and (len(same) != len(ours) or len(theirs) != len(ours)):
-        shared = {layer.name for layer in same}
-        differ = sorted(({layer.name for layer in ours} | set(theirs)) - shared)
-        raise ValueError(f"init == {name!r}: its network differs from the one asked for (layers {', '.join(differ)}"
-                         "); pass init_matching=True (--init-matching) to start only the layers they share.")
-    if not same:
-        raise ValueError(f"init == {name!r} shares no layer (name and weight shapes) with the network asked for.")
-    for layer in same:
-        layer.set_weights(theirs[layer.name].get_weights())
-    return [layer.name for layer in same]
 
 
 def _parser():
@@ -368,6 +334,8 @@ def _parser():
     parser.add_argument("--init", default=None,
                         help="start from the weights of this .keras model of the same network (fine-tuning) "
                              "(default: a seeded initialisation)")
+    parser.add_argument("--freeze", nargs="+", default=[], metavar="LAYER",
+                        help="layers kept as they start (e.g. fine down0 down1 head proba: fine-tune the rest)")
     parser.add_argument("--init-matching", action="store_true",
                         help="with --init, start only the layers of the same name and weight shapes, the others "
                              "seeded (e.g. a network with one more strided convolution)")
@@ -395,7 +363,7 @@ def main(argv=None):
                                "bottleneck": args.bottleneck, "head_filters": args.head_filters,
                                "head_kernel": args.head_kernel}, augmentation=args.augment,
                  normalisation=args.normalisation, items_cache=args.items_cache, workers=args.workers, init=args.init,
-                 init_matching=args.init_matching,
+                 init_matching=args.init_matching, frozen=args.freeze,
                  wide_qrs_weight=args.wide_qrs_weight, boundary_weight=args.boundary_weight)
     print(path)
 

@@ -73,11 +73,36 @@ def test_init_starts_from_the_given_weights_and_refuses_another_network(tmp_path
         train(str(tmp_path / "b"), model_kwargs={"lstm_units": 16, "conv_filters": 8}, **kwargs)
 
 
+def test_frozen_layers_keep_their_start_while_the_others_train(tmp_path, ludb_path, qtdb_path):
+    """Check that ``frozen=`` layers end training with the weights they started from, the others move, the run's
+    config records them, and an unknown layer name is refused naming the network's layers."""
+    import json
+
+    from nk_qrs_lstm.training.model import build_model
+    from nk_qrs_lstm.training.train import train
+
+    start = build_model(seed=3, lstm_units=8, conv_filters=8)
+    start.save(tmp_path / "start.keras")
+    kwargs = dict(ludb_path=ludb_path, qtdb_path=qtdb_path, epochs=1, steps=2, batch_size=2, limit_records=1,
+                  verbose=0, init=str(tmp_path / "start.keras"), model_kwargs={"lstm_units": 8, "conv_filters": 8})
+    train(str(tmp_path / "a"), frozen=["fine", "down0", "head"], **kwargs)
+    trained = keras.saving.load_model(tmp_path / "a" / "last.keras", compile=False)
+    for name in ("fine", "down0", "head"):
+        for got, want in zip(trained.get_layer(name).get_weights(), start.get_layer(name).get_weights()):
+            np.testing.assert_array_equal(got, want)
+    moved = [not np.array_equal(g, w) for g, w in zip(trained.get_layer("bilstm0").get_weights(),
+                                                       start.get_layer("bilstm0").get_weights())]
+    assert any(moved)
+    assert json.loads((tmp_path / "a" / "train_config.json").read_text())["frozen"] == ["fine", "down0", "head"]
+    with pytest.raises(ValueError, match="'nope' not a layer of the network; its layers are"):
+        train(str(tmp_path / "b"), frozen=["nope"], **kwargs)
+
+
 def test_init_weights_copies_the_shared_layers_when_asked():
     """Check that ``init_weights(matching=True)`` copies the layers of the same name and shapes and seeds the rest
     (a stride-8 network started from a stride-4 one), and that without it the differing layers are named."""
     from nk_qrs_lstm.training.model import build_model
-    from nk_qrs_lstm.training.train import init_weights
+    from nk_qrs_lstm.training.model import init_weights
 
     start = build_model(seed=3, lstm_units=8, conv_filters=8, stride=4)
     model = build_model(seed=4, lstm_units=8, conv_filters=8, stride=8)
