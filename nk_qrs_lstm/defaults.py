@@ -135,6 +135,8 @@ PACING_WINDOW_S = (0.30, 0.03)  # [s] a beat's spike may lie this long before, a
 PACING_FACTOR = 0.3  # [-] a stimulus: an abrupt step above this fraction of the median QRS peak-to-peak
 PACING_WARN_FRACTION = 0.7  # [-] a lead warns where at least this fraction of its beats is spiked ...
 PACING_MIN_BEATS = 4  # [-] ... and it has at least this many beats
+PACING_MIN_RATE = 200  # [Hz] not judged below: QRS slopes look abrupt there (sinus LUDB validation leads ii / v1 / v5
+#                         warned 11 / 3 / 4 of 105 at 100 / 128 / 150 Hz, none at 200-500 Hz; scan of 2026-11-30)
 
 # --- calibration pulses (nk_qrs_lstm/calibration.py): bridged ----------------------
 PULSE_MIN_HEIGHT = 0.3  # [-] a pulse's step: at least this fraction of the lead's 0.5-99.5th percentile range ...

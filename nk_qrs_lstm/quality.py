@@ -31,6 +31,7 @@ from .defaults import (
     NOISE_BURST_RATIO,
     NOISE_MAX_RATIO,
     PACING_MIN_BEATS,
+    PACING_MIN_RATE,
     PACING_WARN_FRACTION,
     QUANT_MIN_LEVELS,
     STRETCH_S,
@@ -216,10 +217,11 @@ def warn_pacing(ecg, sampling_rate, qrs_onsets, qrs_offsets, name="ecg_cleaned")
     """Warn where spikes like a pacemaker's stimuli come before at least ``PACING_WARN_FRACTION`` of the QRS
     complexes (:func:`nk_qrs_lstm.pacing.spiked_beats`; at least ``PACING_MIN_BEATS`` of them): a paced rhythm,
     whose P waves and QRS limits the network reads less well. A recorder that filters the stimuli away leaves
-    nothing to find."""
+    nothing to find. Not judged below ``PACING_MIN_RATE``: a sample then spans twice a stimulus's step
+    (``PACING_STEP_S``) or more, and the QRS slopes of sinus leads look as abrupt (docs/api.md)."""
     on = np.asarray(qrs_onsets, dtype=float)
     n = int(np.isfinite(on).sum())
-    if n < PACING_MIN_BEATS:
+    if n < PACING_MIN_BEATS or sampling_rate < PACING_MIN_RATE:
         return
     spiked = int(spiked_beats(ecg, on, qrs_offsets, sampling_rate).sum())
     if spiked >= PACING_WARN_FRACTION * n:

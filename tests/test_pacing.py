@@ -116,6 +116,20 @@ def test_warn_pacing_names_the_share_of_spiked_beats_and_stays_silent_on_sporadi
         warn_pacing(_stimulate(x, on[:few], RATE), RATE, on[:few], off[:few])
 
 
+def test_pacing_is_not_judged_below_its_minimum_rate():
+    """Check that below ``PACING_MIN_RATE`` (where a QRS slope looks as abrupt as a stimulus: sinus leads warned at
+    80-150 Hz) no pacing warning is given, even for a lead spiked before every beat."""
+    from nk_qrs_lstm.defaults import PACING_MIN_RATE
+
+    x, on, off = _beats(20)
+    spiked = _stimulate(x, on, RATE)
+    with pytest.warns(NKQRSLSTMWarning, match="pacemaker"):
+        warn_pacing(spiked, RATE, on, off)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        warn_pacing(spiked, PACING_MIN_RATE - 1, on, off)
+
+
 def test_the_front_door_warns_on_a_paced_ecg_and_not_on_the_same_ecg_unpaced():
     """Check ``ecg_delineate`` end to end on a simulated ECG with a 1-ms stimulus 20 ms before every QRS onset the
     package finds (500 Hz): the pacing warning, and none on the same ECG without the stimuli."""
