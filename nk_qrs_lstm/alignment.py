@@ -165,7 +165,7 @@ def warn_unmatched(rows, span_on, span_off, n_samples, sampling_rate, confidence
     ``RPEAK_MISS_FRACTION`` of the QRS complexes found undelineated (a detector that missed beats: their rows are
     simply not there). Complexes whose QRS ``confidence`` is under ``RPEAK_MISS_CONFIDENCE`` are left out: the
     network doubts them, so a detector that skipped them need not have missed a beat."""
-    sure = None if confidence is None else np.asarray(confidence, dtype=float) >= RPEAK_MISS_CONFIDENCE
+    sure = None if confidence is None else ~(np.asarray(confidence, dtype=float) < RPEAK_MISS_CONFIDENCE)  # NaN: kept
     missed, counted = unmatched_complexes(rows, span_on, span_off, n_samples, sampling_rate, sure=sure)
     if len(missed) < max(RPEAK_MISS_MIN, RPEAK_MISS_FRACTION * counted):
         return

@@ -170,7 +170,7 @@ def ecg_delineate(ecg_cleaned, rpeaks=None, sampling_rate=1000, method="lstm", s
         (no R-peak detector needed); with a NeuroKit method, NeuroKit's
         ``ecg_peaks`` is run.
     sampling_rate : float
-        Hz, at least 100 for ``"lstm"`` (any higher rate is resampled). Indices are
+        Hz, at least 50 for ``"lstm"``, below 100 with a warning (any rate is resampled). Indices are
         returned at this rate.
     method : str
         ``"lstm"``, ``"dwt"``, ``"cwt"``, ``"peak"`` or ``"prominence"``

@@ -435,7 +435,7 @@ def test_ecg_process_takes_time_scale():
 
 
 def test_time_scale_below_the_checked_rate_warns():
-    """Check that a time_scale showing the network a rate below MIN_RATE (100 Hz at 1.5: 67 Hz) warns, naming the
+    """Check that a time_scale showing the network a rate below CHECKED_RATE (100 Hz at 1.5: 67 Hz) warns, naming the
     rate it shows, and that 500 Hz at 1.5 does not."""
     ecg = scipy_resample(nk.ecg_simulate(duration=12, sampling_rate=500, random_state=0), 100, 500)
     with pytest.warns(nk_qrs_lstm.NKQRSLSTMWarning, match=r"time_scale == 1\.5 at 100 Hz shows the network the lead "

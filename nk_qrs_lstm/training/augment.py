@@ -131,10 +131,10 @@ class AugmentConfig:
         Artefacts: :func:`add_spikes` 0.1, :func:`saturate` 0.1, :func:`add_electrode_motion` 0.15,
         :func:`add_pacing_spikes` 0.1.
     p_no_p, p_long_pr : float
-        Conduction edits (:mod:`nk_qrs_lstm.training.conduction`): every P wave taken out (a lead without atrial
-        activity, :func:`remove_p_waves`) and PR intervals lengthened to 0.22-0.5 s, one for the crop or, half of
-        the time, one per beat (:func:`lengthen_pr`); 0 and 0 (no draw: the older recipes' random stream is
-        unchanged).
+        Conduction edits (:mod:`nk_qrs_lstm.training.conduction`, after the heart-rate warp): every P wave taken
+        out (a lead without atrial activity, :func:`remove_p_waves`) and, in the other crops, PR intervals
+        lengthened to 0.22-0.5 s, one for the crop or, half of the time, one per beat (:func:`lengthen_pr`); 0 and
+        0 (no draw: the older recipes' random stream is unchanged).
     p_sway : float
         1-3 Hz baseline sway (:func:`add_motion_sway`), 0 (no draw: the older recipes' random stream is unchanged).
     p_filter : float
@@ -224,12 +224,12 @@ def augment_v2(signal, labels, length, rng, scale, config=None):
     if bpm is not None and len(onsets) >= 2:
         need *= max(1.0, 1.1 * bpm * np.median(np.diff(onsets)) / (60.0 * MODEL_RATE))
     x, y = around_label(x, y, int(min(need, 4 * span)), rng)
-    if c.p_no_p > 0 and rng.random() < c.p_no_p:
+    if bpm is not None:
+        x, y = warp_heart_rate(x, y, rng, bpm)
+    if c.p_no_p > 0 and rng.random() < c.p_no_p:  # after the warp, which would shorten a long PR again
         x, y = remove_p_waves(x, y)
     elif c.p_long_pr > 0 and rng.random() < c.p_long_pr:
         x, y = lengthen_pr(x, y, rng, per_beat=rng.random() < 0.5)
-    if bpm is not None:
-        x, y = warp_heart_rate(x, y, rng, bpm)
     x, y = random_crop(x, y, span, rng, stretch)
     if rng.random() < c.p_wave_scale:
         x = scale_waves(x, y, rng, c.wave_gain)
@@ -370,7 +370,7 @@ CONDUCTION = AugmentConfig(muscle=(0.4, 0.2), p_no_p=0.1, p_long_pr=0.15)
 
 
 def augment_v8(signal, labels, length, rng, scale):
-    """:func:`augment_v5` plus conduction edits (:data:`CONDUCTION`): no P waves in 10 % of crops, PR 0.22-0.5 s in 15 %.
+    """:func:`augment_v5` plus conduction edits (:data:`CONDUCTION`): no P waves in 10 %, PR 0.22-0.5 s in 13.5 %.
 
     Parameters and returns as :func:`augment_v2`.
 

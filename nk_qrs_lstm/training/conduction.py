@@ -20,7 +20,7 @@ unlabelled); each function takes a numpy ``Generator`` where it draws.
 
 import numpy as np
 
-from ..defaults import MODEL_RATE, n_samples
+from ..defaults import MODEL_RATE, UNLABELLED, n_samples
 from ..spectra import runs
 from .distortions import BACKGROUND, P, QRS
 
@@ -37,6 +37,9 @@ def remove_p_waves(signal, labels, shape_hz=SHAPE_HZ):
     is left (the recording's noise above ``shape_hz``) stays, so the stretch
     before the QRS looks like a lead without atrial activity, not like a drawn
     line, and no step appears at the wave's edges. Other waves are not changed.
+    A P wave cut by either end of the lead is left as it is and labelled
+    unlabelled (its shape cannot be fitted; neither a P wave to learn from
+    nor background).
 
     Parameters
     ----------
@@ -48,7 +51,7 @@ def remove_p_waves(signal, labels, shape_hz=SHAPE_HZ):
     Returns
     -------
     x, y : ndarray
-        The signal without P waves and its labels (P -> background).
+        The signal without P waves and its labels (P -> background; a P cut by an end -> unlabelled).
 
     Examples
     --------
@@ -61,7 +64,10 @@ def remove_p_waves(signal, labels, shape_hz=SHAPE_HZ):
     """
     x, y = np.array(signal, dtype=float), np.array(labels)
     for start, stop in runs(y == P):
-        lo, hi = max(start - 1, 0), min(stop, len(x) - 1)  # the samples on either side of the wave
+        if start == 0 or stop == len(x):  # cut by the lead's end
+            y[start:stop] = UNLABELLED
+            continue
+        lo, hi = start - 1, stop  # the samples on either side of the wave
         n = stop - start
         line = np.interp(np.arange(start, stop), [lo, hi], [x[lo], x[hi]])
         t = (np.arange(n) + 1.0) / (n + 1.0)

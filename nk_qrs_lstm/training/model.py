@@ -144,10 +144,11 @@ def freeze(model, names):
     >>> freeze(net, ["a"]), net.get_layer("a").trainable, net.get_layer("b").trainable
     (['a'], False, True)
     """
+    names = [names] if isinstance(names, str) else list(names)
     known = [layer.name for layer in model.layers]
     unknown = [name for name in names if name not in known]
     if unknown:
-        raise ValueError(f"frozen == {list(names)!r}: {', '.join(map(repr, unknown))} not a layer of the network; "
+        raise ValueError(f"frozen == {names!r}: {', '.join(map(repr, unknown))} not a layer of the network; "
                          f"its layers are {', '.join(known)}.")
     for name in names:
         model.get_layer(name).trainable = False

@@ -32,6 +32,23 @@ def test_remove_p_waves_keeps_the_noise_and_every_other_wave():
     assert np.array_equal(noisy[~p], (x + noise)[~p])
 
 
+def test_a_p_wave_cut_by_the_lead_end_is_left_and_unlabelled():
+    """Check that a P wave cut by the lead's start or end is not fitted (its shape is incomplete) and is labelled
+    unlabelled, neither P nor background."""
+    from nk_qrs_lstm.defaults import UNLABELLED
+
+    x, y = synthetic([BEAT] * 3)
+    first = starts(y, P)[0]
+    cut_x, cut_y = x[first + 5:], y[first + 5:]  # the first P wave cut by the start
+    xr, yr = remove_p_waves(cut_x, cut_y)
+    head = np.flatnonzero(cut_y[:30] == P)
+    assert len(head) and (yr[head] == UNLABELLED).all() and np.array_equal(xr[head], cut_x[head])
+    assert not (yr == P).any()
+    tail_x, tail_y = x[: starts(y, P)[-1] + 10], y[: starts(y, P)[-1] + 10]  # the last P cut by the end
+    _, yt = remove_p_waves(tail_x, tail_y)
+    assert (yt[-10:] == UNLABELLED).all()
+
+
 def test_lengthen_pr_reaches_the_drawn_interval_and_moves_later_waves():
     """Check that every beat's PR interval becomes the drawn one (one for the lead, or one per beat), the QRS and T
     waves keep their widths and order, and the inserted samples are background."""
