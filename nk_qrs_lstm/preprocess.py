@@ -175,8 +175,8 @@ def normalise(windows, return_flat=False, method="window"):
         (``NORM_BLOCK_S``), each second then taking the larger of its own and
         the second before it's (``NORM_SPREAD_BLOCKS``), then the median over
         the seconds that carry a signal (a scale above ``QUIET_SECOND``, 0.1
-        %, of the window's largest): an artefact lasting less than about
-        half the window cannot dominate it, nor can the flat seconds of a gap
+        %, of the window's largest): an artefact lasting less than about 6
+        s of the 16.4-s window cannot dominate it, nor can the flat seconds of a gap
         (filled by interpolation) or of a disconnected stretch shrink it, nor
         the QRS-free seconds of a slow rhythm (a QRS every 2-3 s). A
         window without such seconds falls back to ``"window"``.
@@ -209,7 +209,10 @@ def normalise(windows, return_flat=False, method="window"):
         blocks = magnitude[..., : n_blocks * block].reshape(*windows.shape[:-1], n_blocks, block)
         seconds = np.percentile(blocks, 99, axis=-1)
         quiet = seconds <= QUIET_SECOND * seconds.max(axis=-1, keepdims=True)
-        seconds = _spread(np.where(quiet, 0.0, seconds), NORM_SPREAD_BLOCKS)
+        loud = np.where(quiet, 0.0, seconds)
+        seconds = loud.copy()  # each second's scale: the largest of it and the NORM_SPREAD_BLOCKS - 1 before it
+        for lag in range(1, min(NORM_SPREAD_BLOCKS, n_blocks)):
+            seconds[..., lag:] = np.maximum(seconds[..., lag:], loud[..., :-lag])
         if quiet.any():
             with warnings.catch_warnings():  # every second quiet: NaN, a flat window below
                 warnings.simplefilter("ignore", RuntimeWarning)
@@ -220,20 +223,6 @@ def normalise(windows, return_flat=False, method="window"):
     flat = scale <= FLAT_SCALE
     out = (centred / np.where(flat, 1.0, scale)).astype(np.float32)
     return (out, flat[..., 0]) if return_flat else out
-
-
-def _spread(values, width):
-    """The largest of each value and the ``width - 1`` before it along the last axis (a running maximum).
-
-    Examples
-    --------
-    >>> _spread(np.array([1.0, 5.0, 2.0, 0.0, 3.0]), 2).tolist()
-    [1.0, 5.0, 5.0, 2.0, 3.0]
-    """
-    out = values.copy()
-    for lag in range(1, min(width, values.shape[-1])):
-        out[..., lag:] = np.maximum(out[..., lag:], values[..., :-lag])
-    return out
 
 
 def window_plan(length, window=None, overlap=None, stride=MODEL_STRIDE):
