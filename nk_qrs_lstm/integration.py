@@ -30,6 +30,12 @@ def _process_order(keys=NK_KEYS):
 PROCESS_KEYS = _process_order()
 
 
+def _process_waves(waves):
+    """``waves`` with the delineation keys in ``ecg_process``'s order (its info dict's order; others after)."""
+    return {**{k: waves[k] for k in PROCESS_KEYS if k in waves}, **{k: v for k, v in waves.items()
+                                                                   if k not in PROCESS_KEYS}}
+
+
 def register(default=False):
     """Make NeuroKit2 itself use the learned delineator (opt-in).
 
@@ -74,7 +80,7 @@ def register(default=False):
 
     def process_delineate(ecg_cleaned, rpeaks=None, sampling_rate=1000, method="lstm", **kwargs):
         signals, waves = _ours(ecg_cleaned, rpeaks=rpeaks, sampling_rate=sampling_rate, method=method, **kwargs)
-        return signals[[k for k in PROCESS_KEYS if k in signals]], waves
+        return signals[[k for k in PROCESS_KEYS if k in signals]], _process_waves(waves)
 
     ecg_delineate.__doc__ = _ours.__doc__
     # every NeuroKit module holding its ecg_delineate by name (nk, nk.ecg, ecg_phase...), ecg_process apart
@@ -160,7 +166,7 @@ def ecg_process(ecg_signal, sampling_rate=1000, method="neurokit", delineate_met
     delin_signals, waves = _ours(np.where(missing, np.nan, cleaned) if missing.any() else cleaned,
                                  rpeaks=info["ECG_R_Peaks"], sampling_rate=sampling_rate, method=delineate_method,
                                  **options)
-    info.update(waves)
+    info.update(_process_waves(waves))  # NeuroKit's key order (P peaks before their limits)
     phase = nk.ecg_phase(cleaned, rpeaks=info["ECG_R_Peaks"], delineate_info=waves, sampling_rate=sampling_rate)
     delin_signals = delin_signals[[k for k in PROCESS_KEYS if k in delin_signals]]
     return pd.concat([signals, instant_peaks, delin_signals, phase], axis=1), info
