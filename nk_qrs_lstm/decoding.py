@@ -223,9 +223,10 @@ def decode_beats(proba, qrs, rate, p_accept=P_ACCEPT, p_level=P_LEVEL, p_power=P
         has_p = p_h >= p_accept
     coherence, sway = (None, np.full(n, np.nan)) if x is None else p_coherence(x, on, rate, return_sway=True)
     likeness = None if x is None else qrs_likeness(x, on, rate)
-    allow, evidence = rhythm_gate(on, p_h, p_pk, rate, coherence=coherence, likeness=likeness, **(gate_kw or {}))
     # a premature beat whose QRS is unlike its neighbours' (a PVC) has no P wave of its own
     ectopic = np.zeros(n, dtype=bool) if x is None else ectopic_beats(on, likeness, rate)
+    allow, evidence = rhythm_gate(on, p_h, p_pk, rate, coherence=coherence, likeness=likeness, ectopic=ectopic,
+                                  **(gate_kw or {}))
     if gate:
         has_p &= allow & ~ectopic
     # grammar: the previous T must end before this P starts; cut them where P overtakes T

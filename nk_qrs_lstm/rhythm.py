@@ -269,7 +269,8 @@ def rhythm_gate(qrs_on, p_height, p_peak, rate, context_s=GATE_CONTEXT_S, min_he
                 pr_sd_s=GATE_PR_SD_S, rr_step=GATE_RR_STEP, irregular_fraction=GATE_IRREGULAR_FRACTION,
                 min_beats=GATE_MIN_BEATS, coherence=None, coherence_context_s=GATE_COHERENCE_CONTEXT_S,
                 min_coherence=GATE_MIN_COHERENCE, coherent_height=GATE_COHERENT_HEIGHT, own_height=GATE_OWN_HEIGHT,
-                likeness=None, min_likeness=GATE_RR_MIN_LIKENESS, coherent_override=GATE_COHERENT_OVERRIDE):
+                likeness=None, min_likeness=GATE_RR_MIN_LIKENESS, coherent_override=GATE_COHERENT_OVERRIDE,
+                ectopic=None):
     """Which beats may have a P wave, judged from the beats around them.
 
     Atrial fibrillation and flutter leave no P wave, but the network reads
@@ -330,6 +331,12 @@ def rhythm_gate(qrs_on, p_height, p_peak, rate, context_s=GATE_CONTEXT_S, min_he
         the QRS complexes and the RR arm refuses nothing there (an irregular
         sinus rhythm, or complexes the network added, with faint P waves);
         None: no override.
+    ectopic : ndarray of bool, optional
+        Premature beats unlike their neighbours
+        (:func:`nk_qrs_lstm.ectopic.ectopic_beats`): the RR changes around
+        them are left out of the irregularity count, as a ventricular beat
+        says nothing of the atria's rhythm (ventricular bigeminy changes
+        every RR; its sinus beats' P waves were refused). None: all count.
 
     Returns
     -------
@@ -362,6 +369,9 @@ def rhythm_gate(qrs_on, p_height, p_peak, rate, context_s=GATE_CONTEXT_S, min_he
     if likeness is not None and min_likeness is not None:  # leave out the RR changes around an unlike QRS
         unlike = np.nan_to_num(np.asarray(likeness, dtype=np.float64), nan=1.0) < min_likeness
         counted[unlike | np.append(False, unlike[:-1]) | np.append(unlike[1:], False)] = 0.0
+    if ectopic is not None:  # a premature beat unlike its neighbours (a PVC) says nothing of the atria's rhythm
+        odd = np.asarray(ectopic, dtype=bool)
+        counted[odd | np.append(False, odd[:-1]) | np.append(odd[1:], False)] = 0.0
     irr_frac, _, irr_n = _window_stats(qrs_on, (irr > rr_step).astype(float), counted, half, inner=1)
     h = np.nan_to_num(p_height)
     h_mean, _, h_n = _window_stats(qrs_on, h, np.ones(n), half)

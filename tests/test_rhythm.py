@@ -351,3 +351,15 @@ def test_sway_view_sees_p_waves_through_continuous_sway_and_not_fibrillation():
     noisy = _fibrillation(n, seed=11) + 0.1 * emg / emg.std()
     np.testing.assert_array_equal(p_coherence(noisy, on, RATE, sway_share=0.3),
                                   p_coherence(noisy, on, RATE, sway_share=None))
+
+
+def test_rr_changes_around_ectopic_beats_do_not_refuse_the_sinus_beats_p_waves():
+    """Check that ventricular bigeminy (RR alternating 0.6 / 1.2 s, every other beat a premature beat unlike its
+    neighbours) does not make the RR arm refuse the faint P waves of the sinus beats when the ectopic beats are
+    given (trial 25: sinus P kept 71 -> 93 % on LUDB validation leads with spliced PVCs), and does without them."""
+    rr = np.tile([150.0, 300.0], 10)
+    on = np.cumsum(rr) + 100
+    odd = np.arange(20) % 2 == 1
+    height = np.where(odd, np.nan, 0.2)
+    assert not rhythm_gate(on, height, on - 30, rate=250)[0].any()
+    assert rhythm_gate(on, height, on - 30, rate=250, ectopic=odd)[0].all()
