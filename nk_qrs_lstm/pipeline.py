@@ -237,7 +237,21 @@ def find_beats(signal, rate_map, backend="onnx", keep_proba=False, **block_kw):
     return decode_blocks(blocks(), peaks_from, rate_map), proba
 
 
-def delineate_lead(ecg, sampling_rate, rpeaks=None, backend="onnx", keep_proba=False, time_scale=1.0, **block_kw):
+def warn_low_rate(sampling_rate, time_scale=1.0):
+    """Warn where the network sees a lead at under ``CHECKED_RATE``: recorded so, or slowed by ``time_scale``."""
+    if time_scale != 1.0 and sampling_rate / time_scale < CHECKED_RATE:
+        warn(f"time_scale == {time_scale:g} at {sampling_rate:g} Hz shows the network the lead as if recorded at "
+             f"{sampling_rate / time_scale:.3g} Hz, below the {CHECKED_RATE} Hz it was checked from: wave limits may "
+             f"be less precise (a new-user trial: P-onset F1 93 % at 100 Hz and 3).")
+    elif sampling_rate < CHECKED_RATE:
+        warn(f"sampling_rate == {sampling_rate:g} is below {CHECKED_RATE} Hz: QRS limits are less precise (LUDB / "
+             f"QTDB validation leads resampled to 64 Hz, raw: QRS-onset SD 8.4 / 12.5 ms against 6.7 / 11.7 ms at "
+             f"their own rate; at 50 Hz 10.3 / 14.4 ms). After nk.ecg_clean, whose 2-sample moving average cannot be "
+             f"undone at these rates, QRS and P onsets also come about 10 ms early at 50-64 Hz: pass the raw signal.")
+
+
+def delineate_lead(ecg, sampling_rate, rpeaks=None, backend="onnx", keep_proba=False, time_scale=1.0, warn_rate=True,
+                   **block_kw):
     """Validated lead -> aligned fiducials (and, on request, the probabilities).
 
     Parameters
@@ -249,6 +263,8 @@ def delineate_lead(ecg, sampling_rate, rpeaks=None, backend="onnx", keep_proba=F
     keep_proba : bool
     time_scale : float
         The network sees the lead this many times slower (:class:`~nk_qrs_lstm.preprocess.RateMap`).
+    warn_rate : bool
+        Give :func:`warn_low_rate`'s warning (a record's caller gives it once for all its leads).
 
     Returns
     -------
@@ -258,14 +274,8 @@ def delineate_lead(ecg, sampling_rate, rpeaks=None, backend="onnx", keep_proba=F
         Model-rate probability track (``keep_proba``).
     rate_map : RateMap
     """
-    if time_scale != 1.0 and sampling_rate / time_scale < CHECKED_RATE:
-        warn(f"time_scale == {time_scale:g} at {sampling_rate:g} Hz shows the network the lead as if recorded at "
-             f"{sampling_rate / time_scale:.3g} Hz, below the {CHECKED_RATE} Hz it was checked from: wave limits may "
-             f"be less precise (a new-user trial: P-onset F1 93 % at 100 Hz and 3).")
-    elif sampling_rate < CHECKED_RATE:
-        warn(f"sampling_rate == {sampling_rate:g} is below {CHECKED_RATE} Hz: QRS limits are less precise (LUDB / "
-             f"QTDB validation leads resampled to 64 Hz: QRS-onset SD 8.4 / 12.5 ms against 6.7 / 11.7 ms at their "
-             f"own rate; at 50 Hz 10.3 / 14.4 ms); P and T limits change little.")
+    if warn_rate:
+        warn_low_rate(sampling_rate, time_scale)
     rate_map = RateMap.for_rate(sampling_rate, time_scale=time_scale)
     beats, proba = find_beats(ecg, rate_map, backend, keep_proba=keep_proba, **block_kw)
     rows = None

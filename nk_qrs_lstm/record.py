@@ -11,7 +11,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from ._checks import _join, check_option, check_time_scale, warn
+from ._checks import _join, check_option, check_sampling_rate, check_time_scale, warn
 from .defaults import BEAT_KEYS
 from .delineate import PROBA_COLUMNS, validate_input
 from .quality import warn_delineated
@@ -19,7 +19,7 @@ from .neurokit import table_to_frame, to_neurokit
 from .fusion import FUSIONS, fuse_leads
 from .fusion import FUSE_QUIET_LEAD, FUSE_QUIET_WARN_SHARE, ProbaMean, active_samples, fuse_proba, peak_signal
 from .mains import shared_spectra
-from .pipeline import delineate_lead, resample_proba
+from .pipeline import delineate_lead, resample_proba, warn_low_rate
 from .preprocess import model_rate_gaps
 
 DEFAULT_FUSION = "percentile"  # proba: lower P Se on LUDB validation, no better elsewhere (docs/benchmarks.md)
@@ -287,12 +287,13 @@ def delineate_record(record, leads=None, backend="onnx", record_name=None, keep_
     active, quiet = active_samples(signal, rate, scale=millivolt_scale(units, signal), return_quiet=True)
     active = dict(zip(names, active.T))
     _warn_quiet(names, quiet)
+    warn_low_rate(check_sampling_rate(rate), time_scale)  # once for the record (a bad rate refused first)
     for j, name in enumerate(names):
         with shared_spectra():  # the quality check's spectra serve the pipeline's mains search
             ecg, _, rate = validate_input(signal[:, j], None, rate, name=f"lead {name!r}")
             table, proba, rate_map = delineate_lead(ecg, rate, backend=backend,
                                                     keep_proba=keep_proba or fusion == "proba",
-                                                    time_scale=time_scale)
+                                                    time_scale=time_scale, warn_rate=False)
         warn_delineated(ecg, rate, table, name=f"lead {name!r}")
         tables[name] = table_to_frame(table)
         if fusion == "proba":  # the same probabilities, summed over leads as they come

@@ -269,7 +269,7 @@ def test_multi_frequency_leads_are_read_at_their_own_rate(tmp_path, ecg, k):
     pd.testing.assert_frame_equal(expanded.tables["ii"], reference)
     with pytest.warns(NKQRSLSTMWarning, match="averaged to the frame rate") as record:
         delineate_record(wfdb.rdrecord(path, channel_names=["ii", "v5"]))
-    assert (k == 8) == any("is below 100 Hz" in str(w.message) for w in record)  # FS / 8: 62.5 Hz
+    assert sum("is below 100 Hz" in str(w.message) for w in record) == (k == 8)  # FS / 8: 62.5 Hz; once a record
 
 
 def test_multi_frequency_annotations_count_samples_at_the_lead_rate(tmp_path, ecg):
