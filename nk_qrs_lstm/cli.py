@@ -19,6 +19,7 @@ as one line each, ``nk-qrs-lstm: warning: ...``.
 
 import importlib
 import importlib.util
+import os
 import sys
 import warnings
 
@@ -65,6 +66,12 @@ def _delineate(args):
         raise ValueError("--per-lead sets what --out-annotation writes, which is not given; add --out-annotation EXT.")
     if not args.plot and (args.start is not None or args.duration is not None):
         raise ValueError("--start and --duration set the window of --plot, which is not given; add --plot FILE.")
+    if args.out_annotation:  # an existing file is refused before the network runs, not after
+        from .wfdb_io.annotations import check_free
+        from .wfdb_io.records import record_path
+
+        name = os.path.basename(record_path(args.record))
+        check_free(os.path.join(args.annotation_dir or ".", f"{name}.{args.out_annotation}"), args.overwrite)
     if args.plot:
         # read first (cheap, and checks record and leads) so that a bad window fails before the network runs
         signal, rate, names = read_record(args.record, leads=leads)

@@ -61,10 +61,13 @@ def test_delineate_command_writes_annotations(tmp_path, capsys):
                  "--annotation-dir", str(tmp_path)]) == 0
     assert (tmp_path / "3.lstm").exists()
     written = (tmp_path / "3.lstm").read_bytes()
-    # a second run (or an expert's file of that extension) is refused in one line naming the option, then replaced
+    # a second run (or an expert's file of that extension) is refused in one line naming the option, before the
+    # network runs (a trial waited for the delineation to be told), then replaced
+    capsys.readouterr()
     assert main(["delineate", example_record_path(), "--leads", "1", "--out-annotation", "lstm",
                  "--annotation-dir", str(tmp_path)]) == 2
-    assert "pass overwrite=True (--overwrite on the command line)" in capsys.readouterr().err
+    out = capsys.readouterr()
+    assert "pass overwrite=True (--overwrite on the command line)" in out.err and "Record 3" not in out.out
     assert (tmp_path / "3.lstm").read_bytes() == written
     assert main(["delineate", example_record_path(), "--leads", "1", "--out-annotation", "lstm",
                  "--annotation-dir", str(tmp_path), "--overwrite"]) == 0
