@@ -365,13 +365,12 @@ def rhythm_gate(qrs_on, p_height, p_peak, rate, context_s=GATE_CONTEXT_S, min_he
     rr = np.diff(qrs_on)
     irr = np.zeros(n)  # |successive RR difference| / RR, given to the middle beat (whose neighbours are in)
     irr[1:-1] = np.abs(np.diff(rr)) / np.maximum(0.5 * (rr[1:] + rr[:-1]), 1e-9)
-    counted = np.ones(n)
-    if likeness is not None and min_likeness is not None:  # leave out the RR changes around an unlike QRS
-        unlike = np.nan_to_num(np.asarray(likeness, dtype=np.float64), nan=1.0) < min_likeness
-        counted[unlike | np.append(False, unlike[:-1]) | np.append(unlike[1:], False)] = 0.0
-    if ectopic is not None:  # a premature beat unlike its neighbours (a PVC) says nothing of the atria's rhythm
-        odd = np.asarray(ectopic, dtype=bool)
-        counted[odd | np.append(False, odd[:-1]) | np.append(odd[1:], False)] = 0.0
+    # the RR changes around an unlike QRS (with min_likeness) or an ectopic beat (a PVC says nothing of the atria's
+    # rhythm) are left out of the count
+    odd = np.zeros(n, dtype=bool) if ectopic is None else np.asarray(ectopic, dtype=bool).copy()
+    if likeness is not None and min_likeness is not None:
+        odd |= np.nan_to_num(np.asarray(likeness, dtype=np.float64), nan=1.0) < min_likeness
+    counted = np.where(odd | np.append(False, odd[:-1]) | np.append(odd[1:], False), 0.0, 1.0)
     irr_frac, _, irr_n = _window_stats(qrs_on, (irr > rr_step).astype(float), counted, half, inner=1)
     h = np.nan_to_num(p_height)
     h_mean, _, h_n = _window_stats(qrs_on, h, np.ones(n), half)
