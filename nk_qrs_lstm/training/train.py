@@ -142,7 +142,8 @@ class _TimeLimit:
 def train(out, ludb_path=datasets.DEFAULT_LUDB, qtdb_path=datasets.DEFAULT_QTDB, epochs=60, steps=200,
           batch_size=32, seed=0, max_minutes=None, limit_records=None, patience=12, lr=3e-3,
           model_kwargs=None, verbose=2, augmentation="v1", normalisation="window", items_cache=None, workers=0,
-          init=None, wide_qrs_weight=1.0, boundary_weight=1.0, init_matching=False, frozen=()):
+          init=None, wide_qrs_weight=1.0, boundary_weight=1.0, init_matching=False, frozen=(), teacher=None,
+          label_share=0.5):
     """Train the delineation network and save ``out/best.keras``.
 
     Parameters
@@ -197,6 +198,11 @@ def train(out, ludb_path=datasets.DEFAULT_LUDB, qtdb_path=datasets.DEFAULT_QTDB,
         Loss weight of the training samples within ``crops.BOUNDARY_REACH`` of a change of label
         (:func:`~nk_qrs_lstm.training.crops.targets`; 1: every labelled sample alike). The validation loss that
         selects the best epoch stays unweighted.
+    teacher : str, optional
+        An exported ONNX network whose probabilities on each augmented crop join the targets
+        (:mod:`~nk_qrs_lstm.training.distill`); the validation loss stays on the expert labels.
+    label_share : float
+        With ``teacher``: share of the expert label in a labelled sample's target.
 
     Returns
     -------
@@ -221,6 +227,10 @@ def train(out, ludb_path=datasets.DEFAULT_LUDB, qtdb_path=datasets.DEFAULT_QTDB,
         data, pool = pool_batches(train_items, batch_size, steps, seed, workers, first_epoch, **crop_args)
     else:
         data, pool = make_dataset(train_items, batch_size, steps, seed, first_epoch=first_epoch, **crop_args), None
+    if teacher:
+        from .distill import Teacher, distilled, one_hot
+
+        data, yv = distilled(data, Teacher(teacher), label_share), one_hot(yv)
 
     import keras
 
@@ -236,8 +246,8 @@ def train(out, ludb_path=datasets.DEFAULT_LUDB, qtdb_path=datasets.DEFAULT_QTDB,
         logger.info("frozen: %s", ", ".join(freeze(model, frozen)))
     model.compile(
         optimizer=keras.optimizers.Adam(lr),
-        loss="sparse_categorical_crossentropy",
-        weighted_metrics=["sparse_categorical_accuracy"],
+        loss="categorical_crossentropy" if teacher else "sparse_categorical_crossentropy",
+        weighted_metrics=["categorical_accuracy" if teacher else "sparse_categorical_accuracy"],
     )
     config = {
         "seed": seed, "epochs": epochs, "steps": steps, "batch_size": batch_size, "lr": lr,
@@ -246,7 +256,8 @@ def train(out, ludb_path=datasets.DEFAULT_LUDB, qtdb_path=datasets.DEFAULT_QTDB,
         "normalisation": normalisation, "ludb_path": ludb_path, "qtdb_path": qtdb_path,
         "split_seed": splits["seed"], "train_records": records["train"], "validation_records": records["validation"],
         "workers": workers, "init": init, "init_matching": init_matching, "wide_qrs_weight": wide_qrs_weight,
-        "boundary_weight": boundary_weight, "frozen": list(frozen),
+        "boundary_weight": boundary_weight, "frozen": list(frozen), "teacher": teacher,
+        "label_share": label_share if teacher else None,
         "n_params": int(model.count_params()),
         "versions": {"python": platform.python_version(), "keras": keras.__version__,
                      "backend": keras.backend.backend(), "numpy": np.__version__},
@@ -345,6 +356,12 @@ def _parser():
     parser.add_argument("--boundary-weight", type=float, default=1.0,
                         help="loss weight of training samples within 2 samples (8 ms) of a change of label "
                              "(default: %(default)s)")
+    parser.add_argument("--teacher", default=None, metavar="ONNX",
+                        help="distil: an exported network's probabilities on each crop join the targets "
+                             "(default: the expert labels only)")
+    parser.add_argument("--label-share", type=float, default=0.5,
+                        help="with --teacher: share of the expert label in a labelled sample's target "
+                             "(default: %(default)s)")
     parser.add_argument("--normalisation", default="window", choices=NORMALISATIONS,
                         help="amplitude scale of each window: window = 99th percentile over the window (the "
                              "shipped model's), second = median over its seconds of the per-second 99th "
@@ -364,7 +381,8 @@ def main(argv=None):
                                "head_kernel": args.head_kernel}, augmentation=args.augment,
                  normalisation=args.normalisation, items_cache=args.items_cache, workers=args.workers, init=args.init,
                  init_matching=args.init_matching, frozen=args.freeze,
-                 wide_qrs_weight=args.wide_qrs_weight, boundary_weight=args.boundary_weight)
+                 wide_qrs_weight=args.wide_qrs_weight, boundary_weight=args.boundary_weight, teacher=args.teacher,
+                 label_share=args.label_share)
     print(path)
 
 

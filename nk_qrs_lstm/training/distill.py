@@ -1,0 +1,118 @@
+"""Knowledge distillation: a trained network's probabilities as (part of) the training targets.
+
+A cheaper network (e.g. one more strided convolution, so its recurrent layers run half the steps) learns from the
+expert labels and from the per-sample probabilities of a trained one on the very same augmented crop: those say
+where a boundary lies between two samples and how sure the trained network is, and they also cover the unlabelled
+edges of LUDB's leads, which the labels leave out of the loss [1]_.
+
+References
+----------
+.. [1] Hinton, G., Vinyals, O., & Dean, J. (2015). Distilling the knowledge in a neural network. arXiv:1503.02531.
+"""
+
+import numpy as np
+
+from ..defaults import CLASSES
+
+
+class Teacher:
+    """The probabilities of an exported (ONNX) network on model-rate, normalised windows.
+
+    Parameters
+    ----------
+    path : str
+        An ONNX file written by :mod:`nk_qrs_lstm.training.export` (input ``"ecg"``, ``(batch, time, 1)``).
+    threads : int
+        ONNX Runtime threads (the training framework has its own).
+    """
+
+    def __init__(self, path, threads=1):
+        import onnxruntime as ort
+
+        options = ort.SessionOptions()
+        options.intra_op_num_threads, options.inter_op_num_threads = threads, 1
+        self.path = path
+        self.session = ort.InferenceSession(path, sess_options=options, providers=["CPUExecutionProvider"])
+
+    def __call__(self, x):
+        """Probabilities ``(batch, time, len(CLASSES))`` of the windows ``x`` ``(batch, time, 1)``."""
+        return self.session.run(None, {"ecg": np.asarray(x, dtype=np.float32)})[0]
+
+
+def soft_targets(y, weight, teacher_p, label_share=0.5, unlabelled_weight=1.0):
+    """Mix one-hot labels with a teacher's probabilities.
+
+    Parameters
+    ----------
+    y : ndarray of int, shape (..., time)
+        Classes, as :func:`~nk_qrs_lstm.training.crops.targets` returns them.
+    weight : ndarray, shape (..., time)
+        Their sample weights; 0 marks an unlabelled sample.
+    teacher_p : ndarray, shape (..., time, n_classes)
+        The teacher's probabilities on the same input.
+    label_share : float in [0, 1]
+        Share of the one-hot label in the target of a labelled sample (1: labels only, 0: teacher only).
+    unlabelled_weight : float
+        Sample weight of unlabelled samples, whose target is the teacher's alone (0: left out, as without a
+        teacher).
+
+    Returns
+    -------
+    target : ndarray of float32, shape (..., time, n_classes)
+    weight : ndarray of float32, shape (..., time)
+
+    Examples
+    --------
+    >>> p = np.array([[[0.6, 0.4, 0.0, 0.0], [0.1, 0.0, 0.9, 0.0]]])
+    >>> t, w = soft_targets(np.array([[1, 0]]), np.array([[1.0, 0.0]]), p, label_share=0.5)
+    >>> t.round(2).tolist(), w.tolist()
+    ([[[0.3, 0.7, 0.0, 0.0], [0.1, 0.0, 0.9, 0.0]]], [[1.0, 1.0]])
+    """
+    if not 0 <= label_share <= 1:
+        raise ValueError(f"label_share == {label_share!r}, must be within [0, 1].")
+    if unlabelled_weight < 0:
+        raise ValueError(f"unlabelled_weight == {unlabelled_weight!r}, must be >= 0.")
+    teacher_p = np.asarray(teacher_p, dtype=np.float32)
+    if teacher_p.shape != np.shape(y) + (len(CLASSES),):
+        raise ValueError(f"teacher_p has shape {teacher_p.shape}, must be the labels' {np.shape(y)} plus "
+                         f"({len(CLASSES)},).")
+    labelled = np.asarray(weight) > 0
+    onehot = np.eye(len(CLASSES), dtype=np.float32)[np.asarray(y)]
+    mixed = label_share * onehot + (1 - label_share) * teacher_p
+    target = np.where(labelled[..., None], mixed, teacher_p).astype(np.float32)
+    return target, np.where(labelled, weight, unlabelled_weight).astype(np.float32)
+
+
+def one_hot(y):
+    """Classes ``(..., time)`` as one-hot float32 targets ``(..., time, n_classes)`` (e.g. the validation's)."""
+    return np.eye(len(CLASSES), dtype=np.float32)[np.asarray(y)]
+
+
+def distilled(data, teacher, label_share=0.5, unlabelled_weight=1.0):
+    """Batches ``(x, y, w)`` of ``data`` as ``(x, soft target, weight)`` (:func:`soft_targets`).
+
+    ``data`` is a Keras ``PyDataset`` (its length and epoch hook are kept) or a generator of batches.
+    """
+    def convert(batch):
+        x, y, w = batch
+        return (x, *soft_targets(y, w, teacher(x), label_share, unlabelled_weight))
+
+    if not hasattr(data, "__getitem__"):
+        return (convert(batch) for batch in data)
+
+    import keras
+
+    class Distilled(keras.utils.PyDataset):
+        def __init__(self):
+            super().__init__()
+
+        def __len__(self):
+            return len(data)
+
+        def on_epoch_end(self):
+            data.on_epoch_end()
+
+        def __getitem__(self, idx):
+            return convert(data[idx])
+
+    return Distilled()
