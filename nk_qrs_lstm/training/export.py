@@ -291,6 +291,10 @@ def training_card(run_dir):
         args.append(f"--init {config['init']}")
         if config.get("init_matching"):
             args.append("--init-matching")
+    if config.get("frozen"):
+        args.append("--freeze " + " ".join(config["frozen"]))
+    if config.get("teacher"):  # distilled from another network's probabilities
+        args.append(f"--teacher {config['teacher']} --label-share {config['label_share']}")
     return {
         "model": "Conv1D front-end (stride {stride}) + {n} x BiLSTM({units}) + full-rate fusion head, "
                  "per-sample softmax over background/P/QRS/T at 250 Hz".format(
@@ -312,7 +316,9 @@ def training_card(run_dir):
         "epochs_run": len(history),
         "best_epoch": int(best["epoch"]) + 1 if best else None,
         "best_val_loss": float(best["val_loss"]) if best else None,
-        "best_val_accuracy": float(best["val_sparse_categorical_accuracy"]) if best else None,
+        # a distilled run's targets are probabilities: its accuracy metric is the dense one
+        "best_val_accuracy": (float(best.get("val_sparse_categorical_accuracy", best.get("val_categorical_accuracy")))
+                              if best else None),
     }
 
 

@@ -91,6 +91,7 @@ def test_smoke_distillation_from_the_shipped_network(tmp_path, ludb_path, qtdb_p
     """Check that a run with the shipped ONNX network as teacher trains a stride-8 network and records it."""
     pytest.importorskip("keras")
     from nk_qrs_lstm.runtime import verified_path
+    from nk_qrs_lstm.training.export import training_card
     from nk_qrs_lstm.training.train import train
 
     onnx = verified_path("nk_qrs_lstm.onnx")
@@ -103,3 +104,5 @@ def test_smoke_distillation_from_the_shipped_network(tmp_path, ludb_path, qtdb_p
     assert (config["teacher"], config["label_share"]) == (onnx, 0.3)
     history = (tmp_path / "run" / "history.csv").read_text()
     assert "val_categorical_accuracy" in history and "nan" not in history.lower()
+    card = training_card(str(tmp_path / "run"))  # the model card says how it was trained, and from what
+    assert f"--teacher {onnx} --label-share 0.3" in card["command"] and 0 < card["best_val_accuracy"] <= 1
