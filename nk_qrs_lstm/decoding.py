@@ -55,7 +55,7 @@ from .defaults import (
     T_LEVEL,
 )
 from .ectopic import ectopic_beats, qrs_likeness
-from .rhythm import p_coherence, rhythm_gate
+from .rhythm import bigeminal_beats, p_coherence, rhythm_gate
 
 
 # --------------------------------------------------------------------------- windows
@@ -222,11 +222,15 @@ def decode_beats(proba, qrs, rate, p_accept=P_ACCEPT, p_level=P_LEVEL, p_power=P
     with np.errstate(invalid="ignore"):
         has_p = p_h >= p_accept
     coherence, sway = (None, np.full(n, np.nan)) if x is None else p_coherence(x, on, rate, return_sway=True)
+    # bigeminy: its RR alternates, and a premature atrial beat's P may differ from the sinus P (trial 27)
+    bigeminal = bigeminal_beats(on, rate)
+    if x is not None and bigeminal.any():
+        coherence = np.where(bigeminal, p_coherence(x, on, rate, alternate=True), coherence)
     likeness = None if x is None else qrs_likeness(x, on, rate)
     # a premature beat whose QRS is unlike its neighbours' (a PVC) has no P wave of its own
     ectopic = np.zeros(n, dtype=bool) if x is None else ectopic_beats(on, likeness, rate)
     allow, evidence = rhythm_gate(on, p_h, p_pk, rate, coherence=coherence, likeness=likeness, ectopic=ectopic,
-                                  **(gate_kw or {}))
+                                  bigeminal=bigeminal, **(gate_kw or {}))
     if gate:
         has_p &= allow & ~ectopic
     # grammar: the previous T must end before this P starts; cut them where P overtakes T

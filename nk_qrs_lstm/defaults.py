@@ -207,6 +207,8 @@ GATE_MIN_BEATS = 3  # [-] fewest beats with evidence for the gate to judge
 GATE_MIN_HEIGHT = 0.6  # [-] mean P-bump height of the context below which its P evidence is weak
 GATE_PR_SD_S = 0.040  # [s] SD of P-peak -> QRS-onset above which weak P bumps are not tied to the QRS
 GATE_RR_STEP = 0.08  # [-] |successive RR difference| / RR above which a beat's RR is irregular ...
+GATE_BIGEMINY_FRACTION = 0.9  # [-] share of beats whose RR changes alternate (short / long) from which a stretch is
+#                               bigeminy: the RR arm refuses nothing and alternate beats' P waves are compared there
 GATE_RR_MIN_LIKENESS = None  # [-] RR changes around a QRS less alike its neighbours' than this are not counted
 #                              (None: all; 0.3-0.5 added validation errors, docs/decoding.md)
 GATE_IRREGULAR_FRACTION = 0.35  # [-] ... and the fraction of such beats above which weak P bumps are refused

@@ -16,7 +16,7 @@ import warnings
 import numpy as np
 
 from .defaults import ECTOPIC_CONTEXT_S, ECTOPIC_MIN_LIKENESS, ECTOPIC_RR_RATIO, GATE_MIN_BEATS, QRS_LIKENESS_WINDOW_S
-from .rhythm import _context, _stretches, _unit_rows
+from .beat_context import _context, _stretches, _unit_rows
 
 CHUNK_BEATS = 8192  # beats whose context medians are taken at once (bounds memory on dense detections)
 

@@ -16,12 +16,11 @@ The settings were chosen on the validation splits (``benchmarks/tune_decoding.py
 sweep``, ``benchmarks/tune_gate.py``; ``docs/decoding.md``).
 """
 
-import warnings
-
 import numpy as np
-from scipy.signal import butter, sosfiltfilt
 
+from .beat_context import _context, _context_median, _mean_correlation, _stretches, _window_stats, band_pass
 from .defaults import (
+    GATE_BIGEMINY_FRACTION,
     GATE_COHERENCE_BAND_HZ,
     GATE_COHERENCE_CONTEXT_S,
     GATE_COHERENCE_DETREND,
@@ -41,106 +40,75 @@ from .defaults import (
     GATE_PR_SD_S,
     GATE_RR_MIN_LIKENESS,
     GATE_RR_STEP,
-    ONSET_TOLERANCE,
 )
 
 
-def _context(times, half):
-    """For each beat, the range ``[lo, hi)`` of the beats within ``half`` of it (``times`` sorted; NaN: none).
+def bigeminal_beats(qrs_on, rate, context_s=GATE_CONTEXT_S, min_fraction=GATE_BIGEMINY_FRACTION,
+                    rr_step=GATE_RR_STEP, min_beats=GATE_MIN_BEATS):
+    """Beats in a stretch whose RR intervals alternate short / long: bigeminy, not fibrillation.
 
-    A beat exactly ``half`` away is inside, also where a block's arithmetic left its time 1e-10 off
-    (``ONSET_TOLERANCE``): the context must not depend on where the pipeline's blocks fall.
+    Each beat's RR change (the interval after it against the one before) is
+    compared with the previous beat's: the beat alternates where the two
+    changes have opposite signs and both exceed ``rr_step`` of their
+    intervals' mean. In bigeminy (a premature beat after every conducted one,
+    atrial or ventricular) every beat alternates, whatever the premature
+    beats' coupling; in atrial fibrillation successive changes of an RR
+    drawn at random have opposite signs at about two beats in three and are
+    both large at fewer, so a stretch (the beats within ``context_s``) where
+    at least ``min_fraction`` of the beats alternate is bigeminal.
+
+    Parameters
+    ----------
+    qrs_on : ndarray of float
+        QRS onsets (samples, sorted).
+    rate : float
+        Sampling rate of the positions (Hz).
+    context_s : float
+        Beats within this distance are the stretch (s).
+    min_fraction : float or None
+        Share of alternating beats from which the stretch is bigeminal
+        (None: no beat is).
+    rr_step : float
+        Smallest change counted, as a share of the two intervals' mean.
+    min_beats : int
+        Fewest judged beats in the stretch.
+
+    Returns
+    -------
+    ndarray of bool
+
+    Examples
+    --------
+    >>> on = np.cumsum(np.tile([160.0, 260.0], 8))  # short / long
+    >>> bool(bigeminal_beats(on, rate=250).all())
+    True
+    >>> bool(bigeminal_beats(np.cumsum(np.full(16, 200.0)), rate=250).any())  # regular
+    False
     """
-    times = np.nan_to_num(times, nan=-np.inf)
-    return (np.searchsorted(times, times - half - ONSET_TOLERANCE, side="left"),
-            np.searchsorted(times, times + half + ONSET_TOLERANCE, side="right"))
-
-
-def _window_stats(times, values, weights, half, inner=0):
-    """Weighted mean and SD of ``values`` over the beats within ``half`` of each beat, and how many beats count.
-
-    ``inner=1`` leaves out the first and last beat of each window (a value that
-    involves both neighbours of its beat then stays inside the window).
-    """
-    lo, hi = _context(times, half)
-    lo = lo + inner
-    hi = np.maximum(hi - inner, lo)
-    sums = [np.concatenate([[0.0], np.cumsum(a)]) for a in (weights, weights * values, weights * values**2,
-                                                            weights > 0)]
-    w, s1, s2, count = (c[hi] - c[lo] for c in sums)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        mean = s1 / w
-        sd = np.sqrt(np.maximum(s2 / w - mean * mean, 0))
-    return mean, sd, count
-
-
-PAD_PERIODS = 1.0  # [-] the filter's edge padding, in periods of the band's low edge
-
-
-def band_pass(x, rate, band_hz):
-    """Zero-phase 2nd-order Butterworth band-pass of ``x`` (NaN read as 0; a high-pass where ``band_hz[1]`` is
-    None), edges padded by a period of the low edge; ``x`` as it is where it is shorter than that padding."""
-    pad = int(PAD_PERIODS * rate / band_hz[0])
-    if len(x) <= pad:
-        return x
-    sos = (butter(2, band_hz[0], btype="highpass", fs=rate, output="sos") if band_hz[1] is None else
-           butter(2, band_hz, btype="bandpass", fs=rate, output="sos"))
-    return sosfiltfilt(sos, np.nan_to_num(x), padlen=pad)
-
-
-def _stretches(x, qrs_on, rate, window_s, detrend=1):
-    """Each beat's stretch ``x[on - window_s[0] : on - window_s[1]]`` without its least-squares polynomial of degree
-    ``detrend`` (0: its mean; 1: its linear trend; 2: also its curvature), and which stretches are whole (not cut by
-    the start or end of ``x``; ``x`` not empty)."""
-    m = len(x)
-    w0, w1 = int(round(window_s[0] * rate)), int(round(window_s[1] * rate))
-    length = w0 - w1
-    # the tolerance puts an onset a block's arithmetic left 1e-10 under a sample on that sample, as in the whole track
-    start = np.floor(np.nan_to_num(qrs_on, nan=-1.0) + ONSET_TOLERANCE).astype(np.int64) - w0
-    ok = np.isfinite(qrs_on) & (start >= 0) & (start + length <= m)
-    seg = x[np.clip(start[:, None] + np.arange(length), 0, m - 1)]
-    basis, _ = np.linalg.qr(np.vander(np.linspace(-1.0, 1.0, length), int(detrend) + 1))  # orthonormal columns
-    seg -= (seg @ basis) @ basis.T
-    return seg, ok
-
-
-def _context_median(values, ok, lo, hi):
-    """Median of ``values[ok]`` over each beat's context ``[lo, hi)`` (NaN where none; vectorised over a
-    beats x widest-context array)."""
-    width = int(max(np.max(hi - lo, initial=0), 1))
-    idx = lo[:, None] + np.arange(width)
-    inside = idx < hi[:, None]
-    idx = np.minimum(idx, len(values) - 1)
-    with np.errstate(invalid="ignore"), warnings.catch_warnings():
-        warnings.simplefilter("ignore", RuntimeWarning)  # a context without a whole stretch: NaN
-        return np.nanmedian(np.where(inside & ok[idx], values[idx], np.nan), axis=1)
-
-
-def _unit_rows(seg, ok, scale):
-    """The whole, non-flat stretches (norm above ``1e-12 * scale``) scaled to unit norm, zero rows for the others,
-    and which rows those are."""
-    norm = np.linalg.norm(seg, axis=1)
-    ok = ok & (norm > 1e-12 * scale)
-    return np.where(ok[:, None], seg / np.where(ok, norm, 1.0)[:, None], 0.0), ok
-
-
-
-def _mean_correlation(seg, ok, lo, hi, min_beats, scale):
-    """Mean correlation between every two whole, non-flat stretches of each beat's context (NaN: too few)."""
-    z, ok = _unit_rows(seg, ok, scale)
-    cum_z = np.vstack([np.zeros(seg.shape[1]), np.cumsum(z, axis=0)])
-    cum_n = np.concatenate([[0], np.cumsum(ok)])
-    total, count = cum_z[hi] - cum_z[lo], cum_n[hi] - cum_n[lo]
-    out = np.full(len(seg), np.nan)
-    enough = count >= max(min_beats, 2)
-    out[enough] = ((total[enough] ** 2).sum(axis=1) - count[enough]) / (count[enough] * (count[enough] - 1.0))
-    return out
+    qrs_on = np.asarray(qrs_on, dtype=np.float64)
+    n = len(qrs_on)
+    if min_fraction is None or n < 4:
+        return np.zeros(n, dtype=bool)
+    rr = np.diff(qrs_on)
+    change = np.diff(rr) / np.maximum(0.5 * (rr[1:] + rr[:-1]), 1e-9)  # change[k]: at beat k + 1
+    step = np.zeros(n)  # each beat's change, 0 at the ends
+    step[1:-1] = change
+    alternates = np.zeros(n)
+    with np.errstate(invalid="ignore"):
+        alternates[2:-1] = ((step[2:-1] * step[1:-2] < 0) & (np.abs(step[2:-1]) > rr_step)
+                            & (np.abs(step[1:-2]) > rr_step))
+    judged = np.zeros(n)
+    judged[2:-1] = 1.0
+    fraction, _, count = _window_stats(qrs_on, alternates, judged, context_s * rate)
+    with np.errstate(invalid="ignore"):
+        return (fraction >= min_fraction) & (count >= min_beats)
 
 
 def p_coherence(x, qrs_on, rate, context_s=GATE_COHERENCE_CONTEXT_S, window_s=GATE_COHERENCE_WINDOW_S,
                 min_beats=GATE_MIN_BEATS, band_hz=GATE_COHERENCE_BAND_HZ, noise_share=GATE_COHERENCE_NOISE_SHARE,
                 detrend=GATE_COHERENCE_DETREND, energy_ratio=GATE_COHERENCE_ENERGY_RATIO,
-                sway_band_hz=GATE_COHERENCE_SWAY_BAND_HZ, sway_share=GATE_COHERENCE_SWAY_SHARE, return_sway=False):
+                sway_band_hz=GATE_COHERENCE_SWAY_BAND_HZ, sway_share=GATE_COHERENCE_SWAY_SHARE, return_sway=False,
+                alternate=False):
     """How alike the stretches before the QRS onsets are, over the beats around each beat.
 
     A P wave repeats from beat to beat at a fixed distance before its QRS;
@@ -239,7 +207,7 @@ def p_coherence(x, qrs_on, rate, context_s=GATE_COHERENCE_CONTEXT_S, window_s=GA
         with np.errstate(invalid="ignore"):
             ok = ok & ~(energy > energy_ratio * _context_median(energy, ok, lo, hi))
     scale = max(1.0, float(np.abs(np.nan_to_num(seg)).max(initial=0.0)))  # the stretches', not the whole x's
-    out = _mean_correlation(seg, ok, lo, hi, min_beats, scale)
+    out = _mean_correlation(seg, ok, lo, hi, min_beats, scale, alternate)
     judged = ok & (energy > 0)
 
     def view(band, share_above, removed=None):
@@ -254,7 +222,7 @@ def p_coherence(x, qrs_on, rate, context_s=GATE_COHERENCE_CONTEXT_S, window_s=GA
         if not taken.any():
             return np.full(n, np.nan), share
         filtered = kept if removed is None else _stretches(band_pass(x, rate, band), qrs_on, rate, window_s, detrend)[0]
-        return np.where(taken, _mean_correlation(filtered, ok, lo, hi, min_beats, scale), np.nan), share
+        return np.where(taken, _mean_correlation(filtered, ok, lo, hi, min_beats, scale, alternate), np.nan), share
 
     if band_hz is not None:
         out = np.fmax(out, view(band_hz, noise_share)[0])
@@ -270,7 +238,7 @@ def rhythm_gate(qrs_on, p_height, p_peak, rate, context_s=GATE_CONTEXT_S, min_he
                 min_beats=GATE_MIN_BEATS, coherence=None, coherence_context_s=GATE_COHERENCE_CONTEXT_S,
                 min_coherence=GATE_MIN_COHERENCE, coherent_height=GATE_COHERENT_HEIGHT, own_height=GATE_OWN_HEIGHT,
                 likeness=None, min_likeness=GATE_RR_MIN_LIKENESS, coherent_override=GATE_COHERENT_OVERRIDE,
-                ectopic=None):
+                ectopic=None, bigeminal=None):
     """Which beats may have a P wave, judged from the beats around them.
 
     Atrial fibrillation and flutter leave no P wave, but the network reads
@@ -337,6 +305,12 @@ def rhythm_gate(qrs_on, p_height, p_peak, rate, context_s=GATE_CONTEXT_S, min_he
         them are left out of the irregularity count, as a ventricular beat
         says nothing of the atria's rhythm (ventricular bigeminy changes
         every RR; its sinus beats' P waves were refused). None: all count.
+    bigeminal : ndarray of bool, optional
+        Beats in a stretch whose RR alternates short / long
+        (:func:`bigeminal_beats`): the RR arm refuses nothing there, since
+        atrial or ventricular bigeminy changes every RR at its own rhythm
+        (trial 27: atrial bigeminy lost the P waves of whole leads). None:
+        the RR arm judges every stretch.
 
     Returns
     -------
@@ -377,6 +351,8 @@ def rhythm_gate(qrs_on, p_height, p_peak, rate, context_s=GATE_CONTEXT_S, min_he
     pr = np.nan_to_num((qrs_on - p_peak) / rate)
     _, pr_sd, _ = _window_stats(qrs_on, pr, h, half)
     irr_frac[irr_n < min_beats] = np.nan
+    if bigeminal is not None:  # an alternating RR is a rhythm of its own, not fibrillation: the RR arm is silent
+        irr_frac[np.asarray(bigeminal, dtype=bool)] = 0.0
     pr_sd[h_n < min_beats] = np.nan
     h_mean[h_n < min_beats] = np.nan
     with np.errstate(invalid="ignore"):

@@ -20,7 +20,7 @@ from .defaults import (
     SWAY_WARN_FRACTION,
     SWAY_WARN_SHARE,
 )
-from .rhythm import _stretches, _window_stats, band_pass
+from .beat_context import _stretches, _window_stats, band_pass
 
 
 def low_share(x, qrs_on, rate, below_hz=GATE_COHERENCE_SWAY_BAND_HZ[0], window_s=GATE_COHERENCE_WINDOW_S,

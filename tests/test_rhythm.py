@@ -7,7 +7,7 @@ from hypothesis import strategies as st
 from nk_qrs_lstm.boundaries import delineate_proba
 from nk_qrs_lstm.defaults import ECTOPIC_MIN_LIKENESS, ECTOPIC_RR_RATIO, GATE_COHERENT_HEIGHT, GATE_MIN_COHERENCE
 from nk_qrs_lstm.ectopic import ectopic_beats, qrs_likeness
-from nk_qrs_lstm.rhythm import p_coherence, rhythm_gate
+from nk_qrs_lstm.rhythm import bigeminal_beats, p_coherence, rhythm_gate
 
 RATE = 250.0
 
@@ -363,3 +363,53 @@ def test_rr_changes_around_ectopic_beats_do_not_refuse_the_sinus_beats_p_waves()
     height = np.where(odd, np.nan, 0.2)
     assert not rhythm_gate(on, height, on - 30, rate=250)[0].any()
     assert rhythm_gate(on, height, on - 30, rate=250, ectopic=odd)[0].all()
+
+
+def test_bigeminy_is_told_from_fibrillation_and_silences_the_rr_arm():
+    """Check that an RR alternating short / long (atrial bigeminy, coupling varying from beat to beat; trial 27) is
+    bigeminal and keeps its faint P waves, while an RR drawn at random (fibrillation) or a regular one is not
+    bigeminal and the same faint bumps are refused in fibrillation."""
+    rng = np.random.default_rng(7)
+    short = rng.uniform(0.62, 0.8, 12)
+    on = np.cumsum(np.column_stack([short, np.full(12, 1.05)]).ravel() * RATE)
+    height = np.full(len(on), 0.4)
+    bigeminal = bigeminal_beats(on, RATE)
+    assert bigeminal.all()
+    assert not rhythm_gate(on, height, on - 40, RATE)[0][2:-2].any()
+    assert rhythm_gate(on, height, on - 40, RATE, bigeminal=bigeminal)[0].all()
+    assert not bigeminal_beats(np.cumsum(np.full(24, 0.8 * RATE)), RATE).any()
+    for seed in range(20):
+        fibrillation = np.cumsum(RATE * np.random.default_rng(seed).uniform(0.5, 1.2, 40))
+        bigeminal = bigeminal_beats(fibrillation, RATE)
+        assert bigeminal.mean() < 0.2
+        allow = rhythm_gate(fibrillation, np.full(40, 0.4), fibrillation - 40, RATE, bigeminal=bigeminal)[0]
+        assert allow[6:-6].mean() < 0.2
+
+
+@settings(max_examples=30, deadline=None)
+@given(rr=st.lists(st.floats(0.3, 2.0), min_size=0, max_size=30), fraction=st.one_of(st.none(), st.floats(0, 1)))
+def test_bigeminal_beats_contract(rr, fraction):
+    """Check the contract: one boolean per beat, none without a fraction or with fewer than 4 beats."""
+    on = np.cumsum(np.asarray(rr, dtype=float) * RATE)
+    out = bigeminal_beats(on, RATE, min_fraction=fraction)
+    assert out.shape == on.shape and out.dtype == bool
+    if fraction is None or len(on) < 4:
+        assert not out.any()
+
+
+def test_alternating_p_waves_are_coherent_among_alternate_beats_and_fibrillation_is_not():
+    """Check that P waves alternating upright / inverted (atrial bigeminy with PACs of another focus; trial 27) read
+    as coherent with ``alternate=True`` (each stretch also compared with every other beat's) and not without, and
+    fibrillation stays incoherent either way."""
+    on = _onsets(16, rr_s=0.8)
+    n = int(on[-1]) + 100
+    noise = np.random.default_rng(2).normal(0, 0.01, n)
+    sign = np.where(np.arange(len(on)) % 2 == 0, 1.0, -1.0)
+    x = sum(s * _p_waves(on[i : i + 1], n) for i, s in enumerate(sign)) + noise
+    assert np.nanmax(p_coherence(x, on, RATE)) < GATE_MIN_COHERENCE
+    assert np.nanmin(p_coherence(x, on, RATE, alternate=True)) > 0.6
+    f = _fibrillation(n) + noise
+    assert np.nanmedian(p_coherence(f, on, RATE, alternate=True)) < GATE_MIN_COHERENCE
+    # the same as before wherever the P waves do not alternate
+    same = _p_waves(on, n) + noise
+    np.testing.assert_allclose(p_coherence(same, on, RATE, alternate=True), p_coherence(same, on, RATE), atol=0.05)
