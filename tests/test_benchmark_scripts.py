@@ -191,3 +191,23 @@ def test_cached_builds_once_and_reads_after(tmp_path):
     path = tmp_path / "sub" / "rows.pkl"
     assert module.cached(str(path), make) == [{"lead": "ii", "beats": 3}] and path.exists()
     assert module.cached(str(path), make) == [{"lead": "ii", "beats": 3}] and len(built) == 1
+
+
+def test_intervals_pair_each_expert_beat_with_its_own_p_and_t_and_summarise_per_lead():
+    """Check the interval script's rules: an expert beat takes the last P onset since the previous QRS and the first
+    T offset before the next; a method's beats count only where paired with an expert QRS onset; a missing lead is
+    outside the tolerance of all leads but not of the compared ones."""
+    intervals = _script("intervals")
+    nan = np.nan
+    waves = {"QRS": np.array([[100.0, 110, 150], [600, 610, 650]]),
+             "P": np.array([[20.0, 40, 60], [520, 540, 560], [530, 545, 570]]),
+             "T": np.array([[300.0, 350, 400], [800, 850, 900]])}
+    rows = intervals.expert_beats(waves)
+    np.testing.assert_array_equal(rows, [[20, 100, 150, 400], [530, 600, 650, 900]])
+    predicted = intervals.predicted_beats({"ECG_P_Onsets": [25, None, 2000], "ECG_R_Onsets": [104, 3000, 612],
+                                           "ECG_R_Offsets": [150, 3050, 660], "ECG_T_Offsets": [395, nan, 905]})
+    expert, found = intervals.paired(rows, predicted, rate=500)
+    np.testing.assert_array_equal(found[:, 1], [104, 612])  # the beat at 3000 has no expert beat within 150 ms
+    assert intervals.median_ms(found, "QRS", 500) == np.median([92.0, 96.0])
+    summary = intervals.summarise([(100.0, 105.0), (100.0, 130.0), (100.0, nan), (nan, 90.0)], "PR")
+    assert (summary["leads"], summary["within"], round(summary["within_all"], 1)) == (3, 50.0, 33.3)
