@@ -10,6 +10,9 @@ References
 .. [1] Hinton, G., Vinyals, O., & Dean, J. (2015). Distilling the knowledge in a neural network. arXiv:1503.02531.
 """
 
+import json
+import os
+
 import numpy as np
 
 from ..defaults import CLASSES
@@ -37,6 +40,30 @@ class Teacher:
     def __call__(self, x):
         """Probabilities ``(batch, time, len(CLASSES))`` of the windows ``x`` ``(batch, time, 1)``."""
         return self.session.run(None, {"ecg": np.asarray(x, dtype=np.float32)})[0]
+
+
+def check_teacher(path, label_share, normalisation):
+    """Validate a distillation's parameters once, before any data is read.
+
+    The teacher must exist, and where a model card lies beside it (an exported folder) its input normalisation
+    must be the one the student is trained with: the teacher would otherwise see windows scaled unlike its own
+    training's.
+
+    Raises
+    ------
+    ValueError
+        Naming the parameter, the rule and the value.
+    """
+    if not os.path.isfile(path):
+        raise ValueError(f"teacher == {path!r}: no such file (an ONNX network written by nk-qrs-lstm export).")
+    if not 0 <= label_share <= 1:
+        raise ValueError(f"label_share == {label_share!r}, must be within [0, 1].")
+    card = os.path.join(os.path.dirname(os.path.abspath(path)), "model_card.json")
+    if os.path.isfile(card):
+        with open(card) as f:
+            theirs = json.load(f).get("preprocessing", {}).get("normalisation", "window")
+        if theirs != normalisation:
+            raise ValueError(f"normalisation == {normalisation!r}, must be the teacher's ({theirs!r}, from {card}).")
 
 
 def soft_targets(y, weight, teacher_p, label_share=0.5, unlabelled_weight=1.0):

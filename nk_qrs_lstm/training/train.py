@@ -209,6 +209,10 @@ def train(out, ludb_path=datasets.DEFAULT_LUDB, qtdb_path=datasets.DEFAULT_QTDB,
     str
         Path of the best model.
     """
+    if teacher:
+        from .distill import check_teacher
+
+        check_teacher(teacher, label_share, normalisation)
     os.makedirs(out, exist_ok=True)
     splits = datasets.load_splits()
     records = {p: {db: splits[db][p][:limit_records] for db in ("ludb", "qtdb")} for p in ("train", "validation")}

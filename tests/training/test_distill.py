@@ -106,3 +106,22 @@ def test_smoke_distillation_from_the_shipped_network(tmp_path, ludb_path, qtdb_p
     assert "val_categorical_accuracy" in history and "nan" not in history.lower()
     card = training_card(str(tmp_path / "run"))  # the model card says how it was trained, and from what
     assert f"--teacher {onnx} --label-share 0.3" in card["command"] and 0 < card["best_val_accuracy"] <= 1
+
+
+def test_a_teacher_is_checked_before_training(tmp_path):
+    """Check that a missing teacher, a label share outside [0, 1] and a normalisation unlike the teacher's card are
+    refused with the parameter named, before any data is read."""
+    from nk_qrs_lstm.runtime import verified_path
+    from nk_qrs_lstm.training.distill import check_teacher
+    from nk_qrs_lstm.training.train import train
+
+    onnx = verified_path("nk_qrs_lstm.onnx")  # its card says "second"
+    check_teacher(onnx, 0.5, "second")
+    with pytest.raises(ValueError, match=r"^teacher == '.*nope.onnx': no such file"):
+        check_teacher(str(tmp_path / "nope.onnx"), 0.5, "second")
+    with pytest.raises(ValueError, match=r"^label_share == -0.1, must be within \[0, 1\]"):
+        check_teacher(onnx, -0.1, "second")
+    with pytest.raises(ValueError, match=r"^normalisation == 'window', must be the teacher's \('second', from "):
+        train(str(tmp_path / "run"), ludb_path=str(tmp_path / "none"), qtdb_path=str(tmp_path / "none"),
+              teacher=onnx, normalisation="window")
+    assert not (tmp_path / "run").exists()
