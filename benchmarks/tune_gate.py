@@ -343,6 +343,7 @@ def isolated_irregularity(decoded, strata, gate_kw):
         if len(on) < 7:
             continue
         gate = lambda o, h, p, c: rhythm.rhythm_gate(o, h, p, rate_map.model_rate, coherence=c,  # noqa: E731
+                                                       bigeminal=rhythm.bigeminal_beats(o, rate_map.model_rate),
                                                        **gate_kw)[0]
         base, k = gate(on, height, peak, coh), len(on) // 2
         others = np.arange(len(on)) != k

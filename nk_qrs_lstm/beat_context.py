@@ -92,7 +92,6 @@ def _unit_rows(seg, ok, scale):
     return np.where(ok[:, None], seg / np.where(ok, norm, 1.0)[:, None], 0.0), ok
 
 
-
 def _pairs_mean(z, ok, lo, hi, min_beats):
     """Mean correlation between every two unit rows ``z[ok]`` of each beat's context ``[lo, hi)`` (NaN: too few)."""
     cum_z = np.vstack([np.zeros(z.shape[1]), np.cumsum(z, axis=0)])

@@ -223,7 +223,8 @@ def decode_beats(proba, qrs, rate, p_accept=P_ACCEPT, p_level=P_LEVEL, p_power=P
         has_p = p_h >= p_accept
     coherence, sway = (None, np.full(n, np.nan)) if x is None else p_coherence(x, on, rate, return_sway=True)
     # bigeminy: its RR alternates, and a premature atrial beat's P may differ from the sinus P (trial 27)
-    bigeminal = bigeminal_beats(on, rate)
+    bigeminal = bigeminal_beats(on, rate, **{k: v for k, v in (gate_kw or {}).items()
+                                             if k in ("context_s", "rr_step", "min_beats")})
     if x is not None and bigeminal.any():
         coherence = np.where(bigeminal, p_coherence(x, on, rate, alternate=True), coherence)
     likeness = None if x is None else qrs_likeness(x, on, rate)

@@ -71,7 +71,8 @@ STRETCH_SEGMENT_S = 4.0  # [s] ... in Welch segments of this length (0.25-Hz res
 
 # --- streaming -----------------------------------------------------------------
 BLOCK_S = 3600.0  # [s] longest stretch of signal turned into probabilities at once
-BLOCK_MARGIN_S = 10.0  # [s] probabilities decoded beyond each block edge (> GATE_COHERENCE_CONTEXT_S + PR_MAX_S + a wave)
+BLOCK_MARGIN_S = 20.0  # [s] probabilities decoded beyond each block edge: > two contexts (GATE_CONTEXT_S, of beats
+#                        whose own flags look ECTOPIC_CONTEXT_S further) + PR_MAX_S + a wave
 FILTER_MARGIN_S = 40.0  # [s] signal filtered beyond each block edge (the 0.5-Hz high-pass forgets in ~1 s)
 
 # --- classes of the per-sample segmentation ----------------------------------

@@ -7,7 +7,9 @@ beats), used by :func:`nk_qrs_lstm.decoding.decode_beats`:
   and either irregular (atrial fibrillation) or not tied to the QRS, or where
   the signal repeats no atrial wave before the QRS complexes;
 - :func:`p_coherence`: that last evidence, the mean correlation between the
-  stretches before the QRS onsets of neighbouring beats.
+  stretches before the QRS onsets of neighbouring beats;
+- :func:`bigeminal_beats`: stretches whose RR alternates short / long
+  (bigeminy), which the RR arm does not judge.
 
 Single premature ventricular beats, which have no P wave either, are found in
 :mod:`nk_qrs_lstm.ectopic`.
@@ -99,7 +101,9 @@ def bigeminal_beats(qrs_on, rate, context_s=GATE_CONTEXT_S, min_fraction=GATE_BI
                             & (np.abs(step[1:-2]) > rr_step))
     judged = np.zeros(n)
     judged[2:-1] = 1.0
-    fraction, _, count = _window_stats(qrs_on, alternates, judged, context_s * rate)
+    # a beat's alternation involves the two beats before it and the one after: inner=2 keeps every beat it involves
+    # inside the stretch, so the answer does not depend on where the pipeline's blocks fall
+    fraction, _, count = _window_stats(qrs_on, alternates, judged, context_s * rate, inner=2)
     with np.errstate(invalid="ignore"):
         return (fraction >= min_fraction) & (count >= min_beats)
 
@@ -170,6 +174,12 @@ def p_coherence(x, qrs_on, rate, context_s=GATE_COHERENCE_CONTEXT_S, window_s=GA
     sway_share : float or None
         Share of the stretches' energy below ``sway_band_hz`` from which the
         sway view counts (None: no sway view).
+    alternate : bool
+        Also compare each stretch with those of every other beat only (its
+        own parity in the beat sequence) and take the larger mean
+        correlation: in bigeminy the premature atrial beats' P waves may
+        differ from the sinus ones (inverted), so all beats together look
+        incoherent while each half repeats its own wave.
     return_sway : bool
         Also return that share per beat (the mean over its context; NaN
         where none was judged or without a sway view), for the P confidence
@@ -319,7 +329,8 @@ def rhythm_gate(qrs_on, p_height, p_peak, rate, context_s=GATE_CONTEXT_S, min_he
     evidence : dict of str -> ndarray
         ``"p_context"`` (mean height), ``"pr_sd_s"``,
         ``"rr_irregular_fraction"`` and ``"p_coherence"`` per beat (NaN where
-        fewer than ``min_beats`` beats bear on it: no refusal).
+        fewer than ``min_beats`` beats bear on it: no refusal; the irregular
+        fraction is 0 where ``bigeminal``).
 
     Examples
     --------

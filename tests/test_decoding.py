@@ -1,6 +1,7 @@
 """Tests of nk_qrs_lstm.decoding: P and T waves read off their own probability."""
 
 import numpy as np
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -167,15 +168,32 @@ def test_delineate_proba_contract_on_soft_tracks(proba, rate):
         assert np.all(np.isnan(conf) <= np.isnan(table[wave]))
 
 
-def test_decoding_uses_no_context_beyond_the_block_margin():
+def _bigeminy_runs(rng, n):
+    """RR intervals (s): runs of bigeminy (short / long, the coupling varying) between stretches of random RR."""
+    out = []
+    while len(out) < n:
+        if rng.random() < 0.5:
+            pairs = int(rng.integers(4, 12))
+            out += list(np.column_stack([rng.uniform(0.6, 0.9, pairs), rng.uniform(1.1, 1.6, pairs)]).ravel())
+        else:
+            out += list(rng.choice([0.35, 0.6, 0.9, 1.6], int(rng.integers(3, 10))))
+    return np.array(out[:n])
+
+
+@pytest.mark.parametrize("rhythm", ["irregular", "bigeminy"])
+def test_decoding_uses_no_context_beyond_the_block_margin(rhythm):
     """Check that the beats more than BLOCK_MARGIN_S inside a cropped stretch decode exactly as in the whole track.
 
     The pipeline decodes each block with ``BLOCK_MARGIN_S`` of probabilities on each side: the rhythm gate's
     contexts (with the signal's P coherence) and the P/T windows must stay inside it (irregular RR, pauses, weak
-    bumps at varying PR, a signal whose P waves come and go).
+    bumps at varying PR, a signal whose P waves come and go; runs of bigeminy among irregular beats, whose
+    alternation looks two beats back).
     """
     rng = np.random.default_rng(3)
-    rr = rng.choice([0.35, 0.6, 0.9, 1.6, 2.8], 120) * RATE
+    if rhythm == "irregular":
+        rr = rng.choice([0.35, 0.6, 0.9, 1.6, 2.8], 120) * RATE
+    else:
+        rr = _bigeminy_runs(rng, 160) * RATE
     qrs = (100 + np.concatenate([[0], np.cumsum(rr)])).astype(int)
     sinus = (np.arange(len(qrs)) // 15) % 2 == 1  # stretches of beats with a repeated P wave in the signal
     height = np.where(sinus, rng.uniform(0.8, 1.0, len(qrs)), rng.uniform(0.05, 0.9, len(qrs)))
@@ -204,7 +222,8 @@ def test_decoding_uses_no_context_beyond_the_block_margin():
         # the evidence too (the QRS likeness, the P coherence and sway share come from the signal's stretches:
         # a context or a stretch that moved with the block would move them far more than rounding does)
         for key in (k for k in whole if k.startswith("evidence_") and k not in ("evidence_qrs_on", "evidence_p_peak")):
-            np.testing.assert_allclose(part[key][mine], whole[key][ref], rtol=0, atol=1e-9, err_msg=key)
+            # (cumulative sums over a block's beats round differently from the whole track's: ~1e-8 at most)
+            np.testing.assert_allclose(part[key][mine], whole[key][ref], rtol=0, atol=1e-7, err_msg=key)
 
 
 def test_confidence_falls_below_the_evidence_calibration_saw():

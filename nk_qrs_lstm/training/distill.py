@@ -61,7 +61,7 @@ def check_teacher(path, label_share, normalisation):
     card = os.path.join(os.path.dirname(os.path.abspath(path)), "model_card.json")
     if os.path.isfile(card):
         with open(card) as f:
-            theirs = json.load(f).get("preprocessing", {}).get("normalisation", "window")
+            theirs = (json.load(f).get("preprocessing") or {}).get("normalisation") or "window"
         if theirs != normalisation:
             raise ValueError(f"normalisation == {normalisation!r}, must be the teacher's ({theirs!r}, from {card}).")
 
@@ -118,13 +118,14 @@ def one_hot(y):
 def distilled(data, teacher, label_share=0.5, unlabelled_weight=1.0):
     """Batches ``(x, y, w)`` of ``data`` as ``(x, soft target, weight)`` (:func:`soft_targets`).
 
-    ``data`` is a Keras ``PyDataset`` (its length and epoch hook are kept) or a generator of batches.
+    ``data`` is a Keras ``PyDataset`` (its length and epoch hook are kept) or an iterable of batches. The teacher
+    runs in the training process, batch by batch (with ``--workers`` the workers draw the crops only).
     """
     def convert(batch):
         x, y, w = batch
         return (x, *soft_targets(y, w, teacher(x), label_share, unlabelled_weight))
 
-    if not hasattr(data, "__getitem__"):
+    if not hasattr(data, "on_epoch_end"):  # a generator (or any iterable) of batches
         return (convert(batch) for batch in data)
 
     import keras

@@ -317,9 +317,17 @@ def training_card(run_dir):
         "best_epoch": int(best["epoch"]) + 1 if best else None,
         "best_val_loss": float(best["val_loss"]) if best else None,
         # a distilled run's targets are probabilities: its accuracy metric is the dense one
-        "best_val_accuracy": (float(best.get("val_sparse_categorical_accuracy", best.get("val_categorical_accuracy")))
-                              if best else None),
+        "best_val_accuracy": _accuracy(best),
+        **({"teacher": {"path": config["teacher"], "sha256": config.get("teacher_sha256"),
+                        "label_share": config.get("label_share")}} if config.get("teacher") else {}),
     }
+
+
+def _accuracy(row):
+    """Validation accuracy of a history row: the sparse metric of a run on labels, the dense one of a distilled run
+    (its targets are probabilities); None without either."""
+    value = row.get("val_sparse_categorical_accuracy", row.get("val_categorical_accuracy")) if row else None
+    return float(value) if value not in (None, "") else None
 
 
 def _parser():

@@ -23,6 +23,7 @@ from . import datasets
 from .crops import AUGMENTATIONS, make_dataset, pool_batches, read_items, save_items, stop_pool, targets
 from ..defaults import MODEL_RATE, MODEL_STRIDES, POOL_STOP_TIMEOUT_S, TRAIN_WINDOW_S, UNLABELLED, n_samples
 from ..preprocess import NORMALISATIONS, RateMap, highpass, make_windows, normalise, resample, robust_scale, window_plan
+from ..runtime import file_sha256
 
 logger = logging.getLogger("nk_qrs_lstm")
 __all__ = ["AUGMENTATIONS", "load_items", "make_dataset", "to_model_rate", "train", "validation_windows"]
@@ -261,6 +262,7 @@ def train(out, ludb_path=datasets.DEFAULT_LUDB, qtdb_path=datasets.DEFAULT_QTDB,
         "split_seed": splits["seed"], "train_records": records["train"], "validation_records": records["validation"],
         "workers": workers, "init": init, "init_matching": init_matching, "wide_qrs_weight": wide_qrs_weight,
         "boundary_weight": boundary_weight, "frozen": list(frozen), "teacher": teacher,
+        "teacher_sha256": file_sha256(teacher) if teacher else None,
         "label_share": label_share if teacher else None,
         "n_params": int(model.count_params()),
         "versions": {"python": platform.python_version(), "keras": keras.__version__,
@@ -374,7 +376,11 @@ def _parser():
 
 
 def main(argv=None):
-    args = _parser().parse_args(argv)
+    parser = _parser()
+    args = parser.parse_args(argv)
+    if args.teacher is None and args.label_share != 0.5:
+        parser.error(f"--label-share {args.label_share} needs --teacher (it weighs the labels against a teacher's "
+                     "probabilities)")
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
     path = train(args.out, args.ludb, args.qtdb, epochs=args.epochs, steps=args.steps,
                  batch_size=args.batch_size, seed=args.seed, max_minutes=args.max_minutes,

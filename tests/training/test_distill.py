@@ -106,6 +106,9 @@ def test_smoke_distillation_from_the_shipped_network(tmp_path, ludb_path, qtdb_p
     assert "val_categorical_accuracy" in history and "nan" not in history.lower()
     card = training_card(str(tmp_path / "run"))  # the model card says how it was trained, and from what
     assert f"--teacher {onnx} --label-share 0.3" in card["command"] and 0 < card["best_val_accuracy"] <= 1
+    from nk_qrs_lstm.runtime import file_sha256
+
+    assert card["teacher"] == {"path": onnx, "sha256": file_sha256(onnx), "label_share": 0.3}
 
 
 def test_a_teacher_is_checked_before_training(tmp_path):
@@ -125,3 +128,12 @@ def test_a_teacher_is_checked_before_training(tmp_path):
         train(str(tmp_path / "run"), ludb_path=str(tmp_path / "none"), qtdb_path=str(tmp_path / "none"),
               teacher=onnx, normalisation="window")
     assert not (tmp_path / "run").exists()
+
+
+def test_label_share_without_a_teacher_is_refused_on_the_command_line(capsys):
+    """Check that ``--label-share`` without ``--teacher`` is an error naming both, not silently ignored."""
+    from nk_qrs_lstm.training.train import main
+
+    with pytest.raises(SystemExit):
+        main(["--out", "unused", "--label-share", "0.2"])
+    assert "--label-share 0.2 needs --teacher" in capsys.readouterr().err
