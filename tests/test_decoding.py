@@ -304,3 +304,26 @@ def test_qrs_confidence_falls_where_the_complex_is_unlike_its_neighbours():
     assert np.allclose(ratio, [1.0, 1.0, 1.0, factors[-2], factors[1], factors[0]], atol=1e-3)
     for key in ("ECG_P_Confidence", "ECG_T_Confidence"):
         assert np.array_equal(unlike[key], alike[key])
+
+
+def test_atrial_bigeminy_keeps_its_p_waves_end_to_end_and_fibrillation_does_not():
+    """Check the decoder's wiring of the bigeminy rule (trial 27): RR alternating short / long with faint P bumps at a
+    fixed PR and P waves of alternating polarity in the signal keeps every P wave (the RR arm and the all-beat
+    coherence would each refuse them), while the same bumps at a random RR over fibrillation-like noise are refused."""
+    rng = np.random.default_rng(5)
+    rr = np.column_stack([rng.uniform(0.62, 0.78, 14), np.full(14, 1.1)]).ravel() * RATE
+    qrs = (150 + np.concatenate([[0], np.cumsum(rr)])).astype(int)
+    n = qrs[-1] + 300
+    p = _track(n, qrs, qrs - 40, p_height=0.3)
+    t = np.arange(n)
+    signal = rng.normal(0, 0.01, n)
+    for k, on in enumerate(qrs):
+        signal += (1 if k % 2 else -1) * 0.15 * np.exp(-0.5 * ((t - (on - 40)) / 6.0) ** 2)
+    table = delineate_proba(p, signal, RATE, evidence=True)
+    middle = slice(4, -4)
+    assert np.isfinite(table["ECG_P_Onsets"][middle]).all()
+    fib_rr = rng.uniform(0.45, 1.2, 28) * RATE
+    fib_qrs = (150 + np.concatenate([[0], np.cumsum(fib_rr)])).astype(int)
+    fib_n = fib_qrs[-1] + 300
+    fib = delineate_proba(_track(fib_n, fib_qrs, fib_qrs - 40, p_height=0.3), rng.normal(0, 0.05, fib_n), RATE)
+    assert np.isnan(fib["ECG_P_Onsets"][middle]).mean() > 0.8

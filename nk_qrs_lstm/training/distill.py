@@ -5,6 +5,9 @@ expert labels and from the per-sample probabilities of a trained one on the very
 where a boundary lies between two samples and how sure the trained network is, and they also cover the unlabelled
 edges of LUDB's leads, which the labels leave out of the loss [1]_.
 
+The teacher's errors are learned too: with crops it never saw (e.g. ``--augment v8``'s P waves taken out, where a
+network trained without them invents P waves) keep ``label_share`` high, or leave such recipes to label-only runs.
+
 References
 ----------
 .. [1] Hinton, G., Vinyals, O., & Dean, J. (2015). Distilling the knowledge in a neural network. arXiv:1503.02531.
