@@ -28,10 +28,11 @@ def _window_stats(times, values, weights, half, inner=0):
     """Weighted mean and SD of ``values`` over the beats within ``half`` of each beat, and how many beats count.
 
     ``inner=1`` leaves out the first and last beat of each window (a value that
-    involves both neighbours of its beat then stays inside the window).
+    involves both neighbours of its beat then stays inside the window); ``inner=2`` the first two and last two (an
+    empty window where fewer beats are in it).
     """
     lo, hi = _context(times, half)
-    lo = lo + inner
+    lo = np.minimum(lo + inner, len(times))  # a window of fewer than 2 * inner beats is empty, not out of range
     hi = np.maximum(hi - inner, lo)
     sums = [np.concatenate([[0.0], np.cumsum(a)]) for a in (weights, weights * values, weights * values**2,
                                                             weights > 0)]

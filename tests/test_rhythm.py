@@ -387,9 +387,10 @@ def test_bigeminy_is_told_from_fibrillation_and_silences_the_rr_arm():
 
 
 @settings(max_examples=30, deadline=None)
-@given(rr=st.lists(st.floats(0.3, 2.0), min_size=0, max_size=30), fraction=st.one_of(st.none(), st.floats(0, 1)))
+@given(rr=st.lists(st.floats(0.3, 12.0), min_size=0, max_size=30), fraction=st.one_of(st.none(), st.floats(0, 1)))
 def test_bigeminal_beats_contract(rr, fraction):
-    """Check the contract: one boolean per beat, none without a fraction or with fewer than 4 beats."""
+    """Check the contract: one boolean per beat, none without a fraction or with fewer than 4 beats, whatever the
+    pauses (a beat alone in its context: the sweep's fuzz found an index out of range there)."""
     on = np.cumsum(np.asarray(rr, dtype=float) * RATE)
     out = bigeminal_beats(on, RATE, min_fraction=fraction)
     assert out.shape == on.shape and out.dtype == bool
