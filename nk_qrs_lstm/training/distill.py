@@ -95,7 +95,7 @@ def soft_targets(y, weight, teacher_p, label_share=0.5, unlabelled_weight=1.0):
     --------
     >>> p = np.array([[[0.6, 0.4, 0.0, 0.0], [0.1, 0.0, 0.9, 0.0]]])
     >>> t, w = soft_targets(np.array([[1, 0]]), np.array([[1.0, 0.0]]), p, label_share=0.5)
-    >>> t.round(2).tolist(), w.tolist()
+    >>> t.astype(float).round(2).tolist(), w.tolist()
     ([[[0.3, 0.7, 0.0, 0.0], [0.1, 0.0, 0.9, 0.0]]], [[1.0, 1.0]])
     """
     if not 0 <= label_share <= 1:
