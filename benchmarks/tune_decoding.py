@@ -44,8 +44,7 @@ from nk_qrs_lstm.evaluation.metrics import restrict_to_regions, score_record, su
 from nk_qrs_lstm.pipeline import predict_proba
 from nk_qrs_lstm.conditioning import input_fixes
 from nk_qrs_lstm.preprocess import RateMap, prepare
-from nk_qrs_lstm.ectopic import ectopic_beats
-from nk_qrs_lstm.rhythm import bigeminal_beats, rhythm_gate
+from nk_qrs_lstm.rhythm import rhythm_gate
 from nk_qrs_lstm.training import datasets
 
 PARTS = {"validation": [("ludb", "validation"), ("qtdb", "validation")], "test": [("ludb", "test")],
@@ -242,13 +241,13 @@ def score_p(decoded, rhythm, gate_kw=None, likeness=False):
         pred = {k: table[k] for k in P_KEYS}
         if gate_kw is not None:
             extra = {"likeness": table["evidence_qrs_likeness"]} if likeness else {}
-            on, rate = table["evidence_qrs_on"], rate_map.model_rate
-            # as the decoder: the RR changes around ectopic beats left out, bigeminy's RR arm silent (its coherence,
-            # alternate beats' where bigeminal, is already the evidence's)
-            ectopic = ectopic_beats(on, table["evidence_qrs_likeness"], rate)
-            allow, _ = rhythm_gate(on, table["evidence_p_height"], table["evidence_p_peak"], rate,
-                                   coherence=table["evidence_p_coherence"], ectopic=ectopic,
-                                   bigeminal=bigeminal_beats(on, rate), **{**extra, **gate_kw})
+            # as the decoder, with its own flags: the RR changes around ectopic beats left out, bigeminy's RR arm
+            # silent (its coherence, alternate beats' where bigeminal, is already the evidence's)
+            ectopic = np.asarray(table["evidence_ectopic"], dtype=bool)
+            allow, _ = rhythm_gate(table["evidence_qrs_on"], table["evidence_p_height"], table["evidence_p_peak"],
+                                   rate_map.model_rate, coherence=table["evidence_p_coherence"], ectopic=ectopic,
+                                   bigeminal=np.asarray(table["evidence_bigeminal"], dtype=bool),
+                                   **{**extra, **gate_kw})
             pred = {k: np.where(allow & ~ectopic, v, np.nan) for k, v in pred.items()}
         m = score_record(ecg.fiducials(), pred, ecg.regions, ecg.sampling_rate, keys=P_KEYS, ignore=ignore)
         matches.append(m)

@@ -105,14 +105,16 @@ def _pairs_mean(z, ok, lo, hi, min_beats):
 
 
 def _mean_correlation(seg, ok, lo, hi, min_beats, scale, alternate=False):
-    """Mean correlation between every two whole, non-flat stretches of each beat's context (NaN: too few); with
-    ``alternate``, the larger of that and the mean among the stretches of every other beat (its own parity)."""
+    """Mean correlation between every two whole, non-flat stretches of each beat's context (NaN: too few); for the
+    beats ``alternate`` marks (True: all; an array: per beat), the larger of that and the mean among the stretches
+    of every other beat (its own parity)."""
     z, ok = _unit_rows(seg, ok, scale)
     out = _pairs_mean(z, ok, lo, hi, min_beats)
-    if alternate:
+    marked = np.broadcast_to(np.asarray(alternate, dtype=bool), out.shape)
+    if marked.any():
         parity = np.arange(len(z)) % 2
         for p in (0, 1):
             mine = parity == p
             own = _pairs_mean(np.where(mine[:, None], z, 0.0), ok & mine, lo, hi, min_beats)
-            out[mine] = np.fmax(out[mine], own[mine])
+            out[mine & marked] = np.fmax(out[mine & marked], own[mine & marked])
     return out

@@ -221,12 +221,11 @@ def decode_beats(proba, qrs, rate, p_accept=P_ACCEPT, p_level=P_LEVEL, p_power=P
                                           p_level, p_power)
     with np.errstate(invalid="ignore"):
         has_p = p_h >= p_accept
-    coherence, sway = (None, np.full(n, np.nan)) if x is None else p_coherence(x, on, rate, return_sway=True)
     # bigeminy: its RR alternates, and a premature atrial beat's P may differ from the sinus P (trial 27)
     bigeminal = bigeminal_beats(on, rate, **{k: v for k, v in (gate_kw or {}).items()
                                              if k in ("context_s", "rr_step", "min_beats")})
-    if x is not None and bigeminal.any():
-        coherence = np.where(bigeminal, p_coherence(x, on, rate, alternate=True), coherence)
+    coherence, sway = ((None, np.full(n, np.nan)) if x is None else
+                       p_coherence(x, on, rate, return_sway=True, alternate=bigeminal))
     likeness = None if x is None else qrs_likeness(x, on, rate)
     # a premature beat whose QRS is unlike its neighbours' (a PVC) has no P wave of its own
     ectopic = np.zeros(n, dtype=bool) if x is None else ectopic_beats(on, likeness, rate)
@@ -251,7 +250,7 @@ def decode_beats(proba, qrs, rate, p_accept=P_ACCEPT, p_level=P_LEVEL, p_power=P
     r_h, _, _, _ = strongest_bump(proba[:, 2], np.floor(on).astype(np.int64) + 1,
                                   np.floor(off).astype(np.int64) + 1, 0.5)
     evidence.update(qrs_on=on, qrs_likeness=np.full(n, np.nan) if likeness is None else likeness, p_height=p_h,
-                    p_peak=p_pk, p_found=has_p, p_allowed=allow, ectopic=ectopic, t_height=t_h, t_found=has_t,
+                    p_peak=p_pk, p_found=has_p, p_allowed=allow, ectopic=ectopic, bigeminal=bigeminal, t_height=t_h, t_found=has_t,
                     r_height=r_h, p_sway=sway)
     return beats, evidence
 

@@ -45,6 +45,14 @@ from .defaults import (
 )
 
 
+def _rr_change(qrs_on):
+    """Each beat's RR change: the interval after it minus the one before, over their mean (0 at the ends)."""
+    rr = np.diff(np.asarray(qrs_on, dtype=np.float64))
+    out = np.zeros(len(qrs_on))
+    out[1:-1] = np.diff(rr) / np.maximum(0.5 * (rr[1:] + rr[:-1]), 1e-9)
+    return out
+
+
 def bigeminal_beats(qrs_on, rate, context_s=GATE_CONTEXT_S, min_fraction=GATE_BIGEMINY_FRACTION,
                     rr_step=GATE_RR_STEP, min_beats=GATE_MIN_BEATS):
     """Beats in a stretch whose RR intervals alternate short / long: bigeminy, not fibrillation.
@@ -91,10 +99,7 @@ def bigeminal_beats(qrs_on, rate, context_s=GATE_CONTEXT_S, min_fraction=GATE_BI
     n = len(qrs_on)
     if min_fraction is None or n < 4:
         return np.zeros(n, dtype=bool)
-    rr = np.diff(qrs_on)
-    change = np.diff(rr) / np.maximum(0.5 * (rr[1:] + rr[:-1]), 1e-9)  # change[k]: at beat k + 1
-    step = np.zeros(n)  # each beat's change, 0 at the ends
-    step[1:-1] = change
+    step = _rr_change(qrs_on)
     alternates = np.zeros(n)
     with np.errstate(invalid="ignore"):
         alternates[2:-1] = ((step[2:-1] * step[1:-2] < 0) & (np.abs(step[2:-1]) > rr_step)
@@ -174,10 +179,11 @@ def p_coherence(x, qrs_on, rate, context_s=GATE_COHERENCE_CONTEXT_S, window_s=GA
     sway_share : float or None
         Share of the stretches' energy below ``sway_band_hz`` from which the
         sway view counts (None: no sway view).
-    alternate : bool
-        Also compare each stretch with those of every other beat only (its
-        own parity in the beat sequence) and take the larger mean
-        correlation: in bigeminy the premature atrial beats' P waves may
+    alternate : bool or ndarray of bool
+        For all beats (True) or those marked (per beat, e.g.
+        :func:`bigeminal_beats`), also compare each stretch with those of
+        every other beat only (its own parity in the beat sequence) and take
+        the larger mean correlation: in bigeminy the premature atrial beats' P waves may
         differ from the sinus ones (inverted), so all beats together look
         incoherent while each half repeats its own wave.
     return_sway : bool
@@ -347,9 +353,7 @@ def rhythm_gate(qrs_on, p_height, p_peak, rate, context_s=GATE_CONTEXT_S, min_he
     """
     n = len(qrs_on)
     half = context_s * rate
-    rr = np.diff(qrs_on)
-    irr = np.zeros(n)  # |successive RR difference| / RR, given to the middle beat (whose neighbours are in)
-    irr[1:-1] = np.abs(np.diff(rr)) / np.maximum(0.5 * (rr[1:] + rr[:-1]), 1e-9)
+    irr = np.abs(_rr_change(qrs_on))  # given to the middle beat (whose neighbours are in)
     # the RR changes around an unlike QRS (with min_likeness) or an ectopic beat (a PVC says nothing of the atria's
     # rhythm) are left out of the count
     odd = np.zeros(n, dtype=bool) if ectopic is None else np.asarray(ectopic, dtype=bool).copy()

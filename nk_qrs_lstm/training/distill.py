@@ -13,12 +13,13 @@ References
 .. [1] Hinton, G., Vinyals, O., & Dean, J. (2015). Distilling the knowledge in a neural network. arXiv:1503.02531.
 """
 
-import json
 import os
 
 import numpy as np
 
 from ..defaults import CLASSES
+from ..runtime import CARD_FILE
+from ..runtime import normalisation as runtime_normalisation
 
 
 class Teacher:
@@ -59,14 +60,18 @@ def check_teacher(path, label_share, normalisation):
     """
     if not os.path.isfile(path):
         raise ValueError(f"teacher == {path!r}: no such file (an ONNX network written by nk-qrs-lstm export).")
-    if not 0 <= label_share <= 1:
-        raise ValueError(f"label_share == {label_share!r}, must be within [0, 1].")
-    card = os.path.join(os.path.dirname(os.path.abspath(path)), "model_card.json")
+    _check_share(label_share)
+    folder = os.path.dirname(os.path.abspath(path))
+    card = os.path.join(folder, CARD_FILE)
     if os.path.isfile(card):
-        with open(card) as f:
-            theirs = (json.load(f).get("preprocessing") or {}).get("normalisation") or "window"
+        theirs = runtime_normalisation(folder)
         if theirs != normalisation:
             raise ValueError(f"normalisation == {normalisation!r}, must be the teacher's ({theirs!r}, from {card}).")
+
+
+def _check_share(label_share):
+    if not 0 <= label_share <= 1:
+        raise ValueError(f"label_share == {label_share!r}, must be within [0, 1].")
 
 
 def soft_targets(y, weight, teacher_p, label_share=0.5, unlabelled_weight=1.0):
@@ -98,8 +103,7 @@ def soft_targets(y, weight, teacher_p, label_share=0.5, unlabelled_weight=1.0):
     >>> t.astype(float).round(2).tolist(), w.tolist()
     ([[[0.3, 0.7, 0.0, 0.0], [0.1, 0.0, 0.9, 0.0]]], [[1.0, 1.0]])
     """
-    if not 0 <= label_share <= 1:
-        raise ValueError(f"label_share == {label_share!r}, must be within [0, 1].")
+    _check_share(label_share)
     if unlabelled_weight < 0:
         raise ValueError(f"unlabelled_weight == {unlabelled_weight!r}, must be >= 0.")
     teacher_p = np.asarray(teacher_p, dtype=np.float32)
@@ -107,8 +111,7 @@ def soft_targets(y, weight, teacher_p, label_share=0.5, unlabelled_weight=1.0):
         raise ValueError(f"teacher_p has shape {teacher_p.shape}, must be the labels' {np.shape(y)} plus "
                          f"({len(CLASSES)},).")
     labelled = np.asarray(weight) > 0
-    onehot = np.eye(len(CLASSES), dtype=np.float32)[np.asarray(y)]
-    mixed = label_share * onehot + (1 - label_share) * teacher_p
+    mixed = label_share * one_hot(y) + (1 - label_share) * teacher_p
     target = np.where(labelled[..., None], mixed, teacher_p).astype(np.float32)
     return target, np.where(labelled, weight, unlabelled_weight).astype(np.float32)
 
