@@ -24,6 +24,7 @@ from .crops import AUGMENTATIONS, make_dataset, pool_batches, read_items, save_i
 from ..defaults import MODEL_RATE, MODEL_STRIDES, POOL_STOP_TIMEOUT_S, TRAIN_WINDOW_S, UNLABELLED, n_samples
 from ..preprocess import NORMALISATIONS, RateMap, highpass, make_windows, normalise, resample, robust_scale, window_plan
 from ..runtime import file_sha256
+from .runs import BACKUP_DIR, check_resume, write_config
 
 logger = logging.getLogger("nk_qrs_lstm")
 __all__ = ["AUGMENTATIONS", "load_items", "make_dataset", "to_model_rate", "train", "validation_windows"]
@@ -91,15 +92,6 @@ def validation_windows(items, normalisation="window"):
     xs = [np.pad(v, (0, full - len(v))) for v in xs]
     ys = [np.pad(v, (0, full - len(v)), constant_values=UNLABELLED) for v in ys]
     return normalise(np.stack(xs), method=normalisation)[..., None], np.stack(ys).astype(np.int64)
-
-
-def _finished_epochs(backup_dir):
-    """Epochs already trained by an interrupted run (``BackupAndRestore``'s record), so its batches continue."""
-    path = os.path.join(backup_dir, "training_metadata.json")
-    if not os.path.exists(path):
-        return 0
-    with open(path) as f:
-        return int(json.load(f)["epoch"])
 
 
 def cached_items(records, ludb_path, qtdb_path, cache=None):
@@ -217,6 +209,18 @@ def train(out, ludb_path=datasets.DEFAULT_LUDB, qtdb_path=datasets.DEFAULT_QTDB,
     os.makedirs(out, exist_ok=True)
     splits = datasets.load_splits()
     records = {p: {db: splits[db][p][:limit_records] for db in ("ludb", "qtdb")} for p in ("train", "validation")}
+    config = {
+        "seed": seed, "epochs": epochs, "steps": steps, "batch_size": batch_size, "lr": lr,
+        "max_minutes": max_minutes, "limit_records": limit_records, "patience": patience,
+        "model_kwargs": dict(model_kwargs or {}), "augment": augmentation,
+        "normalisation": normalisation, "ludb_path": ludb_path, "qtdb_path": qtdb_path,
+        "split_seed": splits["seed"], "train_records": records["train"], "validation_records": records["validation"],
+        "workers": workers, "init": init, "init_matching": init_matching, "wide_qrs_weight": wide_qrs_weight,
+        "boundary_weight": boundary_weight, "frozen": list(frozen), "teacher": teacher,
+        "teacher_sha256": file_sha256(teacher) if teacher else None,
+        "label_share": label_share if teacher else None,
+    }
+    first_epoch = check_resume(out, config)  # before any data is read
     t0 = time.time()
     train_items, val_items = (
         cached_items(records[p], ludb_path, qtdb_path, items_cache and os.path.join(items_cache, f"{p}.npz"))
@@ -225,7 +229,6 @@ def train(out, ludb_path=datasets.DEFAULT_LUDB, qtdb_path=datasets.DEFAULT_QTDB,
     yv, wv = targets(yv)
     logger.info("loaded %d training and %d validation leads (%d windows) in %.0f s",
                 len(train_items), len(val_items), len(xv), time.time() - t0)
-    first_epoch = _finished_epochs(os.path.join(out, "backup"))
     crop_args = dict(augmentation=augmentation, normalisation=normalisation, wide_qrs_weight=wide_qrs_weight,
                      boundary_weight=boundary_weight)
     if workers:  # fork before the training framework starts its threads
@@ -254,26 +257,16 @@ def train(out, ludb_path=datasets.DEFAULT_LUDB, qtdb_path=datasets.DEFAULT_QTDB,
         loss="categorical_crossentropy" if teacher else "sparse_categorical_crossentropy",
         weighted_metrics=["categorical_accuracy" if teacher else "sparse_categorical_accuracy"],
     )
-    config = {
-        "seed": seed, "epochs": epochs, "steps": steps, "batch_size": batch_size, "lr": lr,
-        "max_minutes": max_minutes, "limit_records": limit_records, "patience": patience,
-        "model_kwargs": model_kwargs, "augment": augmentation,
-        "normalisation": normalisation, "ludb_path": ludb_path, "qtdb_path": qtdb_path,
-        "split_seed": splits["seed"], "train_records": records["train"], "validation_records": records["validation"],
-        "workers": workers, "init": init, "init_matching": init_matching, "wide_qrs_weight": wide_qrs_weight,
-        "boundary_weight": boundary_weight, "frozen": list(frozen), "teacher": teacher,
-        "teacher_sha256": file_sha256(teacher) if teacher else None,
-        "label_share": label_share if teacher else None,
+    config.update({
         "n_params": int(model.count_params()),
         "versions": {"python": platform.python_version(), "keras": keras.__version__,
                      "backend": keras.backend.backend(), "numpy": np.__version__},
-    }
-    with open(os.path.join(out, "train_config.json"), "w") as f:
-        json.dump(config, f, indent=1)
+    })
+    write_config(out, config)
     best = os.path.join(out, "best.keras")
     callbacks = [
         _TimeLimit(max_minutes),  # first: adds wall_s to the logs the other callbacks see
-        keras.callbacks.BackupAndRestore(os.path.join(out, "backup")),
+        keras.callbacks.BackupAndRestore(os.path.join(out, BACKUP_DIR)),
         keras.callbacks.ModelCheckpoint(best, monitor="val_loss", save_best_only=True),
         keras.callbacks.ReduceLROnPlateau(monitor="val_loss", factor=0.5, patience=max(patience // 3, 1)),
         keras.callbacks.EarlyStopping(monitor="val_loss", patience=patience),
