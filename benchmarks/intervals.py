@@ -39,7 +39,7 @@ import warnings
 import numpy as np
 
 from nk_qrs_lstm.defaults import TOLERANCE_S
-from nk_qrs_lstm.evaluation.matching import _as_points, _pair_indices
+from nk_qrs_lstm.evaluation.matching import pair_fiducials
 from nk_qrs_lstm.evaluation.runner import delineator
 from nk_qrs_lstm.registry import get_method
 from nk_qrs_lstm.training.datasets import load_split
@@ -85,9 +85,8 @@ def predicted_beats(waves):
 
 def paired(expert, predicted, rate):
     """Rows of ``expert`` and ``predicted`` whose QRS onsets pair one-to-one within the tolerance."""
-    found = predicted[np.isfinite(predicted[:, 1])]
-    i, j = _pair_indices(_as_points(expert[:, 1], "expert"), _as_points(found[:, 1], "found"), TOLERANCE_S * rate)
-    return expert[i], found[j]
+    i, j = pair_fiducials(expert[:, 1], predicted[:, 1], TOLERANCE_S * rate)
+    return expert[i], predicted[j]
 
 
 def median_ms(beats, interval, rate):

@@ -121,19 +121,24 @@ def _ratio(num, den):
 
 
 # --------------------------------------------------------------------------- matching
-def _as_points(values, name):
-    """Flatten ``values`` into a float array of finite sample indices (NaN/None dropped)."""
+def _as_floats(values, name):
+    """Flatten ``values`` into a float array of sample indices (None as NaN)."""
     if values is None:
         return np.zeros(0)
     if np.isscalar(values):
         values = [values]
     try:
-        arr = np.array(
+        return np.array(
             [np.nan if v is None else v for v in np.asarray(values, dtype=object).reshape(-1)],
             dtype=np.float64,
         )
     except (TypeError, ValueError):
         raise TypeError(f"{name} must contain sample indices (numbers, NaN or None).") from None
+
+
+def _as_points(values, name):
+    """Flatten ``values`` into a float array of finite sample indices (NaN/None dropped)."""
+    arr = _as_floats(values, name)
     return arr[np.isfinite(arr)]
 
 
@@ -272,6 +277,38 @@ def match_fiducials(reference, predicted, tolerance, sampling_rate=None):
         errors=predicted[pred_idx] - reference[ref_idx],
         sampling_rate=sampling_rate,
     )
+
+
+def pair_fiducials(reference, predicted, tolerance):
+    """Indices of the pairs :func:`match_fiducials` makes, into ``reference`` and ``predicted`` as given.
+
+    Use it to compare whole beats (rows) paired by one fiducial, e.g. intervals of the beats whose QRS onsets pair.
+
+    Parameters
+    ----------
+    reference, predicted : array-like of float
+        Sample indices (any order; NaN or None entries are never paired).
+    tolerance : float
+        Largest accepted ``|predicted - reference|``, in samples (inclusive).
+
+    Returns
+    -------
+    ref_idx, pred_idx : ndarray of int
+        Positions in the inputs of the paired points, in the order of ``ref_idx``.
+
+    See Also
+    --------
+    match_fiducials : the counts and errors of the same pairing.
+
+    Examples
+    --------
+    >>> pair_fiducials([100, float("nan"), 300], [298, 103], tolerance=5)
+    (array([0, 2]), array([1, 0]))
+    """
+    ref, pred = _as_floats(reference, "reference"), _as_floats(predicted, "predicted")
+    ref_pos, pred_pos = np.flatnonzero(np.isfinite(ref)), np.flatnonzero(np.isfinite(pred))
+    ref_idx, pred_idx = _pair_indices(ref[ref_pos], pred[pred_pos], _check_tolerance(tolerance, "tolerance"))
+    return ref_pos[ref_idx], pred_pos[pred_idx]
 
 
 def _as_regions(regions):

@@ -5,7 +5,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from nk_qrs_lstm.evaluation.matching import Match, _pair_indices, match_fiducials, restrict_to_regions
+from nk_qrs_lstm.evaluation.matching import Match, _pair_indices, match_fiducials, pair_fiducials, restrict_to_regions
 
 REF = np.array([100, 600, 1100, 1600])
 
@@ -91,6 +91,20 @@ def test_matching_invariants(ref, pred, tolerance):
     assert len(set(p_idx.tolist())) == len(p_idx) == m.tp
     errors = np.asarray(pred, float)[p_idx] - np.asarray(ref, float)[r_idx]
     assert np.array_equal(errors, m.errors)
+
+
+@settings(max_examples=200, deadline=None)
+@given(ref=st.lists(st.one_of(st.integers(0, 300), st.just(np.nan), st.none()), max_size=20),
+       pred=st.lists(st.one_of(st.integers(0, 300), st.just(np.nan), st.none()), max_size=20),
+       tolerance=st.integers(min_value=0, max_value=40))
+def test_pair_fiducials_indexes_the_inputs_as_given(ref, pred, tolerance):
+    """Check that the pairs index the inputs with their NaN / None entries, as match_fiducials pairs them."""
+    r_idx, p_idx = pair_fiducials(ref, pred, tolerance)
+    m = match_fiducials(ref, pred, tolerance)
+    as_float = [np.array([np.nan if v is None else v for v in x], dtype=float) for x in (ref, pred)]
+    assert len(r_idx) == len(p_idx) == m.tp
+    assert np.all(np.isfinite(as_float[0][r_idx])) and np.all(np.isfinite(as_float[1][p_idx]))
+    assert np.array_equal(as_float[1][p_idx] - as_float[0][r_idx], m.errors)
 
 
 @settings(max_examples=200, deadline=None)
