@@ -41,9 +41,11 @@ def register(default=False):
 
     After this call ``neurokit2.ecg_delineate(..., method="lstm")`` runs
     nk_qrs_lstm, every other method still runs NeuroKit's, and
-    ``neurokit2.ecg_process`` delineates with ``"lstm"``; NeuroKit's own
-    modules that call ``ecg_delineate`` (``ecg_phase``...) get the same
-    function. Undo with :func:`unregister`.
+    ``neurokit2.ecg_process`` (also inside ``neurokit2.bio_process``) is
+    :func:`ecg_process`: NeuroKit's steps and columns, delineated with
+    ``"lstm"``, samples missing in the raw signal delineated as gaps.
+    NeuroKit's own modules that call ``ecg_delineate`` (``ecg_phase``...)
+    get the same function. Undo with :func:`unregister`.
 
     Parameters
     ----------
@@ -69,8 +71,7 @@ def register(default=False):
     nk = _nk()
     if _ORIGINALS:
         unregister()
-    process_mod = sys.modules["neurokit2.ecg.ecg_process"]
-    _ORIGINALS.update(ecg_delineate=nk.ecg_delineate, process_delineate=process_mod.ecg_delineate)
+    _ORIGINALS.update(ecg_delineate=nk.ecg_delineate, ecg_process=nk.ecg_process)
     default_method = "lstm" if default else "dwt"
 
     def ecg_delineate(ecg_cleaned, rpeaks=None, sampling_rate=1000, method=default_method, show=False,
@@ -78,27 +79,23 @@ def register(default=False):
         return _ours(ecg_cleaned, rpeaks=rpeaks, sampling_rate=sampling_rate, method=method, show=show,
                      show_type=show_type, check=check, **kwargs)
 
-    def process_delineate(ecg_cleaned, rpeaks=None, sampling_rate=1000, method="lstm", **kwargs):
-        signals, waves = _ours(ecg_cleaned, rpeaks=rpeaks, sampling_rate=sampling_rate, method=method, **kwargs)
-        return signals[[k for k in PROCESS_KEYS if k in signals]], _process_waves(waves)
-
     ecg_delineate.__doc__ = _ours.__doc__
-    # every NeuroKit module holding its ecg_delineate by name (nk, nk.ecg, ecg_phase...), ecg_process apart
-    _ORIGINALS["modules"] = [module for name, module in list(sys.modules.items())
-                             if (name == "neurokit2" or name.startswith("neurokit2.")) and module is not process_mod
-                             and getattr(module, "ecg_delineate", None) is _ORIGINALS["ecg_delineate"]]
-    for target in _ORIGINALS["modules"]:
-        target.ecg_delineate = ecg_delineate
-    process_mod.ecg_delineate = process_delineate
+    # every NeuroKit module holding the function by name (nk, nk.ecg, ecg_phase...; bio_process for ecg_process):
+    # NeuroKit's ecg_process becomes ours, which delineates the samples its cleaning filled as gaps
+    replaced = {"ecg_delineate": ecg_delineate, "ecg_process": ecg_process}
+    _ORIGINALS["modules"] = [(module, name) for key, module in list(sys.modules.items())
+                             if key == "neurokit2" or key.startswith("neurokit2.") for name in replaced
+                             if getattr(module, name, None) is _ORIGINALS[name]]
+    for module, name in _ORIGINALS["modules"]:
+        setattr(module, name, replaced[name])
 
 
 def unregister():
     """Undo :func:`register`: NeuroKit2 is as it was."""
     if not _ORIGINALS:
         return
-    for target in _ORIGINALS["modules"]:
-        target.ecg_delineate = _ORIGINALS["ecg_delineate"]
-    sys.modules["neurokit2.ecg.ecg_process"].ecg_delineate = _ORIGINALS["process_delineate"]
+    for module, name in _ORIGINALS["modules"]:
+        setattr(module, name, _ORIGINALS[name])
     _ORIGINALS.clear()
 
 

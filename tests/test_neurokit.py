@@ -81,6 +81,28 @@ def test_ecg_process_delineates_missing_samples_as_a_gap():
     assert len(signals) == len(ecg) and signals.loc[6150:6649, NK_KEYS].to_numpy().sum() == 0
 
 
+def test_registered_neurokit_process_delineates_missing_samples_as_a_gap():
+    """Check that after register() NeuroKit's own ecg_process (also inside bio_process) leaves the samples its
+    cleaning filled without wave boundaries (it delineated the fill as signal before), and unregister() restores it."""
+    ecg = nk.ecg_simulate(duration=20, sampling_rate=500, random_state=3)
+    ecg[6150:6650] = np.nan
+    original = nk.ecg_process
+    nk_qrs_lstm.register()
+    try:
+        with pytest.warns(Warning):
+            signals, info = nk.ecg_process(ecg, sampling_rate=500)
+        with pytest.warns(Warning):
+            bio, _ = nk.bio_process(ecg=ecg, sampling_rate=500)
+    finally:
+        nk_qrs_lstm.unregister()
+    assert nk.ecg_process is original and nk.bio_process.__globals__["ecg_process"] is original
+    points = np.concatenate([np.asarray(info[key], float) for key in NK_KEYS])
+    assert points.size and not np.any((points >= 6150) & (points < 6650))
+    assert signals.loc[6150:6649, NK_KEYS].to_numpy().sum() == 0
+    assert bio.loc[6150:6649, [k for k in NK_KEYS if k in bio]].to_numpy().sum() == 0
+    assert np.isfinite(np.asarray(info["ECG_R_Onsets"], float)).sum() >= len(info["ECG_R_Peaks"]) - 2
+
+
 def test_check_table_removes_only_outliers():
     """Check that check_table sets the point with |z| > 3 to NaN and keeps everything else."""
     rpeaks = np.arange(20) * 500.0 + 100
