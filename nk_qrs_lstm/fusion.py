@@ -45,6 +45,8 @@ FUSE_HALF_QRS_S = 0.05  # [s] centre of a complex known by one limit only (cut b
 FUSE_WAVE_FRACTION = 0.25  # [-] fraction of a beat's leads that must find its P (T) wave (benchmarks/tune_fusion.py)
 FUSE_QUIET_LEAD = 0.05  # [-] a lead whose range in a second is below this fraction of the widest lead's is silent
 FUSE_QUIET_WARN_SHARE = 0.5  # [-] delineate_record warns where a lead is silent in this share of its seconds or more
+FUSE_LOUD_MV = 50.0  # [mV] a lead (units known) whose range in a second exceeds this is no ECG in mV there (a lead
+#                      stored in uV but labelled mV, trial 29): it is left out, and is not the widest lead
 #                              (LUDB / QTDB train + validation: at most 0.1 % of any lead's seconds)
 #: wave -> (onset, offset) percentile over leads (benchmarks/tune_fusion.py --percentiles, validation)
 FUSE_PERCENTILES = {"P": (50, 50), "R": (35, 65), "T": (50, 80)}
@@ -203,26 +205,29 @@ def _voters(centres, active):
 
 def active_samples(ecg, sampling_rate, scale=None, return_quiet=False):
     """Samples of each lead that carry a signal: finite, in a second whose range is not zero nor below
-    ``FUSE_QUIET_LEAD`` of the widest lead's range in that second (a disconnected lead's digitiser noise).
+    ``FUSE_QUIET_LEAD`` of the widest lead's range in that second (a disconnected lead's digitiser noise), nor, where
+    ``scale`` puts the lead in mV, above ``FUSE_LOUD_MV`` (units misread: such a lead is not the widest either, so
+    one lead in uV labelled mV does not silence the others).
 
     Parameters
     ----------
     ecg : ndarray, shape (n,) or (n, n_leads)
     sampling_rate : float
     scale : array-like of float, shape (n_leads,), optional
-        Factor putting each lead in one unit (e.g. to mV from the record's units: a lead in uV beside leads in
-        mV is not quiet); NaN where a lead's units are not known (``NU``, ``adu``): that lead is compared with
-        itself only (finite and not constant). By default the leads are taken to be in one unit.
+        Factor putting each lead in mV (from the record's units: a lead in uV beside leads in mV is not quiet); NaN
+        where a lead's units are not known (``NU``, ``adu``): that lead is compared with itself only (finite and
+        not constant). By default the leads are taken to be in one unit, and none is too loud.
 
     return_quiet : bool
         Also return, per lead, the share of the seconds where it carries a signal (finite, not constant) in which
-        it is silent beside the widest lead: near 1 for a lead whose units were misread (a lead in uV beside
-        leads in mV, all labelled alike); NaN where it carries none.
+        it is silent beside the widest lead (near 1 for a lead whose units were misread: a lead in mV beside leads
+        in uV, all labelled alike), and the share in which it is too loud (a lead in uV labelled mV); NaN where it
+        carries none.
 
     Returns
     -------
     ndarray of bool, the shape of ``ecg``
-    quiet : ndarray of float, shape (n_leads,)
+    quiet, loud : ndarray of float, shape (n_leads,)
         With ``return_quiet``.
 
     Examples
@@ -239,40 +244,47 @@ def active_samples(ecg, sampling_rate, scale=None, return_quiet=False):
     [True, False]
     >>> t = np.arange(5000) / 500.0
     >>> ecg = np.column_stack([np.sin(t), 1000 * np.sin(t), np.zeros(5000)])  # mV, uV read as mV, flat
-    >>> active_samples(ecg, 500, return_quiet=True)[1].tolist()
-    [1.0, 0.0, nan]
+    >>> _, quiet, loud = active_samples(ecg, 500, return_quiet=True)  # one unit, none too loud: the mV lead silent
+    >>> quiet.tolist(), loud.tolist()
+    ([1.0, 0.0, nan], [0.0, 0.0, nan])
+    >>> _, quiet, loud = active_samples(ecg, 500, scale=[1.0, 1.0, 1.0], return_quiet=True)  # all said to be mV
+    >>> quiet.tolist(), loud.tolist()
+    ([0.0, 0.0, nan], [0.0, 1.0, nan])
     """
     x = np.asarray(ecg, dtype=np.float64)
     leads = x.reshape(len(x), -1)
     block = max(1, int(round(sampling_rate)))
-    spread, live = _second_levels(leads, block, scale)
+    spread, live, loud = _second_levels(leads, block, scale)
     active = (np.repeat(live, block, axis=0)[: len(x)] & np.isfinite(leads)).reshape(x.shape)
-    return (active, _quiet(spread, live)) if return_quiet else active
+    return (active, _share(spread, ~live & ~loud), _share(spread, loud)) if return_quiet else active
 
 
-def _quiet(spread, live):
-    """Per lead, the share of its seconds with a range (``spread > 0``) that are not ``live``."""
+def _share(spread, flagged):
+    """Per lead, the share of its seconds with a range (``spread > 0``) that are ``flagged``."""
     carrying = (spread > 0).sum(axis=0)
-    return np.where(carrying > 0, 1.0 - live.sum(axis=0) / np.maximum(carrying, 1), np.nan)
+    return np.where(carrying > 0, (flagged & (spread > 0)).sum(axis=0) / np.maximum(carrying, 1), np.nan)
 
 
 def _second_levels(leads, block, scale):
-    """Each lead's range per ``block`` of samples (0 where nothing finite), and whether it carries a signal there
-    beside the widest lead (:func:`active_samples`)."""
+    """Each lead's range per ``block`` of samples (0 where nothing finite), whether it carries a signal there
+    beside the widest lead, and whether it is too loud there (:func:`active_samples`)."""
     padded = np.full((-(-len(leads) // block) * block, leads.shape[1]), np.nan)
     padded[: len(leads)] = leads
     blocks = padded.reshape(-1, block, leads.shape[1])
     finite = np.isfinite(blocks)
     spread = np.where(finite, blocks, -np.inf).max(axis=1) - np.where(finite, blocks, np.inf).min(axis=1)
     spread = np.nan_to_num(spread, nan=0.0, neginf=0.0, posinf=0.0)
+    given = scale is not None
     scale = np.ones(leads.shape[1]) if scale is None else np.asarray(scale, dtype=float).reshape(-1)
     if scale.shape != (leads.shape[1],):
         raise ValueError(f"scale has {scale.size} factor(s), must have one per lead ({leads.shape[1]}).")
     known = np.isfinite(scale)
     level = spread * np.where(known, scale, 1.0)
-    widest = level[:, known].max(axis=1, keepdims=True) if known.any() else level
+    loud = (level > FUSE_LOUD_MV) & known if given else np.zeros(level.shape, dtype=bool)
+    judged = known & ~loud
+    widest = np.where(judged, level, 0.0).max(axis=1, keepdims=True)
     reference = np.where(known, widest, level)  # a lead of unknown units: against itself
-    return spread, (spread > 0) & (level >= FUSE_QUIET_LEAD * reference)
+    return spread, (spread > 0) & ~loud & (level >= FUSE_QUIET_LEAD * reference), loud
 
 
 def robust_amplitude(ecg):

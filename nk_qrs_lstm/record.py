@@ -17,7 +17,8 @@ from .delineate import PROBA_COLUMNS, validate_input
 from .quality import warn_delineated
 from .neurokit import table_to_frame, to_neurokit
 from .fusion import FUSIONS, fuse_leads
-from .fusion import FUSE_QUIET_LEAD, FUSE_QUIET_WARN_SHARE, ProbaMean, active_samples, fuse_proba, peak_signal
+from .fusion import (FUSE_LOUD_MV, FUSE_QUIET_LEAD, FUSE_QUIET_WARN_SHARE, ProbaMean, active_samples, fuse_proba,
+                     peak_signal)
 from .mains import shared_spectra
 from .pipeline import delineate_lead, resample_proba, warn_low_rate
 from .preprocess import model_rate_gaps
@@ -207,14 +208,23 @@ class RecordDelineation:
         return names.index(lead) if lead is not None and names.count(lead) == 1 else chan
 
 
-def _warn_quiet(names, shares):
-    """Name the leads silent beside the others in most of the record: the fusion leaves them out there."""
+def _warn_quiet(names, shares, loud=None):
+    """Name the leads silent beside the others, or too loud for an ECG in mV, in most of the record: the fusion
+    leaves them out there."""
+    loud = np.zeros(len(names)) if loud is None else np.asarray(loud, dtype=float)
     with np.errstate(invalid="ignore"):
+        too_loud = loud >= FUSE_QUIET_WARN_SHARE
         silent = np.asarray(shares, dtype=float) >= FUSE_QUIET_WARN_SHARE
+    if too_loud.any():
+        listed = ", ".join(f"{n!r} ({100 * q:.0f} %)" for n, q, s in zip(names, loud, too_loud) if s)
+        warn(f"lead(s) {listed} of the record span more than {FUSE_LOUD_MV:g} mV within a second in that share of "
+             "their seconds, which no ECG does: units read wrong (a lead stored in uV but labelled mV?). They are "
+             "left out of the fused delineation there (each lead's own table is unaffected): check the record's "
+             "units.")
     if not silent.any() or len(names) < 2:
         return
     quiet = ", ".join(f"{n!r} ({100 * q:.0f} %)" for n, q, s in zip(names, shares, silent) if s)
-    others = ", ".join(repr(n) for n, s in zip(names, silent) if not s)
+    others = ", ".join(repr(n) for n, s, s_loud in zip(names, silent, too_loud) if not s and not s_loud)
     warn(f"lead(s) {quiet} of the record are under {100 * FUSE_QUIET_LEAD:g} % of the widest lead's range in that "
          f"share of their seconds, beside {others or 'the other leads'}, and are left out of the fused delineation "
          "there (each lead's own table is unaffected): a disconnected lead's noise, or units read wrong on one side "
@@ -284,9 +294,9 @@ def delineate_record(record, leads=None, backend="onnx", record_name=None, keep_
     record_name, channels = read_name if record_name is None else record_name, dict(zip(names, channels))
     tables, probas, ecgs, mean, rate_map = {}, ({} if keep_proba else None), [], None, None
     # flat, missing or silent beside the others (compared in mV where the units say)
-    active, quiet = active_samples(signal, rate, scale=millivolt_scale(units, signal), return_quiet=True)
+    active, quiet, loud = active_samples(signal, rate, scale=millivolt_scale(units, signal), return_quiet=True)
     active = dict(zip(names, active.T))
-    _warn_quiet(names, quiet)
+    _warn_quiet(names, quiet, loud)
     warn_low_rate(check_sampling_rate(rate), time_scale)  # once for the record (a bad rate refused first)
     for j, name in enumerate(names):
         with shared_spectra():  # the quality check's spectra serve the pipeline's mains search

@@ -240,11 +240,11 @@ def test_non_ecg_channels_are_not_delineated_by_default(tmp_path):
 
 
 def test_leads_silent_beside_the_others_in_most_of_the_record_are_named(tmp_path):
-    """Check a new-user trial's case (20): a lead stored in uV beside one in mV, both labelled mV, makes the mV lead
-    look silent; the fusion leaves it out there, and a warning names it, its share and the units to check. The same
-    leads in one unit warn nothing of the kind."""
+    """Check a new-user trial's case (20): a lead stored in mV beside one in uV, both labelled uV, looks silent; the
+    fusion leaves it out there, and a warning names it, its share and the units to check. The same leads in one
+    unit warn nothing of the kind."""
     signal, _ = example_leads(("ii", "v5"))
-    path = write_record(tmp_path, "mixed", signal * [1.0, 1000.0], ["ii", "v5"])
+    path = write_record(tmp_path, "mixed", signal * [1.0, 1000.0], ["ii", "v5"], units=["uV", "uV"])
     with pytest.warns(NKQRSLSTMWarning, match=r"lead\(s\) 'ii' \(100 %\) of the record are under 5 % of the "
                                               r"widest lead's range .* beside 'v5', .* check the record's units"):
         result = delineate_record(path)
@@ -252,7 +252,27 @@ def test_leads_silent_beside_the_others_in_most_of_the_record_are_named(tmp_path
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         delineate_record(example_record_path(), leads=["ii", "v5"])
-    assert not [w for w in caught if "widest lead" in str(w.message)]
+    assert not [w for w in caught if "widest lead" in str(w.message) or "no ECG does" in str(w.message)]
+
+
+def test_a_lead_in_uv_labelled_mv_is_left_out_not_the_others():
+    """Check trial 29's case: one lead of twelve stored in uV but labelled mV; the fusion kept it alone (the eleven
+    others looked silent beside it). It is now the one left out, named in a warning, and the fused beats are those
+    of the eleven others."""
+    import wfdb
+
+    record = wfdb.rdrecord(example_record_path())
+    signal = record.p_signal.copy()
+    signal[:, -1] *= 1000.0  # v6 in uV, labelled mV
+    loud = wfdb.Record(record_name="loud", fs=record.fs, sig_name=record.sig_name, units=list(record.units),
+                       p_signal=signal, n_sig=record.n_sig, sig_len=record.sig_len)
+    with pytest.warns(NKQRSLSTMWarning, match=r"lead\(s\) 'v6' \(100 %\) of the record span more than 50 mV "
+                                              r"within a second .* check the record's units"):
+        result = delineate_record(loud, fusion="percentile")
+    reference = delineate_record(example_record_path(), leads=list(record.sig_name[:-1]), fusion="percentile")
+    assert (result.fused["n_leads"] == 11).all()
+    for key in ("ECG_P_Onsets", "ECG_R_Onsets", "ECG_R_Offsets", "ECG_T_Offsets"):
+        np.testing.assert_array_equal(result.fused[key].to_numpy(float), reference.fused[key].to_numpy(float))
 
 
 def test_repr_is_one_short_line(two_leads):
