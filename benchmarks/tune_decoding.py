@@ -241,11 +241,12 @@ def score_p(decoded, rhythm, gate_kw=None, likeness=False):
         pred = {k: table[k] for k in P_KEYS}
         if gate_kw is not None:
             extra = {"likeness": table["evidence_qrs_likeness"]} if likeness else {}
-            # as the decoder, with its own flags: the RR changes around ectopic beats left out, bigeminy's RR arm
-            # silent (its coherence, alternate beats' where bigeminal, is already the evidence's)
+            # as the decoder, with its own flags: the RR changes around ectopic (and wide premature) beats left out,
+            # bigeminy's RR arm silent (its coherence, alternate beats' where bigeminal, is already the evidence's)
             ectopic = np.asarray(table["evidence_ectopic"], dtype=bool)
             allow, _ = rhythm_gate(table["evidence_qrs_on"], table["evidence_p_height"], table["evidence_p_peak"],
-                                   rate_map.model_rate, coherence=table["evidence_p_coherence"], ectopic=ectopic,
+                                   rate_map.model_rate, coherence=table["evidence_p_coherence"],
+                                   ectopic=np.asarray(table["evidence_wide_premature"], dtype=bool),
                                    bigeminal=np.asarray(table["evidence_bigeminal"], dtype=bool),
                                    **{**extra, **gate_kw})
             pred = {k: np.where(allow & ~ectopic, v, np.nan) for k, v in pred.items()}

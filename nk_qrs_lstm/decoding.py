@@ -227,9 +227,12 @@ def decode_beats(proba, qrs, rate, p_accept=P_ACCEPT, p_level=P_LEVEL, p_power=P
     coherence, sway = ((None, np.full(n, np.nan)) if x is None else
                        p_coherence(x, on, rate, return_sway=True, alternate=bigeminal))
     likeness = None if x is None else qrs_likeness(x, on, rate)
-    # a premature beat whose QRS is unlike its neighbours' (a PVC) has no P wave of its own
+    # a premature beat whose QRS is unlike its neighbours' (a PVC) has no P wave of its own; one also wider than the
+    # on-time beats without a clear P bump is ventricular enough for its RR changes to say nothing of the atria
+    # (trial 30: trigeminy of PVCs of the sinus beats' shape), though its own P is not judged by that
     ectopic = np.zeros(n, dtype=bool) if x is None else ectopic_beats(on, likeness, rate)
-    allow, evidence = rhythm_gate(on, p_h, p_pk, rate, coherence=coherence, likeness=likeness, ectopic=ectopic,
+    wide = ectopic if x is None else ectopic | ectopic_beats(on, likeness, rate, width=off - on, p_height=p_h)
+    allow, evidence = rhythm_gate(on, p_h, p_pk, rate, coherence=coherence, likeness=likeness, ectopic=wide,
                                   bigeminal=bigeminal, **(gate_kw or {}))
     if gate:
         has_p &= allow & ~ectopic
@@ -250,7 +253,8 @@ def decode_beats(proba, qrs, rate, p_accept=P_ACCEPT, p_level=P_LEVEL, p_power=P
     r_h, _, _, _ = strongest_bump(proba[:, 2], np.floor(on).astype(np.int64) + 1,
                                   np.floor(off).astype(np.int64) + 1, 0.5)
     evidence.update(qrs_on=on, qrs_likeness=np.full(n, np.nan) if likeness is None else likeness, p_height=p_h,
-                    p_peak=p_pk, p_found=has_p, p_allowed=allow, ectopic=ectopic, bigeminal=bigeminal, t_height=t_h, t_found=has_t,
+                    p_peak=p_pk, p_found=has_p, p_allowed=allow, ectopic=ectopic, wide_premature=wide,
+                    bigeminal=bigeminal, t_height=t_h, t_found=has_t,
                     r_height=r_h, p_sway=sway)
     return beats, evidence
 

@@ -1,11 +1,12 @@
-"""Ventricular ectopic beats: premature, with a QRS unlike their neighbours', and no P wave of their own.
+"""Ventricular ectopic beats: premature, with a QRS unlike their neighbours' or wider, and no P wave of their own.
 
 Pure functions on per-beat arrays, used by :func:`nk_qrs_lstm.decoding.decode_beats`
 beside the rhythm gate (:mod:`nk_qrs_lstm.rhythm`, which judges stretches of
 beats; these are judged one by one):
 
 - :func:`qrs_likeness`: how much each beat's QRS looks like those around it;
-- :func:`ectopic_beats`: premature beats whose QRS is unlike their neighbours'.
+- :func:`ectopic_beats`: premature beats whose QRS is unlike their neighbours', or wider than the on-time
+  beats' without a clear P bump of its own.
 
 The settings were chosen on the validation splits (``docs/decoding.md``, "No P
 wave before a ventricular premature beat").
@@ -15,7 +16,8 @@ import warnings
 
 import numpy as np
 
-from .defaults import ECTOPIC_CONTEXT_S, ECTOPIC_MIN_LIKENESS, ECTOPIC_RR_RATIO, GATE_MIN_BEATS, QRS_LIKENESS_WINDOW_S
+from .defaults import (ECTOPIC_CONTEXT_S, ECTOPIC_MIN_LIKENESS, ECTOPIC_RR_RATIO, ECTOPIC_WEAK_P, ECTOPIC_WIDTH_RATIO,
+                       GATE_MIN_BEATS, QRS_LIKENESS_WINDOW_S)
 from .beat_context import _context, _stretches, _unit_rows
 
 CHUNK_BEATS = 8192  # beats whose context medians are taken at once (bounds memory on dense detections)
@@ -93,8 +95,10 @@ def qrs_likeness(x, qrs_on, rate, context_s=ECTOPIC_CONTEXT_S, window_s=QRS_LIKE
 
 
 def ectopic_beats(qrs_on, likeness, rate, rr_ratio=ECTOPIC_RR_RATIO, min_likeness=ECTOPIC_MIN_LIKENESS,
-                  context_s=ECTOPIC_CONTEXT_S, min_beats=GATE_MIN_BEATS):
-    """Premature beats whose QRS looks unlike their neighbours': ventricular ectopic beats, without a P wave.
+                  context_s=ECTOPIC_CONTEXT_S, min_beats=GATE_MIN_BEATS, width=None, p_height=None,
+                  width_ratio=ECTOPIC_WIDTH_RATIO, weak_p=ECTOPIC_WEAK_P):
+    """Premature beats whose QRS looks unlike their neighbours' or is wider: ventricular ectopic beats, without a P
+    wave.
 
     A premature ventricular contraction starts in the ventricle: it comes
     early, its QRS has a shape of its own, and no P wave leads it (a sinus P
@@ -108,6 +112,13 @@ def ectopic_beats(qrs_on, likeness, rate, rr_ratio=ECTOPIC_RR_RATIO, min_likenes
     neighbours, a beat conducted with a bundle-branch block among others like
     it keeps their shape, and a fusion beat comes on time: they keep their P
     waves.
+
+    A ventricular beat of the normal beats' polarity may look like them
+    (trial 30: likeness about 0.86); with ``width`` and ``p_height`` given, a
+    premature beat whose QRS is at least ``width_ratio`` times the median
+    width of the on-time (not premature) beats in its context and whose own
+    P bump stays under ``weak_p`` is ectopic too. An atrial beat conducted
+    with aberration is as wide, but its P wave leads it: a clear bump keeps it.
 
     Parameters
     ----------
@@ -126,6 +137,16 @@ def ectopic_beats(qrs_on, likeness, rate, rr_ratio=ECTOPIC_RR_RATIO, min_likenes
         Beats within this distance of the beat's onset are its context (s).
     min_beats : int
         Fewest beats in the context for a judgement (fewer: not ectopic).
+    width : ndarray of float, optional
+        QRS width per beat (samples; NaN: not judged). Without it (or
+        ``p_height``) only the likeness decides.
+    p_height : ndarray of float, optional
+        Height of each beat's strongest P bump, accepted or not (NaN: no
+        window, no bump).
+    width_ratio : float
+        Width / the on-time beats' median width, at least (wide).
+    weak_p : float
+        A wide premature beat whose P bump stays under this has no P wave.
 
     Returns
     -------
@@ -139,6 +160,11 @@ def ectopic_beats(qrs_on, likeness, rate, rr_ratio=ECTOPIC_RR_RATIO, min_likenes
     >>> likeness = np.r_[[0.95] * 6, 0.1, [0.95] * 3]
     >>> np.flatnonzero(ectopic_beats(on, likeness, rate=250)).tolist()
     [6]
+    >>> width = np.r_[[22.0] * 3, 35.0, [22.0] * 6]  # beat 3 is also wide, without a P bump of its own
+    >>> np.flatnonzero(ectopic_beats(on, likeness, 250, width=width, p_height=np.r_[[0.99] * 3, 0.05, [0.99] * 6]))
+    array([3, 6])
+    >>> np.flatnonzero(ectopic_beats(on, likeness, 250, width=width, p_height=np.full(10, 0.9)))  # its P is clear
+    array([6])
     """
     on = np.asarray(qrs_on, dtype=np.float64)
     n = len(on)
@@ -149,4 +175,9 @@ def ectopic_beats(qrs_on, likeness, rate, rr_ratio=ECTOPIC_RR_RATIO, min_likenes
     lo, hi = _context(on, half)
     with np.errstate(invalid="ignore"):
         premature = rr <= rr_ratio * _context_median(on, rr, half)
-        return premature & (np.asarray(likeness, dtype=np.float64) < min_likeness) & ((hi - lo) >= min_beats)
+        odd = np.asarray(likeness, dtype=np.float64) < min_likeness
+        if width is not None and p_height is not None:
+            width = np.asarray(width, dtype=np.float64)
+            on_time = _context_median(on, np.where(premature, np.nan, width), half)
+            odd |= (width >= width_ratio * on_time) & (np.nan_to_num(p_height, nan=0.0) < weak_p)
+        return premature & odd & ((hi - lo) >= min_beats)

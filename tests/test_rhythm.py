@@ -217,6 +217,24 @@ def test_ectopic_beats_are_premature_and_unlike_their_neighbours():
     assert ectopic_beats(on[:0], like[:0], RATE).shape == (0,)
 
 
+def test_a_wide_premature_beat_without_a_p_bump_is_ectopic_even_of_the_usual_shape():
+    """Check trial 30's case: premature complexes of the sinus beats' shape (likeness 0.86) but 1.5x wider, in
+    bigeminy (half the context), have no P of their own unless a clear P bump leads them (an aberrant atrial beat);
+    narrow premature beats, and wide on-time beats (a bundle-branch block conducting every beat), keep theirs."""
+    on = _with_premature(list("nvnvnvnvnvnvn"))
+    premature = np.arange(len(on)) % 2 == 1
+    like = np.full(len(on), 0.86)
+    width = np.where(premature, 36.0, 24.0)  # samples: 144 vs 96 ms at 250 Hz
+    weak = np.where(premature, 0.07, 0.99)
+    assert np.array_equal(ectopic_beats(on, like, RATE, width=width, p_height=weak), premature)
+    assert not ectopic_beats(on, like, RATE).any()  # likeness alone: none
+    assert not ectopic_beats(on, like, RATE, width=width, p_height=np.full(len(on), 0.9)).any()  # clear P bumps
+    assert not ectopic_beats(on, like, RATE, width=np.full(len(on), 24.0), p_height=weak).any()  # narrow
+    regular = _with_premature(list("nnnnnnnnnnn"))
+    assert not ectopic_beats(regular, np.full(len(regular), 0.86), RATE, width=np.full(len(regular), 40.0),
+                             p_height=np.zeros(len(regular))).any()  # wide but on time
+
+
 @settings(max_examples=30, deadline=None)
 @given(st.lists(st.floats(0.3, 2.0), min_size=0, max_size=40), st.integers(0, 10_000))
 def test_ectopic_beats_contract(rr_s, seed):
@@ -228,6 +246,11 @@ def test_ectopic_beats_contract(rr_s, seed):
     assert out.shape == on.shape and out.dtype == bool
     assert np.all(like[out] < ECTOPIC_MIN_LIKENESS)
     assert np.all(out <= ectopic_beats(on, like, RATE, min_likeness=0.9))
+    rng = np.random.default_rng(seed + 1)
+    width, height = rng.uniform(15, 45, len(on)), rng.uniform(0, 1, len(on))
+    wide = ectopic_beats(on, like, RATE, width=width, p_height=height)
+    assert np.all(out <= wide)  # the width arm only adds beats, each with a weak P bump
+    assert np.all(height[wide & ~out] < 0.3)
 
 
 def test_decoding_drops_the_faint_p_bump_before_a_ventricular_premature_beat_only():
