@@ -169,6 +169,8 @@ WELCH_OUTLIER_RATIO = 4.0  # [-] spectra of the input checks leave out segments 
 NOISE_HIGH_HZ = (40.0, 150.0)  # [Hz] band of mains hum and muscle noise (capped at 0.45 x the sampling rate) ...
 NOISE_ECG_HZ = (1.0, 40.0)  # [Hz] ... against the ECG's own band
 NOISE_MAX_RATIO = 1.0  # [-] high/ECG power above this warns (2026 raw LUDB / QTDB train + validation leads: <= 0.74)
+NOISE_SMOOTHED_MIN_GAIN = 0.05  # [-] after NeuroKit's moving average, spectrum bins it kept below this (amplitude,
+#                                  forward-backward) are left out of the noise ratio, the others divided by its gain
 NOISE_BURST_RATIO = 10.0  # [-] ... and so does a minute with this many times the lead's median minute's 40-150 Hz
 #                          power (raw QTDB leads: 99th percentile 12, two leads of sel32 above; 0.1 / 0.3 mV RMS of
 #                          20-120 Hz noise for a minute of a QTDB validation lead: median 36 / 314, smallest 8 / 62)

@@ -175,6 +175,18 @@ def detect_smoothing(signal, sampling_rate, powerlines=POWERLINE_HZ, max_s=SMOOT
     return None
 
 
+def smoothing_gain(n_taps, freq, sampling_rate):
+    """Amplitude gain of a forward-backward moving average of ``n_taps`` samples at ``freq`` (Hz): ``|H|**2``.
+
+    Examples
+    --------
+    >>> smoothing_gain(10, np.array([0.0, 25.0, 50.0]), 500.0).round(3).tolist()  # NeuroKit's at 50 Hz mains
+    [1.0, 0.409, 0.0]
+    """
+    _, h = scipy.signal.freqz(np.ones(n_taps) / n_taps, worN=np.asarray(freq, dtype=float), fs=sampling_rate)
+    return np.abs(h) ** 2
+
+
 @functools.lru_cache(maxsize=16)
 def inverse_kernel(n_taps, sampling_rate, lam=UNSMOOTH_LAMBDA, half_s=UNSMOOTH_HALF_S):
     """Zero-phase FIR filter undoing a forward-backward moving average of ``n_taps`` samples.
@@ -196,8 +208,7 @@ def inverse_kernel(n_taps, sampling_rate, lam=UNSMOOTH_LAMBDA, half_s=UNSMOOTH_H
     """
     n_fft = 1 << 15
     freq = np.fft.rfftfreq(n_fft, 1.0 / sampling_rate)
-    _, h = scipy.signal.freqz(np.ones(n_taps) / n_taps, worN=freq, fs=sampling_rate)
-    s = np.abs(h) ** 2
+    s = smoothing_gain(n_taps, freq, sampling_rate)
     response = s / (s**2 + lam)
     kernel = np.fft.irfft(response, n_fft)
     half = n_samples(half_s, sampling_rate)

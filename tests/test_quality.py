@@ -337,3 +337,28 @@ def test_a_held_value_does_not_make_a_lead_coarsely_quantised():
         warnings.simplefilter("always")
         nk_qrs_lstm.ecg_delineate(held, sampling_rate=500)
     assert not [w for w in caught if "coarsely quantised" in str(w.message)]
+
+
+def test_muscle_noise_is_warned_about_after_neurokits_cleaning_too():
+    """Check trial 29's case: NeuroKit's moving average hid heavy muscle noise from the noise warning (ratio 2.65
+    raw, 0.003 cleaned); the ratio now divides out the average's gain, so the cleaned lead warns as the raw one does,
+    and a clean lead cleaned the same way does not."""
+    import scipy.signal
+
+    from nk_qrs_lstm.defaults import NOISE_MAX_RATIO
+    from nk_qrs_lstm.quality import noise_ratios
+    from nk_qrs_lstm.unsmooth import detect_smoothing
+
+    ecg = nk.ecg_simulate(duration=30, sampling_rate=500, random_state=2)
+    sos = scipy.signal.butter(4, [20, 150], btype="band", fs=500, output="sos")
+    noise = scipy.signal.sosfiltfilt(sos, np.random.default_rng(29).normal(size=len(ecg)))
+    noisy = nk.ecg_clean(ecg + 0.3 * noise / noise.std(), sampling_rate=500)
+    taps = detect_smoothing(noisy, 500)
+    assert taps == 10
+    assert noise_ratios(noisy, 500)[1].max() < 0.05 * NOISE_MAX_RATIO  # what the check saw before
+    assert noise_ratios(noisy, 500, smoothing_taps=taps)[1].max() > NOISE_MAX_RATIO
+    with pytest.warns(NKQRSLSTMWarning, match="carries much power at 40 Hz and above"):
+        nk_qrs_lstm.ecg_delineate(noisy, sampling_rate=500)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", NKQRSLSTMWarning)
+        nk_qrs_lstm.ecg_delineate(nk.ecg_clean(ecg, sampling_rate=500), sampling_rate=500)
