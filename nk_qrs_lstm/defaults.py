@@ -241,9 +241,12 @@ GATE_COHERENT_HEIGHT = 0.85  # [-] ... and P bumps there are refused unless thei
 # ventricular ectopic beats, without a P wave of their own (ectopic.ectopic_beats); chosen on the QTDB validation
 # records' beat labels (.atr: V / A / S / N / F beats) and expert marks, LUDB validation (docs/decoding.md)
 ECTOPIC_RR_RATIO = 0.85  # [-] premature: RR interval / the context's median RR, at most ...
-ECTOPIC_MIN_LIKENESS = 0.4  # [-] ... and a QRS unlike its neighbours' (ectopic.qrs_likeness below this), or ...
-ECTOPIC_WIDTH_RATIO = 1.2  # [-] ... a QRS at least this much wider than the on-time beats' (median) ...
-ECTOPIC_WEAK_P = 0.3  # [-] ... with no P bump of its own reaching this height (trial 30: same-polarity PVCs)
+ECTOPIC_MIN_LIKENESS = 0.4  # [-] ... and a QRS unlike its neighbours' (ectopic.qrs_likeness below this)
+# a premature beat whose QRS is this much wider than the on-time beats' (median) without a P bump of its own reaching
+# ECTOPIC_WEAK_P is ventricular enough for the rhythm gate to leave out its RR changes (trial 30: PVCs of the sinus
+# beats' polarity); its own P is not refused on that ground (it took aberrant S beats' P on QTDB, docs/decoding.md)
+ECTOPIC_WIDTH_RATIO = 1.2  # [-]
+ECTOPIC_WEAK_P = 0.3  # [-]
 QRS_LIKENESS_WINDOW_S = (0.03, 0.12)  # [s] the stretch compared between beats: before, after the QRS onset
 ECTOPIC_CONTEXT_S = 7.5  # [s] beats within this distance are its context (< BLOCK_MARGIN_S - PR_MAX_S)
 #: Per-beat confidence keys returned by ``boundaries.delineate_proba`` beside :data:`BEAT_KEYS`.
