@@ -57,6 +57,7 @@ COPIES = 4
 PATTERNS = {"bigeminy": lambda i: i % 2 == 1, "trigeminy": lambda i: i % 3 == 2,
             "isolated8": lambda i: i % 8 == 4, "couplet": lambda i: i % 5 in (2, 3),
             "pac_aberrant": lambda i: i % 4 == 3}
+MIN_CONFIDENCE = 0.9  # [-] the user's filter the report also scores (ecg_delineate_table(..., min_confidence=))
 CONDITIONS = [("baseline", "-")] + [(p, q) for p in ("bigeminy", "trigeminy", "isolated8", "couplet")
                                     for q in ("same", "inverted")] + [("pac_aberrant", "same")]
 
@@ -341,9 +342,11 @@ def score_lead(sinus, ectopic, rows, rate):
     right = p_right(ref_p, p_on, rate)
     s, e = slice(0, len(sinus)), slice(len(sinus), None)
     false_p = found[e] & ~np.isnan(p_on[e])
+    sure = take(rows, "p_conf", idx) >= MIN_CONFIDENCE  # what min_confidence=0.9 keeps
     return {"sinus_p": int(right[s].sum()), "sinus_n": int((~np.isnan(ref_p[s])).sum()),
             "ectopic_n": len(ectopic), "ectopic_found": int(found[e].sum()), "pac_p": int(right[e].sum()),
-            "false_p": int(false_p.sum()), "conf": list(rows["p_conf"][idx[e][false_p]])}
+            "false_p": int(false_p.sum()), "conf": list(rows["p_conf"][idx[e][false_p]]),
+            "sinus_p_sure": int((right & sure)[s].sum()), "false_p_sure": int((false_p & sure[e]).sum())}
 
 
 def run_synthetic(ludb, n_records, inputs):
@@ -375,15 +378,17 @@ def synthetic_report(results, records, inputs):
     lines = [f"## Synthetic ectopy: LUDB validation sinus leads {', '.join(LEADS)}, tiled {COPIES}x, 500 Hz", "",
              f"Records ({len(records)}): {', '.join(records)}. Right: P onset within {P_TOL_MS:.0f} ms of the "
              "expert's (sinus) or of the P placed (PACs). A lead loses its sinus P when half or fewer are right. "
-             "False P: a PVC given a P onset; its median P confidence. Warnings: count (leads warned).", "",
+             "False P: a PVC given a P onset; its median P confidence. With `min_confidence=0.9`: the right sinus "
+             "P and the false P waves left at P confidence >= 0.9. Warnings: count (leads warned).", "",
              "| input | condition | leads | sinus P right | leads losing >= half of sinus P | ectopic QRS found | "
-             "PVCs given a P | false-P confidence (median) | PACs whose P is reported within 50 ms | warnings |",
-             "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|"]
+             "PVCs given a P | false-P confidence (median) | PACs whose P is reported within 50 ms | "
+             "min_confidence=0.9: sinus P right / false P | warnings |",
+             "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
     for kind in inputs:
         for pattern, polarity in CONDITIONS:
             leads = results.get((pattern, polarity, kind), [])
             tot = {k: sum(d[k] for d in leads) for k in ("sinus_p", "sinus_n", "ectopic_n", "ectopic_found",
-                                                        "pac_p", "false_p", "warn")}
+                                                        "pac_p", "false_p", "warn", "sinus_p_sure", "false_p_sure")}
             lost = sum(d["sinus_n"] > 0 and d["sinus_p"] <= 0.5 * d["sinus_n"] for d in leads)
             pvc = pattern not in ("baseline", "pac_aberrant")
             conf = [c for d in leads for c in d["conf"]]
@@ -393,6 +398,7 @@ def synthetic_report(results, records, inputs):
                 f"{_pct(tot['ectopic_found'], tot['ectopic_n']) if tot['ectopic_n'] else '-'} | "
                 f"{_pct(tot['false_p'], tot['ectopic_n']) if pvc else '-'} | {_median(conf) if pvc else '-'} | "
                 f"{_pct(tot['pac_p'], tot['ectopic_n']) if pattern == 'pac_aberrant' else '-'} | "
+                f"{_pct(tot['sinus_p_sure'], tot['sinus_n'])} / {tot['false_p_sure'] if pvc else '-'} | "
                 f"{tot['warn']} ({sum(d['warn'] > 0 for d in leads)}) |")
     return lines
 
