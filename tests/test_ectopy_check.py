@@ -147,7 +147,7 @@ def test_score_lead_counts_sinus_p_and_false_p(ectopy):
             "p_on": np.array([900.0, 1350.0, 1580.0]), "p_conf": np.array([0.99, 0.95, 0.893])}
     score = ectopy.score_lead(sinus, pvcs, rows, RATE)
     assert score == {"sinus_p": 1, "sinus_n": 2, "ectopic_n": 2, "ectopic_found": 1, "pac_p": 0, "false_p": 1,
-                     "conf": [0.893]}
+                     "conf": [0.893], "sinus_p_sure": 1, "false_p_sure": 0}  # min_confidence=0.9 drops the false P
 
 
 def test_sinus_records_leave_out_blocks_and_ectopy(ectopy, ludb_path):
