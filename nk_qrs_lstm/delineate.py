@@ -15,7 +15,8 @@ import numbers
 import numpy as np
 import pandas as pd
 
-from ._checks import _join, check_ecg, check_option, check_rpeaks, check_sampling_rate, check_time_scale, warn
+from ._checks import (_join, check_ecg, check_flag, check_option, check_rpeaks, check_sampling_rate,
+                      check_time_scale, warn)
 from .calibration import remove_pulses
 from .defaults import BEAT_KEYS, BEAT_WINDOW_S, CLASSES, CONFIDENCE_KEYS, MIN_DURATION_S
 from .neurokit import (
@@ -39,7 +40,7 @@ PROBA_COLUMNS = tuple(f"ECG_Proba_{c.capitalize() if c == 'background' else c}" 
 
 # --------------------------------------------------------------------------- the learned method
 @register_delineator("lstm")
-def lstm(ecg, rpeaks, sampling_rate, backend="onnx", time_scale=1.0):
+def lstm(ecg, rpeaks, sampling_rate, backend="onnx", time_scale=1.0, rhythm_gate=True):
     """The shipped Conv + BiLSTM network, through the one pipeline.
 
     Parameters
@@ -54,13 +55,20 @@ def lstm(ecg, rpeaks, sampling_rate, backend="onnx", time_scale=1.0):
         How many times shorter the waves are than an adult's (1 to 3; e.g.
         1.5 for a small child's ECG): the network sees the lead that many
         times slower. Indices stay the caller's samples.
+    rhythm_gate : bool
+        Refuse P waves in stretches whose rhythm has none (atrial
+        fibrillation, flutter: irregular RR with weak P evidence, or no wave
+        repeated before the QRS complexes). ``False`` keeps every P wave the
+        network sees, for a rhythm known to have them whose RR varies a lot
+        (a marked sinus arrhythmia, multifocal atrial rhythms).
 
     Returns
     -------
     dict of str -> ndarray of float
         Per-beat table (:func:`nk_qrs_lstm.alignment.align`).
     """
-    return delineate_lead(ecg, sampling_rate, rpeaks, backend=backend, time_scale=check_time_scale(time_scale))[0]
+    return delineate_lead(ecg, sampling_rate, rpeaks, backend=backend, time_scale=check_time_scale(time_scale),
+                          rhythm_gate=check_flag("rhythm_gate", rhythm_gate))[0]
 
 
 # --------------------------------------------------------------------------- validation
@@ -188,7 +196,10 @@ def ecg_delineate(ecg_cleaned, rpeaks=None, sampling_rate=1000, method="lstm", s
         are than an adult's, for infants' and small children's ECGs (e.g.
         1.5 where the QRS lasts about 60 ms): the network, trained on adults,
         then sees the lead that many times slower (indices stay the lead's
-        samples; see ``docs/api.md``); with ``show=True``, NeuroKit's plot window ``window_start`` and
+        samples; see ``docs/api.md``), and ``rhythm_gate`` (default True;
+        ``False`` keeps the P waves the rhythm gate would refuse as atrial
+        fibrillation or flutter, for a rhythm known to have P waves whose RR
+        varies a lot); with ``show=True``, NeuroKit's plot window ``window_start`` and
         ``window_end`` (seconds around the R-peak; -0.35 and 0.55);
         NeuroKit's keyword arguments for its methods. An R-peak is given the
         QRS complex nearest to it within 150 ms and half its RR interval
@@ -352,8 +363,8 @@ def ecg_delineate_table(ecg_cleaned, rpeaks=None, sampling_rate=1000, method="ls
         is below this value (see Returns); one row per beat stays.
     **kwargs
         The method's options (``backend="onnx"`` or ``"tensorflow"``, and
-        ``time_scale`` for infants' and small children's ECGs, for
-        ``"lstm"``: see :func:`ecg_delineate`).
+        ``time_scale`` for infants' and small children's ECGs, and
+        ``rhythm_gate``, for ``"lstm"``: see :func:`ecg_delineate`).
 
     Returns
     -------

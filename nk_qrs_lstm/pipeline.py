@@ -203,7 +203,7 @@ def resample_proba(proba, rate_map, n):
     return np.stack([np.interp(pos, grid, proba[:, j]) for j in range(proba.shape[1])], axis=1)
 
 
-def find_beats(signal, rate_map, backend="onnx", keep_proba=False, **block_kw):
+def find_beats(signal, rate_map, backend="onnx", keep_proba=False, rhythm_gate=True, **block_kw):
     """Every QRS complex of one lead with its P and T waves, streamed.
 
     Parameters
@@ -214,6 +214,8 @@ def find_beats(signal, rate_map, backend="onnx", keep_proba=False, **block_kw):
     backend : {"onnx", "tensorflow"}
     keep_proba : bool
         Also return the model-rate probability track (for plots).
+    rhythm_gate : bool
+        Refuse P waves where the rhythm has none (:func:`nk_qrs_lstm.rhythm.rhythm_gate`).
 
     Returns
     -------
@@ -234,7 +236,7 @@ def find_beats(signal, rate_map, backend="onnx", keep_proba=False, **block_kw):
 
     # the peaks are read on the lead without its hum too (a 0.3-mV hum moves the largest sample of a QRS)
     peaks_from = without_mains(signal, rate_map.sampling_rate, fixes["mains_hz"])
-    return decode_blocks(blocks(), peaks_from, rate_map), proba
+    return decode_blocks(blocks(), peaks_from, rate_map, gate=rhythm_gate), proba
 
 
 def warn_low_rate(sampling_rate, time_scale=1.0):
@@ -251,7 +253,7 @@ def warn_low_rate(sampling_rate, time_scale=1.0):
 
 
 def delineate_lead(ecg, sampling_rate, rpeaks=None, backend="onnx", keep_proba=False, time_scale=1.0, warn_rate=True,
-                   **block_kw):
+                   rhythm_gate=True, **block_kw):
     """Validated lead -> aligned fiducials (and, on request, the probabilities).
 
     Parameters
@@ -265,6 +267,8 @@ def delineate_lead(ecg, sampling_rate, rpeaks=None, backend="onnx", keep_proba=F
         The network sees the lead this many times slower (:class:`~nk_qrs_lstm.preprocess.RateMap`).
     warn_rate : bool
         Give :func:`warn_low_rate`'s warning (a record's caller gives it once for all its leads).
+    rhythm_gate : bool
+        Refuse P waves where the rhythm has none (:func:`nk_qrs_lstm.rhythm.rhythm_gate`).
 
     Returns
     -------
@@ -277,7 +281,7 @@ def delineate_lead(ecg, sampling_rate, rpeaks=None, backend="onnx", keep_proba=F
     if warn_rate:
         warn_low_rate(sampling_rate, time_scale)
     rate_map = RateMap.for_rate(sampling_rate, time_scale=time_scale)
-    beats, proba = find_beats(ecg, rate_map, backend, keep_proba=keep_proba, **block_kw)
+    beats, proba = find_beats(ecg, rate_map, backend, keep_proba=keep_proba, rhythm_gate=rhythm_gate, **block_kw)
     rows = None
     if rpeaks is not None:  # matched once, for the warning and the table
         rows = match_rpeaks(rpeaks, beats["span_on"], beats["span_off"], sampling_rate)

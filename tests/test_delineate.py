@@ -466,3 +466,21 @@ def scipy_resample(x, up, down):
     import scipy.signal
 
     return scipy.signal.resample_poly(x, up, down)
+
+
+def test_rhythm_gate_false_keeps_the_p_waves_the_gate_refuses(ludb_path):
+    """Check the option on an atrial-fibrillation lead (LUDB validation record 88, lead II): the gate reports no P
+    wave there, rhythm_gate=False every P bump the network sees (a trial, 31, lost every P wave of a sinus lead with a
+    marked sinus arrhythmia to the gate); the QRS complexes are the same either way, and the option is refused for
+    NeuroKit's methods and for a value that is not True or False."""
+    import wfdb
+
+    ecg = wfdb.rdrecord(os.path.join(ludb_path, "data", "88"), channel_names=["ii"]).p_signal[:, 0]
+    gated = nk_qrs_lstm.ecg_delineate_table(ecg, sampling_rate=500)
+    kept = nk_qrs_lstm.ecg_delineate_table(ecg, sampling_rate=500, rhythm_gate=False)
+    assert gated["ECG_P_Onsets"].notna().sum() == 0 and kept["ECG_P_Onsets"].notna().sum() >= 0.8 * len(kept)
+    pd.testing.assert_series_equal(gated["ECG_R_Onsets"], kept["ECG_R_Onsets"])
+    with pytest.raises(TypeError, match="rhythm_gate"):
+        nk_qrs_lstm.ecg_delineate(ecg, sampling_rate=500, method="dwt", rhythm_gate=False)
+    with pytest.raises(TypeError, match=r"^rhythm_gate == 'no', must be True or False"):
+        nk_qrs_lstm.ecg_delineate(ecg, sampling_rate=500, rhythm_gate="no")
