@@ -45,9 +45,9 @@ FUSE_HALF_QRS_S = 0.05  # [s] centre of a complex known by one limit only (cut b
 FUSE_WAVE_FRACTION = 0.25  # [-] fraction of a beat's leads that must find its P (T) wave (benchmarks/tune_fusion.py)
 FUSE_QUIET_LEAD = 0.05  # [-] a lead whose range in a second is below this fraction of the widest lead's is silent
 FUSE_QUIET_WARN_SHARE = 0.5  # [-] delineate_record warns where a lead is silent in this share of its seconds or more
-FUSE_LOUD_MV = 50.0  # [mV] a lead (units known) whose range in a second exceeds this is no ECG in mV there (a lead
-#                      stored in uV but labelled mV, trial 29): it is left out, and is not the widest lead
 #                              (LUDB / QTDB train + validation: at most 0.1 % of any lead's seconds)
+FUSE_LOUD_MV = 50.0  # [mV] a lead (units known) whose range in a second exceeds this, beside one that does not, is
+#                      no ECG in mV there (stored in uV but labelled mV, trial 29): left out, and not the widest lead
 #: wave -> (onset, offset) percentile over leads (benchmarks/tune_fusion.py --percentiles, validation)
 FUSE_PERCENTILES = {"P": (50, 50), "R": (35, 65), "T": (50, 80)}
 FUSED_COLUMNS = ["ECG_R_Peaks"] + list(NK_KEYS)
@@ -206,8 +206,9 @@ def _voters(centres, active):
 def active_samples(ecg, sampling_rate, scale=None, return_quiet=False):
     """Samples of each lead that carry a signal: finite, in a second whose range is not zero nor below
     ``FUSE_QUIET_LEAD`` of the widest lead's range in that second (a disconnected lead's digitiser noise), nor, where
-    ``scale`` puts the lead in mV, above ``FUSE_LOUD_MV`` (units misread: such a lead is not the widest either, so
-    one lead in uV labelled mV does not silence the others).
+    ``scale`` puts the lead in mV, above ``FUSE_LOUD_MV`` while another lead of known units is not (units misread:
+    such a lead is not the widest either, so one lead in uV labelled mV does not silence the others; a record whose
+    every lead is that loud is compared as it is).
 
     Parameters
     ----------
@@ -281,6 +282,8 @@ def _second_levels(leads, block, scale):
     known = np.isfinite(scale)
     level = spread * np.where(known, scale, 1.0)
     loud = (level > FUSE_LOUD_MV) & known if given else np.zeros(level.shape, dtype=bool)
+    # too loud beside a lead that is not: a whole record in uV labelled mV has no lead to compare with, so none is
+    loud &= (known & (spread > 0) & ~loud).any(axis=1, keepdims=True)
     judged = known & ~loud
     widest = np.where(judged, level, 0.0).max(axis=1, keepdims=True)
     reference = np.where(known, widest, level)  # a lead of unknown units: against itself

@@ -347,3 +347,19 @@ def test_a_printed_ecg_s_calibration_pulse_is_bridged_in_every_lead_of_a_record(
         assert onsets.min() > 0.3 * rate
         pd.testing.assert_series_equal(result.tables[lead]["ECG_R_Onsets"], reference.tables[lead]["ECG_R_Onsets"])
     assert result.fused["ECG_R_Onsets"].dropna().min() > 0.3 * rate
+
+
+def test_a_record_all_in_uv_labelled_mv_is_fused_as_it_is():
+    """Check the review's case: every lead stored in uV but labelled mV (no lead to compare with) keeps its fused
+    beats (none is left out as too loud, no such warning), as one lead in uV beside leads in mV does not."""
+    import wfdb
+
+    record = wfdb.rdrecord(example_record_path())
+    loud = wfdb.Record(record_name="all_uv", fs=record.fs, sig_name=record.sig_name, units=list(record.units),
+                       p_signal=record.p_signal * 1000.0, n_sig=record.n_sig, sig_len=record.sig_len)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        result = delineate_record(loud, fusion="percentile")
+    assert not [w for w in caught if "no ECG does" in str(w.message)]
+    reference = delineate_record(example_record_path(), fusion="percentile")
+    assert len(result.fused) == len(reference.fused) > 5 and (result.fused["n_leads"] == 12).all()
