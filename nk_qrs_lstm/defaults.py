@@ -71,8 +71,9 @@ STRETCH_SEGMENT_S = 4.0  # [s] ... in Welch segments of this length (0.25-Hz res
 
 # --- streaming -----------------------------------------------------------------
 BLOCK_S = 3600.0  # [s] longest stretch of signal turned into probabilities at once
-BLOCK_MARGIN_S = 20.0  # [s] probabilities decoded beyond each block edge: > two contexts (GATE_CONTEXT_S, of beats
-#                        whose own flags look ECTOPIC_CONTEXT_S further) + PR_MAX_S + a wave
+BLOCK_MARGIN_S = 30.0  # [s] probabilities decoded beyond each block edge: > three contexts (GATE_CONTEXT_S, of beats
+#                        whose wide-premature flags compare them with the on-time beats within ECTOPIC_CONTEXT_S,
+#                        each on time by its own ECTOPIC_CONTEXT_S) + PR_MAX_S + a wave (20 s before the width arm)
 FILTER_MARGIN_S = 40.0  # [s] signal filtered beyond each block edge (the 0.5-Hz high-pass forgets in ~1 s)
 
 # --- classes of the per-sample segmentation ----------------------------------
@@ -169,12 +170,13 @@ WELCH_OUTLIER_RATIO = 4.0  # [-] spectra of the input checks leave out segments 
 NOISE_HIGH_HZ = (40.0, 150.0)  # [Hz] band of mains hum and muscle noise (capped at 0.45 x the sampling rate) ...
 NOISE_ECG_HZ = (1.0, 40.0)  # [Hz] ... against the ECG's own band
 NOISE_MAX_RATIO = 1.0  # [-] high/ECG power above this warns (2026 raw LUDB / QTDB train + validation leads: <= 0.74)
-NOISE_SMOOTHED_MIN_GAIN = 0.05  # [-] after NeuroKit's moving average, spectrum bins it kept below this (amplitude,
-#                                  forward-backward) are left out of the noise ratio, the others divided by its gain
 NOISE_BURST_RATIO = 10.0  # [-] ... and so does a minute with this many times the lead's median minute's 40-150 Hz
 #                          power (raw QTDB leads: 99th percentile 12, two leads of sel32 above; 0.1 / 0.3 mV RMS of
 #                          20-120 Hz noise for a minute of a QTDB validation lead: median 36 / 314, smallest 8 / 62)
 NOISE_BURST_MIN_STRETCHES = 3  # [-] ... judged in leads of this many minutes or more (flat stretches left out)
+NOISE_SMOOTHED_MIN_GAIN = 0.01  # [-] after NeuroKit's moving average, spectrum bins it kept below this (amplitude,
+#                                  forward-backward) are left out of the noise ratio, the others divided by its gain
+#                                  (0.01 tracks the raw ratio at 250-1000 Hz and on child-like leads; 0.05 did not)
 
 # --- scoring -----------------------------------------------------------------
 TOLERANCE_S = 0.150  # [s] default matching tolerance

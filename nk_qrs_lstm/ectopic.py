@@ -177,7 +177,10 @@ def ectopic_beats(qrs_on, likeness, rate, rr_ratio=ECTOPIC_RR_RATIO, min_likenes
         premature = rr <= rr_ratio * _context_median(on, rr, half)
         odd = np.asarray(likeness, dtype=np.float64) < min_likeness
         if width is not None and p_height is not None:
-            width = np.asarray(width, dtype=np.float64)
+            width, p_height = np.asarray(width, dtype=np.float64), np.asarray(p_height, dtype=np.float64)
+            if width.shape != on.shape or p_height.shape != on.shape:
+                raise ValueError(f"width and p_height have {width.size} and {p_height.size} values, must have one "
+                                 f"per beat ({n}).")
             on_time = _context_median(on, np.where(premature, np.nan, width), half)
             odd |= (width >= width_ratio * on_time) & (np.nan_to_num(p_height, nan=0.0) < weak_p)
         return premature & odd & ((hi - lo) >= min_beats)

@@ -256,7 +256,7 @@ def noise_ratios(ecg, sampling_rate, mains_hz=(), with_power=False, stretches=No
     found in the lead (:func:`nk_qrs_lstm.unsmooth.detect_smoothing`), which hides most of the band above 40 Hz
     (a trial, 29: heavy muscle noise 2.65 raw, 0.003 after ``nk.ecg_clean``): each bin is divided by the
     average's power gain, the bins it all but erased (gain under ``NOISE_SMOOTHED_MIN_GAIN``) left out and each
-    band's sum scaled to its width, so the ratio is the raw lead's again (1.9 there).
+    band's sum scaled to its width, so the ratio is the raw lead's again (2.84 there).
 
     Returns
     -------

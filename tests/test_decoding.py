@@ -180,37 +180,65 @@ def _bigeminy_runs(rng, n):
     return np.array(out[:n])
 
 
-@pytest.mark.parametrize("rhythm", ["irregular", "bigeminy"])
-def test_decoding_uses_no_context_beyond_the_block_margin(rhythm):
+def _slow_fast_wide(rng, n=150):
+    """The review's track: stretches of slow and of fast beats of varying QRS width (18-34 samples, the signal's QRS
+    stretched alike), weak P bumps: which beats are on time, and so the wide premature ones, changes with them."""
+    rr = []
+    while len(rr) < n:
+        k = int(rng.integers(8, 25))
+        rr += list(rng.uniform(1.0, 1.5, k)) if rng.random() < 0.4 else list(rng.uniform(0.6, 0.95, k))
+    qrs = (100 + np.concatenate([[0], np.cumsum(np.array(rr[:n]) * RATE)])).astype(int)
+    widths = rng.integers(18, 34, len(qrs))
+    p = np.zeros((qrs[-1] + 400, 4))
+    for on, w in zip(qrs, widths):
+        p[on : on + w] = [0, 0, 1, 0]
+        p[on + int(0.25 * RATE) + w - 20 :][:40] = [0, 0, 0, 1]
+    x = np.arange(len(p))
+    signal = rng.normal(0, 0.05, len(p))
+    for k, (on, h, pr) in enumerate(zip(qrs, rng.uniform(0.05, 0.5, len(qrs)), rng.uniform(0.1, 0.2, len(qrs)) * RATE)):
+        free = p[:, 2] + p[:, 3] == 0
+        p[free, 1] = np.maximum(p[free, 1], (h * np.exp(-0.5 * ((x - (on - pr)) / 6.0) ** 2))[free])
+        signal += 2 * np.exp(-0.5 * ((x - (on + widths[k] / 2)) / (widths[k] / 5)) ** 2)
+        signal += 0.6 * np.exp(-0.5 * ((x - (on - pr)) / 8.0) ** 2)
+    p[:, 0] = 1 - p[:, 1:].sum(axis=1)
+    return p, signal
+
+
+@pytest.mark.parametrize("rhythm, seed", [("irregular", 3), ("bigeminy", 3), ("wide", 5)])
+def test_decoding_uses_no_context_beyond_the_block_margin(rhythm, seed):
     """Check that the beats more than BLOCK_MARGIN_S inside a cropped stretch decode exactly as in the whole track.
 
     The pipeline decodes each block with ``BLOCK_MARGIN_S`` of probabilities on each side: the rhythm gate's
     contexts (with the signal's P coherence) and the P/T windows must stay inside it (irregular RR, pauses, weak
     bumps at varying PR, a signal whose P waves come and go; runs of bigeminy among irregular beats, whose
-    alternation looks two beats back).
+    alternation looks two beats back; the same with wide complexes among narrow ones, whose flags compare each
+    premature beat with the on-time beats of its context: a review found 20 s too short for that).
     """
-    rng = np.random.default_rng(3)
-    if rhythm == "irregular":
-        rr = rng.choice([0.35, 0.6, 0.9, 1.6, 2.8], 120) * RATE
+    rng = np.random.default_rng(seed)
+    if rhythm == "wide":
+        p, signal = _slow_fast_wide(rng)
     else:
-        rr = _bigeminy_runs(rng, 160) * RATE
-    qrs = (100 + np.concatenate([[0], np.cumsum(rr)])).astype(int)
-    sinus = (np.arange(len(qrs)) // 15) % 2 == 1  # stretches of beats with a repeated P wave in the signal
-    height = np.where(sinus, rng.uniform(0.8, 1.0, len(qrs)), rng.uniform(0.05, 0.9, len(qrs)))
-    p = _track(qrs[-1] + 400, qrs, [], t_delay=0.25)
-    x = np.arange(len(p))
-    signal = rng.normal(0, 0.05, len(p))
-    for k, (on, h, pr) in enumerate(zip(qrs, height, rng.uniform(0.06, 0.3, len(qrs)) * RATE)):
-        bump = h * np.exp(-0.5 * ((x - (on - pr)) / 6.0) ** 2)
-        free = p[:, 2] + p[:, 3] == 0
-        p[free, 1] = np.maximum(p[free, 1], bump[free])
-        if sinus[k]:
-            signal += np.exp(-0.5 * ((x - (on - 0.15 * RATE)) / 8.0) ** 2)
-    p[:, 0] = 1 - p[:, 1:].sum(axis=1)
+        rr = rng.choice([0.35, 0.6, 0.9, 1.6, 2.8], 120) if rhythm == "irregular" else _bigeminy_runs(rng, 160)
+        qrs = (100 + np.concatenate([[0], np.cumsum(rr * RATE)])).astype(int)
+        sinus = (np.arange(len(qrs)) // 15) % 2 == 1  # stretches of beats with a repeated P wave in the signal
+        height = np.where(sinus, rng.uniform(0.8, 1.0, len(qrs)), rng.uniform(0.05, 0.9, len(qrs)))
+        p = _track(qrs[-1] + 400, qrs, [], t_delay=0.25)
+        x = np.arange(len(p))
+        signal = rng.normal(0, 0.05, len(p))
+        for k, (on, h, pr) in enumerate(zip(qrs, height, rng.uniform(0.06, 0.3, len(qrs)) * RATE)):
+            bump = h * np.exp(-0.5 * ((x - (on - pr)) / 6.0) ** 2)
+            free = p[:, 2] + p[:, 3] == 0
+            p[free, 1] = np.maximum(p[free, 1], bump[free])
+            if sinus[k]:
+                signal += np.exp(-0.5 * ((x - (on - 0.15 * RATE)) / 8.0) ** 2)
+        p[:, 0] = 1 - p[:, 1:].sum(axis=1)
     whole = delineate_proba(p, np.zeros(len(p)), RATE, x=signal, evidence=True)
-    assert 0 < np.mean(whole["evidence_p_allowed"]) < 1  # both kinds of stretch are there
+    if rhythm == "wide":  # the width arm flags beats the likeness rule does not
+        assert np.sum(whole["evidence_wide_premature"] & ~whole["evidence_ectopic"]) > 0
+    else:
+        assert 0 < np.mean(whole["evidence_p_allowed"]) < 1  # both kinds of stretch are there
     margin = int(BLOCK_MARGIN_S * RATE)
-    for start in range(margin, len(p) - 3000 - margin, 4000):
+    for start in range(margin, len(p) - 3000 - margin, 250 if rhythm == "wide" else 4000):
         stop = start + 3000
         crop = slice(start - margin, stop + margin)
         part = delineate_proba(p[crop], np.zeros(len(p)), RATE, offset=start - margin, x=signal[crop], evidence=True)

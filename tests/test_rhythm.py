@@ -1,6 +1,7 @@
 """Rhythm context for P presence: the P coherence of the signal and the gate that uses it."""
 
 import numpy as np
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -233,6 +234,8 @@ def test_a_wide_premature_beat_without_a_p_bump_is_ectopic_even_of_the_usual_sha
     regular = _with_premature(list("nnnnnnnnnnn"))
     assert not ectopic_beats(regular, np.full(len(regular), 0.86), RATE, width=np.full(len(regular), 40.0),
                              p_height=np.zeros(len(regular))).any()  # wide but on time
+    with pytest.raises(ValueError, match=r"width and p_height have 3 and 13 values, must have one per beat \(13\)"):
+        ectopic_beats(on, like, RATE, width=width[:3], p_height=weak)
 
 
 @settings(max_examples=30, deadline=None)
@@ -437,3 +440,28 @@ def test_alternating_p_waves_are_coherent_among_alternate_beats_and_fibrillation
     # the same as before wherever the P waves do not alternate
     same = _p_waves(on, n) + noise
     np.testing.assert_allclose(p_coherence(same, on, RATE, alternate=True), p_coherence(same, on, RATE), atol=0.05)
+
+
+def test_trigeminy_of_wide_complexes_of_the_sinus_shape_keeps_the_sinus_p_waves():
+    """Check end to end trial 30's case: every third beat a premature complex of the sinus beats' shape (likeness
+    high) but 1.5 times as wide, without a P bump; the sinus beats' faint P bumps (0.5) were refused by the RR arm
+    (every third RR changes twice); the wide premature beats now leave their RR changes out, and the premature
+    beats themselves get no P (their bump, 0.05, is under the acceptance of a beat's own)."""
+    kinds = list("nnv" * 10)
+    on = _with_premature(kinds)
+    n = int(on[-1]) + 200
+    proba = _track(on, n, 0.5)
+    t = np.arange(n)
+    wide = np.array([k == "v" for k in kinds])
+    for o in on[wide].astype(int):
+        proba[o + 25 : o + 38, 2], proba[o + 25 : o + 38, 1] = 1.0, 0.0  # 150 ms instead of 100 ms
+        proba[:, 1] = np.where(np.abs(t - o + 25) < 15, 0.0, proba[:, 1])  # no P bump of its own
+    proba[:, 0] = 1 - proba[:, 1:].sum(axis=1)
+    x = np.random.default_rng(0).normal(0, 0.005, n) + _p_waves(on[~wide], n, amplitude=0.1)
+    for o, w in zip(on, np.where(wide, 1.5, 1.0)):  # one QRS shape, stretched in the wide beats
+        x += np.exp(-0.5 * ((t - o - 10 * w) / (2.5 * w)) ** 2)
+    table = delineate_proba(proba, np.zeros(n), RATE, x=x, evidence=True)
+    assert not table["evidence_ectopic"].any()  # of the sinus shape: the likeness rule sees nothing
+    assert table["evidence_wide_premature"].tolist() == wide.tolist()
+    has_p = np.isfinite(table["ECG_P_Onsets"])
+    assert has_p[~wide][2:-2].all()

@@ -30,8 +30,11 @@ def finished_epochs(out):
         return int(json.load(f)["epoch"])
 
 
-def _normal(value):
-    """``value`` as JSON gives it back (tuples as lists), so a written and a new configuration compare equal."""
+def _normal(value, key=None):
+    """``value`` as JSON gives it back (tuples as lists), so a written and a new configuration compare equal; no
+    ``model_kwargs`` (None, as runs before the sixteenth session wrote it) is the empty one."""
+    if key == "model_kwargs" and not value:
+        return {}
     return json.loads(json.dumps(value))
 
 
@@ -68,7 +71,7 @@ def check_resume(out, config):
     with open(path) as f:
         started = json.load(f)
     changed = [f"{key}: {started.get(key)!r} -> {_normal(config.get(key))!r}" for key in RECIPE_KEYS
-               if _normal(config.get(key)) != started.get(key)]
+               if _normal(config.get(key), key) != _normal(started.get(key), key)]
     if changed:
         raise ValueError(f"out={out!r} holds a run interrupted after {epochs} epochs with another recipe "
                          f"({'; '.join(changed)}): give its own settings to continue it, or another out to start "

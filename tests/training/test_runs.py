@@ -48,3 +48,9 @@ def test_train_refuses_the_resume_before_reading_any_data(tmp_path):
     _interrupted(tmp_path / "run", config={"seed": 0, "label_share": None, "teacher_sha256": None})
     with pytest.raises(ValueError, match=r"with another recipe \(.*seed: 0 -> 1"):
         train(str(tmp_path / "run"), ludb_path=str(tmp_path / "none"), qtdb_path=str(tmp_path / "none"), seed=1)
+
+
+def test_a_run_written_without_model_kwargs_continues_with_the_empty_ones(tmp_path):
+    """Check that a run whose configuration says ``model_kwargs: null`` (as before this check) is not refused."""
+    _interrupted(tmp_path, config={**RECIPE, "model_kwargs": None})
+    assert check_resume(str(tmp_path), {**RECIPE, "model_kwargs": {}}) == 3
