@@ -57,7 +57,8 @@ def _soft_import(name, feature, extra="dask"):
 
 
 # --------------------------------------------------------------------------- one record
-def _delineate_one(folder, record, leads, out, extension, overwrite=False, per_lead=False, time_scale=1.0):
+def _delineate_one(folder, record, leads, out, extension, overwrite=False, per_lead=False, time_scale=1.0,
+                   rhythm_gate=True):
     """Delineate one record and write its annotations; never raises (runs on workers).
 
     Returns a dict: record, table or None, path or None, error (type,
@@ -71,7 +72,8 @@ def _delineate_one(folder, record, leads, out, extension, overwrite=False, per_l
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
             result = delineate_record(os.path.join(folder, record), leads=leads,
-                                      record_name=posixpath.basename(record), time_scale=time_scale)
+                                      record_name=posixpath.basename(record), time_scale=time_scale,
+                                      rhythm_gate=rhythm_gate)
             write_dir = os.path.join(out, posixpath.dirname(record))
             os.makedirs(write_dir, exist_ok=True)
             outcome["path"] = result.to_wfdb(write_dir=write_dir, extension=extension, overwrite=overwrite,

@@ -99,7 +99,7 @@ def _check_fresh(out, names, extension, table_format, overwrite):
 
 def delineate_database(folder, out, records=None, leads=None, scheduler=None, n_workers=None,
                        annotation_extension="lstm", table_format="parquet", progress=True, overwrite=False,
-                       per_lead=False, time_scale=1.0):
+                       per_lead=False, time_scale=1.0, rhythm_gate=True):
     """Delineate every record of a WFDB database, serially or on Dask.
 
     For each record, every lead (or ``leads``) is delineated and fused
@@ -146,6 +146,10 @@ def delineate_database(folder, out, records=None, leads=None, scheduler=None, n_
     time_scale : float
         1 to 3: how many times shorter the waves are than an adult's (e.g.
         1.5 for small children's ECGs), for every record; as in
+        :func:`nk_qrs_lstm.ecg_delineate`.
+    rhythm_gate : bool
+        ``False`` keeps the P waves the rhythm gate would refuse as atrial
+        fibrillation or flutter, for every record; as in
         :func:`nk_qrs_lstm.ecg_delineate`.
     overwrite : bool
         Replace the files of an earlier run in ``out`` (the table,
@@ -230,12 +234,12 @@ def delineate_database(folder, out, records=None, leads=None, scheduler=None, n_
     if table_format == "parquet":
         _soft_import("pyarrow", "table_format='parquet'")
     overwrite, per_lead = check_flag("overwrite", overwrite), check_flag("per_lead", per_lead)
-    time_scale = check_time_scale(time_scale)
+    time_scale, rhythm_gate = check_time_scale(time_scale), check_flag("rhythm_gate", rhythm_gate)
     out = check_out(out)  # last: created only once every argument is valid
     _check_fresh(out, names, extension, table_format, overwrite)
 
-    tasks = [(os.path.abspath(folder), name, leads, os.path.abspath(out), extension, overwrite, per_lead, time_scale)
-             for name in names]
+    tasks = [(os.path.abspath(folder), name, leads, os.path.abspath(out), extension, overwrite, per_lead, time_scale,
+              rhythm_gate) for name in names]
     if scheduler is None:
         outcomes = _run_serial(tasks, progress)
     else:

@@ -78,7 +78,7 @@ def _delineate(args):
         window = _plot_window(PLOT_START_S if args.start is None else args.start,
                               PLOT_DURATION_S if args.duration is None else args.duration, signal.shape[0], rate)
     # the plot reuses the probabilities of the delineation: the network runs once per lead
-    result = delineate_record(args.record, leads=leads, time_scale=args.time_scale,
+    result = delineate_record(args.record, leads=leads, time_scale=args.time_scale, rhythm_gate=not args.no_rhythm_gate,
                               **({"keep_proba": True} if args.plot else {}))
     print(f"Record {result.record_name}: {result.n_samples} samples at {result.sampling_rate:g} Hz, "
           f"leads {', '.join(map(str, result.tables))}")
@@ -115,7 +115,8 @@ def _delineate_db(args):
     result = delineate_database(args.folder, args.out, records=args.records, leads=_leads(args.leads),
                                 scheduler=scheduler, n_workers=args.workers, annotation_extension=args.extension,
                                 table_format=table_format, progress=not args.quiet, overwrite=args.overwrite,
-                                per_lead=args.per_lead, time_scale=args.time_scale)
+                                per_lead=args.per_lead, time_scale=args.time_scale,
+                                rhythm_gate=not args.no_rhythm_gate)
     n_done = len(result.annotation_paths)
     print(f"Delineated {n_done} of {n_done + len(result.failures)} records in {result.elapsed_s:.1f} s "
           f"({len(result.table)} rows).")
@@ -224,6 +225,9 @@ def _output_options():
                         help="1 to 3: how many times shorter the waves are than an adult's, for infants' and small children's "
                              "ECGs (e.g. 1.5 where the QRS lasts about 60 ms); the network sees the leads that many "
                              "times slower (default: 1)")
+    parent.add_argument("--no-rhythm-gate", action="store_true",
+                        help="keep the P waves the rhythm gate would refuse as atrial fibrillation or flutter, for a rhythm "
+                             "known to have P waves whose RR varies a lot (a marked sinus arrhythmia)")
     parent.add_argument("--overwrite", action="store_true",
                         help="replace an existing annotation file RECORD.EXT (refused by default: next to the "
                              "record it may be the expert's, e.g. LUDB's .ii or QTDB's .q1c)")
@@ -292,6 +296,9 @@ def build_parser():
                    help="1 to 3: how many times shorter the waves are than an adult's, for infants' and small children's "
                         "ECGs (e.g. 1.5 where the QRS lasts about 60 ms); the network sees the leads that many "
                         "times slower (default: 1)")
+    d.add_argument("--no-rhythm-gate", action="store_true",
+                   help="keep the P waves the rhythm gate would refuse as atrial fibrillation or flutter, for a rhythm "
+                        "known to have P waves whose RR varies a lot (a marked sinus arrhythmia)")
     d.add_argument("--per-lead", action="store_true",
                    help="write every lead's delineation into each record's annotation file, each mark with its "
                         "lead's signal number as chan (as QTDB's pu files), instead of the fused one")

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from ._checks import _join, check_option, check_sampling_rate, check_time_scale, warn
+from ._checks import _join, check_flag, check_option, check_sampling_rate, check_time_scale, warn
 from .defaults import BEAT_KEYS
 from .delineate import PROBA_COLUMNS, validate_input
 from .quality import warn_delineated
@@ -232,7 +232,7 @@ def _warn_quiet(names, shares, loud=None):
 
 
 def delineate_record(record, leads=None, backend="onnx", record_name=None, keep_proba=False, fusion=DEFAULT_FUSION,
-                     time_scale=1.0):
+                     time_scale=1.0, rhythm_gate=True):
     """Delineate every lead of a WFDB record and fuse them.
 
     Parameters
@@ -262,6 +262,10 @@ def delineate_record(record, leads=None, backend="onnx", record_name=None, keep_
     time_scale : float
         1 to 3: how many times shorter the waves are than an adult's (e.g.
         1.5 for a small child's ECG); as in :func:`nk_qrs_lstm.ecg_delineate`.
+    rhythm_gate : bool
+        ``False`` keeps the P waves the rhythm gate would refuse as atrial
+        fibrillation or flutter (a rhythm known to have P waves whose RR
+        varies a lot); as in :func:`nk_qrs_lstm.ecg_delineate`.
 
     Returns
     -------
@@ -286,7 +290,7 @@ def delineate_record(record, leads=None, backend="onnx", record_name=None, keep_
     from .wfdb_io.segments import millivolt_scale
 
     check_option("fusion", fusion, FUSIONS)
-    time_scale = check_time_scale(time_scale)
+    time_scale, rhythm_gate = check_time_scale(time_scale), check_flag("rhythm_gate", rhythm_gate)
     if record_name is not None and not isinstance(record_name, str):
         raise TypeError(f"record_name must be a str (the annotation files' record name), got "
                         f"{type(record_name).__name__} {record_name!r}.")
@@ -303,7 +307,7 @@ def delineate_record(record, leads=None, backend="onnx", record_name=None, keep_
             ecg, _, rate = validate_input(signal[:, j], None, rate, name=f"lead {name!r}")
             table, proba, rate_map = delineate_lead(ecg, rate, backend=backend,
                                                     keep_proba=keep_proba or fusion == "proba",
-                                                    time_scale=time_scale, warn_rate=False)
+                                                    time_scale=time_scale, warn_rate=False, rhythm_gate=rhythm_gate)
         warn_delineated(ecg, rate, table, name=f"lead {name!r}")
         tables[name] = table_to_frame(table)
         if fusion == "proba":  # the same probabilities, summed over leads as they come
@@ -314,7 +318,7 @@ def delineate_record(record, leads=None, backend="onnx", record_name=None, keep_
             probas[name] = pd.DataFrame(resample_proba(proba, rate_map, len(ecg)), columns=list(PROBA_COLUMNS))
         del proba
     if fusion == "proba" and mean is not None:
-        fused = fuse_proba(*mean.result(), peak_signal(ecgs), rate_map)
+        fused = fuse_proba(*mean.result(), peak_signal(ecgs), rate_map, gate=rhythm_gate)
     else:
         fused = fuse_leads(tables, rate, active=active)
     return RecordDelineation(record_name, rate, signal.shape[0], tables, fused, probas, channels, frame_samples,

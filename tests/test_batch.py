@@ -304,3 +304,24 @@ def test_time_scale_reaches_every_record(ludb_path, tmp_path):
     with pytest.raises(ValueError, match=r"^time_scale == 4, must be from 1 to 3"):
         delineate_database(ludb_path, tmp_path / "other", time_scale=4, progress=False)
     assert not (tmp_path / "other").exists()
+
+
+def test_rhythm_gate_reaches_every_record(ludb_path, tmp_path):
+    """Check that delineate_database(rhythm_gate=False) gives the atrial-fibrillation record 88 the P waves that
+    delineate_record(rhythm_gate=False) reports (and the default refuses), in the per-lead and fused rows alike
+    (fusion="proba" gets the option too), and refuses a value that is not True or False before any work."""
+    from nk_qrs_lstm.record import delineate_record
+
+    path = os.path.join(ludb_path, "data", "88")
+    result = delineate_database(ludb_path, tmp_path / "out", records=["data/88"], leads=LEADS, table_format="csv",
+                                progress=False, rhythm_gate=False)
+    kept, gated = (delineate_record(path, leads=LEADS, rhythm_gate=g) for g in (False, True))
+    assert result.table["ECG_P_Onsets"].notna().sum() > 10
+    assert result.table["ECG_P_Onsets"].notna().sum() == sum(
+        t["ECG_P_Onsets"].notna().sum() for t in [*kept.tables.values(), kept.fused])
+    assert sum(t["ECG_P_Onsets"].notna().sum() for t in [*gated.tables.values(), gated.fused]) == 0
+    assert delineate_record(path, leads=LEADS, rhythm_gate=False, fusion="proba").fused["ECG_P_Onsets"].notna().any()
+    assert not delineate_record(path, leads=LEADS, fusion="proba").fused["ECG_P_Onsets"].notna().any()
+    with pytest.raises(TypeError, match=r"^rhythm_gate == 'no', must be True or False"):
+        delineate_database(ludb_path, tmp_path / "other", rhythm_gate="no", progress=False)
+    assert not (tmp_path / "other").exists()

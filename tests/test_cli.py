@@ -304,3 +304,13 @@ def test_python_dash_m_runs_the_command_line():
     done = subprocess.run([sys.executable, "-m", "nk_qrs_lstm", "--version"], capture_output=True, text=True,
                           timeout=120)
     assert done.returncode == 0 and "nk-qrs-lstm" in done.stdout + done.stderr, done.stderr[-2000:]
+
+
+def test_no_rhythm_gate_option(tmp_path, ludb_path):
+    """Check that --no-rhythm-gate reaches the delineation: the AF record 88 of LUDB gets P waves with it, none
+    without."""
+    record = f"{ludb_path}/data/88"
+    gated, kept = tmp_path / "gated.csv", tmp_path / "kept.csv"
+    assert main(["delineate", record, "--leads", "ii", "--csv", str(gated)]) == 0
+    assert main(["delineate", record, "--leads", "ii", "--csv", str(kept), "--no-rhythm-gate"]) == 0
+    assert pd.read_csv(gated)["ECG_P_Onsets"].notna().sum() == 0 < pd.read_csv(kept)["ECG_P_Onsets"].notna().sum()
