@@ -161,7 +161,8 @@ def _crossing_after(diff, lo, hi):
 
 # --------------------------------------------------------------------------- beats
 def decode_beats(proba, qrs, rate, p_accept=P_ACCEPT, p_level=P_LEVEL, p_power=P_POWER, t_accept=T_ACCEPT,
-                 t_level=T_LEVEL, pr_max_s=PR_MAX_S, qt_max_s=QT_MAX_S, gate=True, gate_kw=None, x=None):
+                 t_level=T_LEVEL, pr_max_s=PR_MAX_S, qt_max_s=QT_MAX_S, gate=True, gate_kw=None, x=None,
+                 apply_rhythm_gate=True):
     """P and T waves of every QRS complex, from the class probabilities.
 
     Parameters
@@ -183,7 +184,13 @@ def decode_beats(proba, qrs, rate, p_accept=P_ACCEPT, p_level=P_LEVEL, p_power=P
     pr_max_s, qt_max_s : float
         Longest P-onset -> QRS-onset and QRS-onset -> T-offset distances (s).
     gate : bool
-        Apply :func:`nk_qrs_lstm.rhythm.rhythm_gate` to the P waves.
+        Apply :func:`nk_qrs_lstm.rhythm.rhythm_gate` and the ectopic-beat
+        rule (:func:`nk_qrs_lstm.ectopic.ectopic_beats`) to the P waves
+        (False: neither, for tuning).
+    apply_rhythm_gate : bool
+        With ``gate``: False leaves out the rhythm gate only (the user's
+        ``rhythm_gate=False``); a premature beat unlike its neighbours still
+        has no P wave.
     gate_kw : dict, optional
         Settings of :func:`nk_qrs_lstm.rhythm.rhythm_gate`.
     x : ndarray, shape (n,), optional
@@ -235,7 +242,7 @@ def decode_beats(proba, qrs, rate, p_accept=P_ACCEPT, p_level=P_LEVEL, p_power=P
     allow, evidence = rhythm_gate(on, p_h, p_pk, rate, coherence=coherence, likeness=likeness, ectopic=wide,
                                   bigeminal=bigeminal, **(gate_kw or {}))
     if gate:
-        has_p &= allow & ~ectopic
+        has_p &= (allow if apply_rhythm_gate else True) & ~ectopic
     # grammar: the previous T must end before this P starts; cut them where P overtakes T
     prev_has_t = np.append(False, has_t)[:n]
     prev_t_off = np.append(np.nan, t_off)[:n]

@@ -299,7 +299,8 @@ def _check_window(window_start=BEAT_WINDOW_S[0], window_end=BEAT_WINDOW_S[1]):
         raise ValueError(f"window_start == {window_start!r} must be less than window_end == {window_end!r}.")
 
 
-def ecg_delineate_proba(ecg_cleaned, sampling_rate=1000, backend="onnx", show=False, time_scale=1.0):
+def ecg_delineate_proba(ecg_cleaned, sampling_rate=1000, backend="onnx", show=False, time_scale=1.0,
+                        rhythm_gate=True):
     """Per-sample probabilities of P wave, QRS complex, T wave and background.
 
     Parameters
@@ -314,6 +315,9 @@ def ecg_delineate_proba(ecg_cleaned, sampling_rate=1000, backend="onnx", show=Fa
     time_scale : float
         1 to 3: how many times shorter the waves are than an adult's (as in
         :func:`ecg_delineate`).
+    rhythm_gate : bool
+        For the boundaries plotted with ``show``: as in :func:`ecg_delineate`
+        (the probabilities do not depend on it).
 
     Returns
     -------
@@ -335,10 +339,11 @@ def ecg_delineate_proba(ecg_cleaned, sampling_rate=1000, backend="onnx", show=Fa
     >>> bool(np.allclose(proba.sum(axis=1), 1, atol=1e-4))
     True
     """
-    time_scale = check_time_scale(time_scale)
+    time_scale, rhythm_gate = check_time_scale(time_scale), check_flag("rhythm_gate", rhythm_gate)
     with shared_spectra():
         ecg, _, rate = validate_input(ecg_cleaned, None, sampling_rate)
-        table, proba, rate_map = delineate_lead(ecg, rate, backend=backend, keep_proba=True, time_scale=time_scale)
+        table, proba, rate_map = delineate_lead(ecg, rate, backend=backend, keep_proba=True, time_scale=time_scale,
+                                                rhythm_gate=rhythm_gate)
     frame = pd.DataFrame(resample_proba(proba, rate_map, len(ecg)), columns=list(PROBA_COLUMNS))
     if show:  # the boundaries of the same network run
         from .plotting import plot_proba

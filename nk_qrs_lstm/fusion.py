@@ -46,8 +46,8 @@ FUSE_WAVE_FRACTION = 0.25  # [-] fraction of a beat's leads that must find its P
 FUSE_QUIET_LEAD = 0.05  # [-] a lead whose range in a second is below this fraction of the widest lead's is silent
 FUSE_QUIET_WARN_SHARE = 0.5  # [-] delineate_record warns where a lead is silent in this share of its seconds or more
 #                              (LUDB / QTDB train + validation: at most 0.1 % of any lead's seconds)
-FUSE_LOUD_MV = 50.0  # [mV] a lead (units known) whose range in a second exceeds this, beside one that does not, is
-#                      no ECG in mV there (stored in uV but labelled mV, trial 29): left out, and not the widest lead
+FUSE_LOUD_MV = 50.0  # [mV] a lead (units known) whose range in a second exceeds this, where at least half the leads'
+#                      does not, is no ECG in mV there (uV labelled mV, trial 29): left out, and not the widest lead
 #: wave -> (onset, offset) percentile over leads (benchmarks/tune_fusion.py --percentiles, validation)
 FUSE_PERCENTILES = {"P": (50, 50), "R": (35, 65), "T": (50, 80)}
 FUSED_COLUMNS = ["ECG_R_Peaks"] + list(NK_KEYS)
@@ -206,9 +206,9 @@ def _voters(centres, active):
 def active_samples(ecg, sampling_rate, scale=None, return_quiet=False):
     """Samples of each lead that carry a signal: finite, in a second whose range is not zero nor below
     ``FUSE_QUIET_LEAD`` of the widest lead's range in that second (a disconnected lead's digitiser noise), nor, where
-    ``scale`` puts the lead in mV, above ``FUSE_LOUD_MV`` while another lead of known units is not (units misread:
-    such a lead is not the widest either, so one lead in uV labelled mV does not silence the others; a record whose
-    every lead is that loud is compared as it is).
+    ``scale`` puts the lead in mV, above ``FUSE_LOUD_MV`` while at least half of the leads of known units carrying a
+    signal are not (units misread: such a lead is not the widest either, so one lead in uV labelled mV does not
+    silence the others; a record whose leads are mostly that loud is compared as it is).
 
     Parameters
     ----------
@@ -282,8 +282,10 @@ def _second_levels(leads, block, scale):
     known = np.isfinite(scale)
     level = spread * np.where(known, scale, 1.0)
     loud = (level > FUSE_LOUD_MV) & known if given else np.zeros(level.shape, dtype=bool)
-    # too loud beside a lead that is not: a whole record in uV labelled mV has no lead to compare with, so none is
-    loud &= (known & (spread > 0) & ~loud).any(axis=1, keepdims=True)
+    # too loud beside the leads that are not, at least half of those carrying a signal: a record all in uV labelled
+    # mV (perhaps with a dead channel's noise) has no lead to compare with, so none is
+    carrying = known & (spread > 0)
+    loud &= (2 * (carrying & loud).sum(axis=1, keepdims=True) <= carrying.sum(axis=1, keepdims=True))
     judged = known & ~loud
     widest = np.where(judged, level, 0.0).max(axis=1, keepdims=True)
     reference = np.where(known, widest, level)  # a lead of unknown units: against itself

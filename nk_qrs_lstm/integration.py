@@ -9,7 +9,7 @@ import sys
 import numpy as np
 import pandas as pd
 
-from ._checks import check_sampling_rate, check_time_scale
+from ._checks import check_flag, check_sampling_rate, check_time_scale
 from .defaults import NK_KEYS
 from .delineate import ecg_delineate as _ours
 from .neurokit import _ORIGINALS, _nk
@@ -100,7 +100,7 @@ def unregister():
 
 
 def ecg_process(ecg_signal, sampling_rate=1000, method="neurokit", delineate_method="lstm", time_scale=1.0,
-                **kwargs):
+                rhythm_gate=True, **kwargs):
     """NeuroKit's ``ecg_process`` with the learned delineation.
 
     The same steps, outputs and column order as :func:`neurokit2.ecg_process`
@@ -124,6 +124,10 @@ def ecg_process(ecg_signal, sampling_rate=1000, method="neurokit", delineate_met
     time_scale : float
         For the learned delineation: how many times shorter the waves are
         than an adult's (1 to 3; e.g. 1.5 for a small child's ECG), as in
+        :func:`nk_qrs_lstm.ecg_delineate`.
+    rhythm_gate : bool
+        For the learned delineation: False keeps the P waves the rhythm gate
+        would refuse as atrial fibrillation or flutter, as in
         :func:`nk_qrs_lstm.ecg_delineate`.
     **kwargs
         Passed to :func:`neurokit2.ecg_clean`, as NeuroKit does (e.g.
@@ -150,7 +154,7 @@ def ecg_process(ecg_signal, sampling_rate=1000, method="neurokit", delineate_met
     """
     nk = _nk()
     check_sampling_rate(sampling_rate)  # before NeuroKit's cleaning, which fails obscurely on a bad rate
-    time_scale = check_time_scale(time_scale)
+    time_scale, rhythm_gate = check_time_scale(time_scale), check_flag("rhythm_gate", rhythm_gate)
     ecg_signal = nk.signal_sanitize(ecg_signal)
     cleaned = nk.ecg_clean(ecg_signal, sampling_rate=sampling_rate, method=method, **kwargs)
     instant_peaks, info = nk.ecg_peaks(cleaned, sampling_rate=sampling_rate, method=method,
@@ -158,7 +162,9 @@ def ecg_process(ecg_signal, sampling_rate=1000, method="neurokit", delineate_met
     rate = nk.signal_rate(info, sampling_rate=sampling_rate, desired_length=len(cleaned))
     quality = nk.ecg_quality(cleaned, rpeaks=info["ECG_R_Peaks"], sampling_rate=sampling_rate)
     signals = pd.DataFrame({"ECG_Raw": ecg_signal, "ECG_Clean": cleaned, "ECG_Rate": rate, "ECG_Quality": quality})
-    options = {} if time_scale == 1.0 else {"time_scale": time_scale}  # NeuroKit's methods take none
+    options = {} if time_scale == 1.0 else {"time_scale": time_scale}  # NeuroKit's methods take neither
+    if not rhythm_gate:
+        options["rhythm_gate"] = False
     missing = np.isnan(np.asarray(ecg_signal, dtype=float))  # NeuroKit's cleaning filled them: not ECG
     delin_signals, waves = _ours(np.where(missing, np.nan, cleaned) if missing.any() else cleaned,
                                  rpeaks=info["ECG_R_Peaks"], sampling_rate=sampling_rate, method=delineate_method,

@@ -236,7 +236,7 @@ def find_beats(signal, rate_map, backend="onnx", keep_proba=False, rhythm_gate=T
 
     # the peaks are read on the lead without its hum too (a 0.3-mV hum moves the largest sample of a QRS)
     peaks_from = without_mains(signal, rate_map.sampling_rate, fixes["mains_hz"])
-    return decode_blocks(blocks(), peaks_from, rate_map, gate=rhythm_gate), proba
+    return decode_blocks(blocks(), peaks_from, rate_map, apply_rhythm_gate=rhythm_gate), proba
 
 
 def warn_low_rate(sampling_rate, time_scale=1.0):

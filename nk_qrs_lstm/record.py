@@ -318,7 +318,7 @@ def delineate_record(record, leads=None, backend="onnx", record_name=None, keep_
             probas[name] = pd.DataFrame(resample_proba(proba, rate_map, len(ecg)), columns=list(PROBA_COLUMNS))
         del proba
     if fusion == "proba" and mean is not None:
-        fused = fuse_proba(*mean.result(), peak_signal(ecgs), rate_map, gate=rhythm_gate)
+        fused = fuse_proba(*mean.result(), peak_signal(ecgs), rate_map, apply_rhythm_gate=rhythm_gate)
     else:
         fused = fuse_leads(tables, rate, active=active)
     return RecordDelineation(record_name, rate, signal.shape[0], tables, fused, probas, channels, frame_samples,

@@ -1,5 +1,7 @@
 """Tests of the NeuroKit2 adapter: registration, ecg_process, check, formats."""
 
+import os
+
 import numpy as np
 import neurokit2 as nk
 import pytest
@@ -132,3 +134,23 @@ def test_waves_to_signals_ignores_nan():
     signals = waves_to_signals(waves, 12)
     assert signals.dtypes.unique().tolist() == [np.dtype("int64")]
     assert signals["ECG_P_Onsets"].tolist() == [0] * 5 + [1, 0, 0, 0, 1, 0, 0]
+
+
+def test_ecg_process_takes_rhythm_gate_for_the_learned_delineation(ludb_path):
+    """Check that rhythm_gate reaches ecg_process's delineation (NeuroKit's own after register() too): an irregular
+    rhythm's P waves the gate refuses come back with False; a bad value is refused by name, not inside NeuroKit."""
+    import wfdb
+
+    ecg = wfdb.rdrecord(os.path.join(ludb_path, "data", "88"), channel_names=["ii"]).p_signal[:, 0]
+    _, gated = nk_qrs_lstm.ecg_process(ecg, sampling_rate=500)
+    _, kept = nk_qrs_lstm.ecg_process(ecg, sampling_rate=500, rhythm_gate=False)
+    count = lambda info: int(np.isfinite(np.asarray(info["ECG_P_Onsets"], float)).sum())  # noqa: E731
+    assert count(gated) == 0 < count(kept)
+    nk_qrs_lstm.register()
+    try:
+        _, registered = nk.ecg_process(ecg, sampling_rate=500, rhythm_gate=False)
+    finally:
+        nk_qrs_lstm.unregister()
+    assert count(registered) == count(kept)
+    with pytest.raises(TypeError, match=r"^rhythm_gate == 1, must be True or False"):
+        nk_qrs_lstm.ecg_process(ecg, sampling_rate=500, rhythm_gate=1)

@@ -362,3 +362,20 @@ def test_muscle_noise_is_warned_about_after_neurokits_cleaning_too():
     with warnings.catch_warnings():
         warnings.simplefilter("error", NKQRSLSTMWarning)
         nk_qrs_lstm.ecg_delineate(nk.ecg_clean(ecg, sampling_rate=500), sampling_rate=500)
+
+
+def test_a_clean_child_like_lead_cleaned_at_1000_hz_reads_as_clean():
+    """Check the review's case: the bundled lead II played twice as fast at 1000 Hz (a child's waves) and cleaned
+    keeps the raw lead's low noise ratio (0.04 vs 0.03); the first floor, 0.05, kept only the bins next to 40 Hz and
+    read the ECG's own power there as noise (1.1, a warning)."""
+    from nk_qrs_lstm.examples import example_record_path
+    from nk_qrs_lstm.quality import noise_ratios
+    from nk_qrs_lstm.unsmooth import detect_smoothing
+
+    lead = wfdb.rdrecord(example_record_path(), channel_names=["ii"]).p_signal[:, 0]  # its 500 Hz read as 1000
+    cleaned = nk.ecg_clean(lead, sampling_rate=1000)
+    raw = noise_ratios(lead, 1000)[1].max()
+    assert noise_ratios(cleaned, 1000, smoothing_taps=detect_smoothing(cleaned, 1000))[1].max() < 2 * raw + 0.05
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", NKQRSLSTMWarning)
+        nk_qrs_lstm.ecg_delineate(cleaned, sampling_rate=1000, time_scale=2)

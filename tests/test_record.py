@@ -363,3 +363,10 @@ def test_a_record_all_in_uv_labelled_mv_is_fused_as_it_is():
     assert not [w for w in caught if "no ECG does" in str(w.message)]
     reference = delineate_record(example_record_path(), fusion="percentile")
     assert len(result.fused) == len(reference.fused) > 5 and (result.fused["n_leads"] == 12).all()
+    signal = np.column_stack([record.p_signal * 1000.0, np.random.default_rng(0).normal(0, 0.005, record.sig_len)])
+    with_dead = wfdb.Record(record_name="all_uv_dead", fs=record.fs, sig_name=[*record.sig_name, "v7"],
+                            units=[*record.units, "mV"], p_signal=signal, n_sig=record.n_sig + 1, sig_len=record.sig_len)
+    with warnings.catch_warnings():  # a dead channel among them: the twelve are compared as they are, it is silent
+        warnings.simplefilter("ignore")
+        dead = delineate_record(with_dead, fusion="percentile")
+    assert len(dead.fused) == len(reference.fused) and (dead.fused["n_leads"] == 12).all()

@@ -70,7 +70,7 @@ def check_resume(out, config):
         return epochs
     with open(path) as f:
         started = json.load(f)
-    changed = [f"{key}: {started.get(key)!r} -> {_normal(config.get(key))!r}" for key in RECIPE_KEYS
+    changed = [f"{key}: {started.get(key)!r} -> {_normal(config.get(key), key)!r}" for key in RECIPE_KEYS
                if _normal(config.get(key), key) != _normal(started.get(key), key)]
     if changed:
         raise ValueError(f"out={out!r} holds a run interrupted after {epochs} epochs with another recipe "
