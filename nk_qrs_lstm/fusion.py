@@ -46,8 +46,8 @@ FUSE_WAVE_FRACTION = 0.25  # [-] fraction of a beat's leads that must find its P
 FUSE_QUIET_LEAD = 0.05  # [-] a lead whose range in a second is below this fraction of the widest lead's is silent
 FUSE_QUIET_WARN_SHARE = 0.5  # [-] delineate_record warns where a lead is silent in this share of its seconds or more
 #                              (LUDB / QTDB train + validation: at most 0.1 % of any lead's seconds)
-FUSE_LOUD_MV = 50.0  # [mV] a lead (units known) whose range in a second exceeds this, where at least half the leads'
-#                      does not, is no ECG in mV there (uV labelled mV, trial 29): left out, and not the widest lead
+FUSE_LOUD_MV = 50.0  # [mV] a lead (units known) whose range in a second exceeds this, where at least half the leads
+#                      do not, is no ECG in mV there (uV labelled mV, trial 29): left out, and not the widest lead
 #: wave -> (onset, offset) percentile over leads (benchmarks/tune_fusion.py --percentiles, validation)
 FUSE_PERCENTILES = {"P": (50, 50), "R": (35, 65), "T": (50, 80)}
 FUSED_COLUMNS = ["ECG_R_Peaks"] + list(NK_KEYS)
