@@ -3,9 +3,10 @@
 Sub-commands::
 
     nk-qrs-lstm delineate RECORD [--leads ii v5] [--out-annotation EXT [--per-lead] [--overwrite]] [--csv FILE]
-                [--plot FILE [--start S] [--duration S]]
+                [--plot FILE [--start S] [--duration S]] [--time-scale K] [--no-rhythm-gate]
     nk-qrs-lstm delineate-db FOLDER --out DIR [--records ...] [--leads ...] [--scheduler local|ADDRESS]
                 [--workers N] [--format auto|parquet|csv] [--per-lead] [--overwrite]   # a whole WFDB database
+                [--time-scale K] [--no-rhythm-gate]
     nk-qrs-lstm example [--csv FILE] [--plot FILE] ...          # the bundled LUDB record
     nk-qrs-lstm train --out DIR ...                             # needs the train extra
     nk-qrs-lstm export MODEL ...                                # needs the train extra
