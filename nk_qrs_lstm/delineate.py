@@ -121,9 +121,15 @@ def _refuse_learned_options(method, kwargs):
                             f"method={learned[key][0]!r}, or leave {key} out.")
 
 
+#: The shipped method's options, checked before the input (its warnings would come before the option's error).
+_OPTION_CHECKS = {"time_scale": check_time_scale, "rhythm_gate": lambda value: check_flag("rhythm_gate", value)}
+
+
 def _learned_table(method, ecg_cleaned, rpeaks, sampling_rate, kwargs):
     """Validated input -> the learned method's per-beat table (None when there are no R-peaks)."""
     _check_kwargs(method, kwargs)
+    for key in _OPTION_CHECKS.keys() & kwargs.keys() if method.func is lstm else ():
+        _OPTION_CHECKS[key](kwargs[key])
     with shared_spectra():  # the quality check's spectra serve the pipeline's mains search
         ecg, rpeaks, rate = validate_input(ecg_cleaned, rpeaks, sampling_rate)
         if rpeaks is not None and not len(rpeaks):

@@ -484,3 +484,16 @@ def test_rhythm_gate_false_keeps_the_p_waves_the_gate_refuses(ludb_path):
         nk_qrs_lstm.ecg_delineate(ecg, sampling_rate=500, method="dwt", rhythm_gate=False)
     with pytest.raises(TypeError, match=r"^rhythm_gate == 'no', must be True or False"):
         nk_qrs_lstm.ecg_delineate(ecg, sampling_rate=500, rhythm_gate="no")
+
+
+@pytest.mark.parametrize("option", [{"rhythm_gate": "no"}, {"time_scale": 5}])
+def test_a_bad_learned_option_is_refused_before_the_inputs_warnings(option):
+    """Check that the shipped method's options are checked before the input (a review saw a gap warning come first,
+    then the option's error)."""
+    ecg = nk.ecg_simulate(duration=10, sampling_rate=500, random_state=0)
+    ecg[1000:1100] = np.nan
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        with pytest.raises((TypeError, ValueError), match=next(iter(option))):
+            nk_qrs_lstm.ecg_delineate(ecg, sampling_rate=500, **option)
+    assert not caught
