@@ -415,6 +415,21 @@ def revision(root):
     return (head or "unknown") + (" + uncommitted changes in nk_qrs_lstm/" if dirty else "")
 
 
+def publish(title, command, start, commit, body, out=None):
+    """The report: a header (title and date; the command, its minutes since ``start``, ``commit`` (:func:`revision`
+    when the run began: the code as imported), the package version) above ``body`` (lines); printed, and written
+    to ``out`` if given."""
+    head = [f"# {title} ({datetime.date.today().isoformat()})", "",
+            f"Command: `{command.strip()}` ({(time.perf_counter() - start) / 60:.1f} min). Commit "
+            f"{commit}, nk_qrs_lstm {nk_qrs_lstm.__version__}.", ""]
+    text = "\n".join(head + body)
+    print(text)
+    if out:
+        with open(out, "w") as f:
+            f.write(text)
+    return text
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(prog="python benchmarks/ectopy_check.py", description=__doc__.splitlines()[0])
     parser.add_argument("--parts", nargs="+", choices=PARTS, default=list(PARTS))
@@ -432,14 +447,7 @@ def main(argv=None):
         body += atr_report(*run_atr(args.qtdb, args.split, args.inputs), args.split, args.inputs) + [""]
     if "synthetic" in args.parts:
         body += synthetic_report(*run_synthetic(args.ludb, args.records, args.inputs), args.inputs) + [""]
-    head = [f"# Premature beats: P waves around ectopy ({datetime.date.today().isoformat()})", "",
-            f"Command: `{command.strip()}` ({(time.perf_counter() - start) / 60:.1f} min). Commit "
-            f"{commit}, nk_qrs_lstm {nk_qrs_lstm.__version__}.", ""]
-    text = "\n".join(head + body)
-    print(text)
-    if args.out:
-        with open(args.out, "w") as f:
-            f.write(text)
+    publish("Premature beats: P waves around ectopy", command, start, commit, body, args.out)
 
 
 if __name__ == "__main__":

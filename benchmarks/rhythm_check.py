@@ -29,7 +29,6 @@ names the command, date, git commit and package version.
 """
 
 import argparse
-import datetime
 import os
 import shlex
 import sys
@@ -43,7 +42,7 @@ import numpy as np
 import wfdb
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-import ectopy_check as ec  # noqa: E402  (sinus_records, read_beats, tile, paired_rows, take, p_right, revision)
+import ectopy_check as ec  # noqa: E402  (sinus_records, read_beats, tile, paired_rows, take, p_right, publish)
 
 import nk_qrs_lstm  # noqa: E402
 from nk_qrs_lstm.training.datasets import DEFAULT_LUDB  # noqa: E402
@@ -310,14 +309,7 @@ def main(argv=None):
     gates = (True,) if args.gate_only else (True, False)
     body = report(*run(args.ludb, args.records, args.conditions, args.inputs, gates), args.conditions, args.inputs,
                   gates)
-    head = [f"# Irregular sinus rhythms: P waves under the rhythm gate ({datetime.date.today().isoformat()})", "",
-            f"Command: `{command.strip()}` ({(time.perf_counter() - start) / 60:.1f} min). Commit {commit}, "
-            f"nk_qrs_lstm {nk_qrs_lstm.__version__}.", ""]
-    text = "\n".join(head + body)
-    print(text)
-    if args.out:
-        with open(args.out, "w") as f:
-            f.write(text)
+    ec.publish("Irregular sinus rhythms: P waves under the rhythm gate", command, start, commit, body, args.out)
 
 
 if __name__ == "__main__":

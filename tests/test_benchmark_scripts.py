@@ -1,31 +1,14 @@
 """Rules of the benchmark scripts that decide what runs (benchmarks/*.py, imported by path)."""
 
-import importlib.util
-import sys
-from pathlib import Path
-
 import numpy as np
 import pytest
 
-BENCHMARKS = Path(__file__).resolve().parents[1] / "benchmarks"
-
-
-def _script(name):
-    """The benchmark script ``benchmarks/<name>.py`` as a module (the folder on the path while it loads: scripts
-    import their neighbours, e.g. ``sway_check``)."""
-    spec = importlib.util.spec_from_file_location(f"{name}_script", BENCHMARKS / f"{name}.py")
-    module = importlib.util.module_from_spec(spec)
-    sys.path.insert(0, str(BENCHMARKS))
-    try:
-        spec.loader.exec_module(module)
-    finally:
-        sys.path.remove(str(BENCHMARKS))
-    return module
+from benchmark_scripts import load_script
 
 
 @pytest.fixture(scope="module")
 def speed():
-    return _script("speed")
+    return load_script("speed")
 
 
 def test_24h_run_is_skipped_when_its_time_or_memory_would_not_fit(speed):
@@ -41,7 +24,7 @@ def test_24h_run_is_skipped_when_its_time_or_memory_would_not_fit(speed):
 
 def test_qrs_width_bins_errors_by_duration(ludb_path):
     """Check that the QRS-width breakdown matches expert complexes and bins them (one LUDB validation record)."""
-    module = _script("qrs_width")
+    module = load_script("qrs_width")
     frame = module.errors("ludb", "validation", limit=1)
     assert len(frame) > 50 and frame[["onset_error_ms", "offset_error_ms"]].abs().max().max() <= 150
     assert (frame.found_duration_ms - frame.duration_ms
@@ -53,7 +36,7 @@ def test_qrs_width_bins_errors_by_duration(ludb_path):
 def test_wearable_devices_record_at_their_rate_with_the_marks_moved(ludb_path):
     """Check benchmarks/wearable.py: each device's lead is at its rate, quantised to its step within its rails, the
     expert marks and regions moved to that rate, the same for the same lead (seeded) and different across leads."""
-    module = _script("wearable")
+    module = load_script("wearable")
     import numpy as np
 
     from nk_qrs_lstm.training.datasets import load_split
@@ -74,7 +57,7 @@ def test_wearable_devices_record_at_their_rate_with_the_marks_moved(ludb_path):
 def test_child_check_plays_a_lead_faster_with_its_marks(ludb_path):
     """Check benchmarks/child_check.py: played 2x (1.6x) as fast, a lead keeps its rate with half (5/8) of its samples,
     its QRS complexes and the expert marks and regions are moved alike (the R peak stays on the marked one)."""
-    module = _script("child_check")
+    module = load_script("child_check")
     import numpy as np
 
     from nk_qrs_lstm.training.datasets import load_split
@@ -99,7 +82,7 @@ def test_continuous_sway_is_seeded_by_lead_and_lies_at_1_to_3_hz(ludb_path):
     different across leads, throughout the lead, within 2 x its amplitude, with its power at 1-3 Hz."""
     import numpy as np
 
-    module = _script("sway_check")
+    module = load_script("sway_check")
     from nk_qrs_lstm.training.datasets import load_split
 
     first, second = load_split("ludb", "validation")[:2]
@@ -115,7 +98,7 @@ def test_continuous_sway_is_seeded_by_lead_and_lies_at_1_to_3_hz(ludb_path):
 def test_sway_warning_script_scores_one_to_one_inside_the_regions():
     """Check tune_sway_warning's P-onset errors (one-to-one, within 150 ms, expert marks outside the regions left
     out) and its per-lead decision (the package's ``sway.swaying`` on the cached shares)."""
-    module = _script("tune_sway_warning")
+    module = load_script("tune_sway_warning")
     row = {"rate": 500.0, "expert_p_on": np.array([100.0, 500.0, 2000.0]), "p_on": np.array([110.0, 120.0, 900.0]),
            "regions": np.array([[0, 1000]])}
     assert module.p_errors(row) == [20.0]  # 120 is taken by no second mark; 900 is 800 ms away; 2000 is outside
@@ -131,7 +114,7 @@ def test_sway_calibration_factor_is_held_non_increasing_and_capped():
     over sum of confidence where that is already non-increasing."""
     import pandas as pd
 
-    module = _script("calibrate_sway")
+    module = load_script("calibrate_sway")
     share = np.repeat([0.1, 0.55, 0.65, 0.75, 0.85, 0.95], 100)
     right = {0.1: 1.0, 0.55: 0.9, 0.65: 0.95, 0.75: 0.6, 0.85: 0.5, 0.95: 0.4}  # 0.65 above 0.55: pooled, then 1
     correct = np.concatenate([np.arange(100) < 100 * right[s] for s in (0.1, 0.55, 0.65, 0.75, 0.85, 0.95)])
@@ -149,7 +132,7 @@ def test_likeness_calibration_factor_is_non_decreasing_capped_and_one_for_alike_
     sum of correct over sum of confidence where that is already in order."""
     import pandas as pd
 
-    module = _script("calibrate_likeness")
+    module = load_script("calibrate_likeness")
     like = np.repeat([-0.5, 0.2, 0.5, 0.7, 0.85, 0.95], 100)
     right = {-0.5: 0.5, 0.2: 0.7, 0.5: 0.65, 0.7: 0.9, 0.85: 0.98, 0.95: 1.0}  # 0.5 below 0.2: pooled
     correct = np.concatenate([np.arange(100) < 100 * right[v] for v in (-0.5, 0.2, 0.5, 0.7, 0.85, 0.95)])
@@ -162,7 +145,7 @@ def test_likeness_calibration_factor_is_non_decreasing_capped_and_one_for_alike_
 def test_pacing_warning_rule_takes_the_most_paced_leads_under_the_false_warning_limit():
     """Check tune_pacing_warning's rule: settings over MAX_FALSE on any input are out; among the others the most
     paced leads (raw + cleaned) win, ties to the larger factor then fraction; nothing ships under MIN_PACED."""
-    module = _script("tune_pacing_warning")
+    module = load_script("tune_pacing_warning")
 
     def entry(factor, fraction, false, raw, clean=0):
         return {"factor": factor, "fraction": fraction, "false": {("ludb", "train", "raw"): false},
@@ -181,7 +164,7 @@ def test_pacing_warning_rule_takes_the_most_paced_leads_under_the_false_warning_
 def test_cached_builds_once_and_reads_after(tmp_path):
     """Check tune_decoding.cached, which the warning-tuning scripts keep their per-lead work in: the first call
     builds and pickles, a later call reads the file without building."""
-    module = _script("tune_decoding")
+    module = load_script("tune_decoding")
     built = []
 
     def make():
@@ -197,7 +180,7 @@ def test_intervals_pair_each_expert_beat_with_its_own_p_and_t_and_summarise_per_
     """Check the interval script's rules: an expert beat takes the last P onset since the previous QRS and the first
     T offset before the next; a method's beats count only where paired with an expert QRS onset; a missing lead is
     outside the tolerance of all leads but not of the compared ones."""
-    intervals = _script("intervals")
+    intervals = load_script("intervals")
     nan = np.nan
     waves = {"QRS": np.array([[100.0, 110, 150], [600, 610, 650]]),
              "P": np.array([[20.0, 40, 60], [520, 540, 560], [530, 545, 570]]),

@@ -1,22 +1,17 @@
 """benchmarks/ectopy_check.py: the construction of the ectopic beats and the scoring (no network needed)."""
 
-import importlib.util
-from pathlib import Path
-
 import numpy as np
 import pytest
 
+from benchmark_scripts import load_script
+
 RATE = 500
-SCRIPT = Path(__file__).resolve().parents[1] / "benchmarks" / "ectopy_check.py"
 
 
 @pytest.fixture(scope="module")
 def ectopy():
-    """The script as a module (as tests/test_benchmark_scripts.py's ``_script`` loads one)."""
-    spec = importlib.util.spec_from_file_location("ectopy_check_script", SCRIPT)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    """The script as a module."""
+    return load_script("ectopy_check")
 
 
 def _lead(n_beats=24, rr=400, seed=0):

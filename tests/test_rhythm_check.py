@@ -1,22 +1,17 @@
 """benchmarks/rhythm_check.py: the RR generators, the re-timed cycles, the seeding and the scoring (no network)."""
 
-import importlib.util
-from pathlib import Path
-
 import numpy as np
 import pytest
 
+from benchmark_scripts import load_script
+
 RATE = 500
-SCRIPT = Path(__file__).resolve().parents[1] / "benchmarks" / "rhythm_check.py"
 
 
 @pytest.fixture(scope="module")
 def rc():
-    """The script as a module (as tests/test_benchmark_scripts.py's ``_script`` loads one)."""
-    spec = importlib.util.spec_from_file_location("rhythm_check_script", SCRIPT)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    """The script as a module."""
+    return load_script("rhythm_check")
 
 
 def _cycle(pr=80, qrs=45, st=250):
