@@ -6,7 +6,9 @@ where a boundary lies between two samples and how sure the trained network is, a
 edges of LUDB's leads, which the labels leave out of the loss [1]_.
 
 The teacher's errors are learned too: with crops it never saw (e.g. ``--augment v8``'s P waves taken out, where a
-network trained without them invents P waves) keep ``label_share`` high, or leave such recipes to label-only runs.
+network trained without them invents P waves) keep ``label_share`` high, or give ``disagreement="labels"``: a
+labelled sample whose class the teacher gets wrong (its most probable class is not the label's) then has the
+label alone as its target, so the teacher anchors the student only where it is right.
 
 References
 ----------
@@ -46,7 +48,7 @@ class Teacher:
         return self.session.run(None, {"ecg": np.asarray(x, dtype=np.float32)})[0]
 
 
-def check_teacher(path, label_share, normalisation):
+def check_teacher(path, label_share, normalisation, disagreement="mix"):
     """Validate a distillation's parameters once, before any data is read.
 
     The teacher must exist, and where a model card lies beside it (an exported folder) its input normalisation
@@ -60,7 +62,7 @@ def check_teacher(path, label_share, normalisation):
     """
     if not os.path.isfile(path):
         raise ValueError(f"teacher == {path!r}: no such file (an ONNX network written by nk-qrs-lstm export).")
-    _check_share(label_share)
+    _check_share(label_share, disagreement)
     folder = os.path.dirname(os.path.abspath(path))
     card = os.path.join(folder, CARD_FILE)
     if os.path.isfile(card):
@@ -69,12 +71,18 @@ def check_teacher(path, label_share, normalisation):
             raise ValueError(f"normalisation == {normalisation!r}, must be the teacher's ({theirs!r}, from {card}).")
 
 
-def _check_share(label_share):
+#: What the target of a labelled sample is where the teacher's most probable class is not the label's.
+DISAGREEMENTS = ("mix", "labels")
+
+
+def _check_share(label_share, disagreement="mix"):
     if not 0 <= label_share <= 1:
         raise ValueError(f"label_share == {label_share!r}, must be within [0, 1].")
+    if disagreement not in DISAGREEMENTS:
+        raise ValueError(f"disagreement == {disagreement!r}, must be one of {DISAGREEMENTS}.")
 
 
-def soft_targets(y, weight, teacher_p, label_share=0.5, unlabelled_weight=1.0):
+def soft_targets(y, weight, teacher_p, label_share=0.5, unlabelled_weight=1.0, disagreement="mix"):
     """Mix one-hot labels with a teacher's probabilities.
 
     Parameters
@@ -90,6 +98,10 @@ def soft_targets(y, weight, teacher_p, label_share=0.5, unlabelled_weight=1.0):
     unlabelled_weight : float
         Sample weight of unlabelled samples, whose target is the teacher's alone (0: left out, as without a
         teacher).
+    disagreement : {"mix", "labels"}
+        Target of a labelled sample whose label is not the teacher's most probable class: the same mixture as
+        elsewhere (``"mix"``), or the one-hot label alone (``"labels"``: the teacher is trusted only where it is
+        right, e.g. on crops edited into what it never learned).
 
     Returns
     -------
@@ -102,8 +114,11 @@ def soft_targets(y, weight, teacher_p, label_share=0.5, unlabelled_weight=1.0):
     >>> t, w = soft_targets(np.array([[1, 0]]), np.array([[1.0, 0.0]]), p, label_share=0.5)
     >>> t.astype(float).round(2).tolist(), w.tolist()
     ([[[0.3, 0.7, 0.0, 0.0], [0.1, 0.0, 0.9, 0.0]]], [[1.0, 1.0]])
+    >>> t, _ = soft_targets(np.array([[1, 0]]), np.array([[1.0, 0.0]]), p, disagreement="labels")
+    >>> t[0, 0].tolist()
+    [0.0, 1.0, 0.0, 0.0]
     """
-    _check_share(label_share)
+    _check_share(label_share, disagreement)
     if unlabelled_weight < 0:
         raise ValueError(f"unlabelled_weight == {unlabelled_weight!r}, must be >= 0.")
     teacher_p = np.asarray(teacher_p, dtype=np.float32)
@@ -111,7 +126,10 @@ def soft_targets(y, weight, teacher_p, label_share=0.5, unlabelled_weight=1.0):
         raise ValueError(f"teacher_p has shape {teacher_p.shape}, must be the labels' {np.shape(y)} plus "
                          f"({len(CLASSES)},).")
     labelled = np.asarray(weight) > 0
-    mixed = label_share * one_hot(y) + (1 - label_share) * teacher_p
+    labels = one_hot(y)
+    mixed = label_share * labels + (1 - label_share) * teacher_p
+    if disagreement == "labels":
+        mixed = np.where((teacher_p.argmax(axis=-1) == np.asarray(y))[..., None], mixed, labels)
     target = np.where(labelled[..., None], mixed, teacher_p).astype(np.float32)
     return target, np.where(labelled, weight, unlabelled_weight).astype(np.float32)
 
@@ -121,7 +139,7 @@ def one_hot(y):
     return np.eye(len(CLASSES), dtype=np.float32)[np.asarray(y)]
 
 
-def distilled(data, teacher, label_share=0.5, unlabelled_weight=1.0):
+def distilled(data, teacher, label_share=0.5, unlabelled_weight=1.0, disagreement="mix"):
     """Batches ``(x, y, w)`` of ``data`` as ``(x, soft target, weight)`` (:func:`soft_targets`).
 
     ``data`` is a Keras ``PyDataset`` (its length and epoch hook are kept) or an iterable of batches. The teacher
@@ -129,7 +147,7 @@ def distilled(data, teacher, label_share=0.5, unlabelled_weight=1.0):
     """
     def convert(batch):
         x, y, w = batch
-        return (x, *soft_targets(y, w, teacher(x), label_share, unlabelled_weight))
+        return (x, *soft_targets(y, w, teacher(x), label_share, unlabelled_weight, disagreement))
 
     if not hasattr(data, "on_epoch_end"):  # a generator (or any iterable) of batches
         return (convert(batch) for batch in data)

@@ -18,7 +18,7 @@ BACKUP_DIR = "backup"
 #: patience and number of workers may change between the parts of a run).
 RECIPE_KEYS = ("seed", "steps", "batch_size", "lr", "model_kwargs", "augment", "normalisation", "split_seed",
                "train_records", "validation_records", "init", "init_matching", "wide_qrs_weight", "boundary_weight",
-               "frozen", "teacher_sha256", "label_share")
+               "frozen", "teacher_sha256", "label_share", "teacher_disagreement")
 
 
 def finished_epochs(out):
@@ -32,9 +32,12 @@ def finished_epochs(out):
 
 def _normal(value, key=None):
     """``value`` as JSON gives it back (tuples as lists), so a written and a new configuration compare equal; no
-    ``model_kwargs`` (None, as runs before the sixteenth session wrote it) is the empty one."""
+    ``model_kwargs`` (None, as runs before the sixteenth session wrote it) is the empty one, and no
+    ``teacher_disagreement`` (runs before the seventeenth session, or without a teacher) is ``"mix"``."""
     if key == "model_kwargs" and not value:
         return {}
+    if key == "teacher_disagreement" and value is None:
+        return "mix"
     return json.loads(json.dumps(value))
 
 

@@ -136,7 +136,7 @@ def train(out, ludb_path=datasets.DEFAULT_LUDB, qtdb_path=datasets.DEFAULT_QTDB,
           batch_size=32, seed=0, max_minutes=None, limit_records=None, patience=12, lr=3e-3,
           model_kwargs=None, verbose=2, augmentation="v1", normalisation="window", items_cache=None, workers=0,
           init=None, wide_qrs_weight=1.0, boundary_weight=1.0, init_matching=False, frozen=(), teacher=None,
-          label_share=0.5):
+          label_share=0.5, teacher_disagreement="mix"):
     """Train the delineation network and save ``out/best.keras``.
 
     Parameters
@@ -196,6 +196,9 @@ def train(out, ludb_path=datasets.DEFAULT_LUDB, qtdb_path=datasets.DEFAULT_QTDB,
         (:mod:`~nk_qrs_lstm.training.distill`); the validation loss stays on the expert labels.
     label_share : float
         With ``teacher``: share of the expert label in a labelled sample's target.
+    teacher_disagreement : {"mix", "labels"}
+        With ``teacher``: target of a labelled sample whose label is not the teacher's most probable class
+        (:func:`~nk_qrs_lstm.training.distill.soft_targets`).
 
     Returns
     -------
@@ -205,7 +208,7 @@ def train(out, ludb_path=datasets.DEFAULT_LUDB, qtdb_path=datasets.DEFAULT_QTDB,
     if teacher:
         from .distill import check_teacher
 
-        check_teacher(teacher, label_share, normalisation)
+        check_teacher(teacher, label_share, normalisation, teacher_disagreement)
     os.makedirs(out, exist_ok=True)
     splits = datasets.load_splits()
     records = {p: {db: splits[db][p][:limit_records] for db in ("ludb", "qtdb")} for p in ("train", "validation")}
@@ -219,6 +222,7 @@ def train(out, ludb_path=datasets.DEFAULT_LUDB, qtdb_path=datasets.DEFAULT_QTDB,
         "boundary_weight": boundary_weight, "frozen": list(frozen), "teacher": teacher,
         "teacher_sha256": file_sha256(teacher) if teacher else None,
         "label_share": label_share if teacher else None,
+        "teacher_disagreement": teacher_disagreement if teacher else None,
     }
     first_epoch = check_resume(out, config)  # before any data is read
     t0 = time.time()
@@ -238,7 +242,7 @@ def train(out, ludb_path=datasets.DEFAULT_LUDB, qtdb_path=datasets.DEFAULT_QTDB,
     if teacher:
         from .distill import Teacher, distilled, one_hot
 
-        data, yv = distilled(data, Teacher(teacher), label_share), one_hot(yv)
+        data, yv = distilled(data, Teacher(teacher), label_share, disagreement=teacher_disagreement), one_hot(yv)
 
     import keras
 
@@ -361,6 +365,9 @@ def _parser():
     parser.add_argument("--label-share", type=float, default=0.5,
                         help="with --teacher: share of the expert label in a labelled sample's target "
                              "(default: %(default)s)")
+    parser.add_argument("--teacher-disagreement", default="mix", choices=("mix", "labels"),
+                        help="with --teacher: target of a labelled sample whose label is not the teacher's most "
+                             "probable class: mix = as elsewhere, labels = the label alone (default: %(default)s)")
     parser.add_argument("--normalisation", default="window", choices=NORMALISATIONS,
                         help="amplitude scale of each window: window = 99th percentile over the window (the "
                              "shipped model's), second = median over its seconds of the per-second 99th "
@@ -371,9 +378,9 @@ def _parser():
 def main(argv=None):
     parser = _parser()
     args = parser.parse_args(argv)
-    if args.teacher is None and args.label_share != 0.5:
-        parser.error(f"--label-share {args.label_share} needs --teacher (it weighs the labels against a teacher's "
-                     "probabilities)")
+    if args.teacher is None and (args.label_share != 0.5 or args.teacher_disagreement != "mix"):
+        parser.error("--label-share and --teacher-disagreement need --teacher (they weigh the labels against a "
+                     "teacher's probabilities)")
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
     path = train(args.out, args.ludb, args.qtdb, epochs=args.epochs, steps=args.steps,
                  batch_size=args.batch_size, seed=args.seed, max_minutes=args.max_minutes,
@@ -385,7 +392,7 @@ def main(argv=None):
                  normalisation=args.normalisation, items_cache=args.items_cache, workers=args.workers, init=args.init,
                  init_matching=args.init_matching, frozen=args.freeze,
                  wide_qrs_weight=args.wide_qrs_weight, boundary_weight=args.boundary_weight, teacher=args.teacher,
-                 label_share=args.label_share)
+                 label_share=args.label_share, teacher_disagreement=args.teacher_disagreement)
     print(path)
 
 

@@ -46,7 +46,25 @@ def test_labels_only_gives_the_one_hot_targets_and_weights():
     np.testing.assert_array_equal(weight, w)
 
 
+@settings(max_examples=40, deadline=None)
+@given(seed=st.integers(0, 2**32 - 1), share=st.floats(0, 1))
+def test_disagreeing_samples_get_the_label_alone(seed, share):
+    """Check that with ``disagreement="labels"`` a labelled sample the teacher gets wrong has its one-hot label as
+    target, one it gets right the usual mixture, and an unlabelled one the teacher's probabilities."""
+    rng = np.random.default_rng(seed)
+    y = rng.integers(0, N, size=(2, 60))
+    w = np.where(rng.random((2, 60)) < 0.3, 0.0, 1.0)
+    p = _probabilities(rng, (2, 60))
+    target, _ = soft_targets(y, w, p, label_share=share, disagreement="labels")
+    mixed, _ = soft_targets(y, w, p, label_share=share)
+    wrong = (p.argmax(axis=-1) != y) & (w > 0)
+    assert wrong.any() and (~wrong & (w > 0)).any()
+    np.testing.assert_array_equal(target[wrong], one_hot(y)[wrong])
+    np.testing.assert_array_equal(target[~wrong], mixed[~wrong])
+
+
 @pytest.mark.parametrize("kwargs, message", [
+    (dict(disagreement="teacher"), r"^disagreement == 'teacher', must be one of \('mix', 'labels'\)"),
     (dict(label_share=1.5), r"^label_share == 1.5, must be within \[0, 1\]"),
     (dict(unlabelled_weight=-1), r"^unlabelled_weight == -1, must be >= 0"),
     (dict(teacher_p=np.zeros((1, 9, N))), r"^teacher_p has shape \(1, 9, 4\), must be the labels' \(1, 10\)"),
@@ -134,6 +152,7 @@ def test_label_share_without_a_teacher_is_refused_on_the_command_line(capsys):
     """Check that ``--label-share`` without ``--teacher`` is an error naming both, not silently ignored."""
     from nk_qrs_lstm.training.train import main
 
-    with pytest.raises(SystemExit):
-        main(["--out", "unused", "--label-share", "0.2"])
-    assert "--label-share 0.2 needs --teacher" in capsys.readouterr().err
+    for option in (["--label-share", "0.2"], ["--teacher-disagreement", "labels"]):
+        with pytest.raises(SystemExit):
+            main(["--out", "unused", *option])
+        assert "--label-share and --teacher-disagreement need --teacher" in capsys.readouterr().err

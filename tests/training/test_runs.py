@@ -31,7 +31,8 @@ def test_the_same_recipe_continues_and_may_change_its_time_and_epochs(tmp_path):
 
 
 @pytest.mark.parametrize("key, value", [("teacher_sha256", "cd" * 32), ("label_share", 0.2), ("augment", "v4"),
-                                        ("model_kwargs", {"stride": 4, "units": [32, 32]}), ("seed", None)])
+                                        ("model_kwargs", {"stride": 4, "units": [32, 32]}), ("seed", None),
+                                        ("teacher_disagreement", "labels")])
 def test_another_recipe_is_refused_naming_what_changed(tmp_path, key, value):
     """Check that each changed recipe entry is named with the started and the new value."""
     assert key in RECIPE_KEYS
@@ -54,3 +55,11 @@ def test_a_run_written_without_model_kwargs_continues_with_the_empty_ones(tmp_pa
     """Check that a run whose configuration says ``model_kwargs: null`` (as before this check) is not refused."""
     _interrupted(tmp_path, config={**RECIPE, "model_kwargs": None})
     assert check_resume(str(tmp_path), {**RECIPE, "model_kwargs": {}}) == 3
+
+
+def test_a_run_written_without_teacher_disagreement_continues_mixing(tmp_path):
+    """Check that a distillation written before ``teacher_disagreement`` existed continues as ``"mix"`` only."""
+    _interrupted(tmp_path)
+    assert check_resume(str(tmp_path), {**RECIPE, "teacher_disagreement": "mix"}) == 3
+    with pytest.raises(ValueError, match=r"teacher_disagreement: None -> 'labels'"):
+        check_resume(str(tmp_path), {**RECIPE, "teacher_disagreement": "labels"})
