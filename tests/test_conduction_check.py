@@ -54,3 +54,18 @@ def test_a_beat_is_right_only_with_its_own_p(cc, monkeypatch):
     n, q_found, p_found, p_right, own = cc.score_lead(np.zeros(len(y)), y, "raw", RATE)
     assert (n, q_found, own) == (len(truth), len(truth) - 1, len(truth))
     assert (p_found, p_right) == (len(truth) - 2, len(truth) - 3)
+
+
+def test_main_restores_the_callers_model_and_refuses_a_folder_twice(cc, monkeypatch, tmp_path):
+    """Check that scoring other model folders leaves ``NK_QRS_LSTM_MODEL_DIR`` as the caller set it, and that a
+    folder named twice (its column would be overwritten) is refused."""
+    seen = []
+    monkeypatch.setattr(cc, "leads", lambda ludb, records, names: iter([]))
+    monkeypatch.setattr(cc, "run", lambda model, data, constructions, inputs: seen.append(
+        (model, cc.os.environ.get(cc.MODEL_DIR_ENV))) or {(c, i): np.zeros(5, int) for c in constructions
+                                                          for i in inputs})
+    monkeypatch.setenv(cc.MODEL_DIR_ENV, "mine")
+    cc.main(["elsewhere", "--constructions", "control", "--inputs", "raw", "--out", str(tmp_path / "r.md")])
+    assert [m for m, _ in seen] == [None, "elsewhere"] and cc.os.environ[cc.MODEL_DIR_ENV] == "mine"
+    with pytest.raises(SystemExit):
+        cc.main(["a", "a"])

@@ -295,6 +295,8 @@ def training_card(run_dir):
         args.append("--freeze " + " ".join(config["frozen"]))
     if config.get("teacher"):  # distilled from another network's probabilities
         args.append(f"--teacher {config['teacher']} --label-share {config['label_share']}")
+        if config.get("teacher_disagreement", "mix") not in (None, "mix"):  # runs before it existed mixed everywhere
+            args.append(f"--teacher-disagreement {config['teacher_disagreement']}")
     return {
         "model": "Conv1D front-end (stride {stride}) + {n} x BiLSTM({units}) + full-rate fusion head, "
                  "per-sample softmax over background/P/QRS/T at 250 Hz".format(
@@ -319,7 +321,8 @@ def training_card(run_dir):
         # a distilled run's targets are probabilities: its accuracy metric is the dense one
         "best_val_accuracy": _accuracy(best),
         **({"teacher": {"path": config["teacher"], "sha256": config.get("teacher_sha256"),
-                        "label_share": config.get("label_share")}} if config.get("teacher") else {}),
+                        "label_share": config.get("label_share"),
+                        "disagreement": config.get("teacher_disagreement") or "mix"}} if config.get("teacher") else {}),
     }
 
 

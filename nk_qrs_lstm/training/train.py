@@ -209,6 +209,9 @@ def train(out, ludb_path=datasets.DEFAULT_LUDB, qtdb_path=datasets.DEFAULT_QTDB,
         from .distill import check_teacher
 
         check_teacher(teacher, label_share, normalisation, teacher_disagreement)
+    elif (label_share, teacher_disagreement) != (0.5, "mix"):
+        raise ValueError(f"label_share == {label_share!r} and teacher_disagreement == {teacher_disagreement!r} need "
+                         "a teacher (they weigh the labels against its probabilities); teacher is None.")
     os.makedirs(out, exist_ok=True)
     splits = datasets.load_splits()
     records = {p: {db: splits[db][p][:limit_records] for db in ("ludb", "qtdb")} for p in ("train", "validation")}

@@ -117,16 +117,18 @@ def test_smoke_distillation_from_the_shipped_network(tmp_path, ludb_path, qtdb_p
     np.testing.assert_allclose(Teacher(onnx)(x).sum(axis=-1), 1, atol=1e-5)
     train(str(tmp_path / "run"), ludb_path=ludb_path, qtdb_path=qtdb_path, epochs=1, steps=2, batch_size=2,
           limit_records=1, verbose=0, normalisation="second", teacher=onnx, label_share=0.3,
-          model_kwargs={"stride": 8, "lstm_units": 8, "conv_filters": 8})
+          teacher_disagreement="labels", model_kwargs={"stride": 8, "lstm_units": 8, "conv_filters": 8})
     config = json.loads((tmp_path / "run" / "train_config.json").read_text())
-    assert (config["teacher"], config["label_share"]) == (onnx, 0.3)
+    assert (config["teacher"], config["label_share"], config["teacher_disagreement"]) == (onnx, 0.3, "labels")
     history = (tmp_path / "run" / "history.csv").read_text()
     assert "val_categorical_accuracy" in history and "nan" not in history.lower()
     card = training_card(str(tmp_path / "run"))  # the model card says how it was trained, and from what
-    assert f"--teacher {onnx} --label-share 0.3" in card["command"] and 0 < card["best_val_accuracy"] <= 1
+    assert f"--teacher {onnx} --label-share 0.3 --teacher-disagreement labels" in card["command"]
+    assert 0 < card["best_val_accuracy"] <= 1
     from nk_qrs_lstm.runtime import file_sha256
 
-    assert card["teacher"] == {"path": onnx, "sha256": file_sha256(onnx), "label_share": 0.3}
+    assert card["teacher"] == {"path": onnx, "sha256": file_sha256(onnx), "label_share": 0.3,
+                               "disagreement": "labels"}
 
 
 def test_a_teacher_is_checked_before_training(tmp_path):
@@ -145,6 +147,16 @@ def test_a_teacher_is_checked_before_training(tmp_path):
     with pytest.raises(ValueError, match=r"^normalisation == 'window', must be the teacher's \('second', from "):
         train(str(tmp_path / "run"), ludb_path=str(tmp_path / "none"), qtdb_path=str(tmp_path / "none"),
               teacher=onnx, normalisation="window")
+    assert not (tmp_path / "run").exists()
+
+
+def test_distillation_options_without_a_teacher_are_refused_by_train(tmp_path):
+    """Check that ``train`` does not silently ignore a label share or disagreement rule given without a teacher."""
+    from nk_qrs_lstm.training.train import train
+
+    for kwargs in (dict(label_share=0.2), dict(teacher_disagreement="labels")):
+        with pytest.raises(ValueError, match=r"need a teacher .*teacher is None"):
+            train(str(tmp_path / "run"), ludb_path=str(tmp_path / "none"), qtdb_path=str(tmp_path / "none"), **kwargs)
     assert not (tmp_path / "run").exists()
 
 
