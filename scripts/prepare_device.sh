@@ -23,6 +23,7 @@ for part in ("train", "validation"):
     print(f".gpu/items/{part}.npz: {len(items)} leads")
 EOF
 keras=$(python -c "import keras; print(keras.__version__)")
+rm -rf .whl  # one version of each wheel: two would stop the install on the device
 python -m pip download -q --only-binary=:all: --no-deps --python-version "$pyver" --platform manylinux2014_x86_64 \
   --platform manylinux_2_17_x86_64 --platform manylinux_2_28_x86_64 --platform any -d .whl \
   "keras==$keras" namex optree neurokit2 PyWavelets wfdb
