@@ -46,6 +46,7 @@ import nk_qrs_lstm  # noqa: E402
 from nk_qrs_lstm.defaults import CLASSES, MODEL_RATE, PR_MAX_S, UNLABELLED  # noqa: E402
 from nk_qrs_lstm.evaluation.matching import pair_fiducials  # noqa: E402
 from nk_qrs_lstm.runtime import MODEL_DIR_ENV  # noqa: E402
+from nk_qrs_lstm.spectra import runs  # noqa: E402
 from nk_qrs_lstm.training.conduction import lengthen_pr, remove_p_waves  # noqa: E402
 from nk_qrs_lstm.training.datasets import DEFAULT_LUDB, read_ludb  # noqa: E402
 from nk_qrs_lstm.training.train import to_model_rate  # noqa: E402
@@ -70,12 +71,6 @@ def construct(x, y, name):
     raise ValueError(f"unknown construction {name!r}")
 
 
-def onsets(y, cls):
-    """Samples where the label turns to ``cls``."""
-    hit = (np.asarray(y) == cls).astype(np.int8)
-    return np.flatnonzero(np.diff(hit) == 1) + 1
-
-
 def truth_beats(y, rate=MODEL_RATE):
     """Scored beats of a construction's labels: (QRS onset, own P onset or NaN), both in samples.
 
@@ -86,7 +81,7 @@ def truth_beats(y, rate=MODEL_RATE):
     if not len(labelled):
         return np.empty((0, 2))
     lo, hi = labelled[0] + EDGE_S * rate, labelled[-1] - EDGE_S * rate
-    q_on, p_on = onsets(y, QRS), onsets(y, P)
+    q_on, p_on = (runs(np.asarray(y) == cls)[:, 0] for cls in (QRS, P))
     beats = []
     for k, q in enumerate(q_on):
         if not lo <= q <= hi:

@@ -21,6 +21,7 @@ import numpy as np
 
 from . import datasets
 from .crops import AUGMENTATIONS, make_dataset, pool_batches, read_items, save_items, stop_pool, targets
+from .distill import DISAGREEMENTS
 from ..defaults import MODEL_RATE, MODEL_STRIDES, POOL_STOP_TIMEOUT_S, TRAIN_WINDOW_S, UNLABELLED, n_samples
 from ..preprocess import NORMALISATIONS, RateMap, highpass, make_windows, normalise, resample, robust_scale, window_plan
 from ..runtime import file_sha256
@@ -368,7 +369,7 @@ def _parser():
     parser.add_argument("--label-share", type=float, default=0.5,
                         help="with --teacher: share of the expert label in a labelled sample's target "
                              "(default: %(default)s)")
-    parser.add_argument("--teacher-disagreement", default="mix", choices=("mix", "labels"),
+    parser.add_argument("--teacher-disagreement", default="mix", choices=DISAGREEMENTS,
                         help="with --teacher: target of a labelled sample whose label is not the teacher's most "
                              "probable class: mix = as elsewhere, labels = the label alone (default: %(default)s)")
     parser.add_argument("--normalisation", default="window", choices=NORMALISATIONS,
