@@ -15,13 +15,14 @@ import threading
 
 import numpy as np
 
-from .augment import augment, augment_v2, augment_v3, augment_v4, augment_v5, augment_v6, augment_v7, augment_v8
+from .augment import (augment, augment_v2, augment_v3, augment_v4, augment_v5, augment_v6, augment_v7, augment_v8,
+                      augment_v9)
 from ..defaults import (CLASSES, MODEL_RATE, POOL_BATCH_TIMEOUT_S, POOL_STOP_TIMEOUT_S, TRAIN_WINDOW_S, UNLABELLED,
                         n_samples)
 from ..preprocess import highpass, normalise
 
 AUGMENTATIONS = {"v1": augment, "v2": augment_v2, "v3": augment_v3, "v4": augment_v4, "v5": augment_v5,
-                 "v6": augment_v6, "v7": augment_v7, "v8": augment_v8}  # --augment
+                 "v6": augment_v6, "v7": augment_v7, "v8": augment_v8, "v9": augment_v9}  # --augment
 DATABASES = ("ludb", "qtdb")
 BOUNDARY_REACH = 2  # [samples at 250 Hz] either side of a label change weighted by ``boundary_weight`` (8 ms)
 WIDE_QRS_S = 0.12  # [s] a lead whose median labelled QRS is longer has wide complexes (bundle branch block, paced)

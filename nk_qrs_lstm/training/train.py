@@ -158,7 +158,7 @@ def train(out, ludb_path=datasets.DEFAULT_LUDB, qtdb_path=datasets.DEFAULT_QTDB,
         Early-stopping patience in epochs (validation loss).
     model_kwargs : dict, optional
         Passed to :func:`nk_qrs_lstm.training.model.build_model`.
-    augmentation : {"v1", "v2", "v3", "v4", "v5", "v6", "v7", "v8"}
+    augmentation : {"v1", "v2", "v3", "v4", "v5", "v6", "v7", "v8", "v9"}
         Augmentation recipe: ``"v1"`` (:func:`~nk_qrs_lstm.training.augment.augment`, the first model's),
         ``"v2"`` (:func:`~nk_qrs_lstm.training.augment.augment_v2`, with its default configuration), ``"v3"``
         (:func:`~nk_qrs_lstm.training.augment.augment_v3`, NeuroKit's cleaning drawn more often) or ``"v4"``
@@ -166,7 +166,8 @@ def train(out, ludb_path=datasets.DEFAULT_LUDB, qtdb_path=datasets.DEFAULT_QTDB,
         (:func:`~nk_qrs_lstm.training.augment.augment_v5`, v2 with muscle noise) or ``"v6"``
         (:func:`~nk_qrs_lstm.training.augment.augment_v6`, v5 with 1-3 Hz baseline sway) or ``"v7"``
         (:func:`~nk_qrs_lstm.training.augment.augment_v7`, v5 with whole crops played faster or slower) or ``"v8"``
-        (:func:`~nk_qrs_lstm.training.augment.augment_v8`, v5 with P waves taken out or PR intervals lengthened).
+        (:func:`~nk_qrs_lstm.training.augment.augment_v8`, v5 with P waves taken out or PR intervals lengthened) or
+        ``"v9"`` (:func:`~nk_qrs_lstm.training.augment.augment_v9`, v8's edits at half the rate).
     normalisation : {"window", "second"}
         Amplitude normalisation of each window (:func:`nk_qrs_lstm.preprocess.normalise`); recorded in the
         model card by the exporter so that inference applies the same.

@@ -99,3 +99,14 @@ def test_v8_draws_the_conduction_edits(monkeypatch):
     for seed in range(50):
         aug.augment_v5(x, labels, 512, np.random.default_rng(seed), 0.5)
     assert calls == []
+
+
+def test_v9_draws_the_conduction_edits_at_half_v8s_rate(monkeypatch):
+    """Check that v9 takes the P waves out of ~5 % of crops and lengthens the PR of ~7 %."""
+    calls = []
+    monkeypatch.setattr(aug, "remove_p_waves", lambda x, y: calls.append("no P") or remove_p_waves(x, y))
+    monkeypatch.setattr(aug, "lengthen_pr", lambda x, y, rng, per_beat: calls.append("PR") or (x, y))
+    x, labels = synthetic([BEAT] * 20)
+    for seed in range(600):
+        aug.augment_v9(x, labels, 512, np.random.default_rng(seed), 0.5)
+    assert 0.025 <= calls.count("no P") / 600 <= 0.08 and 0.04 <= calls.count("PR") / 600 <= 0.105
