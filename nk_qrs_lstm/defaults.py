@@ -135,6 +135,8 @@ PACING_STEP_S = 0.002  # [s] one step of a stimulus's edge (at least one sample)
 PACING_ABRUPT = 0.3  # [-] a step counts where the step before it is less than this fraction of it
 PACING_WINDOW_S = (0.30, 0.03)  # [s] a beat's spike may lie this long before, after its QRS onset
 PACING_FACTOR = 0.3  # [-] a stimulus: an abrupt step above this fraction of the median QRS peak-to-peak
+PACING_NOISE_FLOOR = 4.0  # [-] ... and above this many times the lead's robust SD of its 2-ms steps (white noise on a
+#                           faint lead warned 248 of 456 LUDB validation leads, 0 with it: benchmarks/pacing_noise_check.py)
 PACING_WARN_FRACTION = 0.7  # [-] a lead warns where at least this fraction of its beats is spiked ...
 PACING_MIN_BEATS = 4  # [-] ... and it has at least this many beats
 PACING_MIN_RATE = 200  # [Hz] not judged below: QRS slopes look abrupt there (sinus LUDB validation leads ii / v1 / v5

@@ -13,16 +13,20 @@ rhythm gate cannot refuse P waves. The package says so where it finds spikes
   up over several samples; a stimulus's arrives at once);
 - :func:`abrupt_steps`: where those steps exceed a size, and their sizes (one pass; also
   :mod:`nk_qrs_lstm.calibration`'s pulse edges);
-- :func:`spiked_beats`: the beats with such a step in their window before the QRS.
+- :func:`step_noise`: the size of the lead's ordinary steps (broadband noise makes
+  abrupt steps everywhere);
+- :func:`spiked_beats`: the beats with such a step, above both thresholds, in their
+  window before the QRS.
 
 Pure functions of arrays; no warnings here.
 """
 
 import numpy as np
 
-from .defaults import PACING_ABRUPT, PACING_FACTOR, PACING_STEP_S, PACING_WINDOW_S
+from .defaults import PACING_ABRUPT, PACING_FACTOR, PACING_NOISE_FLOOR, PACING_STEP_S, PACING_WINDOW_S
 
 _MAX_ELEMENTS = 4_000_000  # [-] samples gathered at once to measure the QRS amplitudes (32 MB)
+_NOISE_STEPS = 200_000  # [-] steps drawn (seeded) for step_noise's median on longer leads: 0.3 % of it, 10 ms an hour
 
 
 def stimulus_jumps(x, rate, step_s=PACING_STEP_S, abrupt=PACING_ABRUPT):
@@ -78,14 +82,61 @@ def abrupt_steps(x, rate, step_s, abrupt, above):
     return candidate[keep] + 2 * k, step[candidate[keep]]
 
 
-def spiked_beats(x, qrs_on, qrs_off, rate, factor=PACING_FACTOR, window_s=PACING_WINDOW_S, jumps=None):
+def step_noise(x, rate, step_s=PACING_STEP_S):
+    """The robust SD of the lead's steps over ``step_s``: ``1.4826 * median |x[i] - x[i - k]|``.
+
+    Most of a lead is slow (baseline, P and T waves), so its steps are tiny
+    and this is near 0; broadband noise (an amplifier's, white noise added to
+    a faint lead) makes every step as large as the noise, and some of them
+    abrupt: a stimulus must stand above that. NaN is read as 0. On leads of
+    more than ``_NOISE_STEPS`` steps the median is that of as many steps
+    drawn at random (seeded: the answer is the same at every call; a
+    regular stride could fall on one phase of mains hum).
+
+    Parameters
+    ----------
+    x : array-like, shape (n,)
+        The lead (any unit).
+    rate : float
+        Sampling rate (Hz).
+    step_s : float
+        Duration of one step (s; at least one sample).
+
+    Returns
+    -------
+    float
+        In the lead's unit (0 for fewer than two samples).
+
+    Examples
+    --------
+    >>> x = np.random.default_rng(0).normal(scale=0.1, size=10_000)  # white noise: steps of SD 0.1 * sqrt(2)
+    >>> round(step_noise(x, 500.0), 2)
+    0.14
+    """
+    x = np.asarray(x, dtype=np.float64)
+    k = max(1, int(round(step_s * rate)))
+    if len(x) <= k:
+        return 0.0
+    if len(x) - k > _NOISE_STEPS:
+        at = np.random.default_rng(0).integers(k, len(x), size=_NOISE_STEPS)
+        a, b = np.nan_to_num(x[at]), np.nan_to_num(x[at - k])  # only the drawn samples: no copy of the lead
+    else:
+        a, b = np.nan_to_num(x[k:]), np.nan_to_num(x[:-k])
+    return 1.4826 * float(np.median(np.abs(a - b)))
+
+
+def spiked_beats(x, qrs_on, qrs_off, rate, factor=PACING_FACTOR, window_s=PACING_WINDOW_S, jumps=None,
+                 noise_floor=PACING_NOISE_FLOOR):
     """Which beats have a spike before (or at the start of) their QRS complex.
 
     A beat is spiked where an abrupt step (:func:`stimulus_jumps`) exceeds
-    ``factor`` times the lead's median QRS peak-to-peak amplitude somewhere in
+    ``factor`` times the lead's median QRS peak-to-peak amplitude, and
+    ``noise_floor`` times its :func:`step_noise`, somewhere in
     ``[QRS onset - window_s[0], QRS onset + window_s[1]]``: room for an atrial
     stimulus before the P wave and a ventricular one just before (or, as the
-    network may place the onset, just inside) the QRS.
+    network may place the onset, just inside) the QRS. The second threshold
+    keeps broadband noise on a faint lead, which makes abrupt steps before
+    every QRS, from reading as stimuli.
 
     Parameters
     ----------
@@ -101,6 +152,9 @@ def spiked_beats(x, qrs_on, qrs_off, rate, factor=PACING_FACTOR, window_s=PACING
         Before and after the QRS onset (s).
     jumps : ndarray, optional
         :func:`stimulus_jumps` of ``x``, where the caller has it.
+    noise_floor : float or None
+        The step must also exceed this many times :func:`step_noise` (None:
+        no such threshold).
 
     Returns
     -------
@@ -139,10 +193,13 @@ def spiked_beats(x, qrs_on, qrs_off, rate, factor=PACING_FACTOR, window_s=PACING
     amplitude = np.median(np.concatenate(p2p))
     if not amplitude > 0:
         return out
+    above = factor * amplitude
+    if noise_floor is not None:
+        above = max(above, noise_floor * step_noise(x, rate))
     if jumps is None:
-        at, _ = abrupt_steps(x, rate, PACING_STEP_S, PACING_ABRUPT, factor * amplitude)
+        at, _ = abrupt_steps(x, rate, PACING_STEP_S, PACING_ABRUPT, above)
     else:
-        at = np.flatnonzero(jumps > factor * amplitude)
+        at = np.flatnonzero(jumps > above)
     known = np.isfinite(on)
     lo = np.clip(np.floor(on[known] - window_s[0] * rate).astype(np.int64), 0, m)
     hi = np.clip(np.ceil(on[known] + window_s[1] * rate).astype(np.int64) + 1, 0, m)

@@ -161,6 +161,22 @@ def test_pacing_warning_rule_takes_the_most_paced_leads_under_the_false_warning_
     assert not module.warned({"beats": 3, "spiked": {0.3: 3}}, 0.3, 0.7)  # fewer than PACING_MIN_BEATS
 
 
+def test_pacing_noise_floor_rule_takes_the_smallest_floor_keeping_paced_leads_and_quiet_in_noise():
+    """Check pacing_noise_check's rule: a floor that changes a paced lead's warning on raw input, or warns on more
+    than MAX_FALSE of the non-paced noisy validation leads, is out; the smallest other floor wins; None if none."""
+    module = load_script("pacing_noise_check")
+    floors = (4.0, 5.0, 6.0)
+    rows = {("train", "raw", True): [72, 37, 36, 37, 37],  # floor 4 loses a paced lead
+            ("validation", "raw", True): [24, 11, 11, 11, 11],
+            ("validation", "white 0.1 mV", False): [456, 248, 0, 9, 0],  # floor 5 warns 2 %
+            ("validation", "white 0.1 mV", True): [24, 24, 0, 0, 0],  # paced noisy leads: reported, not judged
+            ("train", "raw", False): [1368, 1, 1, 1, 1]}
+    assert module.choose(rows, floors) == 6.0
+    rows[("validation", "white 0.1 mV", False)][4] = 10
+    assert module.choose(rows, floors) is None
+    assert [name for name, _ in module.conditions(type("E", (), {"signal": np.zeros(10)})(), "train", 0)] == ["raw"]
+
+
 def test_cached_builds_once_and_reads_after(tmp_path):
     """Check tune_decoding.cached, which the warning-tuning scripts keep their per-lead work in: the first call
     builds and pickles, a later call reads the file without building."""

@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 import nk_qrs_lstm
 from nk_qrs_lstm import NKQRSLSTMWarning
 from nk_qrs_lstm.defaults import PACING_FACTOR, PACING_MIN_BEATS, PACING_WARN_FRACTION, PACING_WINDOW_S
-from nk_qrs_lstm.pacing import spiked_beats, stimulus_jumps
+from nk_qrs_lstm.pacing import spiked_beats, step_noise, stimulus_jumps
 from nk_qrs_lstm.quality import warn_pacing
 
 RATE = 500
@@ -144,3 +144,27 @@ def test_the_front_door_warns_on_a_paced_ecg_and_not_on_the_same_ecg_unpaced():
     paced = _stimulate(ecg, on, RATE, 0.02, height=2.0)
     with pytest.warns(NKQRSLSTMWarning, match="pacemaker"):
         nk_qrs_lstm.ecg_delineate(paced, sampling_rate=RATE)
+
+
+def test_step_noise_is_the_robust_sd_of_the_steps_and_unit_free():
+    """Check that white noise of SD s gives steps of SD s * sqrt(2) at one sample, that a clean lead's is a small
+    share of its QRS, and that scaling the lead scales it."""
+    noise = np.random.default_rng(1).normal(scale=0.05, size=20_000)
+    assert step_noise(noise, RATE) == pytest.approx(0.05 * np.sqrt(2), rel=0.05)
+    x, _, _ = _beats(10)
+    assert step_noise(x, RATE) < 0.01 * x.max()
+    assert step_noise(1000 * (x + noise[:len(x)]), RATE) == pytest.approx(1000 * step_noise(x + noise[:len(x)], RATE))
+    assert step_noise(np.ones(1), RATE) == 0.0
+
+
+@pytest.mark.parametrize("floor", [4.0, 6.0, 8.0])
+def test_broadband_noise_on_a_faint_lead_is_not_a_stimulus_with_a_floor(floor):
+    """Check that white noise at 15 % of the QRS (steps over 0.3 of it before most beats) spikes most beats
+    without a noise floor and none with one, while stimuli three times the QRS's height in the same noise are still
+    found before nine beats in ten (the noise makes the step before some of them large: not abrupt)."""
+    x, on, off = _beats(20)
+    noisy = x + np.random.default_rng(2).normal(scale=0.15, size=len(x))
+    assert spiked_beats(noisy, on, off, RATE, noise_floor=None).mean() > PACING_WARN_FRACTION
+    assert not spiked_beats(noisy, on, off, RATE, noise_floor=floor).any()
+    paced = _stimulate(noisy, on, RATE, height=3.0, decay_s=0.002)
+    assert spiked_beats(paced, on, off, RATE, noise_floor=floor).mean() >= 0.9
