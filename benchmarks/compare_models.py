@@ -16,7 +16,6 @@ Robustness (simulated, the same for both parts): the share of P onsets lost more
 """
 
 import argparse
-import os
 import warnings
 
 import neurokit2 as nk
@@ -24,6 +23,7 @@ import numpy as np
 
 import nk_qrs_lstm
 from nk_qrs_lstm.evaluation.runner import delineator, evaluate
+from nk_qrs_lstm.runtime import using_model
 from nk_qrs_lstm.training.datasets import load_split
 
 KEYS = ("ECG_P_Onsets", "ECG_P_Offsets", "ECG_R_Onsets", "ECG_R_Offsets", "ECG_T_Offsets")
@@ -71,11 +71,8 @@ def robustness():
 
 
 def run(model_dir, part):
-    if model_dir:
-        os.environ["NK_QRS_LSTM_MODEL_DIR"] = model_dir
-    else:
-        os.environ.pop("NK_QRS_LSTM_MODEL_DIR", None)
-    return accuracy(part), robustness()
+    with using_model(model_dir):
+        return accuracy(part), robustness()
 
 
 def _table(name, acc, rob):

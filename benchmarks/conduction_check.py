@@ -45,7 +45,7 @@ import ectopy_check as ec  # noqa: E402  (sinus_records, publish, revision)
 import nk_qrs_lstm  # noqa: E402
 from nk_qrs_lstm.defaults import CLASSES, MODEL_RATE, PR_MAX_S, UNLABELLED  # noqa: E402
 from nk_qrs_lstm.evaluation.matching import pair_fiducials  # noqa: E402
-from nk_qrs_lstm.runtime import MODEL_DIR_ENV  # noqa: E402
+from nk_qrs_lstm.runtime import using_model  # noqa: E402
 from nk_qrs_lstm.spectra import runs  # noqa: E402
 from nk_qrs_lstm.training.conduction import lengthen_pr, remove_p_waves  # noqa: E402
 from nk_qrs_lstm.training.datasets import DEFAULT_LUDB, read_ludb  # noqa: E402
@@ -118,17 +118,14 @@ def leads(ludb, records, names):
 
 def run(model, data, constructions, inputs):
     """Totals per (construction, input) for one model folder (None: the shipped one)."""
-    if model:
-        os.environ[MODEL_DIR_ENV] = model
-    else:
-        os.environ.pop(MODEL_DIR_ENV, None)
     totals = {}
-    for _, _, x, y in data:
-        for name in constructions:
-            xc, yc = construct(x, y, name)
-            for inp in inputs:
-                row = totals.setdefault((name, inp), np.zeros(5, dtype=int))
-                row += score_lead(xc, yc, inp)
+    with using_model(model):
+        for _, _, x, y in data:
+            for name in constructions:
+                xc, yc = construct(x, y, name)
+                for inp in inputs:
+                    row = totals.setdefault((name, inp), np.zeros(5, dtype=int))
+                    row += score_lead(xc, yc, inp)
     return totals
 
 
@@ -164,13 +161,7 @@ def main(argv=None):
     if len(set(args.models)) < len(args.models):
         parser.error(f"models {args.models}: each folder once (the shipped model is always scored first)")
     data = list(leads(args.ludb, args.records, args.leads))
-    before = os.environ.get(MODEL_DIR_ENV)
-    try:
-        results = {m or "shipped": run(m, data, args.constructions, args.inputs) for m in [None, *args.models]}
-    finally:  # the caller's choice of model, as it was
-        os.environ.pop(MODEL_DIR_ENV, None)
-        if before is not None:
-            os.environ[MODEL_DIR_ENV] = before
+    results = {m or "shipped": run(m, data, args.constructions, args.inputs) for m in [None, *args.models]}
     body = [f"LUDB validation, {len(data)} leads ({', '.join(args.leads)}) of {args.records} sinus records, 250 Hz. "
             f"Beats: expert QRS onsets of the construction at least {EDGE_S} s inside the labelled span. QRS found: "
             f"a found QRS onset within {QRS_TOL_S * 1000:.0f} ms; P found: that beat reported a P onset; P right: "

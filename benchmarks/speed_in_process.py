@@ -12,7 +12,6 @@ SciPy's thread pools), then, alternating, raw signal -> NeuroKit-format ``waves`
 """
 
 import argparse
-import os
 import time
 import warnings
 
@@ -22,6 +21,7 @@ import numpy as np
 import nk_qrs_lstm
 from nk_qrs_lstm.pipeline import predict_proba
 from nk_qrs_lstm.preprocess import RateMap
+from nk_qrs_lstm.runtime import using_model
 
 RATE = 500  # [Hz]
 
@@ -37,11 +37,8 @@ def _neurokit(method):
 
 def _with_model(folder, run):
     def timed():
-        os.environ["NK_QRS_LSTM_MODEL_DIR"] = folder
-        try:
+        with using_model(folder):
             return run()
-        finally:
-            os.environ.pop("NK_QRS_LSTM_MODEL_DIR", None)
 
     return timed
 
@@ -65,7 +62,7 @@ def main(argv=None):
     }
     if args.dwt:
         runs["dwt"] = lambda: _neurokit("dwt")(x)
-    for folder in args.models:  # NK_QRS_LSTM_MODEL_DIR switches the model, set only while it runs
+    for folder in args.models:  # runtime.using_model switches the model only while it runs
         runs[f"lstm [{folder}]"] = _with_model(folder, lambda: nk_qrs_lstm.ecg_delineate(x, sampling_rate=RATE))
         runs[f"network alone [{folder}]"] = _with_model(folder, lambda: predict_proba(x, RateMap.for_rate(RATE)))
     times = {k: [] for k in runs}

@@ -12,7 +12,6 @@ raw leads and the swaying ones through the same pipeline and decoding; F1 / mean
 
 import argparse
 import dataclasses
-import os
 import warnings
 import zlib
 
@@ -20,6 +19,7 @@ import numpy as np
 import scipy.signal
 
 from nk_qrs_lstm.evaluation.runner import delineator, evaluate
+from nk_qrs_lstm.runtime import using_model
 from nk_qrs_lstm.training.datasets import load_split
 
 KEYS = ("ECG_P_Onsets", "ECG_P_Offsets", "ECG_R_Onsets", "ECG_R_Offsets", "ECG_T_Offsets")
@@ -49,15 +49,12 @@ def continuous_sway(ecg, mv=0.15):
 
 
 def scores(model_dir, leads):
-    if model_dir:
-        os.environ["NK_QRS_LSTM_MODEL_DIR"] = model_dir
-    else:
-        os.environ.pop("NK_QRS_LSTM_MODEL_DIR", None)
     out = {}
-    for (database, condition), ecgs in leads.items():
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            out[(database, condition)] = evaluate("lstm", delineator("lstm"), ecgs, database=database).summary
+    with using_model(model_dir):
+        for (database, condition), ecgs in leads.items():
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                out[(database, condition)] = evaluate("lstm", delineator("lstm"), ecgs, database=database).summary
     return out
 
 

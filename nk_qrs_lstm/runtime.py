@@ -5,6 +5,7 @@ backend (light install, fast); TensorFlow/Keras, compiled, is an alternative
 (``backend="tensorflow"``) that needs the ``train`` extra.
 """
 
+import contextlib
 import functools
 import hashlib
 import json
@@ -36,6 +37,38 @@ def model_dir():
     by ``python -m nk_qrs_lstm.training.export`` (its files are hash-checked the same way).
     """
     return os.environ.get(MODEL_DIR_ENV) or str(resources.files("nk_qrs_lstm").joinpath("models"))
+
+
+@contextlib.contextmanager
+def using_model(directory):
+    """Run the model in ``directory`` while the block runs, then the one chosen before.
+
+    Sets ``$NK_QRS_LSTM_MODEL_DIR`` (None: unsets it, the shipped model) and
+    restores its earlier value on leaving, also after an error: how the
+    benchmarks score several exported models in one process.
+
+    Parameters
+    ----------
+    directory : str or None
+        A folder written by ``python -m nk_qrs_lstm.training.export``.
+
+    Examples
+    --------
+    >>> with using_model(None):
+    ...     model_dir().endswith("models")
+    True
+    """
+    before = os.environ.get(MODEL_DIR_ENV)
+    if directory:
+        os.environ[MODEL_DIR_ENV] = str(directory)
+    else:
+        os.environ.pop(MODEL_DIR_ENV, None)
+    try:
+        yield
+    finally:
+        os.environ.pop(MODEL_DIR_ENV, None)
+        if before is not None:
+            os.environ[MODEL_DIR_ENV] = before
 
 
 def model_card(directory=None):

@@ -1,8 +1,12 @@
 """benchmarks/conduction_check.py: the constructions' truth and the per-beat scoring."""
 
+import os
+
 import numpy as np
 import pandas as pd
 import pytest
+
+from nk_qrs_lstm.runtime import MODEL_DIR_ENV
 
 from benchmark_scripts import load_script
 
@@ -56,16 +60,18 @@ def test_a_beat_is_right_only_with_its_own_p(cc, monkeypatch):
     assert (p_found, p_right) == (len(truth) - 2, len(truth) - 3)
 
 
-def test_main_restores_the_callers_model_and_refuses_a_folder_twice(cc, monkeypatch, tmp_path):
-    """Check that scoring other model folders leaves ``NK_QRS_LSTM_MODEL_DIR`` as the caller set it, and that a
-    folder named twice (its column would be overwritten) is refused."""
+def test_run_uses_a_model_only_while_it_scores_and_main_refuses_a_folder_twice(cc, monkeypatch):
+    """Check that scoring another model folder switches ``NK_QRS_LSTM_MODEL_DIR`` while its leads are scored (the
+    shipped model: unset) and leaves it as the caller set it, and that a folder named twice (its column would be
+    overwritten) is refused."""
     seen = []
-    monkeypatch.setattr(cc, "leads", lambda ludb, records, names: iter([]))
-    monkeypatch.setattr(cc, "run", lambda model, data, constructions, inputs: seen.append(
-        (model, cc.os.environ.get(cc.MODEL_DIR_ENV))) or {(c, i): np.zeros(5, int) for c in constructions
-                                                          for i in inputs})
-    monkeypatch.setenv(cc.MODEL_DIR_ENV, "mine")
-    cc.main(["elsewhere", "--constructions", "control", "--inputs", "raw", "--out", str(tmp_path / "r.md")])
-    assert [m for m, _ in seen] == [None, "elsewhere"] and cc.os.environ[cc.MODEL_DIR_ENV] == "mine"
+    monkeypatch.setattr(cc, "construct", lambda x, y, name: (x, y))
+    monkeypatch.setattr(cc, "score_lead", lambda x, y, inp: seen.append(os.environ.get(MODEL_DIR_ENV))
+                        or np.zeros(5, int))
+    monkeypatch.setenv(MODEL_DIR_ENV, "mine")
+    data = [("1", "ii", np.zeros(10), np.zeros(10, int))]
+    for model in ("elsewhere", None):
+        assert cc.run(model, data, ["control"], ["raw"])[("control", "raw")].tolist() == [0] * 5
+    assert seen == ["elsewhere", None] and os.environ[MODEL_DIR_ENV] == "mine"
     with pytest.raises(SystemExit):
         cc.main(["a", "a"])

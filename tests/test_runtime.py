@@ -1,6 +1,7 @@
 """Tests of nk_qrs_lstm.runtime: shipped weights, integrity, backends."""
 
 import json
+import os
 import re
 import shutil
 import subprocess
@@ -201,3 +202,18 @@ def test_short_signal_is_padded_to_the_model_stride(monkeypatch):
     ecg = np.sin(np.arange(1001) / 20.0)  # at 250 Hz: 1001 model samples
     proba, _ = pipeline.predict_proba(ecg, pipeline.RateMap.for_rate(250))
     assert lengths == [1008] and proba.shape == (1001, 4)
+
+
+def test_using_model_switches_the_folder_for_the_block_and_restores_it(tmp_path, monkeypatch):
+    """Check that ``runtime.using_model`` sets the model folder inside the block (None: the shipped one) and
+    restores the caller's choice, set or unset, also after an error."""
+    shipped = runtime.model_dir()
+    monkeypatch.delenv(runtime.MODEL_DIR_ENV, raising=False)
+    with runtime.using_model(tmp_path):
+        assert runtime.model_dir() == str(tmp_path)
+    assert runtime.MODEL_DIR_ENV not in os.environ and runtime.model_dir() == shipped
+    monkeypatch.setenv(runtime.MODEL_DIR_ENV, "mine")
+    with pytest.raises(KeyError), runtime.using_model(None):
+        assert runtime.model_dir() == shipped
+        raise KeyError("inside")
+    assert os.environ[runtime.MODEL_DIR_ENV] == "mine"
