@@ -67,7 +67,7 @@ def _learned(method):
 
 # --------------------------------------------------------------------------- one (item, method), in a worker
 def _is_refusal(exc):
-    """Our input validation raised it: a ValueError / TypeError from _checks.py or delineate.validate_input."""
+    """Our input validation raised it: a ValueError / TypeError from _checks.py or _validation.validate_input."""
     if not isinstance(exc, (ValueError, TypeError)):
         return False
     frames = traceback.extract_tb(exc.__traceback__)
@@ -75,7 +75,7 @@ def _is_refusal(exc):
         return False
     last = frames[-1]
     path = last.filename.replace(os.sep, "/")
-    return path.endswith("nk_qrs_lstm/_checks.py") or (path.endswith("nk_qrs_lstm/delineate.py")
+    return path.endswith("nk_qrs_lstm/_checks.py") or (path.endswith("nk_qrs_lstm/_validation.py")
                                                          and last.name == "validate_input")
 
 

@@ -9,16 +9,14 @@ Validates once, picks the method from the one registry
 between classical and learned methods.
 """
 
-import inspect
 import numbers
 
 import numpy as np
 import pandas as pd
 
-from ._checks import (_join, check_ecg, check_flag, check_option, check_rpeaks, check_sampling_rate,
-                      check_time_scale, warn)
-from .calibration import remove_pulses
-from .defaults import BEAT_KEYS, BEAT_WINDOW_S, CLASSES, CONFIDENCE_KEYS, MIN_DURATION_S
+from ._checks import check_flag, check_option, check_time_scale, warn
+from ._validation import check_method_kwargs, check_method_table, refuse_learned_options, validate_input
+from .defaults import BEAT_KEYS, BEAT_WINDOW_S, CLASSES, CONFIDENCE_KEYS
 from .neurokit import (
     NO_RPEAKS_MESSAGE,
     SHOW_TYPES,
@@ -30,7 +28,7 @@ from .neurokit import (
 )
 from .mains import shared_spectra
 from .pipeline import delineate_lead, resample_proba
-from .quality import warn_delineated, warn_quality
+from .quality import warn_delineated
 from .registry import available_methods, get_method, register_delineator  # noqa: F401 (public here too)
 
 #: NeuroKit's plot keywords that ``ecg_delineate(..., show=True)`` takes beside a learned method's own.
@@ -71,63 +69,13 @@ def lstm(ecg, rpeaks, sampling_rate, backend="onnx", time_scale=1.0, rhythm_gate
                           rhythm_gate=check_flag("rhythm_gate", rhythm_gate))[0]
 
 
-# --------------------------------------------------------------------------- validation
-def validate_input(ecg_cleaned, rpeaks, sampling_rate, name="ecg_cleaned"):
-    """Check one lead, its R-peaks and rate once; bridge calibration pulses; warn about gaps, flat and clipped
-    signals.
-
-    Returns
-    -------
-    ecg : ndarray of float64
-    rpeaks : ndarray of int64 or None
-    sampling_rate : float
-    """
-    ecg = check_ecg(ecg_cleaned, name=name)
-    rate = check_sampling_rate(sampling_rate)
-    if len(ecg) < MIN_DURATION_S * rate:
-        raise ValueError(
-            f"{name} has {len(ecg)} samples ({len(ecg) / rate:.3g} s at {rate:g} Hz), "
-            f"must be at least {MIN_DURATION_S:g} s long."
-        )
-    ecg, _ = remove_pulses(ecg, rate, name)  # a printed ECG's calibration mark is no beat
-    warn_quality(ecg, rate, name)
-    return ecg, check_rpeaks(rpeaks, len(ecg), sampling_rate=rate), rate
-
-
-def _check_kwargs(method, kwargs):
-    """Refuse keyword arguments the learned method does not take, naming the allowed ones."""
-    params = inspect.signature(method.func).parameters
-    if any(p.kind is p.VAR_KEYWORD for p in params.values()):
-        return
-    allowed = [name for name in list(params)[3:]]
-    for key in kwargs:
-        if key not in allowed:
-            listed = ", ".join(repr(a) for a in allowed) or "none"
-            raise TypeError(f"ecg_delineate() got an unexpected keyword argument {key!r} for method "
-                            f"{method.name!r}; its keyword arguments are: {listed}.")
-
-
-def _refuse_learned_options(method, kwargs):
-    """Refuse the learned methods' own keyword arguments (``time_scale``, ``backend``) for a NeuroKit method, which
-    would ignore them silently (a new-user trial's ``method="dwt", time_scale=1.5`` changed nothing)."""
-    learned = {}
-    for name in available_methods(kind="learned"):
-        for option in list(inspect.signature(get_method(name).func).parameters)[3:]:
-            learned.setdefault(option, []).append(name)
-    for key in kwargs:
-        if key in learned:
-            raise TypeError(f"ecg_delineate() got {key}={kwargs[key]!r}, an option of the learned method "
-                            f"{_join(learned[key])}, which NeuroKit's {method.name!r} would ignore; use "
-                            f"method={learned[key][0]!r}, or leave {key} out.")
-
-
 #: The shipped method's options, checked before the input (its warnings would come before the option's error).
 _OPTION_CHECKS = {"time_scale": check_time_scale, "rhythm_gate": lambda value: check_flag("rhythm_gate", value)}
 
 
 def _learned_table(method, ecg_cleaned, rpeaks, sampling_rate, kwargs):
     """Validated input -> the learned method's per-beat table (None when there are no R-peaks)."""
-    _check_kwargs(method, kwargs)
+    check_method_kwargs(method, kwargs)
     for key in _OPTION_CHECKS.keys() & kwargs.keys() if method.func is lstm else ():
         _OPTION_CHECKS[key](kwargs[key])
     with shared_spectra():  # the quality check's spectra serve the pipeline's mains search
@@ -135,30 +83,12 @@ def _learned_table(method, ecg_cleaned, rpeaks, sampling_rate, kwargs):
         if rpeaks is not None and not len(rpeaks):
             warn(NO_RPEAKS_MESSAGE)
             return ecg, rate, None
-        table = _check_table(method, method.func(ecg, rpeaks, rate, **kwargs), rpeaks)
+        table = check_method_table(method, method.func(ecg, rpeaks, rate, **kwargs), rpeaks)
     warn_delineated(ecg, rate, table)
     if rpeaks is None and not len(table["ECG_R_Peaks"]):
         warn(NO_RPEAKS_MESSAGE)
         return ecg, rate, None
     return ecg, rate, table
-
-
-def _check_table(method, table, rpeaks):
-    """A learned method's per-beat table as the front door needs it: every fiducial key, one value per beat (one
-    beat per R-peak where R-peaks were given)."""
-    missing = [k for k in BEAT_KEYS if not hasattr(table, "__getitem__") or k not in table]
-    if missing:
-        raise ValueError(f"method {method.name!r} returned a table without {_join(missing)}; a learned method "
-                         f"returns every key of BEAT_KEYS, one array per key.")
-    lengths = {k: np.shape(table[k]) for k in BEAT_KEYS}
-    if len(set(lengths.values())) > 1 or len(next(iter(lengths.values()))) != 1:
-        raise ValueError(f"method {method.name!r} returned arrays of shapes {sorted(set(lengths.values()))}; each "
-                         "key must hold one value per beat (one-dimensional, all of one length).")
-    n = lengths["ECG_R_Peaks"][0]
-    if rpeaks is not None and n != len(rpeaks):
-        raise ValueError(f"method {method.name!r} returned {n} beats for {len(rpeaks)} R-peaks; given R-peaks, a "
-                         "learned method returns one beat per R-peak (NaN where it found none).")
-    return table
 
 
 # --------------------------------------------------------------------------- public functions
@@ -277,7 +207,7 @@ def ecg_delineate(ecg_cleaned, rpeaks=None, sampling_rate=1000, method="lstm", s
     if show and (not isinstance(show_type, str) or show_type not in SHOW_TYPES):
         check_option("show_type", show_type, SHOW_TYPES)
     if method.kind == "neurokit":
-        _refuse_learned_options(method, kwargs)
+        refuse_learned_options(method, kwargs)
         return method.func(ecg_cleaned, rpeaks, sampling_rate, show, show_type, check, **kwargs)
     window = {key: kwargs.pop(key) for key in PLOT_KWARGS if key in kwargs}
     if show:

@@ -12,8 +12,9 @@ import numpy as np
 import pandas as pd
 
 from ._checks import _join, check_flag, check_option, check_sampling_rate, check_time_scale, warn
+from ._validation import validate_input
 from .defaults import BEAT_KEYS
-from .delineate import PROBA_COLUMNS, validate_input
+from .delineate import PROBA_COLUMNS
 from .quality import warn_delineated
 from .neurokit import table_to_frame, to_neurokit
 from .fusion import FUSIONS, fuse_leads
