@@ -177,6 +177,22 @@ def test_pacing_noise_floor_rule_takes_the_smallest_floor_keeping_paced_leads_an
     assert [name for name, _ in module.conditions(type("E", (), {"signal": np.zeros(10)})(), "train", 0)] == ["raw"]
 
 
+def test_sweep_counts_our_input_validation_as_a_refusal_and_nothing_else():
+    """Check sweep._is_refusal: a ValueError from the front door's checks (a rate of 0 in _checks.py, a lead too
+    short in _validation.validate_input) is a refusal; the same error raised elsewhere is a crash."""
+    module = load_script("sweep")
+    import nk_qrs_lstm
+
+    for signal, rate in ((np.zeros(5000), 0), (np.zeros(10), 500)):
+        with pytest.raises(ValueError) as info:
+            nk_qrs_lstm.ecg_delineate(signal, sampling_rate=rate)
+        assert module._is_refusal(info.value)
+    try:
+        raise ValueError("elsewhere")
+    except ValueError as exc:
+        assert not module._is_refusal(exc)
+
+
 def test_cached_builds_once_and_reads_after(tmp_path):
     """Check tune_decoding.cached, which the warning-tuning scripts keep their per-lead work in: the first call
     builds and pickles, a later call reads the file without building."""
