@@ -238,7 +238,7 @@ def decode_beats(proba, qrs, rate, p_accept=P_ACCEPT, p_level=P_LEVEL, p_power=P
     # on-time beats without a clear P bump is ventricular enough for its RR changes to say nothing of the atria
     # (trial 30: trigeminy of PVCs of the sinus beats' shape), though its own P is not judged by that
     ectopic = np.zeros(n, dtype=bool) if x is None else ectopic_beats(on, likeness, rate)
-    wide = ectopic if x is None else ectopic | ectopic_beats(on, likeness, rate, width=off - on, p_height=p_h)
+    wide = ectopic if x is None else ectopic_beats(on, likeness, rate, width=off - on, p_height=p_h)  # ectopic too
     allow, evidence = rhythm_gate(on, p_h, p_pk, rate, coherence=coherence, likeness=likeness, ectopic=wide,
                                   bigeminal=bigeminal, **(gate_kw or {}))
     if gate:
