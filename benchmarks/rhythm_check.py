@@ -46,6 +46,7 @@ import ectopy_check as ec  # noqa: E402  (sinus_records, read_beats, tile, paire
 
 import nk_qrs_lstm  # noqa: E402
 from nk_qrs_lstm.training.datasets import DEFAULT_LUDB  # noqa: E402
+from nk_qrs_lstm.wfdb_io.marks import parse_waves  # noqa: E402
 
 RATE = 500  # Hz (LUDB)
 DURATION_S = 32.0  # each re-timed lead
@@ -110,9 +111,11 @@ def qrs_times(rr_fn, duration=DURATION_S):
 
 # ----------------------------------------------------------------------------------------------- cycles
 def p_offsets(samples, symbols):
-    """P offset of each marked P wave of a lead, by its P onset (both marked: ``(``, ``p``, ``)``)."""
-    return {int(samples[k - 1]): int(samples[k + 1]) for k in range(1, len(symbols) - 1)
-            if symbols[k] == "p" and symbols[k - 1] == "(" and symbols[k + 1] == ")"}
+    """P offset of each marked P wave of a lead, by its P onset (both marked), as the package reads WFDB marks
+    (:func:`nk_qrs_lstm.wfdb_io.marks.parse_waves`: a biphasic ``( p p )`` is one wave)."""
+    p = parse_waves(samples, symbols)["P"]
+    both = np.isfinite(p[:, 0]) & np.isfinite(p[:, 2])
+    return {int(on): int(off) for on, off in p[both][:, [0, 2]]}
 
 
 def cycles_of(x, beats, p_off):
