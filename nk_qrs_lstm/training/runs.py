@@ -1,15 +1,22 @@
 """A training run's folder: its configuration, and whether an interrupted run may continue there.
 
-A run is resumed by giving the same command again (``BackupAndRestore`` keeps the last finished epoch). Resuming
+A run is resumed by giving the same command again (``BackupAndRestore`` keeps the last finished epoch, also where
+the time limit, :class:`TimeLimit`, stopped it; :func:`best_so_far` keeps the best checkpoint's standard). Resuming
 with another recipe (another teacher file under the same name, another label share, augmentation or network) would
 silently train one model on two recipes and record only the second, so such a resume is refused before any data is
 read.
 """
 
+import csv
 import json
+import logging
+import math
 import os
+import time
 
-__all__ = ["RECIPE_KEYS", "check_resume", "finished_epochs", "write_config"]
+__all__ = ["RECIPE_KEYS", "TimeLimit", "best_so_far", "check_resume", "finished_epochs", "write_config"]
+
+logger = logging.getLogger("nk_qrs_lstm")
 
 CONFIG_FILE = "train_config.json"
 BACKUP_DIR = "backup"
@@ -86,3 +93,47 @@ def write_config(out, config):
     """Write ``config`` as the run's ``train_config.json``."""
     with open(os.path.join(out, CONFIG_FILE), "w") as f:
         json.dump(config, f, indent=1)
+
+
+class TimeLimit:
+    """Keras callback stopping training after ``minutes`` of wall time; ``reached`` says whether it did."""
+
+    def __new__(cls, minutes):
+        import keras
+
+        class _TimeLimit(keras.callbacks.Callback):
+            reached = False
+
+            def on_train_begin(self, logs=None):
+                self.t0, self.reached = time.time(), False
+
+            def on_epoch_end(self, epoch, logs=None):
+                if logs is not None:  # wall time since this (possibly resumed) run began, for the history
+                    logs["wall_s"] = round(time.time() - self.t0, 1)
+                if minutes and (time.time() - self.t0) / 60 > minutes:
+                    logger.info("time limit of %s min reached after epoch %d: the same command continues the run",
+                                minutes, epoch + 1)
+                    self.model.stop_training, self.reached = True, True
+
+        return _TimeLimit()
+
+
+def best_so_far(out, monitor="val_loss"):
+    """The best (lowest) ``monitor`` in the run's ``history.csv``, for a resumed run's checkpoint; None without one.
+
+    A resumed run's :class:`keras.callbacks.ModelCheckpoint` would otherwise start from no best at all and
+    overwrite ``best.keras`` with the first epoch after the resume, however worse it is.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> best_so_far(tempfile.mkdtemp()) is None
+    True
+    """
+    path = os.path.join(out, "history.csv")
+    if not os.path.exists(path):
+        return None
+    with open(path, newline="") as f:
+        values = [float(row[monitor]) for row in csv.DictReader(f) if row.get(monitor) not in (None, "")]
+    values = [v for v in values if math.isfinite(v)]
+    return min(values) if values else None

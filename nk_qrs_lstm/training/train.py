@@ -4,8 +4,10 @@ Run in the background (it is long on a CPU)::
 
     nohup python -m nk_qrs_lstm.training.train --out runs/main > runs/main.log 2>&1 &
 
-It is resumable: run the same command again after an interruption and it
-continues from the last finished epoch (``BackupAndRestore``). The best model
+It is resumable: run the same command again after an interruption, or after
+``--max-minutes`` stopped it, and it continues from the last finished epoch
+(``BackupAndRestore``; the best checkpoint keeps its best validation loss, the
+learning-rate and early-stopping patience start again). The best model
 on the validation split is saved as ``OUT/best.keras``; export it for the
 package with ``python -m nk_qrs_lstm.training.export OUT/best.keras --run OUT``.
 """
@@ -15,6 +17,7 @@ import json
 import logging
 import os
 import platform
+import shutil
 import time
 
 import numpy as np
@@ -25,7 +28,7 @@ from .distill import DISAGREEMENTS
 from ..defaults import MODEL_RATE, MODEL_STRIDES, POOL_STOP_TIMEOUT_S, TRAIN_WINDOW_S, UNLABELLED, n_samples
 from ..preprocess import NORMALISATIONS, RateMap, highpass, make_windows, normalise, resample, robust_scale, window_plan
 from ..runtime import file_sha256
-from .runs import BACKUP_DIR, check_resume, write_config
+from .runs import BACKUP_DIR, TimeLimit, best_so_far, check_resume, write_config
 
 logger = logging.getLogger("nk_qrs_lstm")
 __all__ = ["AUGMENTATIONS", "load_items", "make_dataset", "to_model_rate", "train", "validation_windows"]
@@ -111,26 +114,6 @@ def cached_items(records, ludb_path, qtdb_path, cache=None):
     if cache:
         save_items(cache, items, records=np.array(key))
     return items
-
-
-class _TimeLimit:
-    """Keras callback stopping training after ``minutes`` of wall time."""
-
-    def __new__(cls, minutes):
-        import keras
-
-        class TimeLimit(keras.callbacks.Callback):
-            def on_train_begin(self, logs=None):
-                self.t0 = time.time()
-
-            def on_epoch_end(self, epoch, logs=None):
-                if logs is not None:  # wall time since this (possibly resumed) run began, for the history
-                    logs["wall_s"] = round(time.time() - self.t0, 1)
-                if minutes and (time.time() - self.t0) / 60 > minutes:
-                    logger.info("time limit of %s min reached after epoch %d", minutes, epoch + 1)
-                    self.model.stop_training = True
-
-        return TimeLimit()
 
 
 def train(out, ludb_path=datasets.DEFAULT_LUDB, qtdb_path=datasets.DEFAULT_QTDB, epochs=60, steps=200,
@@ -273,10 +256,14 @@ def train(out, ludb_path=datasets.DEFAULT_LUDB, qtdb_path=datasets.DEFAULT_QTDB,
     })
     write_config(out, config)
     best = os.path.join(out, "best.keras")
+    limit, backup = TimeLimit(max_minutes), os.path.join(out, BACKUP_DIR)
     callbacks = [
-        _TimeLimit(max_minutes),  # first: adds wall_s to the logs the other callbacks see
-        keras.callbacks.BackupAndRestore(os.path.join(out, BACKUP_DIR)),
-        keras.callbacks.ModelCheckpoint(best, monitor="val_loss", save_best_only=True),
+        limit,  # first: adds wall_s to the logs the other callbacks see
+        # kept when the time limit stops the run (Keras would delete it as after a finished run): the same command
+        # then continues; deleted below when the run ends by its epochs or early stopping
+        keras.callbacks.BackupAndRestore(backup, delete_checkpoint=False),
+        keras.callbacks.ModelCheckpoint(best, monitor="val_loss", save_best_only=True,
+                                        initial_value_threshold=best_so_far(out) if first_epoch else None),
         keras.callbacks.ReduceLROnPlateau(monitor="val_loss", factor=0.5, patience=max(patience // 3, 1)),
         keras.callbacks.EarlyStopping(monitor="val_loss", patience=patience),
         keras.callbacks.CSVLogger(os.path.join(out, "history.csv"), append=True),
@@ -290,6 +277,8 @@ def train(out, ludb_path=datasets.DEFAULT_LUDB, qtdb_path=datasets.DEFAULT_QTDB,
             model.save(best)
         with open(os.path.join(out, "train_time_s.txt"), "a") as f:
             f.write(f"{time.time() - t0:.0f}\n")
+        if not limit.reached:  # finished: a later run in this folder starts afresh
+            shutil.rmtree(backup, ignore_errors=True)
     except BaseException:  # an error or Ctrl-C: no batch is wanted any more, and no wait for the ones in flight
         if pool is not None:
             pool.terminate()

@@ -120,3 +120,34 @@ def test_init_weights_copies_the_shared_layers_when_asked():
     with pytest.raises(ValueError, match="shares no layer"):
         init_weights(model, keras.Sequential([keras.Input((None, 1)), keras.layers.Dense(3, name="other")]),
                      matching=True)
+
+
+def test_a_run_stopped_by_its_time_limit_continues_with_the_same_command(tmp_path, ludb_path, qtdb_path):
+    """Check that ``max_minutes`` keeps the backup (Keras deletes it after a finished run), that the same command
+    then continues from the next epoch without lowering the best checkpoint's standard, and that a run ending by
+    its epochs deletes the backup, so that a later run there starts afresh."""
+    from nk_qrs_lstm.training.runs import BACKUP_DIR, finished_epochs
+    from nk_qrs_lstm.training.train import train
+
+    out = tmp_path / "run"
+    kwargs = dict(ludb_path=ludb_path, qtdb_path=qtdb_path, epochs=3, steps=1, batch_size=2, limit_records=1,
+                  verbose=0)
+    train(str(out), max_minutes=1e-6, **kwargs)  # stops after its first epoch
+    assert finished_epochs(str(out)) == 1 and (out / BACKUP_DIR).is_dir()
+    epochs = lambda: [int(line.split(",")[0]) for line in (out / "history.csv").read_text().splitlines()[1:]]
+    assert epochs() == [0]
+    train(str(out), max_minutes=1e-6, **kwargs)
+    assert epochs() == [0, 1] and finished_epochs(str(out)) == 2
+    train(str(out), **kwargs)  # no limit: its last epoch, then done
+    assert epochs() == [0, 1, 2] and not (out / BACKUP_DIR).exists()
+
+
+def test_best_so_far_reads_the_lowest_validation_loss_of_the_history(tmp_path):
+    """Check ``runs.best_so_far``: the lowest finite ``val_loss`` of ``history.csv``, None without a file or value."""
+    from nk_qrs_lstm.training.runs import best_so_far
+
+    assert best_so_far(str(tmp_path)) is None
+    (tmp_path / "history.csv").write_text("epoch,loss,val_loss\n0,1.0,0.5\n1,0.9,nan\n2,0.8,0.25\n3,0.7,0.3\n")
+    assert best_so_far(str(tmp_path)) == 0.25
+    (tmp_path / "history.csv").write_text("epoch,loss,val_loss\n0,1.0,\n")
+    assert best_so_far(str(tmp_path)) is None
