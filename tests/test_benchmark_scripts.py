@@ -193,6 +193,33 @@ def test_sweep_counts_our_input_validation_as_a_refusal_and_nothing_else():
         assert not module._is_refusal(exc)
 
 
+def test_paf_check_counts_sinus_p_and_af_beats_by_their_distance_to_a_change_of_rhythm():
+    """Check paf_check: the chained pieces' P marks and changes of rhythm, the AF runs, and the counts: a sinus P
+    right within 50 ms, missed, or within 0.3 s of a change (not counted); AF beats with and without a P wave, near a
+    change (within the gate's context) or farther."""
+    module = load_script("paf_check")
+    pieces = [(np.zeros(4000), np.array([500.0, 3000.0])), (np.zeros(6000), None), (np.zeros(4000), None),
+              (np.zeros(4000), np.array([100.0, 3000.0]))]
+    pattern = ("sinus", "af", "af", "sinus")
+    x, p_true, starts = module.chain(pieces)
+    assert len(x) == 18000 and starts == [0, 4000, 10000, 14000]
+    assert p_true.tolist() == [500.0, 3000.0, 14100.0, 17000.0]
+    change_at = module.changes(starts, pattern)
+    af = module.spans(starts, len(x), "af", pattern)
+    assert change_at == [4000, 14000] and af == [(4000, 14000)]
+    p_found = np.array([510.0, np.nan, 5000.0, np.nan, 9500.0, 17100.0])
+    qrs_on = np.array([560.0, 3060.0, 5100.0, 8000.0, 9600.0, 17060.0])
+    got = module.count(p_true, p_found, qrs_on, af, change_at, rate=500, context_s=7.5)
+    # sinus: 500 right and 3000 missed lie within 7.5 s of the change at 4000; 14100 is within 0.3 s: left out;
+    # 17000 (3 s after the change at 14000) is missed by 100 samples (200 ms)
+    assert got["sinus near"] == [3, 1] and got["sinus far"] == [0, 0]
+    # AF beats 150 samples or more inside the run: 5100 (P, 1100 from the change: near), 8000 (no P) and 9600 (P),
+    # 4000 and 4400 from the changes: farther than 3750
+    assert got["af near"] == [1, 1] and got["af far"] == [2, 1]
+    got = module.count(p_true, p_found, qrs_on, af, change_at, rate=500, context_s=1.0)
+    assert got["af far"] == [3, 2] and got["af near"] == [0, 0] and got["sinus far"] == [3, 1]
+
+
 def test_cached_builds_once_and_reads_after(tmp_path):
     """Check tune_decoding.cached, which the warning-tuning scripts keep their per-lead work in: the first call
     builds and pickles, a later call reads the file without building."""
