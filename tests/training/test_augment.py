@@ -341,8 +341,9 @@ def test_training_batches_with_v2():
     np.testing.assert_array_equal(xs, make_dataset(items, 4, 1, seed=0, augmentation="v2")[0][0])
     assert not np.array_equal(xs, make_dataset(items, 4, 1, seed=0, augmentation="v1")[0][0])
     with pytest.raises(ValueError) as error:
-        make_dataset(items, 4, 1, seed=0, augmentation="v9")
-    assert str(error.value) == "augmentation == 'v9', must be one of 'v1', 'v2', 'v3', 'v4', 'v5', 'v6', 'v7', 'v8'."
+        make_dataset(items, 4, 1, seed=0, augmentation="v0")
+    assert str(error.value) == ("augmentation == 'v0', must be one of "
+                                "'v1', 'v2', 'v3', 'v4', 'v5', 'v6', 'v7', 'v8', 'v9'.")
 
 
 def test_v3_draws_neurokit_cleaning_for_a_quarter_of_crops(monkeypatch):
